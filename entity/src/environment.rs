@@ -1,0 +1,30 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "environments")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    #[sea_orm(unique)]
+    pub slug: String,
+    pub name: String,
+    /// `test` or `production`.
+    pub kind: String,
+    pub max_concurrent_requests: i32,
+    pub requests_per_second: i32,
+    pub max_body_bytes: i64,
+    pub request_timeout_ms: i32,
+    pub cap_monitoring: bool,
+    pub cap_request_logs: bool,
+    pub cap_api_test: bool,
+    pub cap_database_management: bool,
+    pub cap_user_management: bool,
+    pub cap_file_management: bool,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

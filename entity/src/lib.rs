@@ -1,0 +1,8 @@
+//! sea-orm entities of the control database. Only persistence shapes live here:
+//! domain types and GraphQL objects are defined in `serverkit-server`, so the
+//! public schema does not change when a column does.
+
+pub mod admin;
+pub mod admin_session;
+pub mod api_token;
+pub mod environment;

@@ -1,0 +1,21 @@
+//! Migrations of the control database. They run at every start and by
+//! `serverkit migrate`, identically on SQLite and PostgreSQL.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261125_000001_create_admins;
+mod m20261125_000002_create_sessions;
+mod m20261125_000003_create_environments;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261125_000001_create_admins::Migration),
+            Box::new(m20261125_000002_create_sessions::Migration),
+            Box::new(m20261125_000003_create_environments::Migration),
+        ]
+    }
+}

@@ -1,0 +1,138 @@
+//! Building the application from a `Config`: what `serverkit serve` runs and
+//! what the tests start, identically.
+
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use anyhow::Context;
+use axum::Router;
+use sea_orm::DatabaseConnection;
+use secrecy::ExposeSecret;
+use tokio::{
+    net::TcpListener,
+    task::{AbortHandle, JoinHandle},
+};
+use tower_sessions::ExpiredDeletion;
+
+use crate::{
+    auth::{Role, admins, session_store::DbSessionStore, setup::SetupToken, throttle::LoginThrottle},
+    config::Config,
+    db,
+    environments::{DataPlacement, Environments},
+    graphql,
+    http::{self, metrics::HttpMetrics},
+    storage,
+};
+
+/// Shared by every handler and resolver; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub db: DatabaseConnection,
+    pub environments: Environments,
+    pub throttle: LoginThrottle,
+    pub setup: SetupToken,
+    /// Where clients reach this server, without a trailing slash.
+    pub public_url: String,
+    pub metrics: Arc<HttpMetrics>,
+}
+
+pub struct App {
+    pub state: AppState,
+    router: Router,
+    /// Set when the server started with no admin: the one-time setup link.
+    pub setup_link: Option<String>,
+    background: Vec<AbortHandle>,
+}
+
+impl App {
+    /// Connects, migrates, creates what a first start needs, and wires the routes.
+    /// `local_addr` is the address actually bound (port 0 resolved).
+    pub async fn build(config: Config, local_addr: SocketAddr) -> anyhow::Result<App> {
+        // One TLS crypto stack for every client (PostgreSQL, S3): ring. Another
+        // App in this process may have installed it already, which is fine.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("cannot create the data folder {}", config.data_dir.display()))?;
+
+        let db = db::connect_control(&config.database_url()).await?;
+        let store = storage::open(config.storage_url.as_ref().map(|s| s.expose_secret()), &config.data_dir)?;
+        let placement = if config.is_postgres() {
+            DataPlacement::PostgresSchemas { control: db.clone() }
+        } else {
+            DataPlacement::SqliteFiles { dir: config.data_dir.join("envs") }
+        };
+        let environments = Environments::new(db.clone(), placement, store);
+        environments.ensure_builtin().await.map_err(service_error)?;
+
+        let public_url = config.public_url(local_addr);
+        let setup = SetupToken::default();
+        let setup_link = ensure_first_owner(&config, &db, &setup, &public_url).await?;
+
+        let throttle = LoginThrottle::new(config.login_attempts_per_minute);
+        let sessions = DbSessionStore::new(db.clone());
+        let background = vec![spawn_housekeeping(sessions.clone(), throttle.clone()).abort_handle()];
+
+        let config = Arc::new(config);
+        let metrics = Arc::new(HttpMetrics::new());
+        let state = AppState { config, db, environments, throttle, setup, public_url, metrics };
+        let router = http::router(state.clone(), graphql::schema(state.clone()), sessions);
+        Ok(App { state, router, setup_link, background })
+    }
+
+    pub fn router(&self) -> Router {
+        self.router.clone()
+    }
+
+    /// Serves until `shutdown` resolves, then finishes in-flight requests.
+    pub async fn serve(self, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        let result = axum::serve(listener, service).with_graceful_shutdown(shutdown).await;
+        for task in &self.background {
+            task.abort();
+        }
+        self.state.db.close().await.ok();
+        result.context("serving HTTP")
+    }
+}
+
+fn service_error(err: crate::error::ServiceError) -> anyhow::Error {
+    match err {
+        crate::error::ServiceError::Internal(cause) => cause,
+        other => anyhow::anyhow!(other.message()),
+    }
+}
+
+/// Creates the first owner from the configuration, or issues a setup link when
+/// no admin exists at all.
+async fn ensure_first_owner(
+    config: &Config,
+    db: &DatabaseConnection,
+    setup: &SetupToken,
+    public_url: &str,
+) -> anyhow::Result<Option<String>> {
+    if admins::count(db).await.map_err(service_error)? > 0 {
+        return Ok(None);
+    }
+    if let (Some(email), Some(password)) = (&config.admin_email, &config.admin_password) {
+        admins::create(db, email, password.expose_secret(), Role::Owner)
+            .await
+            .map_err(|err| anyhow::anyhow!("creating the first owner from SERVERKIT_ADMIN_*: {}", err.message()))?;
+        tracing::info!(%email, "created the first owner");
+        return Ok(None);
+    }
+    Ok(Some(format!("{public_url}/admin/setup?token={}", setup.issue())))
+}
+
+/// Every minute: forget refilled login-throttle keys and delete expired sessions.
+fn spawn_housekeeping(sessions: DbSessionStore, throttle: LoginThrottle) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            every.tick().await;
+            throttle.sweep();
+            if let Err(err) = sessions.delete_expired().await {
+                tracing::warn!(error = %err, "deleting expired sessions");
+            }
+        }
+    })
+}

@@ -1,0 +1,61 @@
+//! argon2id hashing, off the async threads: a hash costs tens of milliseconds.
+
+use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
+
+use crate::error::{ServiceError, ServiceResult};
+
+pub const MIN_PASSWORD_LEN: usize = 10;
+pub const MAX_PASSWORD_LEN: usize = 256;
+
+pub fn validate(field: &str, password: &str) -> ServiceResult<()> {
+    let len = password.chars().count();
+    if len < MIN_PASSWORD_LEN {
+        return Err(ServiceError::bad_input(
+            field,
+            format!("a password needs at least {MIN_PASSWORD_LEN} characters"),
+        ));
+    }
+    if len > MAX_PASSWORD_LEN {
+        return Err(ServiceError::bad_input(
+            field,
+            format!("a password has at most {MAX_PASSWORD_LEN} characters"),
+        ));
+    }
+    Ok(())
+}
+
+pub async fn hash(password: &str) -> ServiceResult<String> {
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || {
+        Argon2::default()
+            .hash_password(password.as_bytes())
+            .map(|hash| hash.to_string())
+            .map_err(|err| ServiceError::internal(anyhow::anyhow!("hashing a password: {err}")))
+    })
+    .await
+    .map_err(ServiceError::internal)?
+}
+
+/// Checks `password` against a stored PHC hash. With no hash (unknown account) it
+/// still spends the time of a check, so timing does not reveal which emails exist.
+pub async fn verify(password: &str, stored: Option<String>) -> ServiceResult<bool> {
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let stored = stored.unwrap_or_else(|| dummy_hash().to_owned());
+        let parsed = PasswordHash::new(&stored)
+            .map_err(|err| ServiceError::internal(anyhow::anyhow!("stored hash unreadable: {err}")))?;
+        Ok(Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+    })
+    .await
+    .map_err(ServiceError::internal)?
+}
+
+fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| {
+        Argon2::default()
+            .hash_password(b"not-a-real-password")
+            .map(|hash| hash.to_string())
+            .unwrap_or_default()
+    })
+}

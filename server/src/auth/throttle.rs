@@ -1,0 +1,46 @@
+//! Login throttling per client address and per email, with governor's keyed
+//! GCRA limiters. Every attempt spends a cell; a burst of the configured size
+//! is allowed, then one attempt per `60 / n` seconds.
+
+use std::{net::IpAddr, num::NonZeroU32, sync::Arc, time::Duration};
+
+use governor::{DefaultKeyedRateLimiter, Quota, clock::Clock};
+
+use crate::error::{ServiceError, ServiceResult};
+
+#[derive(Clone)]
+pub struct LoginThrottle {
+    by_address: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    by_email: Arc<DefaultKeyedRateLimiter<String>>,
+}
+
+impl LoginThrottle {
+    pub fn new(attempts_per_minute: u32) -> Self {
+        let per_minute = NonZeroU32::new(attempts_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
+        let quota = Quota::per_minute(per_minute);
+        // An address may host several people (an office NAT): give it more room than one email.
+        let address_quota = Quota::per_minute(per_minute.saturating_mul(NonZeroU32::new(4).unwrap_or(NonZeroU32::MIN)));
+        Self {
+            by_address: Arc::new(DefaultKeyedRateLimiter::keyed(address_quota)),
+            by_email: Arc::new(DefaultKeyedRateLimiter::keyed(quota)),
+        }
+    }
+
+    /// Spends one attempt for this address and email, or says how long to wait.
+    pub fn check(&self, address: IpAddr, email: &str) -> ServiceResult<()> {
+        let clock = governor::clock::DefaultClock::default();
+        let wait = |not_until: governor::NotUntil<_>| not_until.wait_time_from(clock.now());
+        let result = self
+            .by_address
+            .check_key(&address)
+            .map_err(wait)
+            .and_then(|_| self.by_email.check_key(&email.trim().to_lowercase()).map_err(wait));
+        result.map_err(|wait: Duration| ServiceError::RateLimited { retry_after_secs: wait.as_secs().max(1) })
+    }
+
+    /// Drops state of keys whose limits have refilled, to bound memory.
+    pub fn sweep(&self) {
+        self.by_address.retain_recent();
+        self.by_email.retain_recent();
+    }
+}

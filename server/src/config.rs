@@ -1,0 +1,171 @@
+//! Typed configuration: defaults → optional `serverkit.toml` → `SERVERKIT_*`
+//! environment variables → CLI flags. Built once in `main` and passed in
+//! explicitly; nothing below reads the process environment.
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use figment::{
+    Figment,
+    providers::{Env, Format, Serialized, Toml},
+};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Config {
+    /// Address the HTTP server binds.
+    pub listen: SocketAddr,
+    /// URL under which browsers and clients reach this server; defaults to
+    /// `http://<listen>`. Used for environments' base URLs and the setup link.
+    pub public_url: Option<String>,
+    /// Folder of the embedded defaults (SQLite files, local file store).
+    pub data_dir: PathBuf,
+    /// Control database; defaults to `sqlite://<data_dir>/serverkit.db`.
+    pub database_url: Option<SecretString>,
+    /// Object store for files; defaults to local files under `<data_dir>/files`.
+    pub storage_url: Option<SecretString>,
+    pub admin_email: Option<String>,
+    pub admin_password: Option<SecretString>,
+    /// Mark the session cookie `Secure` (set when served over HTTPS).
+    pub cookie_secure: bool,
+    /// Minutes of inactivity after which an admin session ends.
+    pub session_idle_minutes: u32,
+    /// Failed logins allowed per minute, per client address and per email.
+    pub login_attempts_per_minute: u32,
+    /// Extra origins allowed to send cookie-authenticated requests (a dev server, say).
+    pub allowed_origins: Vec<String>,
+    pub log_format: LogFormat,
+    /// tracing env-filter directive, e.g. `info,serverkit_server=debug`.
+    pub log: String,
+}
+
+/// Defaults as a serializable shape (secrets have no default).
+#[derive(Serialize)]
+struct Defaults {
+    listen: String,
+    data_dir: String,
+    cookie_secure: bool,
+    session_idle_minutes: u32,
+    login_attempts_per_minute: u32,
+    allowed_origins: Vec<String>,
+    log_format: LogFormat,
+    log: String,
+}
+
+impl Default for Defaults {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            data_dir: "./data".into(),
+            cookie_secure: false,
+            session_idle_minutes: 12 * 60,
+            login_attempts_per_minute: 5,
+            allowed_origins: Vec::new(),
+            log_format: LogFormat::Pretty,
+            log: "info".into(),
+        }
+    }
+}
+
+/// Values given on the command line; each one that is set wins over every other layer.
+#[derive(Debug, Default, Clone, Serialize, clap::Args)]
+pub struct CliOverrides {
+    /// Config file (TOML); missing is fine.
+    #[arg(long, global = true, default_value = "serverkit.toml")]
+    #[serde(skip)]
+    pub config: PathBuf,
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<String>,
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<String>,
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub storage_url: Option<String>,
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_url: Option<String>,
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cookie_secure: Option<bool>,
+    #[arg(long, global = true, value_enum)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_format: Option<LogFormat>,
+}
+
+impl Config {
+    /// Layers the configuration sources. Only the binary calls this; tests build
+    /// a `Config` directly.
+    pub fn load(cli: &CliOverrides) -> Result<Self, Box<figment::Error>> {
+        Figment::from(Serialized::defaults(Defaults::default()))
+            .merge(Toml::file(&cli.config))
+            .merge(Env::prefixed("SERVERKIT_").split("__"))
+            .merge(Serialized::defaults(cli))
+            .extract()
+            .map_err(Box::new)
+    }
+
+    /// Defaults for everything, rooted in `data_dir`; what tests start from.
+    pub fn for_data_dir(data_dir: impl Into<PathBuf>) -> Self {
+        let d = Defaults::default();
+        Self {
+            listen: d.listen.parse().expect("default listen address is valid"),
+            public_url: None,
+            data_dir: data_dir.into(),
+            database_url: None,
+            storage_url: None,
+            admin_email: None,
+            admin_password: None,
+            cookie_secure: d.cookie_secure,
+            session_idle_minutes: d.session_idle_minutes,
+            login_attempts_per_minute: d.login_attempts_per_minute,
+            allowed_origins: d.allowed_origins,
+            log_format: d.log_format,
+            log: d.log,
+        }
+    }
+
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.expose_secret().to_owned(),
+            None => format!("sqlite://{}?mode=rwc", self.data_dir.join("serverkit.db").display()),
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        let url = self.database_url();
+        url.starts_with("postgres://") || url.starts_with("postgresql://")
+    }
+
+    /// The public URL without a trailing slash.
+    pub fn public_url(&self, bound: SocketAddr) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{bound}"),
+        }
+    }
+}
+
+/// A URL with its password (if any) replaced, for logs and the startup banner.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        Ok(parsed) => parsed.to_string(),
+        Err(_) => "<unparseable url>".into(),
+    }
+}

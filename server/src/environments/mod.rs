@@ -1,0 +1,13 @@
+//! Environments: `test` and `production` from the first start, more of kind
+//! test on demand. Each owns a data database, a file-store prefix, limits and
+//! capabilities. Later features (the data plane) enforce what is stored here.
+
+mod events;
+mod model;
+mod provision;
+mod service;
+
+pub use events::{EnvironmentEvent, EnvironmentEventKind};
+pub use model::{Capabilities, CapabilitiesPatch, Environment, EnvironmentKind, Limits, LimitsPatch};
+pub use provision::DataPlacement;
+pub use service::{EnvironmentPatch, Environments, NewEnvironment};

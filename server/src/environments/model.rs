@@ -1,0 +1,188 @@
+use chrono::{DateTime, Utc};
+use entity::environment;
+
+use crate::error::{ServiceError, ServiceResult};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnvironmentKind {
+    Test,
+    Production,
+}
+
+impl EnvironmentKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Test => "test",
+            Self::Production => "production",
+        }
+    }
+
+    fn parse(s: &str) -> ServiceResult<Self> {
+        match s {
+            "test" => Ok(Self::Test),
+            "production" => Ok(Self::Production),
+            other => Err(ServiceError::internal(anyhow::anyhow!("environment kind {other:?}"))),
+        }
+    }
+}
+
+/// Performance limits the data plane enforces for an environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub max_concurrent_requests: i32,
+    pub requests_per_second: i32,
+    pub max_body_bytes: i64,
+    pub request_timeout_ms: i32,
+}
+
+impl Limits {
+    /// The test server is deliberately limited (the seed's table).
+    pub const TEST: Limits = Limits {
+        max_concurrent_requests: 32,
+        requests_per_second: 100,
+        max_body_bytes: 1024 * 1024,
+        request_timeout_ms: 10_000,
+    };
+    /// Production runs at the plan's capacity.
+    pub const PRODUCTION: Limits = Limits {
+        max_concurrent_requests: 1024,
+        requests_per_second: 10_000,
+        max_body_bytes: 10 * 1024 * 1024,
+        request_timeout_ms: 30_000,
+    };
+
+    pub fn validate(&self) -> ServiceResult<()> {
+        let check = |field: &str, value: i64, min: i64, max: i64| {
+            if (min..=max).contains(&value) {
+                Ok(())
+            } else {
+                Err(ServiceError::bad_input(format!("limits.{field}"), format!("must be between {min} and {max}")))
+            }
+        };
+        check("maxConcurrentRequests", self.max_concurrent_requests.into(), 1, 100_000)?;
+        check("requestsPerSecond", self.requests_per_second.into(), 1, 1_000_000)?;
+        check("maxBodyBytes", self.max_body_bytes, 1, 1024 * 1024 * 1024)?;
+        check("requestTimeoutMs", self.request_timeout_ms.into(), 100, 600_000)
+    }
+}
+
+/// Which admin features an environment offers (the seed's table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capabilities {
+    pub monitoring: bool,
+    pub request_logs: bool,
+    pub api_test: bool,
+    pub database_management: bool,
+    pub user_management: bool,
+    pub file_management: bool,
+}
+
+impl Capabilities {
+    pub const TEST: Capabilities = Capabilities {
+        monitoring: true,
+        request_logs: true,
+        api_test: true,
+        database_management: true,
+        user_management: true,
+        file_management: true,
+    };
+    /// Real users' data stays private by default.
+    pub const PRODUCTION: Capabilities = Capabilities {
+        monitoring: false,
+        request_logs: false,
+        api_test: true,
+        database_management: false,
+        user_management: false,
+        file_management: false,
+    };
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct LimitsPatch {
+    pub max_concurrent_requests: Option<i32>,
+    pub requests_per_second: Option<i32>,
+    pub max_body_bytes: Option<i64>,
+    pub request_timeout_ms: Option<i32>,
+}
+
+impl LimitsPatch {
+    pub fn apply(&self, to: Limits) -> Limits {
+        Limits {
+            max_concurrent_requests: self.max_concurrent_requests.unwrap_or(to.max_concurrent_requests),
+            requests_per_second: self.requests_per_second.unwrap_or(to.requests_per_second),
+            max_body_bytes: self.max_body_bytes.unwrap_or(to.max_body_bytes),
+            request_timeout_ms: self.request_timeout_ms.unwrap_or(to.request_timeout_ms),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CapabilitiesPatch {
+    pub monitoring: Option<bool>,
+    pub request_logs: Option<bool>,
+    pub api_test: Option<bool>,
+    pub database_management: Option<bool>,
+    pub user_management: Option<bool>,
+    pub file_management: Option<bool>,
+}
+
+impl CapabilitiesPatch {
+    pub fn apply(&self, to: Capabilities) -> Capabilities {
+        Capabilities {
+            monitoring: self.monitoring.unwrap_or(to.monitoring),
+            request_logs: self.request_logs.unwrap_or(to.request_logs),
+            api_test: self.api_test.unwrap_or(to.api_test),
+            database_management: self.database_management.unwrap_or(to.database_management),
+            user_management: self.user_management.unwrap_or(to.user_management),
+            file_management: self.file_management.unwrap_or(to.file_management),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Environment {
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+    pub kind: EnvironmentKind,
+    pub limits: Limits,
+    pub capabilities: Capabilities,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Environment {
+    /// The environments every installation has; they cannot be deleted.
+    pub fn is_builtin(&self) -> bool {
+        self.slug == "test" || self.slug == "production"
+    }
+}
+
+impl TryFrom<environment::Model> for Environment {
+    type Error = ServiceError;
+
+    fn try_from(m: environment::Model) -> ServiceResult<Self> {
+        Ok(Self {
+            kind: EnvironmentKind::parse(&m.kind)?,
+            limits: Limits {
+                max_concurrent_requests: m.max_concurrent_requests,
+                requests_per_second: m.requests_per_second,
+                max_body_bytes: m.max_body_bytes,
+                request_timeout_ms: m.request_timeout_ms,
+            },
+            capabilities: Capabilities {
+                monitoring: m.cap_monitoring,
+                request_logs: m.cap_request_logs,
+                api_test: m.cap_api_test,
+                database_management: m.cap_database_management,
+                user_management: m.cap_user_management,
+                file_management: m.cap_file_management,
+            },
+            id: m.id,
+            slug: m.slug,
+            name: m.name,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        })
+    }
+}

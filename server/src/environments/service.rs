@@ -1,0 +1,239 @@
+use chrono::Utc;
+use entity::environment;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, SqlErr,
+};
+use tokio::sync::broadcast;
+
+use super::{
+    Capabilities, CapabilitiesPatch, Environment, EnvironmentEvent, EnvironmentEventKind,
+    EnvironmentKind, Limits, LimitsPatch,
+    provision::{self, DataPlacement},
+};
+use crate::{
+    auth::{Principal, Role},
+    error::{ServiceError, ServiceResult},
+    storage::Store,
+};
+
+pub struct NewEnvironment {
+    pub slug: String,
+    pub name: Option<String>,
+    pub limits: LimitsPatch,
+    pub capabilities: CapabilitiesPatch,
+}
+
+#[derive(Default)]
+pub struct EnvironmentPatch {
+    pub name: Option<String>,
+    pub limits: LimitsPatch,
+    pub capabilities: CapabilitiesPatch,
+}
+
+/// The environment service: the records in the control database, their data
+/// placement and the change feed.
+#[derive(Clone)]
+pub struct Environments {
+    db: DatabaseConnection,
+    placement: DataPlacement,
+    store: Store,
+    events: broadcast::Sender<EnvironmentEvent>,
+}
+
+fn validate_slug(slug: &str) -> ServiceResult<()> {
+    let mut chars = slug.chars();
+    let valid = (2..=32).contains(&slug.len())
+        && chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !slug.ends_with('-');
+    if valid {
+        Ok(())
+    } else {
+        Err(ServiceError::bad_input(
+            "slug",
+            "2–32 characters: lowercase letters, digits and '-', starting with a letter",
+        ))
+    }
+}
+
+fn validate_name(name: &str) -> ServiceResult<String> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(ServiceError::bad_input("name", "a name has 1 to 100 characters"));
+    }
+    Ok(name.to_owned())
+}
+
+fn title_case(slug: &str) -> String {
+    let mut chars = slug.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+impl Environments {
+    pub fn new(db: DatabaseConnection, placement: DataPlacement, store: Store) -> Self {
+        let (events, _) = broadcast::channel(64);
+        Self { db, placement, store, events }
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<EnvironmentEvent> {
+        self.events.subscribe()
+    }
+
+    pub fn describe_database(&self, slug: &str) -> String {
+        self.placement.describe(slug)
+    }
+
+    pub fn storage_prefix(&self, slug: &str) -> String {
+        provision::storage_prefix(slug).to_string()
+    }
+
+    /// Creates `test` and `production` when they are missing (first start).
+    pub async fn ensure_builtin(&self) -> ServiceResult<()> {
+        for (slug, name, kind, limits, capabilities) in [
+            ("test", "Test server", EnvironmentKind::Test, Limits::TEST, Capabilities::TEST),
+            ("production", "Production", EnvironmentKind::Production, Limits::PRODUCTION, Capabilities::PRODUCTION),
+        ] {
+            if self.find(slug).await?.is_none() {
+                self.insert(slug, name.to_owned(), kind, limits, capabilities).await?;
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn list(&self) -> ServiceResult<Vec<Environment>> {
+        // Environments of kind test first (by creation), production last: the order of the flow.
+        let rows = environment::Entity::find()
+            .order_by_asc(environment::Column::Kind)
+            .order_by_asc(environment::Column::CreatedAt)
+            .all(&self.db)
+            .await?;
+        let mut envs = rows.into_iter().map(Environment::try_from).collect::<ServiceResult<Vec<_>>>()?;
+        envs.sort_by_key(|env| env.kind != EnvironmentKind::Test);
+        Ok(envs)
+    }
+
+    pub async fn find(&self, slug: &str) -> ServiceResult<Option<Environment>> {
+        environment::Entity::find()
+            .filter(environment::Column::Slug.eq(slug))
+            .one(&self.db)
+            .await?
+            .map(Environment::try_from)
+            .transpose()
+    }
+
+    pub async fn get(&self, slug: &str) -> ServiceResult<Environment> {
+        self.find(slug).await?.ok_or_else(|| ServiceError::not_found(format!("no environment `{slug}`")))
+    }
+
+    /// Owners create further environments; they are always of kind test.
+    pub async fn create(&self, actor: &Principal, input: NewEnvironment) -> ServiceResult<Environment> {
+        actor.require(Role::Owner)?;
+        let slug = input.slug.trim().to_owned();
+        validate_slug(&slug)?;
+        let name = validate_name(&input.name.unwrap_or_else(|| title_case(&slug)))?;
+        let limits = input.limits.apply(Limits::TEST);
+        limits.validate()?;
+        let capabilities = input.capabilities.apply(Capabilities::TEST);
+        if self.find(&slug).await?.is_some() {
+            return Err(ServiceError::conflict("slug", format!("an environment `{slug}` exists")));
+        }
+        let env = self.insert(&slug, name, EnvironmentKind::Test, limits, capabilities).await?;
+        self.publish(EnvironmentEventKind::Created, &slug, Some(env.clone()));
+        Ok(env)
+    }
+
+    async fn insert(
+        &self,
+        slug: &str,
+        name: String,
+        kind: EnvironmentKind,
+        limits: Limits,
+        capabilities: Capabilities,
+    ) -> ServiceResult<Environment> {
+        self.placement.create(slug).await.map_err(ServiceError::internal)?;
+        let now = Utc::now();
+        let model = environment::ActiveModel {
+            id: Set(uuid::Uuid::now_v7().to_string()),
+            slug: Set(slug.to_owned()),
+            name: Set(name),
+            kind: Set(kind.as_str().to_owned()),
+            max_concurrent_requests: Set(limits.max_concurrent_requests),
+            requests_per_second: Set(limits.requests_per_second),
+            max_body_bytes: Set(limits.max_body_bytes),
+            request_timeout_ms: Set(limits.request_timeout_ms),
+            cap_monitoring: Set(capabilities.monitoring),
+            cap_request_logs: Set(capabilities.request_logs),
+            cap_api_test: Set(capabilities.api_test),
+            cap_database_management: Set(capabilities.database_management),
+            cap_user_management: Set(capabilities.user_management),
+            cap_file_management: Set(capabilities.file_management),
+            created_at: Set(now),
+            updated_at: Set(now),
+        };
+        match model.insert(&self.db).await {
+            Ok(model) => model.try_into(),
+            Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+                Err(ServiceError::conflict("slug", format!("an environment `{slug}` exists")))
+            }
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    /// Developers edit environments of kind test; production needs an owner.
+    pub async fn update(&self, actor: &Principal, slug: &str, patch: EnvironmentPatch) -> ServiceResult<Environment> {
+        actor.require(Role::Developer)?;
+        let current = self.get(slug).await?;
+        if current.kind == EnvironmentKind::Production {
+            actor.require(Role::Owner)?;
+        }
+        let limits = patch.limits.apply(current.limits);
+        limits.validate()?;
+        let capabilities = patch.capabilities.apply(current.capabilities);
+        let name = patch.name.as_deref().map(validate_name).transpose()?;
+        let model = environment::ActiveModel {
+            id: Set(current.id.clone()),
+            name: name.map_or(sea_orm::ActiveValue::NotSet, Set),
+            max_concurrent_requests: Set(limits.max_concurrent_requests),
+            requests_per_second: Set(limits.requests_per_second),
+            max_body_bytes: Set(limits.max_body_bytes),
+            request_timeout_ms: Set(limits.request_timeout_ms),
+            cap_monitoring: Set(capabilities.monitoring),
+            cap_request_logs: Set(capabilities.request_logs),
+            cap_api_test: Set(capabilities.api_test),
+            cap_database_management: Set(capabilities.database_management),
+            cap_user_management: Set(capabilities.user_management),
+            cap_file_management: Set(capabilities.file_management),
+            updated_at: Set(Utc::now()),
+            ..Default::default()
+        };
+        let env: Environment = model.update(&self.db).await?.try_into()?;
+        self.publish(EnvironmentEventKind::Updated, slug, Some(env.clone()));
+        Ok(env)
+    }
+
+    /// Owners delete environments they created; the built-in two stay.
+    pub async fn delete(&self, actor: &Principal, slug: &str) -> ServiceResult<()> {
+        actor.require(Role::Owner)?;
+        let env = self.get(slug).await?;
+        if env.is_builtin() {
+            return Err(ServiceError::bad_input("slug", format!("the built-in `{slug}` environment cannot be deleted")));
+        }
+        environment::Entity::delete_by_id(env.id).exec(&self.db).await?;
+        // The record goes first: a failure below leaves orphaned data, never a
+        // record pointing at nothing. Orphans are logged for the operator.
+        if let Err(err) = self.placement.remove(slug).await {
+            tracing::warn!(slug, error = ?err, "environment deleted but its database was not removed");
+        }
+        if let Err(err) = provision::remove_files(&self.store, slug).await {
+            tracing::warn!(slug, error = ?err, "environment deleted but its files were not removed");
+        }
+        self.publish(EnvironmentEventKind::Deleted, slug, None);
+        Ok(())
+    }
+
+    fn publish(&self, kind: EnvironmentEventKind, slug: &str, environment: Option<Environment>) {
+        // No subscriber is not an error.
+        let _ = self.events.send(EnvironmentEvent { kind, slug: slug.to_owned(), environment });
+    }
+}

@@ -1,0 +1,93 @@
+//! The one classification of failures that clients see. Domain services return
+//! `ServiceError`; the GraphQL layer and the HTTP layer each map it once to
+//! their wire format. Internal causes are logged, never sent.
+
+use std::fmt;
+
+///
+/// Deliberately not `Display`: async-graphql turns any `Display` error into a
+/// bare message, and this type must always reach clients with its code (see
+/// `graphql::errors`).
+#[derive(Debug)]
+pub enum ServiceError {
+    Unauthenticated,
+    /// A sign-in with an unknown email or a wrong password (which one is not said).
+    WrongCredentials,
+    Forbidden(String),
+    BadInput { field: Option<String>, message: String },
+    NotFound(String),
+    Conflict { field: Option<String>, message: String },
+    RateLimited { retry_after_secs: u64 },
+    Internal(anyhow::Error),
+}
+
+pub type ServiceResult<T> = Result<T, ServiceError>;
+
+impl ServiceError {
+    pub fn bad_input(field: impl Into<String>, message: impl fmt::Display) -> Self {
+        Self::BadInput { field: Some(field.into()), message: message.to_string() }
+    }
+
+    pub fn conflict(field: impl Into<String>, message: impl fmt::Display) -> Self {
+        Self::Conflict { field: Some(field.into()), message: message.to_string() }
+    }
+
+    pub fn forbidden(message: impl fmt::Display) -> Self {
+        Self::Forbidden(message.to_string())
+    }
+
+    pub fn not_found(message: impl fmt::Display) -> Self {
+        Self::NotFound(message.to_string())
+    }
+
+    pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
+        Self::Internal(cause.into())
+    }
+
+    /// What the client reads; never the internal cause.
+    pub fn message(&self) -> String {
+        match self {
+            Self::Unauthenticated => "sign in first".into(),
+            Self::WrongCredentials => "wrong email or password".into(),
+            Self::Forbidden(message) | Self::NotFound(message) => message.clone(),
+            Self::BadInput { message, .. } | Self::Conflict { message, .. } => message.clone(),
+            Self::RateLimited { retry_after_secs } => {
+                format!("too many attempts; try again in {retry_after_secs} s")
+            }
+            Self::Internal(_) => "internal error".into(),
+        }
+    }
+
+    /// The stable code clients switch on (`extensions.code`, `error.code`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unauthenticated | Self::WrongCredentials => "UNAUTHENTICATED",
+            Self::Forbidden(_) => "FORBIDDEN",
+            Self::BadInput { .. } => "BAD_USER_INPUT",
+            Self::NotFound(_) => "NOT_FOUND",
+            Self::Conflict { .. } => "CONFLICT",
+            Self::RateLimited { .. } => "RATE_LIMITED",
+            Self::Internal(_) => "INTERNAL",
+        }
+    }
+
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Self::BadInput { field, .. } | Self::Conflict { field, .. } => field.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Logs the cause of internal errors; call where an error leaves for a client.
+    pub fn log_if_internal(&self) {
+        if let Self::Internal(cause) = self {
+            tracing::error!(error = ?cause, "internal error");
+        }
+    }
+}
+
+impl From<sea_orm::DbErr> for ServiceError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        Self::Internal(err.into())
+    }
+}

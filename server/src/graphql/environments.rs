@@ -1,0 +1,282 @@
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject, Subscription};
+use chrono::{DateTime, Utc};
+use futures_util::{Stream, StreamExt};
+use tokio_stream::wrappers::BroadcastStream;
+
+use super::{
+    context::{principal, state},
+    guard::RoleGuard,
+};
+use crate::{
+    auth::Role,
+    environments::{
+        Capabilities, CapabilitiesPatch, Environment, EnvironmentEvent, EnvironmentEventKind,
+        EnvironmentKind, EnvironmentPatch, Limits, LimitsPatch, NewEnvironment,
+    },
+};
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "EnvironmentKind")]
+pub enum EnvironmentKindValue {
+    Test,
+    Production,
+}
+
+#[derive(SimpleObject)]
+#[graphql(name = "EnvironmentLimits")]
+pub struct LimitsObject {
+    max_concurrent_requests: i32,
+    requests_per_second: i32,
+    /// Largest request body accepted, in bytes.
+    max_body_bytes: i64,
+    request_timeout_ms: i32,
+}
+
+impl From<Limits> for LimitsObject {
+    fn from(l: Limits) -> Self {
+        Self {
+            max_concurrent_requests: l.max_concurrent_requests,
+            requests_per_second: l.requests_per_second,
+            max_body_bytes: l.max_body_bytes,
+            request_timeout_ms: l.request_timeout_ms,
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+#[graphql(name = "EnvironmentCapabilities")]
+pub struct CapabilitiesObject {
+    /// Metrics per router.
+    monitoring: bool,
+    request_logs: bool,
+    api_test: bool,
+    database_management: bool,
+    user_management: bool,
+    file_management: bool,
+}
+
+impl From<Capabilities> for CapabilitiesObject {
+    fn from(c: Capabilities) -> Self {
+        Self {
+            monitoring: c.monitoring,
+            request_logs: c.request_logs,
+            api_test: c.api_test,
+            database_management: c.database_management,
+            user_management: c.user_management,
+            file_management: c.file_management,
+        }
+    }
+}
+
+pub struct EnvironmentObject(pub Environment);
+
+#[Object(name = "Environment")]
+impl EnvironmentObject {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn kind(&self) -> EnvironmentKindValue {
+        match self.0.kind {
+            EnvironmentKind::Test => EnvironmentKindValue::Test,
+            EnvironmentKind::Production => EnvironmentKindValue::Production,
+        }
+    }
+    /// Where this environment's API is served, e.g. `http://127.0.0.1:8080/env/test`.
+    async fn base_url(&self, ctx: &Context<'_>) -> String {
+        format!("{}/env/{}", state(ctx).public_url, self.0.slug)
+    }
+    /// Where its data lives, e.g. `SQLite data/envs/test.db` (no credentials).
+    async fn database(&self, ctx: &Context<'_>) -> String {
+        state(ctx).environments.describe_database(&self.0.slug)
+    }
+    /// The file-store prefix holding its files.
+    async fn storage_prefix(&self, ctx: &Context<'_>) -> String {
+        state(ctx).environments.storage_prefix(&self.0.slug)
+    }
+    async fn limits(&self) -> LimitsObject {
+        self.0.limits.into()
+    }
+    async fn capabilities(&self) -> CapabilitiesObject {
+        self.0.capabilities.into()
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+#[derive(InputObject, Default)]
+pub struct EnvironmentLimitsInput {
+    max_concurrent_requests: Option<i32>,
+    requests_per_second: Option<i32>,
+    max_body_bytes: Option<i64>,
+    request_timeout_ms: Option<i32>,
+}
+
+impl From<Option<EnvironmentLimitsInput>> for LimitsPatch {
+    fn from(input: Option<EnvironmentLimitsInput>) -> Self {
+        let i = input.unwrap_or_default();
+        Self {
+            max_concurrent_requests: i.max_concurrent_requests,
+            requests_per_second: i.requests_per_second,
+            max_body_bytes: i.max_body_bytes,
+            request_timeout_ms: i.request_timeout_ms,
+        }
+    }
+}
+
+#[derive(InputObject, Default)]
+pub struct EnvironmentCapabilitiesInput {
+    monitoring: Option<bool>,
+    request_logs: Option<bool>,
+    api_test: Option<bool>,
+    database_management: Option<bool>,
+    user_management: Option<bool>,
+    file_management: Option<bool>,
+}
+
+impl From<Option<EnvironmentCapabilitiesInput>> for CapabilitiesPatch {
+    fn from(input: Option<EnvironmentCapabilitiesInput>) -> Self {
+        let i = input.unwrap_or_default();
+        Self {
+            monitoring: i.monitoring,
+            request_logs: i.request_logs,
+            api_test: i.api_test,
+            database_management: i.database_management,
+            user_management: i.user_management,
+            file_management: i.file_management,
+        }
+    }
+}
+
+#[derive(InputObject)]
+pub struct CreateEnvironmentInput {
+    /// 2–32 characters: lowercase letters, digits and `-`, starting with a letter.
+    slug: String,
+    name: Option<String>,
+    /// Unset limits take the test server's defaults.
+    limits: Option<EnvironmentLimitsInput>,
+    capabilities: Option<EnvironmentCapabilitiesInput>,
+}
+
+#[derive(InputObject)]
+pub struct UpdateEnvironmentInput {
+    name: Option<String>,
+    limits: Option<EnvironmentLimitsInput>,
+    capabilities: Option<EnvironmentCapabilitiesInput>,
+}
+
+#[derive(Default)]
+pub struct EnvironmentQuery;
+
+#[Object]
+impl EnvironmentQuery {
+    /// Every environment: those of kind test first, production last.
+    #[graphql(guard = "RoleGuard::new(Role::Viewer)")]
+    async fn environments(&self, ctx: &Context<'_>) -> Result<Vec<EnvironmentObject>> {
+        Ok(state(ctx).environments.list().await?.into_iter().map(EnvironmentObject).collect())
+    }
+
+    /// One environment; NOT_FOUND when there is none with this slug.
+    #[graphql(guard = "RoleGuard::new(Role::Viewer)")]
+    async fn environment(&self, ctx: &Context<'_>, slug: String) -> Result<EnvironmentObject> {
+        Ok(EnvironmentObject(state(ctx).environments.get(&slug).await?))
+    }
+}
+
+#[derive(Default)]
+pub struct EnvironmentMutation;
+
+#[Object]
+impl EnvironmentMutation {
+    /// A new environment of kind test, with its own database and files. Owner only.
+    #[graphql(guard = "RoleGuard::new(Role::Owner)")]
+    async fn create_environment(&self, ctx: &Context<'_>, input: CreateEnvironmentInput) -> Result<EnvironmentObject> {
+        let new = NewEnvironment {
+            slug: input.slug,
+            name: input.name,
+            limits: input.limits.into(),
+            capabilities: input.capabilities.into(),
+        };
+        Ok(EnvironmentObject(state(ctx).environments.create(principal(ctx)?, new).await?))
+    }
+
+    /// Changes name, limits or capabilities. Developers may edit environments of
+    /// kind test; production needs an owner.
+    #[graphql(guard = "RoleGuard::new(Role::Developer)")]
+    async fn update_environment(
+        &self,
+        ctx: &Context<'_>,
+        slug: String,
+        input: UpdateEnvironmentInput,
+    ) -> Result<EnvironmentObject> {
+        let patch = EnvironmentPatch {
+            name: input.name,
+            limits: input.limits.into(),
+            capabilities: input.capabilities.into(),
+        };
+        Ok(EnvironmentObject(state(ctx).environments.update(principal(ctx)?, &slug, patch).await?))
+    }
+
+    /// Deletes an environment with its data and files (not `test` or
+    /// `production`). Owner only. Returns the slug.
+    #[graphql(guard = "RoleGuard::new(Role::Owner)")]
+    async fn delete_environment(&self, ctx: &Context<'_>, slug: String) -> Result<String> {
+        state(ctx).environments.delete(principal(ctx)?, &slug).await?;
+        Ok(slug)
+    }
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "EnvironmentEventKind")]
+pub enum EnvironmentEventKindValue {
+    Created,
+    Updated,
+    Deleted,
+}
+
+#[derive(SimpleObject)]
+#[graphql(name = "EnvironmentEvent")]
+pub struct EnvironmentEventObject {
+    kind: EnvironmentEventKindValue,
+    slug: String,
+    /// The environment after the change; null once deleted.
+    environment: Option<EnvironmentObject>,
+}
+
+impl From<EnvironmentEvent> for EnvironmentEventObject {
+    fn from(event: EnvironmentEvent) -> Self {
+        Self {
+            kind: match event.kind {
+                EnvironmentEventKind::Created => EnvironmentEventKindValue::Created,
+                EnvironmentEventKind::Updated => EnvironmentEventKindValue::Updated,
+                EnvironmentEventKind::Deleted => EnvironmentEventKindValue::Deleted,
+            },
+            slug: event.slug,
+            environment: event.environment.map(EnvironmentObject),
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct EnvironmentSubscription;
+
+#[Subscription]
+impl EnvironmentSubscription {
+    /// Every create, update and delete of an environment, by anyone.
+    #[graphql(guard = "RoleGuard::new(Role::Viewer)")]
+    async fn environment_events(&self, ctx: &Context<'_>) -> impl Stream<Item = EnvironmentEventObject> {
+        // A subscriber that falls more than the channel's capacity behind skips
+        // the missed events rather than ending the stream.
+        BroadcastStream::new(state(ctx).environments.subscribe())
+            .filter_map(|event| async move { event.ok().map(EnvironmentEventObject::from) })
+    }
+}

@@ -1,0 +1,55 @@
+//! The admin GraphQL API: thin resolvers per domain, merged into one schema.
+//! Resolvers convert, let guards check roles, and call domain services.
+
+mod admins;
+mod connection;
+pub mod context;
+mod environments;
+mod errors;
+mod guard;
+mod session;
+mod tokens;
+
+use async_graphql::{MergedObject, MergedSubscription, Schema};
+
+pub use context::RequestContext;
+
+use crate::app::AppState;
+
+#[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
+pub struct QueryRoot(session::SessionQuery, environments::EnvironmentQuery, admins::AdminQuery, tokens::TokenQuery);
+
+#[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
+pub struct MutationRoot(
+    session::SessionMutation,
+    admins::AdminMutation,
+    tokens::TokenMutation,
+    environments::EnvironmentMutation,
+);
+
+#[derive(MergedSubscription, Default)]
+#[graphql(name = "Subscription")]
+pub struct SubscriptionRoot(environments::EnvironmentSubscription);
+
+pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
+
+/// Deep enough for GraphiQL's introspection query, shallow enough to refuse abuse.
+const MAX_DEPTH: usize = 16;
+const MAX_COMPLEXITY: usize = 2_000;
+
+fn builder() -> async_graphql::SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
+    Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot::default())
+        .limit_depth(MAX_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY)
+}
+
+pub fn schema(state: AppState) -> AppSchema {
+    builder().data(state).finish()
+}
+
+/// The SDL that `serverkit schema` prints and `schema.graphql` holds.
+pub fn sdl() -> String {
+    builder().finish().sdl()
+}

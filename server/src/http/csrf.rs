@@ -1,0 +1,77 @@
+//! Cross-site request refusal for cookie-authenticated requests. Browsers attach
+//! the session cookie to cross-site requests (SameSite=Lax still allows some),
+//! so a request that could carry it must be JSON (an HTML form cannot send
+//! that without a CORS preflight we never grant) and must come from our own
+//! origin when it names one. Bearer-token requests carry no ambient authority
+//! and pass.
+
+use axum::{
+    extract::{Request, State},
+    http::{HeaderMap, Method, StatusCode, header},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use serde_json::json;
+
+use crate::app::AppState;
+
+fn graphql_refusal(status: StatusCode, message: &str) -> Response {
+    let body = json!({ "errors": [{ "message": message, "extensions": { "code": "FORBIDDEN" } }] });
+    (status, axum::Json(body)).into_response()
+}
+
+fn has_bearer(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.len() > 7 && v[..7].eq_ignore_ascii_case("bearer "))
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// Whether the request's `Origin` (if any) is this server or an allowed origin.
+pub fn same_origin(state: &AppState, headers: &HeaderMap) -> bool {
+    if headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site") {
+        return false;
+    }
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        // Not a browser, or a same-origin GET: nothing to check.
+        return true;
+    };
+    let Ok(origin) = origin.to_str() else { return false };
+    if origin == state.public_url || state.config.allowed_origins.iter().any(|allowed| allowed == origin) {
+        return true;
+    }
+    // Same host and port as the request was sent to (the scheme is the proxy's business).
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    let origin_host = url::Url::parse(origin).ok().and_then(|url| {
+        let host = url.host_str()?.to_owned();
+        Some(match url.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host,
+        })
+    });
+    matches!((host, origin_host), (Some(host), Some(origin_host)) if host.eq_ignore_ascii_case(&origin_host))
+}
+
+/// Applies to POSTs; GET on the same route is the GraphiQL page.
+pub async fn guard_post(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if req.method() == Method::POST && !has_bearer(req.headers()) {
+        if !is_json(req.headers()) {
+            return graphql_refusal(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "requests signed in by cookie must be sent as application/json",
+            );
+        }
+        if !same_origin(&state, req.headers()) {
+            return graphql_refusal(StatusCode::FORBIDDEN, "cross-site request refused");
+        }
+    }
+    next.run(req).await
+}

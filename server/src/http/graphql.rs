@@ -1,0 +1,152 @@
+//! `/graphql`: POST for queries and mutations, GET for GraphiQL, and
+//! `/graphql/ws` for subscriptions (graphql-transport-ws). The caller is worked
+//! out here, at the edge, and handed to resolvers in a `RequestContext`.
+
+use std::net::SocketAddr;
+
+use async_graphql::{Data, http::GraphiQLSource};
+use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
+use axum::{
+    Router,
+    extract::{ConnectInfo, State, WebSocketUpgrade},
+    http::{HeaderMap, StatusCode, header},
+    middleware,
+    response::{Html, IntoResponse, Response},
+    routing::get,
+};
+use tower_sessions::Session;
+
+use super::csrf;
+use crate::{
+    app::AppState,
+    auth::{Principal, SESSION_ADMIN_KEY, admins, principal::Credential, tokens},
+    error::{ServiceError, ServiceResult},
+    graphql::{AppSchema, RequestContext},
+};
+
+#[derive(Clone)]
+struct Endpoint {
+    state: AppState,
+    schema: AppSchema,
+}
+
+pub fn router(state: AppState, schema: AppSchema) -> Router {
+    Router::new()
+        .route(
+            "/graphql",
+            get(graphiql).post(execute).route_layer(middleware::from_fn_with_state(state.clone(), csrf::guard_post)),
+        )
+        .route("/graphql/ws", get(subscribe))
+        .with_state(Endpoint { state, schema })
+}
+
+async fn graphiql() -> Html<String> {
+    Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").finish())
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+async fn session_principal(state: &AppState, session: &Session) -> ServiceResult<Option<Principal>> {
+    let admin_id: Option<String> = session.get(SESSION_ADMIN_KEY).await.map_err(ServiceError::internal)?;
+    let Some(admin_id) = admin_id else { return Ok(None) };
+    // Read the account on every request: a deleted or demoted admin loses rights at once.
+    Ok(admins::get(&state.db, &admin_id).await?.map(|admin| Principal {
+        admin_id: admin.id,
+        email: admin.email,
+        role: admin.role,
+        credential: Credential::Session,
+    }))
+}
+
+/// A bearer token wins over a cookie; a bad token is not silently ignored
+/// (the caller would get a confusing mix of rights), it is UNAUTHENTICATED.
+async fn resolve_principal(state: &AppState, headers: &HeaderMap, session: &Session) -> ServiceResult<Option<Principal>> {
+    match bearer(headers) {
+        Some(token) => tokens::authenticate(&state.db, token).await?.map(Some).ok_or(ServiceError::Unauthenticated),
+        None => session_principal(state, session).await,
+    }
+}
+
+fn error_response(err: ServiceError) -> Response {
+    let status = match err {
+        ServiceError::Unauthenticated => StatusCode::UNAUTHORIZED,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    let err: async_graphql::Error = err.into();
+    let body = async_graphql::Response::from_errors(vec![err.into_server_error(Default::default())]);
+    (status, axum::Json(body)).into_response()
+}
+
+async fn execute(
+    State(Endpoint { state, schema }): State<Endpoint>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    session: Session,
+    headers: HeaderMap,
+    request: GraphQLRequest,
+) -> Response {
+    let principal = match resolve_principal(&state, &headers, &session).await {
+        Ok(principal) => principal,
+        Err(err) => return error_response(err),
+    };
+    let context = RequestContext { principal, session: Some(session), client_ip: peer.ip() };
+    GraphQLResponse::from(schema.execute(request.into_inner().data(context)).await).into_response()
+}
+
+/// The token a WebSocket client may send in `connection_init`:
+/// `{"token": "sk_…"}` or `{"Authorization": "Bearer sk_…"}`.
+fn init_token(payload: &serde_json::Value) -> Option<String> {
+    if let Some(token) = payload.get("token").and_then(|v| v.as_str()) {
+        return Some(token.to_owned());
+    }
+    let auth = payload.get("Authorization").or_else(|| payload.get("authorization"))?.as_str()?;
+    let (scheme, token) = auth.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
+}
+
+async fn subscribe(
+    State(Endpoint { state, schema }): State<Endpoint>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    session: Session,
+    headers: HeaderMap,
+    protocol: GraphQLProtocol,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    // Browsers send cookies on cross-site WebSocket upgrades and CORS does not
+    // apply to them: the Origin check is the only protection.
+    if !csrf::same_origin(&state, &headers) {
+        return super::json_error(StatusCode::FORBIDDEN, "FORBIDDEN", "cross-site WebSocket refused");
+    }
+    let principal = match session_principal(&state, &session).await {
+        Ok(principal) => principal,
+        Err(err) => {
+            err.log_if_internal();
+            return super::json_error(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error");
+        }
+    };
+    let cookie_context = RequestContext { principal, session: None, client_ip: peer.ip() };
+    upgrade
+        .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| async move {
+            let mut data = Data::default();
+            data.insert(cookie_context.clone());
+            GraphQLWebSocket::new(socket, schema, protocol)
+                .with_data(data)
+                .on_connection_init(move |payload| async move {
+                    let mut data = Data::default();
+                    if let Some(token) = init_token(&payload) {
+                        let principal = tokens::authenticate(&state.db, &token)
+                            .await
+                            .map_err(async_graphql::Error::from)?
+                            .ok_or_else(|| async_graphql::Error::from(ServiceError::Unauthenticated))?;
+                        data.insert(RequestContext { principal: Some(principal), ..cookie_context });
+                    }
+                    Ok(data)
+                })
+                .serve()
+                .await;
+        })
+}

@@ -1,0 +1,54 @@
+//! The HTTP surface: each area exposes a `router()` and this module merges them.
+
+mod csrf;
+mod graphql;
+mod health;
+pub mod metrics;
+mod spa;
+
+use axum::{
+    Json, Router,
+    http::StatusCode,
+    middleware,
+    response::{IntoResponse, Redirect, Response},
+    routing::get,
+};
+use serde_json::json;
+use tower_http::{compression::CompressionLayer, trace::TraceLayer};
+use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
+
+use crate::{app::AppState, auth::session_store::DbSessionStore, graphql::AppSchema};
+
+pub const SESSION_COOKIE: &str = "serverkit_session";
+
+pub fn router(state: AppState, schema: AppSchema, sessions: DbSessionStore) -> Router {
+    let idle = time::Duration::minutes(i64::from(state.config.session_idle_minutes.max(1)));
+    let session_layer = SessionManagerLayer::new(sessions)
+        .with_name(SESSION_COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.config.cookie_secure)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(idle));
+
+    let admin_api = graphql::router(state.clone(), schema).layer(session_layer);
+
+    Router::new()
+        .route("/", get(|| async { Redirect::permanent("/admin/") }))
+        .merge(admin_api)
+        .merge(spa::router())
+        .merge(health::router(state.clone()))
+        .fallback(not_found)
+        .layer(CompressionLayer::new())
+        .layer(middleware::from_fn_with_state(state.metrics.clone(), metrics::track))
+        .layer(TraceLayer::new_for_http())
+}
+
+/// The JSON error every non-GraphQL endpoint answers with.
+pub fn json_error(status: StatusCode, code: &str, message: &str) -> Response {
+    (status, Json(json!({ "error": { "code": code, "message": message } }))).into_response()
+}
+
+async fn not_found() -> Response {
+    json_error(StatusCode::NOT_FOUND, "NOT_FOUND", "no such route")
+}

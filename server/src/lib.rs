@@ -1,0 +1,20 @@
+//! ServerKit: a self-hosted backend builder. This crate is the whole
+//! application; the `serverkit` binary only parses the command line.
+#![forbid(unsafe_code)]
+#![deny(clippy::unwrap_used)]
+
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod environments;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod pagination;
+pub mod storage;
+pub mod telemetry;
+
+pub use app::App;
+pub use config::Config;

@@ -1,0 +1,7 @@
+use clap::Parser;
+use serverkit_server::cli::{self, Cli};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    cli::run(Cli::parse()).await
+}

@@ -1,0 +1,241 @@
+//! Starts the real server on a free port with a fresh database — SQLite in a
+//! temp folder, or a fresh PostgreSQL database when
+//! `SERVERKIT_TEST_DATABASE_URL` is set — and talks to it as a client would.
+#![allow(dead_code)]
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use reqwest::{Client, StatusCode};
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{Value, json};
+use serverkit_server::{App, Config};
+use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+
+pub const OWNER_EMAIL: &str = "owner@example.com";
+pub const OWNER_PASSWORD: &str = "correct horse battery";
+
+/// A fresh PostgreSQL database, dropped when the test ends.
+struct PgDatabase {
+    admin_url: String,
+    name: String,
+}
+
+impl PgDatabase {
+    async fn create(admin_url: &str) -> (Self, String) {
+        let name = format!("sk_test_{}", uuid::Uuid::new_v4().simple());
+        let admin = Database::connect(admin_url).await.expect("connect to SERVERKIT_TEST_DATABASE_URL");
+        admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
+        admin.close().await.ok();
+        let mut url = url::Url::parse(admin_url).expect("SERVERKIT_TEST_DATABASE_URL is a URL");
+        url.set_path(&name);
+        (Self { admin_url: admin_url.to_owned(), name }, url.to_string())
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        // Drop runs inside the test's runtime: do the async cleanup on a thread of its own.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            runtime.block_on(async {
+                if let Ok(admin) = Database::connect(&admin_url).await {
+                    let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+                    admin.close().await.ok();
+                }
+            });
+        })
+        .join();
+    }
+}
+
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub base: String,
+    pub config: Config,
+    pub setup_link: Option<String>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+    // Kept for their Drop: the data folder and the PostgreSQL database.
+    _dir: std::sync::Arc<tempfile::TempDir>,
+    _pg: Option<std::sync::Arc<PgDatabase>>,
+}
+
+pub struct Options {
+    pub with_owner: bool,
+    pub login_attempts_per_minute: u32,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self { with_owner: true, login_attempts_per_minute: 5 }
+    }
+}
+
+impl TestServer {
+    pub async fn start() -> Self {
+        Self::start_with(Options::default()).await
+    }
+
+    pub async fn start_with(options: Options) -> Self {
+        let dir = std::sync::Arc::new(tempfile::tempdir().expect("temp dir"));
+        let mut config = Config::for_data_dir(dir.path().to_path_buf());
+        let mut pg = None;
+        if let Ok(admin_url) = std::env::var("SERVERKIT_TEST_DATABASE_URL") {
+            let (db, url) = PgDatabase::create(&admin_url).await;
+            config.database_url = Some(url.into());
+            pg = Some(std::sync::Arc::new(db));
+        }
+        if options.with_owner {
+            config.admin_email = Some(OWNER_EMAIL.into());
+            config.admin_password = Some(OWNER_PASSWORD.into());
+        }
+        config.login_attempts_per_minute = options.login_attempts_per_minute;
+        Self::launch(config, dir, pg).await
+    }
+
+    async fn launch(mut config: Config, dir: std::sync::Arc<tempfile::TempDir>, pg: Option<std::sync::Arc<PgDatabase>>) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind a free port");
+        let addr = listener.local_addr().expect("local addr");
+        config.listen = addr;
+        let app = App::build(config.clone(), addr).await.expect("build the app");
+        let setup_link = app.setup_link.clone();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            app.serve(listener, async {
+                let _ = stopped.await;
+            })
+            .await
+            .expect("serve");
+        });
+        Self { addr, base: format!("http://{addr}"), config, setup_link, stop: Some(stop), task: Some(task), _dir: dir, _pg: pg }
+    }
+
+    /// Stops the server (gracefully) and starts a new one on the same data.
+    pub async fn restart(mut self) -> Self {
+        self.shutdown().await;
+        Self::launch(self.config.clone(), self._dir.clone(), self._pg.clone()).await
+    }
+
+    pub async fn shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.expect("server task ended cleanly");
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self._dir.path().to_path_buf()
+    }
+
+    /// A client with its own cookie jar, like one browser.
+    pub fn client(&self) -> Gql {
+        Gql {
+            http: Client::builder().cookie_store(true).build().expect("client"),
+            endpoint: self.url("/graphql"),
+            bearer: None,
+        }
+    }
+
+    /// A client signed in as the owner.
+    pub async fn owner(&self) -> Gql {
+        let client = self.client();
+        client.login(OWNER_EMAIL, OWNER_PASSWORD).await.ok().expect("owner login");
+        client
+    }
+
+    /// A client signed in as a new admin with this role.
+    pub async fn admin_with_role(&self, role: &str) -> Gql {
+        let owner = self.owner().await;
+        let email = format!("{}-{}@example.com", role.to_lowercase(), uuid::Uuid::new_v4().simple());
+        owner
+            .run(
+                "mutation($input: CreateAdminInput!) { createAdmin(input: $input) { id } }",
+                json!({ "input": { "email": email, "password": OWNER_PASSWORD, "role": role } }),
+            )
+            .await
+            .ok()
+            .expect("create admin");
+        let client = self.client();
+        client.login(&email, OWNER_PASSWORD).await.ok().expect("login");
+        client
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Gql {
+    pub http: Client,
+    pub endpoint: String,
+    pub bearer: Option<String>,
+}
+
+/// A GraphQL answer with its HTTP status.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub body: Value,
+}
+
+impl Answer {
+    pub fn ok(self) -> Result<Value, Value> {
+        match self.body.get("errors") {
+            Some(errors) if !errors.is_null() => Err(errors.clone()),
+            _ => Ok(self.body["data"].clone()),
+        }
+    }
+
+    /// The data, failing the test with the errors if there are any.
+    pub fn data(self) -> Value {
+        match self.ok() {
+            Ok(data) => data,
+            Err(errors) => panic!("unexpected errors: {errors:#}"),
+        }
+    }
+
+    /// The `extensions.code` of the first error, failing the test if there is none.
+    pub fn code(&self) -> String {
+        self.body["errors"][0]["extensions"]["code"]
+            .as_str()
+            .unwrap_or_else(|| panic!("expected an error code in {:#}", self.body))
+            .to_owned()
+    }
+}
+
+impl Gql {
+    pub fn with_bearer(&self, token: &str) -> Gql {
+        Gql { bearer: Some(token.to_owned()), http: Client::new(), ..self.clone() }
+    }
+
+    pub async fn run(&self, query: &str, variables: Value) -> Answer {
+        let mut request = self.http.post(&self.endpoint).json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = &self.bearer {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("POST /graphql");
+        let status = response.status();
+        let body = response.json().await.expect("GraphQL answers JSON");
+        Answer { status, body }
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Answer {
+        self.run(
+            "mutation($email: String!, $password: String!) { login(email: $email, password: $password) { id email role } }",
+            json!({ "email": email, "password": password }),
+        )
+        .await
+    }
+}

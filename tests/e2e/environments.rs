@@ -1,0 +1,214 @@
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest, http::HeaderValue};
+
+use crate::common::TestServer;
+
+const FIELDS: &str = "slug name kind baseUrl database storagePrefix limits { maxConcurrentRequests requestsPerSecond maxBodyBytes requestTimeoutMs } capabilities { monitoring requestLogs apiTest databaseManagement userManagement fileManagement }";
+
+#[tokio::test]
+async fn test_and_production_exist_from_the_first_start() {
+    let server = TestServer::start().await;
+    let owner = server.owner().await;
+    let data = owner.run(&format!("{{ environments {{ {FIELDS} }} }}"), json!({})).await.data();
+    let envs = data["environments"].as_array().unwrap();
+    assert_eq!(envs.len(), 2);
+    let (test, production) = (&envs[0], &envs[1]);
+    assert_eq!((test["slug"].as_str(), test["kind"].as_str()), (Some("test"), Some("TEST")));
+    assert_eq!((production["slug"].as_str(), production["kind"].as_str()), (Some("production"), Some("PRODUCTION")));
+    assert_eq!(test["baseUrl"], format!("{}/env/test", server.base));
+    assert_eq!(test["storagePrefix"], "envs/test");
+    // The seed's table: production keeps real users' data private.
+    assert_eq!(
+        production["capabilities"],
+        json!({ "monitoring": false, "requestLogs": false, "apiTest": true, "databaseManagement": false, "userManagement": false, "fileManagement": false })
+    );
+    assert!(test["capabilities"].as_object().unwrap().values().all(|v| v == true));
+    assert!(
+        test["limits"]["requestsPerSecond"].as_i64() < production["limits"]["requestsPerSecond"].as_i64(),
+        "the test server is the limited one"
+    );
+    let one = owner.run("{ environment(slug: \"production\") { slug } }", json!({})).await.data();
+    assert_eq!(one["environment"]["slug"], "production");
+    let missing = owner.run("{ environment(slug: \"nope\") { slug } }", json!({})).await;
+    assert_eq!(missing.code(), "NOT_FOUND");
+}
+
+#[tokio::test]
+async fn each_environment_gets_its_own_database() {
+    let server = TestServer::start().await;
+    let owner = server.owner().await;
+    let data = owner.run("{ environments { slug database } }", json!({})).await.data();
+    for env in data["environments"].as_array().unwrap() {
+        let slug = env["slug"].as_str().unwrap();
+        let database = env["database"].as_str().unwrap();
+        if std::env::var("SERVERKIT_TEST_DATABASE_URL").is_ok() {
+            assert_eq!(database, format!("PostgreSQL schema env_{slug}"));
+        } else {
+            assert!(server.data_dir().join("envs").join(format!("{slug}.db")).exists(), "{database}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn limits_and_capabilities_are_edited_and_persist() {
+    let server = TestServer::start().await;
+    let owner = server.owner().await;
+    let update = "mutation($input: UpdateEnvironmentInput!) { updateEnvironment(slug: \"test\", input: $input) { name limits { requestsPerSecond maxBodyBytes } capabilities { requestLogs } } }";
+    let input = json!({ "input": { "name": "QA", "limits": { "requestsPerSecond": 42, "maxBodyBytes": 2048 }, "capabilities": { "requestLogs": false } } });
+    owner.run(update, input).await.data();
+    let server = server.restart().await;
+    let owner = server.owner().await;
+    let env = owner.run("{ environment(slug: \"test\") { name limits { requestsPerSecond maxBodyBytes maxConcurrentRequests } capabilities { requestLogs apiTest } } }", json!({})).await.data();
+    assert_eq!(
+        env["environment"],
+        json!({ "name": "QA", "limits": { "requestsPerSecond": 42, "maxBodyBytes": 2048, "maxConcurrentRequests": 32 }, "capabilities": { "requestLogs": false, "apiTest": true } })
+    );
+}
+
+#[tokio::test]
+async fn bad_limits_name_the_field() {
+    let server = TestServer::start().await;
+    let owner = server.owner().await;
+    let update = "mutation($input: UpdateEnvironmentInput!) { updateEnvironment(slug: \"test\", input: $input) { slug } }";
+    for (limits, field) in [
+        (json!({ "requestsPerSecond": 0 }), "limits.requestsPerSecond"),
+        (json!({ "maxConcurrentRequests": -3 }), "limits.maxConcurrentRequests"),
+        (json!({ "requestTimeoutMs": 10 }), "limits.requestTimeoutMs"),
+    ] {
+        let answer = owner.run(update, json!({ "input": { "limits": limits } })).await;
+        assert_eq!(answer.code(), "BAD_USER_INPUT");
+        assert_eq!(answer.body["errors"][0]["extensions"]["field"], field);
+    }
+    let blank = owner.run(update, json!({ "input": { "name": " " } })).await;
+    assert_eq!(blank.body["errors"][0]["extensions"]["field"], "name");
+}
+
+#[tokio::test]
+async fn owner_creates_and_deletes_environments() {
+    let server = TestServer::start().await;
+    let owner = server.owner().await;
+    let create = "mutation($input: CreateEnvironmentInput!) { createEnvironment(input: $input) { slug name kind limits { requestsPerSecond } } }";
+    let created = owner.run(create, json!({ "input": { "slug": "staging", "limits": { "requestsPerSecond": 500 } } })).await.data();
+    assert_eq!(created["createEnvironment"], json!({ "slug": "staging", "name": "Staging", "kind": "TEST", "limits": { "requestsPerSecond": 500 } }));
+    let duplicate = owner.run(create, json!({ "input": { "slug": "staging" } })).await;
+    assert_eq!(duplicate.code(), "CONFLICT");
+    assert_eq!(duplicate.body["errors"][0]["extensions"]["field"], "slug");
+    for bad in ["Staging", "x", "-a", "a_b", "drop table;", "a-"] {
+        let answer = owner.run(create, json!({ "input": { "slug": bad } })).await;
+        assert_eq!(answer.code(), "BAD_USER_INPUT", "{bad}");
+    }
+    let list = owner.run("{ environments { slug } }", json!({})).await.data();
+    assert_eq!(list["environments"].as_array().unwrap().len(), 3);
+
+    owner.run("mutation { deleteEnvironment(slug: \"staging\") }", json!({})).await.data();
+    let list = owner.run("{ environments { slug } }", json!({})).await.data();
+    assert_eq!(list["environments"].as_array().unwrap().len(), 2);
+    if std::env::var("SERVERKIT_TEST_DATABASE_URL").is_err() {
+        assert!(!server.data_dir().join("envs/staging.db").exists());
+    }
+    for builtin in ["production", "test"] {
+        let refused = owner.run(&format!("mutation {{ deleteEnvironment(slug: \"{builtin}\") }}"), json!({})).await;
+        assert_eq!(refused.code(), "BAD_USER_INPUT", "{builtin}");
+    }
+}
+
+type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn open_socket(server: &TestServer, cookie: Option<&str>, init: Value) -> Socket {
+    let mut request = format!("ws://{}/graphql/ws", server.addr).into_client_request().unwrap();
+    request.headers_mut().insert("sec-websocket-protocol", HeaderValue::from_static("graphql-transport-ws"));
+    request.headers_mut().insert("origin", HeaderValue::from_str(&server.base).unwrap());
+    if let Some(cookie) = cookie {
+        request.headers_mut().insert("cookie", HeaderValue::from_str(cookie).unwrap());
+    }
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.expect("WebSocket upgrade");
+    socket.send(Message::text(json!({ "type": "connection_init", "payload": init }).to_string())).await.unwrap();
+    let ack = next_json(&mut socket).await;
+    assert_eq!(ack["type"], "connection_ack", "{ack}");
+    socket
+}
+
+async fn next_json(socket: &mut Socket) -> Value {
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(10), socket.next())
+            .await
+            .expect("a message within 10 s")
+            .expect("socket open")
+            .expect("valid frame");
+        if let Message::Text(text) = message {
+            let value: Value = serde_json::from_str(&text).unwrap();
+            if value["type"] != "ping" {
+                return value;
+            }
+        }
+    }
+}
+
+async fn subscribe(socket: &mut Socket) {
+    let start = json!({ "id": "1", "type": "subscribe", "payload": { "query": "subscription { environmentEvents { kind slug environment { name limits { requestsPerSecond } } } }" } });
+    socket.send(Message::text(start.to_string())).await.unwrap();
+    // Give the server a moment to attach the subscription before events are sent.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+}
+
+#[tokio::test]
+async fn environment_changes_stream_to_subscribers() {
+    let server = TestServer::start().await;
+    let owner = server.owner().await;
+    let token = owner.run("mutation { createApiToken(input: { name: \"ws\", role: VIEWER }) { token } }", json!({})).await.data()
+        ["createApiToken"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut socket = open_socket(&server, None, json!({ "token": token })).await;
+    subscribe(&mut socket).await;
+
+    owner.run("mutation { updateEnvironment(slug: \"test\", input: { limits: { requestsPerSecond: 77 } }) { slug } }", json!({})).await.data();
+    let event = next_json(&mut socket).await;
+    assert_eq!(event["type"], "next", "{event}");
+    assert_eq!(event["payload"]["data"]["environmentEvents"]["kind"], "UPDATED");
+    assert_eq!(event["payload"]["data"]["environmentEvents"]["environment"]["limits"]["requestsPerSecond"], 77);
+
+    owner.run("mutation { createEnvironment(input: { slug: \"qa\" }) { slug } }", json!({})).await.data();
+    let created = next_json(&mut socket).await;
+    assert_eq!(created["payload"]["data"]["environmentEvents"]["kind"], "CREATED");
+    owner.run("mutation { deleteEnvironment(slug: \"qa\") }", json!({})).await.data();
+    let deleted = next_json(&mut socket).await;
+    assert_eq!(deleted["payload"]["data"]["environmentEvents"], json!({ "kind": "DELETED", "slug": "qa", "environment": null }));
+}
+
+#[tokio::test]
+async fn subscriptions_need_a_signed_in_admin() {
+    let server = TestServer::start().await;
+    let mut socket = open_socket(&server, None, json!({})).await;
+    subscribe(&mut socket).await;
+    let refused = next_json(&mut socket).await;
+    // A field error is a `next` carrying errors and no data, then the operation completes.
+    assert_eq!(refused["type"], "next", "{refused}");
+    assert!(refused["payload"]["data"].is_null(), "{refused}");
+    assert_eq!(refused["payload"]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+    assert_eq!(next_json(&mut socket).await["type"], "complete");
+}
+
+#[tokio::test]
+async fn a_session_cookie_authenticates_the_socket() {
+    let server = TestServer::start().await;
+    let login = reqwest::Client::new()
+        .post(server.url("/graphql"))
+        .json(&json!({
+            "query": "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { id } }",
+            "variables": { "e": crate::common::OWNER_EMAIL, "p": crate::common::OWNER_PASSWORD }
+        }))
+        .send()
+        .await
+        .unwrap();
+    let cookie = login.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let mut socket = open_socket(&server, Some(&cookie), json!({})).await;
+    subscribe(&mut socket).await;
+    server.owner().await.run("mutation { updateEnvironment(slug: \"test\", input: { name: \"Live\" }) { slug } }", json!({})).await.data();
+    let event = next_json(&mut socket).await;
+    assert_eq!(event["payload"]["data"]["environmentEvents"]["environment"]["name"], "Live");
+}

@@ -1,0 +1,13 @@
+//! End-to-end tests: each starts the real server on a free port with a fresh
+//! database and talks to it over HTTP and WebSocket. One test binary, so the
+//! application is linked once.
+
+mod common;
+
+mod auth;
+mod csrf;
+mod environments;
+mod roles;
+mod schema;
+mod surface;
+mod tokens;

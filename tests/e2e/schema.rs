@@ -1,0 +1,57 @@
+use serde_json::json;
+
+use crate::common::TestServer;
+
+/// `schema.graphql` must be exactly what the code serves. To update it after a
+/// deliberate change: `cargo run -- schema > schema.graphql`.
+#[test]
+fn committed_schema_matches_the_code() {
+    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql")).expect("schema.graphql at the repo root");
+    let generated = serverkit_server::graphql::sdl();
+    assert!(
+        committed == generated,
+        "schema.graphql is stale: run `cargo run -- schema > schema.graphql` and commit it"
+    );
+}
+
+#[tokio::test]
+async fn overly_deep_queries_are_refused() {
+    let server = TestServer::start().await;
+    let owner = server.owner().await;
+    let deep = format!("{{ __schema {{ types {{ {} name {} }} }} }}", "fields { type { ofType { ".repeat(5), "} } } ".repeat(5));
+    let answer = owner.run(&deep, json!({})).await;
+    let message = answer.body["errors"][0]["message"].as_str().unwrap_or_default().to_owned();
+    assert!(message.to_lowercase().contains("nested too deep"), "{:#}", answer.body);
+}
+
+#[tokio::test]
+async fn graphiql_introspection_fits_the_limits() {
+    let server = TestServer::start().await;
+    let owner = server.owner().await;
+    // The shape of GraphiQL's introspection query: TypeRef nests ofType seven times.
+    let type_ref = "kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } }";
+    let query = format!(
+        "{{ __schema {{ queryType {{ name }} types {{ kind name fields(includeDeprecated: true) {{ name args {{ name type {{ {type_ref} }} }} type {{ {type_ref} }} }} inputFields {{ name type {{ {type_ref} }} }} }} }} }}"
+    );
+    let data = owner.run(&query, json!({})).await.data();
+    assert_eq!(data["__schema"]["queryType"]["name"], "Query");
+}
+
+#[tokio::test]
+async fn graphiql_is_served_on_get() {
+    let server = TestServer::start().await;
+    let response = reqwest::get(server.url("/graphql")).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let page = response.text().await.unwrap();
+    assert!(page.contains("graphiql"), "GraphiQL page");
+    assert!(page.contains("/graphql/ws"), "subscriptions endpoint wired");
+}
+
+#[tokio::test]
+async fn errors_never_leak_internals() {
+    let server = TestServer::start().await;
+    let answer = server.client().run("{ nope }", json!({})).await;
+    let text = answer.body.to_string();
+    assert!(!text.contains("sqlx") && !text.contains("panicked") && !text.contains("src/"), "{text}");
+}
