@@ -5,6 +5,7 @@
 mod common;
 
 mod auth;
+mod binary;
 mod csrf;
 mod environments;
 mod roles;

@@ -22,6 +22,7 @@ async fn overly_deep_queries_are_refused() {
     let answer = owner.run(&deep, json!({})).await;
     let message = answer.body["errors"][0]["message"].as_str().unwrap_or_default().to_owned();
     assert!(message.to_lowercase().contains("nested too deep"), "{:#}", answer.body);
+    assert_eq!(answer.code(), "BAD_USER_INPUT");
 }
 
 #[tokio::test]
@@ -52,6 +53,7 @@ async fn graphiql_is_served_on_get() {
 async fn errors_never_leak_internals() {
     let server = TestServer::start().await;
     let answer = server.client().run("{ nope }", json!({})).await;
+    assert_eq!(answer.code(), "BAD_USER_INPUT");
     let text = answer.body.to_string();
     assert!(!text.contains("sqlx") && !text.contains("panicked") && !text.contains("src/"), "{text}");
 }

@@ -5,6 +5,7 @@ mod admins;
 mod connection;
 pub mod context;
 mod environments;
+mod error_codes;
 mod errors;
 mod guard;
 mod session;
@@ -43,6 +44,7 @@ fn builder() -> async_graphql::SchemaBuilder<QueryRoot, MutationRoot, Subscripti
     Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot::default())
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
+        .extension(error_codes::ErrorCodes)
 }
 
 pub fn schema(state: AppState) -> AppSchema {
