@@ -169,3 +169,23 @@ pub fn redact_url(url: &str) -> String {
         Err(_) => "<unparseable url>".into(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redaction_hides_passwords_only() {
+        assert_eq!(redact_url("postgres://app:hunter2@db:5432/sk"), "postgres://app:***@db:5432/sk");
+        assert_eq!(redact_url("postgres://db:5432/sk"), "postgres://db:5432/sk");
+        assert!(!redact_url("not a url with hunter2").contains("hunter2"));
+    }
+
+    #[test]
+    fn sqlite_is_the_default_under_the_data_dir() {
+        let config = Config::for_data_dir("/srv/sk");
+        assert_eq!(config.database_url(), "sqlite:///srv/sk/serverkit.db?mode=rwc");
+        assert!(!config.is_postgres());
+        assert_eq!(config.public_url("127.0.0.1:9000".parse().expect("addr")), "http://127.0.0.1:9000");
+    }
+}

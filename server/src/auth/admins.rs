@@ -178,3 +178,16 @@ async fn ensure_another_owner(db: &DatabaseConnection, except: &str) -> ServiceR
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_trimmed_lowercased_and_checked() {
+        assert_eq!(normalize_email("email", "  Ann@Example.COM ").ok().as_deref(), Some("ann@example.com"));
+        for bad in ["", "ann", "@example.com", "ann@", "ann@.com", "a nn@example.com"] {
+            assert!(normalize_email("email", bad).is_err(), "{bad:?}");
+        }
+    }
+}

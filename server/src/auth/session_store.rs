@@ -106,3 +106,48 @@ impl ExpiredDeletion for DbSessionStore {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use time::Duration;
+
+    use super::*;
+
+    async fn store() -> (DbSessionStore, tempfile::TempDir) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("control.db").display());
+        let db = crate::db::connect_control(&url).await.expect("control database");
+        (DbSessionStore::new(db), dir)
+    }
+
+    fn record(expires_in: Duration) -> Record {
+        let mut data = HashMap::new();
+        data.insert("admin_id".to_owned(), serde_json::json!("a1"));
+        Record { id: Id::default(), data, expiry_date: OffsetDateTime::now_utc() + expires_in }
+    }
+
+    #[tokio::test]
+    async fn saves_loads_and_deletes() {
+        let (store, _dir) = store().await;
+        let mut live = record(Duration::hours(1));
+        store.create(&mut live).await.expect("create");
+        let loaded = store.load(&live.id).await.expect("load").expect("present");
+        assert_eq!(loaded.data, live.data);
+        live.data.insert("k".into(), serde_json::json!(1));
+        store.save(&live).await.expect("save overwrites");
+        assert_eq!(store.load(&live.id).await.expect("load").expect("present").data.len(), 2);
+        store.delete(&live.id).await.expect("delete");
+        assert!(store.load(&live.id).await.expect("load").is_none());
+    }
+
+    #[tokio::test]
+    async fn expired_sessions_are_dead_and_swept() {
+        let (store, _dir) = store().await;
+        let mut idle = record(Duration::seconds(-1));
+        store.create(&mut idle).await.expect("create");
+        assert!(store.load(&idle.id).await.expect("load").is_none(), "an expired session does not load");
+        store.delete_expired().await.expect("sweep");
+        let left = admin_session::Entity::find().all(&store.db).await.expect("query");
+        assert!(left.is_empty());
+    }
+}

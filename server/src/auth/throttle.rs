@@ -44,3 +44,21 @@ impl LoginThrottle {
         self.by_email.retain_recent();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allows_the_burst_then_refuses_with_a_wait() {
+        let throttle = LoginThrottle::new(2);
+        let address: IpAddr = [10, 0, 0, 1].into();
+        throttle.check(address, "a@example.com").expect("first");
+        throttle.check(address, "A@example.com ").expect("second (same email, normalised)");
+        match throttle.check(address, "a@example.com") {
+            Err(ServiceError::RateLimited { retry_after_secs }) => assert!(retry_after_secs >= 1),
+            other => panic!("expected RATE_LIMITED, got {other:?}"),
+        }
+        throttle.check(address, "b@example.com").expect("another email has its own allowance");
+    }
+}

@@ -186,3 +186,31 @@ impl TryFrom<environment::Model> for Environment {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_test_is_the_limited_one() {
+        Limits::TEST.validate().expect("test defaults");
+        Limits::PRODUCTION.validate().expect("production defaults");
+        assert!(Limits::TEST.requests_per_second < Limits::PRODUCTION.requests_per_second);
+        assert!(Limits::TEST.max_concurrent_requests < Limits::PRODUCTION.max_concurrent_requests);
+    }
+
+    #[test]
+    fn out_of_range_limits_name_their_field() {
+        let patch = LimitsPatch { max_body_bytes: Some(0), ..Default::default() };
+        let err = patch.apply(Limits::TEST).validate().expect_err("zero body size");
+        assert_eq!(err.field(), Some("limits.maxBodyBytes"));
+    }
+
+    #[test]
+    fn patches_change_only_what_they_name() {
+        let patch = CapabilitiesPatch { request_logs: Some(true), ..Default::default() };
+        let after = patch.apply(Capabilities::PRODUCTION);
+        assert!(after.request_logs);
+        assert_eq!(Capabilities { request_logs: false, ..after }, Capabilities::PRODUCTION);
+    }
+}

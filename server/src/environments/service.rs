@@ -237,3 +237,18 @@ impl Environments {
         let _ = self.events.send(EnvironmentEvent { kind, slug: slug.to_owned(), environment });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_safe_identifiers() {
+        for good in ["qa", "staging", "feature-42", "a1"] {
+            validate_slug(good).unwrap_or_else(|_| panic!("{good} is fine"));
+        }
+        for bad in ["", "a", "Staging", "1st", "a_b", "a-", "a b", "é1", "x\"; drop schema public; --", &"a".repeat(33)] {
+            assert!(validate_slug(bad).is_err(), "{bad:?} must be refused");
+        }
+    }
+}

@@ -1,0 +1,202 @@
+export type Maybe<T> = T | null;
+export type InputMaybe<T> = Maybe<T>;
+export type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+export type MakeOptional<T, K extends keyof T> = Omit<T, K> & { [SubKey in K]?: Maybe<T[SubKey]> };
+export type MakeMaybe<T, K extends keyof T> = Omit<T, K> & { [SubKey in K]: Maybe<T[SubKey]> };
+export type MakeEmpty<T extends { [key: string]: unknown }, K extends keyof T> = { [_ in K]?: never };
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+/** All built-in and custom scalars, mapped to their actual values */
+export type Scalars = {
+  ID: { input: string; output: string; }
+  String: { input: string; output: string; }
+  Boolean: { input: boolean; output: boolean; }
+  Int: { input: number; output: number; }
+  Float: { input: number; output: number; }
+  /**
+   * Implement the DateTime<Utc> scalar
+   *
+   * The input/output is a string in RFC3339 format.
+   */
+  DateTime: { input: string; output: string; }
+};
+
+export type CreateAdminInput = {
+  email: Scalars['String']['input'];
+  password: Scalars['String']['input'];
+  role: Role;
+};
+
+export type CreateApiTokenInput = {
+  /** Never expires when absent. */
+  expiresInDays?: InputMaybe<Scalars['Int']['input']>;
+  name: Scalars['String']['input'];
+  /** Defaults to, and cannot exceed, your own role. */
+  role?: InputMaybe<Role>;
+};
+
+export type CreateEnvironmentInput = {
+  capabilities?: InputMaybe<EnvironmentCapabilitiesInput>;
+  /** Unset limits take the test server's defaults. */
+  limits?: InputMaybe<EnvironmentLimitsInput>;
+  name?: InputMaybe<Scalars['String']['input']>;
+  /** 2–32 characters: lowercase letters, digits and `-`, starting with a letter. */
+  slug: Scalars['String']['input'];
+};
+
+export type EnvironmentCapabilitiesInput = {
+  apiTest?: InputMaybe<Scalars['Boolean']['input']>;
+  databaseManagement?: InputMaybe<Scalars['Boolean']['input']>;
+  fileManagement?: InputMaybe<Scalars['Boolean']['input']>;
+  monitoring?: InputMaybe<Scalars['Boolean']['input']>;
+  requestLogs?: InputMaybe<Scalars['Boolean']['input']>;
+  userManagement?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+export type EnvironmentEventKind =
+  | 'CREATED'
+  | 'DELETED'
+  | 'UPDATED';
+
+export type EnvironmentKind =
+  | 'PRODUCTION'
+  | 'TEST';
+
+export type EnvironmentLimitsInput = {
+  maxBodyBytes?: InputMaybe<Scalars['Int']['input']>;
+  maxConcurrentRequests?: InputMaybe<Scalars['Int']['input']>;
+  requestTimeoutMs?: InputMaybe<Scalars['Int']['input']>;
+  requestsPerSecond?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type Role =
+  | 'DEVELOPER'
+  | 'OWNER'
+  | 'VIEWER';
+
+export type UpdateAdminInput = {
+  /** Sets a new password for the admin. */
+  password?: InputMaybe<Scalars['String']['input']>;
+  role?: InputMaybe<Role>;
+};
+
+export type UpdateEnvironmentInput = {
+  capabilities?: InputMaybe<EnvironmentCapabilitiesInput>;
+  limits?: InputMaybe<EnvironmentLimitsInput>;
+  name?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type AdminFieldsFragment = { id: string, email: string, role: Role, createdAt: string, lastLoginAt: string | null };
+
+export type EnvironmentFieldsFragment = { id: string, slug: string, name: string, kind: EnvironmentKind, baseUrl: string, database: string, storagePrefix: string, createdAt: string, updatedAt: string, limits: { maxConcurrentRequests: number, requestsPerSecond: number, maxBodyBytes: number, requestTimeoutMs: number }, capabilities: { monitoring: boolean, requestLogs: boolean, apiTest: boolean, databaseManagement: boolean, userManagement: boolean, fileManagement: boolean } };
+
+export type ApiTokenFieldsFragment = { id: string, name: string, prefix: string, role: Role, ownerEmail: string, createdAt: string, lastUsedAt: string | null, expiresAt: string | null };
+
+export type SetupRequiredQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type SetupRequiredQuery = { setupRequired: boolean };
+
+export type ViewerQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ViewerQuery = { viewer: { id: string, email: string, role: Role, createdAt: string, lastLoginAt: string | null } };
+
+export type LoginMutationVariables = Exact<{
+  email: Scalars['String']['input'];
+  password: Scalars['String']['input'];
+}>;
+
+
+export type LoginMutation = { login: { id: string, email: string, role: Role, createdAt: string, lastLoginAt: string | null } };
+
+export type SetupMutationVariables = Exact<{
+  token: Scalars['String']['input'];
+  email: Scalars['String']['input'];
+  password: Scalars['String']['input'];
+}>;
+
+
+export type SetupMutation = { setup: { id: string, email: string, role: Role, createdAt: string, lastLoginAt: string | null } };
+
+export type LogoutMutationVariables = Exact<{ [key: string]: never; }>;
+
+
+export type LogoutMutation = { logout: boolean };
+
+export type EnvironmentsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type EnvironmentsQuery = { environments: Array<{ id: string, slug: string, name: string, kind: EnvironmentKind, baseUrl: string, database: string, storagePrefix: string, createdAt: string, updatedAt: string, limits: { maxConcurrentRequests: number, requestsPerSecond: number, maxBodyBytes: number, requestTimeoutMs: number }, capabilities: { monitoring: boolean, requestLogs: boolean, apiTest: boolean, databaseManagement: boolean, userManagement: boolean, fileManagement: boolean } }> };
+
+export type UpdateEnvironmentMutationVariables = Exact<{
+  slug: Scalars['String']['input'];
+  input: UpdateEnvironmentInput;
+}>;
+
+
+export type UpdateEnvironmentMutation = { updateEnvironment: { id: string, slug: string, name: string, kind: EnvironmentKind, baseUrl: string, database: string, storagePrefix: string, createdAt: string, updatedAt: string, limits: { maxConcurrentRequests: number, requestsPerSecond: number, maxBodyBytes: number, requestTimeoutMs: number }, capabilities: { monitoring: boolean, requestLogs: boolean, apiTest: boolean, databaseManagement: boolean, userManagement: boolean, fileManagement: boolean } } };
+
+export type CreateEnvironmentMutationVariables = Exact<{
+  input: CreateEnvironmentInput;
+}>;
+
+
+export type CreateEnvironmentMutation = { createEnvironment: { id: string, slug: string, name: string, kind: EnvironmentKind, baseUrl: string, database: string, storagePrefix: string, createdAt: string, updatedAt: string, limits: { maxConcurrentRequests: number, requestsPerSecond: number, maxBodyBytes: number, requestTimeoutMs: number }, capabilities: { monitoring: boolean, requestLogs: boolean, apiTest: boolean, databaseManagement: boolean, userManagement: boolean, fileManagement: boolean } } };
+
+export type DeleteEnvironmentMutationVariables = Exact<{
+  slug: Scalars['String']['input'];
+}>;
+
+
+export type DeleteEnvironmentMutation = { deleteEnvironment: string };
+
+export type EnvironmentEventsSubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type EnvironmentEventsSubscription = { environmentEvents: { kind: EnvironmentEventKind, slug: string, environment: { id: string, slug: string, name: string, kind: EnvironmentKind, baseUrl: string, database: string, storagePrefix: string, createdAt: string, updatedAt: string, limits: { maxConcurrentRequests: number, requestsPerSecond: number, maxBodyBytes: number, requestTimeoutMs: number }, capabilities: { monitoring: boolean, requestLogs: boolean, apiTest: boolean, databaseManagement: boolean, userManagement: boolean, fileManagement: boolean } } | null } };
+
+export type AdminsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type AdminsQuery = { admins: { totalCount: number, nodes: Array<{ id: string, email: string, role: Role, createdAt: string, lastLoginAt: string | null }> } };
+
+export type CreateAdminMutationVariables = Exact<{
+  input: CreateAdminInput;
+}>;
+
+
+export type CreateAdminMutation = { createAdmin: { id: string, email: string, role: Role, createdAt: string, lastLoginAt: string | null } };
+
+export type UpdateAdminMutationVariables = Exact<{
+  id: Scalars['ID']['input'];
+  input: UpdateAdminInput;
+}>;
+
+
+export type UpdateAdminMutation = { updateAdmin: { id: string, email: string, role: Role, createdAt: string, lastLoginAt: string | null } };
+
+export type DeleteAdminMutationVariables = Exact<{
+  id: Scalars['ID']['input'];
+}>;
+
+
+export type DeleteAdminMutation = { deleteAdmin: string };
+
+export type ApiTokensQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ApiTokensQuery = { apiTokens: { totalCount: number, nodes: Array<{ id: string, name: string, prefix: string, role: Role, ownerEmail: string, createdAt: string, lastUsedAt: string | null, expiresAt: string | null }> } };
+
+export type CreateApiTokenMutationVariables = Exact<{
+  input: CreateApiTokenInput;
+}>;
+
+
+export type CreateApiTokenMutation = { createApiToken: { token: string, apiToken: { id: string, name: string, prefix: string, role: Role, ownerEmail: string, createdAt: string, lastUsedAt: string | null, expiresAt: string | null } } };
+
+export type RevokeApiTokenMutationVariables = Exact<{
+  id: Scalars['ID']['input'];
+}>;
+
+
+export type RevokeApiTokenMutation = { revokeApiToken: string };

@@ -1,0 +1,105 @@
+// One urql client for the whole SPA: queries and mutations are POSTed as JSON to
+// /graphql with the session cookie; subscriptions go over graphql-transport-ws.
+import {
+  Client,
+  fetchExchange,
+  mapExchange,
+  subscriptionExchange,
+  type AnyVariables,
+  type DocumentInput,
+  type OperationResult,
+} from '@urql/core';
+import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
+import { errorCodes } from './errors';
+
+let ws: WsClient | null = null;
+let onUnauthenticated: (() => void) | null = null;
+let onWsStatus: ((connected: boolean) => void) | null = null;
+
+/** Be told when the subscription socket connects or closes. */
+export function setWsStatusHandler(fn: ((connected: boolean) => void) | null): void {
+  onWsStatus = fn;
+}
+
+function wsUrl(): string {
+  const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${proto}//${location.host}/graphql/ws`;
+}
+
+function wsClient(): WsClient {
+  if (!ws) {
+    ws = createWsClient({
+      url: wsUrl(),
+      lazy: true,
+      retryAttempts: 1000,
+      shouldRetry: () => true,
+      on: {
+        connected: () => onWsStatus?.(true),
+        closed: () => onWsStatus?.(false),
+      },
+    });
+  }
+  return ws;
+}
+
+/** Drop the WebSocket (e.g. after sign-in/out) so the next subscription
+ * reconnects with the current session cookie. */
+export function resetSubscriptions(): void {
+  if (ws) {
+    void ws.dispose();
+    ws = null;
+    onWsStatus?.(false);
+  }
+}
+
+/** Called when any operation fails with UNAUTHENTICATED (session expired). */
+export function setUnauthenticatedHandler(fn: (() => void) | null): void {
+  onUnauthenticated = fn;
+}
+
+export const client = new Client({
+  url: '/graphql',
+  preferGetMethod: false,
+  requestPolicy: 'network-only',
+  fetchOptions: () => ({ credentials: 'same-origin' }),
+  exchanges: [
+    mapExchange({
+      onError(error, operation) {
+        const name = operation.query.definitions
+          .map((d) => ('name' in d && d.name ? d.name.value : ''))
+          .join('');
+        if (name !== 'Viewer' && name !== 'Login' && errorCodes(error).includes('UNAUTHENTICATED')) {
+          onUnauthenticated?.();
+        }
+      },
+    }),
+    fetchExchange,
+    subscriptionExchange({
+      forwardSubscription(request) {
+        const input = { ...request, query: request.query || '' };
+        return {
+          subscribe(sink) {
+            const unsubscribe = wsClient().subscribe(input, sink);
+            return { unsubscribe };
+          },
+        };
+      },
+    }),
+  ],
+});
+
+/** Run a query once (network-only) and return its result. */
+export function query<D, V extends AnyVariables>(
+  doc: DocumentInput<D, V>,
+  variables: V,
+): Promise<OperationResult<D, V>> {
+  return client.query(doc, variables).toPromise();
+}
+
+/** Run a mutation and return its result. */
+export function mutate<D, V extends AnyVariables>(
+  doc: DocumentInput<D, V>,
+  variables: V,
+): Promise<OperationResult<D, V>> {
+  return client.mutation(doc, variables).toPromise();
+}

@@ -1,0 +1,89 @@
+// Turns urql's CombinedError into what the UI shows: a friendly message, the
+// server's extensions.code and, for BAD_USER_INPUT, the offending field.
+import type { CombinedError } from '@urql/core';
+
+export type ErrorCode =
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'BAD_USER_INPUT'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'RATE_LIMITED'
+  | 'INTERNAL'
+  | 'NETWORK';
+
+export interface UiError {
+  code: ErrorCode | string;
+  message: string;
+  /** extensions.field, when the server names the input field at fault. */
+  field: string | null;
+}
+
+export function errorCodes(error: CombinedError): string[] {
+  return error.graphQLErrors.map((e) => String(e.extensions?.code ?? ''));
+}
+
+function friendly(code: string, message: string): string {
+  switch (code) {
+    case 'RATE_LIMITED':
+      return 'Too many attempts, wait a minute and try again.';
+    case 'FORBIDDEN':
+      return `Not allowed: your role can't do this. ${message}`.trim();
+    case 'UNAUTHENTICATED':
+      return 'Your session has ended. Please sign in again.';
+    case 'NETWORK':
+      return "Can't reach the server. Check that ServerKit is running.";
+    case 'INTERNAL':
+      return `The server hit an internal error. ${message}`.trim();
+    default:
+      return message;
+  }
+}
+
+/** All errors of a failed operation, ready to show. */
+export function toUiErrors(error: CombinedError | undefined | null): UiError[] {
+  if (!error) return [];
+  if (error.networkError && error.graphQLErrors.length === 0) {
+    return [{ code: 'NETWORK', message: friendly('NETWORK', ''), field: null }];
+  }
+  return error.graphQLErrors.map((e) => {
+    const code = String(e.extensions?.code ?? 'INTERNAL');
+    const field = e.extensions?.field;
+    return {
+      code,
+      message: friendly(code, e.message),
+      field: typeof field === 'string' && field ? field : null,
+    };
+  });
+}
+
+/** The first error, or null. */
+export function toUiError(error: CombinedError | undefined | null): UiError | null {
+  return toUiErrors(error)[0] ?? null;
+}
+
+/** Does a server field path (e.g. "input.limits.requestsPerSecond",
+ * "limits.requestsPerSecond" or "requestsPerSecond") name this form key? */
+export function fieldMatches(serverField: string, key: string): boolean {
+  const norm = (s: string) => s.replace(/^input\./, '').toLowerCase();
+  const a = norm(serverField);
+  const b = norm(key);
+  if (a === b) return true;
+  const last = (s: string) => s.slice(s.lastIndexOf('.') + 1);
+  return last(a) === last(b);
+}
+
+/** Split errors into per-field messages and the rest. */
+export function splitFieldErrors(
+  errors: UiError[],
+  keys: string[],
+): { byField: Record<string, string>; general: UiError[] } {
+  const byField: Record<string, string> = {};
+  const general: UiError[] = [];
+  for (const e of errors) {
+    const key = e.field ? keys.find((k) => fieldMatches(e.field!, k)) : undefined;
+    if (key) byField[key] = e.message;
+    else general.push(e);
+  }
+  return { byField, general };
+}

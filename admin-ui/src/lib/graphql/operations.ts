@@ -1,0 +1,232 @@
+// All GraphQL operations of the admin SPA. `npm run codegen` reads the gql``
+// documents below and writes their result/variable types to src/generated.
+import { gql } from '@urql/core';
+import type * as T from '../../generated/graphql';
+
+export const AdminFields = gql`
+  fragment AdminFields on Admin {
+    id
+    email
+    role
+    createdAt
+    lastLoginAt
+  }
+`;
+
+export const EnvironmentFields = gql`
+  fragment EnvironmentFields on Environment {
+    id
+    slug
+    name
+    kind
+    baseUrl
+    database
+    storagePrefix
+    limits {
+      maxConcurrentRequests
+      requestsPerSecond
+      maxBodyBytes
+      requestTimeoutMs
+    }
+    capabilities {
+      monitoring
+      requestLogs
+      apiTest
+      databaseManagement
+      userManagement
+      fileManagement
+    }
+    createdAt
+    updatedAt
+  }
+`;
+
+export const ApiTokenFields = gql`
+  fragment ApiTokenFields on ApiToken {
+    id
+    name
+    prefix
+    role
+    ownerEmail
+    createdAt
+    lastUsedAt
+    expiresAt
+  }
+`;
+
+// ---- session ----
+
+export const SetupRequiredQuery = gql<T.SetupRequiredQuery, T.SetupRequiredQueryVariables>`
+  query SetupRequired {
+    setupRequired
+  }
+`;
+
+export const ViewerQuery = gql<T.ViewerQuery, T.ViewerQueryVariables>`
+  query Viewer {
+    viewer {
+      ...AdminFields
+    }
+  }
+  ${AdminFields}
+`;
+
+export const LoginMutation = gql<T.LoginMutation, T.LoginMutationVariables>`
+  mutation Login($email: String!, $password: String!) {
+    login(email: $email, password: $password) {
+      ...AdminFields
+    }
+  }
+  ${AdminFields}
+`;
+
+export const SetupMutation = gql<T.SetupMutation, T.SetupMutationVariables>`
+  mutation Setup($token: String!, $email: String!, $password: String!) {
+    setup(token: $token, email: $email, password: $password) {
+      ...AdminFields
+    }
+  }
+  ${AdminFields}
+`;
+
+export const LogoutMutation = gql<T.LogoutMutation, T.LogoutMutationVariables>`
+  mutation Logout {
+    logout
+  }
+`;
+
+// ---- environments ----
+
+export const EnvironmentsQuery = gql<T.EnvironmentsQuery, T.EnvironmentsQueryVariables>`
+  query Environments {
+    environments {
+      ...EnvironmentFields
+    }
+  }
+  ${EnvironmentFields}
+`;
+
+export const UpdateEnvironmentMutation = gql<
+  T.UpdateEnvironmentMutation,
+  T.UpdateEnvironmentMutationVariables
+>`
+  mutation UpdateEnvironment($slug: String!, $input: UpdateEnvironmentInput!) {
+    updateEnvironment(slug: $slug, input: $input) {
+      ...EnvironmentFields
+    }
+  }
+  ${EnvironmentFields}
+`;
+
+export const CreateEnvironmentMutation = gql<
+  T.CreateEnvironmentMutation,
+  T.CreateEnvironmentMutationVariables
+>`
+  mutation CreateEnvironment($input: CreateEnvironmentInput!) {
+    createEnvironment(input: $input) {
+      ...EnvironmentFields
+    }
+  }
+  ${EnvironmentFields}
+`;
+
+export const DeleteEnvironmentMutation = gql<
+  T.DeleteEnvironmentMutation,
+  T.DeleteEnvironmentMutationVariables
+>`
+  mutation DeleteEnvironment($slug: String!) {
+    deleteEnvironment(slug: $slug)
+  }
+`;
+
+export const EnvironmentEventsSubscription = gql<
+  T.EnvironmentEventsSubscription,
+  T.EnvironmentEventsSubscriptionVariables
+>`
+  subscription EnvironmentEvents {
+    environmentEvents {
+      kind
+      slug
+      environment {
+        ...EnvironmentFields
+      }
+    }
+  }
+  ${EnvironmentFields}
+`;
+
+// ---- admins ----
+
+export const AdminsQuery = gql<T.AdminsQuery, T.AdminsQueryVariables>`
+  query Admins {
+    admins(first: 100) {
+      totalCount
+      nodes {
+        ...AdminFields
+      }
+    }
+  }
+  ${AdminFields}
+`;
+
+export const CreateAdminMutation = gql<T.CreateAdminMutation, T.CreateAdminMutationVariables>`
+  mutation CreateAdmin($input: CreateAdminInput!) {
+    createAdmin(input: $input) {
+      ...AdminFields
+    }
+  }
+  ${AdminFields}
+`;
+
+export const UpdateAdminMutation = gql<T.UpdateAdminMutation, T.UpdateAdminMutationVariables>`
+  mutation UpdateAdmin($id: ID!, $input: UpdateAdminInput!) {
+    updateAdmin(id: $id, input: $input) {
+      ...AdminFields
+    }
+  }
+  ${AdminFields}
+`;
+
+export const DeleteAdminMutation = gql<T.DeleteAdminMutation, T.DeleteAdminMutationVariables>`
+  mutation DeleteAdmin($id: ID!) {
+    deleteAdmin(id: $id)
+  }
+`;
+
+// ---- API tokens ----
+
+export const ApiTokensQuery = gql<T.ApiTokensQuery, T.ApiTokensQueryVariables>`
+  query ApiTokens {
+    apiTokens(first: 100) {
+      totalCount
+      nodes {
+        ...ApiTokenFields
+      }
+    }
+  }
+  ${ApiTokenFields}
+`;
+
+export const CreateApiTokenMutation = gql<
+  T.CreateApiTokenMutation,
+  T.CreateApiTokenMutationVariables
+>`
+  mutation CreateApiToken($input: CreateApiTokenInput!) {
+    createApiToken(input: $input) {
+      token
+      apiToken {
+        ...ApiTokenFields
+      }
+    }
+  }
+  ${ApiTokenFields}
+`;
+
+export const RevokeApiTokenMutation = gql<
+  T.RevokeApiTokenMutation,
+  T.RevokeApiTokenMutationVariables
+>`
+  mutation RevokeApiToken($id: ID!) {
+    revokeApiToken(id: $id)
+  }
+`;

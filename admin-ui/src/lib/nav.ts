@@ -1,0 +1,53 @@
+// The shell's navigation. `soon` sections are placeholders until their release;
+// their blurb says what they will do (from DESIGN.md).
+export interface NavItem {
+  path: string;
+  label: string;
+  icon: string;
+  soon?: string;
+}
+
+export const NAV: NavItem[] = [
+  { path: '/', label: 'Dashboard', icon: 'M3 3h7v7H3zM14 3h7v7h-7zM3 14h7v7H3zM14 14h7v7h-7z' },
+  {
+    path: '/routers',
+    label: 'Routers',
+    icon: 'M4 6h16M4 12h10M4 18h6',
+    soon: 'Define API routes (method, path, access rule, input schema and a pipeline of steps) and refresh them into the test server.',
+  },
+  {
+    path: '/api',
+    label: 'API',
+    icon: 'M8 9l-4 3 4 3M16 9l4 3-4 3M13 6l-2 12',
+    soon: "The routers of this environment's active revision, an API test console and live request logs.",
+  },
+  {
+    path: '/database',
+    label: 'Database',
+    icon: 'M4 6c0-1.7 3.6-3 8-3s8 1.3 8 3-3.6 3-8 3-8-1.3-8-3zM4 6v12c0 1.7 3.6 3 8 3s8-1.3 8-3V6M4 12c0 1.7 3.6 3 8 3s8-1.3 8-3',
+    soon: "Browse and edit the rows of this environment's tables, such as the rows the tests wrote.",
+  },
+  {
+    path: '/users',
+    label: 'Users',
+    icon: 'M16 19v-1a4 4 0 00-4-4H7a4 4 0 00-4 4v1M9.5 10a3.5 3.5 0 100-7 3.5 3.5 0 000 7zM21 19v-1a4 4 0 00-3-3.9',
+    soon: "This environment's end-user groups, their permissions, and the users of each group.",
+  },
+  {
+    path: '/files',
+    label: 'Files',
+    icon: 'M3 7a2 2 0 012-2h4l2 2h8a2 2 0 012 2v8a2 2 0 01-2 2H5a2 2 0 01-2-2z',
+    soon: "Folders, upload, download and delete in this environment's file store.",
+  },
+  {
+    path: '/deploy',
+    label: 'Deploy',
+    icon: 'M12 3l4 4h-3v8h-2V7H8zM5 15v4h14v-4',
+    soon: 'Deploy the tested revision as a numbered production release (gated on a green test run, migration plan shown first) and roll back to an earlier one.',
+  },
+  {
+    path: '/settings',
+    label: 'Settings',
+    icon: 'M4 6h9M17 6h3M4 12h3M11 12h9M4 18h11M19 18h1M15 4v4M9 10v4M17 16v4',
+  },
+];

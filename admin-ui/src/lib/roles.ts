@@ -1,0 +1,22 @@
+import type { EnvironmentKind, Role } from '../generated/graphql';
+
+export const ROLES: Role[] = ['OWNER', 'DEVELOPER', 'VIEWER'];
+
+const RANK: Record<Role, number> = { OWNER: 3, DEVELOPER: 2, VIEWER: 1 };
+
+export function roleLabel(role: Role): string {
+  return role.charAt(0) + role.slice(1).toLowerCase();
+}
+
+/** Roles at or below `role` (an API token can't exceed its creator's role). */
+export function rolesUpTo(role: Role): Role[] {
+  return ROLES.filter((r) => RANK[r] <= RANK[role]);
+}
+
+export const isOwner = (role: Role | undefined): boolean => role === 'OWNER';
+
+/** Owners edit every environment, developers only test-kind ones. */
+export function canEditEnvironment(role: Role | undefined, kind: EnvironmentKind): boolean {
+  if (role === 'OWNER') return true;
+  return role === 'DEVELOPER' && kind === 'TEST';
+}

@@ -1,0 +1,250 @@
+// End-to-end check of the admin SPA in a real Chromium against the real
+// ServerKit binary. Plain Node ESM; exits non-zero on failure.
+//   SERVERKIT_BIN=/abs/path/serverkit npm run test:browser
+// Dev aid: SERVERKIT_URL=http://127.0.0.1:18080 reuses a running server (e.g.
+// tests/mock-server.mjs; add SKIP_LIVE=1 there, the mock has no WebSocket).
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const BIN = resolve(process.env.SERVERKIT_BIN ?? join(here, '..', '..', 'target', 'debug', 'serverkit'));
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const EMAIL = process.env.SERVERKIT_ADMIN_EMAIL ?? 'owner@example.com';
+const PASSWORD = process.env.SERVERKIT_ADMIN_PASSWORD ?? 'browser-test-password-1234';
+const SHOTS = join(here, 'screenshots');
+const TIMEOUT = 15_000;
+
+let server = null;
+let serverLog = '';
+let dataDir = null;
+let browser = null;
+const results = { passed: 0, failed: 0 };
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.unref();
+    s.on('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function startServer() {
+  if (process.env.SERVERKIT_URL) return process.env.SERVERKIT_URL.replace(/\/$/, '');
+  if (!existsSync(BIN)) throw new Error(`server binary not found: ${BIN} (set SERVERKIT_BIN)`);
+  const port = await freePort();
+  dataDir = mkdtempSync(join(tmpdir(), 'serverkit-ui-'));
+  server = spawn(BIN, ['serve'], {
+    env: {
+      ...process.env,
+      SERVERKIT_LISTEN: `127.0.0.1:${port}`,
+      SERVERKIT_DATA_DIR: dataDir,
+      SERVERKIT_ADMIN_EMAIL: EMAIL,
+      SERVERKIT_ADMIN_PASSWORD: PASSWORD,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const keep = (b) => (serverLog = (serverLog + b.toString()).slice(-20_000));
+  server.stdout.on('data', keep);
+  server.stderr.on('data', keep);
+  let exited = null;
+  server.on('exit', (code, signal) => (exited = { code, signal }));
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (exited) throw new Error(`server exited early (${JSON.stringify(exited)})`);
+    try {
+      const res = await fetch(`${base}/readyz`);
+      if (res.status === 200) return base;
+    } catch {
+      /* not listening yet */
+    }
+    await sleep(250);
+  }
+  throw new Error('server not ready after 30 s (GET /readyz)');
+}
+
+async function stopServer() {
+  if (!server || server.exitCode !== null) return;
+  const gone = new Promise((r) => server.once('exit', r));
+  server.kill('SIGTERM');
+  const timer = setTimeout(() => server.kill('SIGKILL'), 5_000);
+  await gone;
+  clearTimeout(timer);
+}
+
+async function step(name, fn) {
+  try {
+    await fn();
+    results.passed++;
+    console.log(`ok - ${name}`);
+  } catch (err) {
+    results.failed++;
+    console.log(`not ok - ${name}\n  ${String(err?.stack ?? err).split('\n').slice(0, 6).join('\n  ')}`);
+    throw err;
+  }
+}
+
+function assert(cond, message) {
+  if (!cond) throw new Error(message);
+}
+
+async function eventually(fn, message, ms = TIMEOUT) {
+  const deadline = Date.now() + ms;
+  let last;
+  while (Date.now() < deadline) {
+    try {
+      if (await fn()) return;
+    } catch (err) {
+      last = err;
+    }
+    await sleep(100);
+  }
+  throw new Error(`${message}${last ? ` (${last.message})` : ''}`);
+}
+
+async function run() {
+  const base = await startServer();
+  console.log(`# server at ${base}`);
+  mkdirSync(SHOTS, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+  const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+  context.setDefaultTimeout(TIMEOUT);
+  const page = await context.newPage();
+  const pageErrors = [];
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+  page.on('console', (msg) => msg.type() === 'error' && console.log(`# console: ${msg.text()}`));
+
+  await step('signed-out visit of /admin/ lands on the login page', async () => {
+    await page.goto(`${base}/admin/`);
+    await page.waitForURL(/\/admin\/login/);
+    await page.getByTestId('login-form').waitFor();
+  });
+
+  await step('a wrong password shows an error', async () => {
+    await page.getByLabel('Email').fill(EMAIL);
+    await page.getByLabel('Password').fill('definitely-not-the-password');
+    await page.getByTestId('login-submit').click();
+    const error = page.getByTestId('login-error');
+    await error.waitFor();
+    const text = await error.innerText();
+    assert(/wrong email or password/i.test(text), `unexpected login error: ${text}`);
+    assert(/\/admin\/login/.test(page.url()), 'still on the login page');
+  });
+
+  await step('signing in shows both environment cards on the dashboard', async () => {
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByTestId('login-submit').click();
+    await page.waitForURL((u) => u.pathname === '/admin/');
+    await page.getByTestId('env-card-test').waitFor();
+    await page.getByTestId('env-card-production').waitFor();
+    assert((await page.getByTestId('viewer-email').innerText()).trim() === EMAIL, 'header shows the email');
+    assert(/owner/i.test(await page.getByTestId('viewer-role').innerText()), 'header shows the role');
+    await page.screenshot({ path: join(SHOTS, 'dashboard.png'), fullPage: true });
+  });
+
+  if (!process.env.SKIP_LIVE) {
+    await step('the dashboard updates live when an environment changes elsewhere', async () => {
+      await page.locator('[data-testid="live-status"][data-connected="true"]').waitFor();
+      const card = page.getByTestId('env-card-test').getByTestId('env-name');
+      const original = (await card.innerText()).trim();
+      const rename = (name) =>
+        page.evaluate(async (name) => {
+          const res = await fetch('/graphql', {
+            method: 'POST',
+            credentials: 'same-origin',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({
+              query: 'mutation($n: String!) { updateEnvironment(slug: "test", input: { name: $n }) { name } }',
+              variables: { n: name },
+            }),
+          });
+          return res.json();
+        }, name);
+      // The subscription may still be starting on the server: retry a few times.
+      let seen = false;
+      for (let i = 1; i <= 5 && !seen; i++) {
+        const res = await rename(`Live ${i}`);
+        assert(!res.errors, `updateEnvironment failed: ${JSON.stringify(res.errors)}`);
+        seen = await eventually(async () => (await card.innerText()).trim() === `Live ${i}`, '', 2_000)
+          .then(() => true, () => false);
+      }
+      assert(seen, 'the test card did not pick up the rename over the subscription');
+      await rename(original);
+      await eventually(async () => (await card.innerText()).trim() === original, 'rename back arrived');
+    });
+  }
+
+  let newValue = '';
+  await step('settings: change test "Requests per second", save, see "Saved"', async () => {
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.waitForURL(/\/admin\/settings/);
+    const form = page.getByTestId('env-settings-test');
+    const input = form.getByLabel('Requests per second');
+    await input.waitFor();
+    const old = await input.inputValue();
+    newValue = old === '250' ? '251' : '250';
+    await input.fill('0');
+    await form.getByRole('button', { name: 'Save', exact: true }).click();
+    await form.getByText('greater than 0').waitFor();
+    await input.fill(newValue);
+    await form.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByTestId('toast').filter({ hasText: 'Saved' }).waitFor();
+    await page.screenshot({ path: join(SHOTS, 'settings.png'), fullPage: true });
+  });
+
+  await step('the saved value survives a reload', async () => {
+    await page.reload();
+    const input = page.getByTestId('env-settings-test').getByLabel('Requests per second');
+    await input.waitFor();
+    await eventually(async () => (await input.inputValue()) === newValue, `value is ${newValue} after reload`);
+  });
+
+  await step('unknown routes show the not-found page inside the shell', async () => {
+    await page.goto(`${base}/admin/no-such-page`);
+    await page.getByTestId('not-found').waitFor();
+    await page.getByRole('link', { name: 'Dashboard', exact: true }).waitFor();
+  });
+
+  await step('sign out returns to the login page', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(/\/admin\/login/);
+    await page.goto(`${base}/admin/settings`);
+    await page.waitForURL(/\/admin\/login/);
+  });
+
+  assert(pageErrors.length === 0, `uncaught page errors: ${pageErrors.join('; ')}`);
+}
+
+let exitCode = 0;
+try {
+  await run();
+} catch (err) {
+  exitCode = 1;
+  if (results.failed === 0) {
+    results.failed++;
+    console.log(`not ok - setup\n  ${err?.stack ?? err}`);
+  }
+  if (serverLog) console.log(`# server output (tail):\n${serverLog.split('\n').slice(-40).join('\n')}`);
+} finally {
+  await browser?.close().catch(() => {});
+  await stopServer().catch(() => {});
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+}
+console.log(`${results.passed} passed, ${results.failed} failed`);
+process.exit(exitCode);
