@@ -6,3 +6,4 @@ pub mod admin;
 pub mod admin_session;
 pub mod api_token;
 pub mod environment;
+pub mod workspace_revision;

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261125_000001_create_admins;
 mod m20261125_000002_create_sessions;
 mod m20261125_000003_create_environments;
+mod m20261125_000004_create_workspace_revisions;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_create_admins::Migration),
             Box::new(m20261125_000002_create_sessions::Migration),
             Box::new(m20261125_000003_create_environments::Migration),
+            Box::new(m20261125_000004_create_workspace_revisions::Migration),
         ]
     }
 }

@@ -21,6 +21,7 @@ use crate::{
     graphql,
     http::{self, metrics::HttpMetrics},
     storage,
+    workspace::Workspace,
 };
 
 /// Shared by every handler and resolver; cheap to clone.
@@ -34,6 +35,7 @@ pub struct AppState {
     /// Where clients reach this server, without a trailing slash.
     pub public_url: String,
     pub metrics: Arc<HttpMetrics>,
+    pub workspace: Workspace,
 }
 
 pub struct App {
@@ -74,7 +76,8 @@ impl App {
 
         let config = Arc::new(config);
         let metrics = Arc::new(HttpMetrics::new());
-        let state = AppState { config, db, environments, throttle, setup, public_url, metrics };
+        let workspace = Workspace::new(db.clone());
+        let state = AppState { config, db, environments, throttle, setup, public_url, metrics, workspace };
         let router = http::router(state.clone(), graphql::schema(state.clone()), sessions);
         Ok(App { state, router, setup_link, background })
     }

@@ -8,6 +8,14 @@ use std::fmt;
 /// Deliberately not `Display`: async-graphql turns any `Display` error into a
 /// bare message, and this type must always reach clients with its code (see
 /// `graphql::errors`).
+/// One thing wrong with a submitted definition, at a path such as
+/// `tables.posts.columns.title.max`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Problem {
+    pub path: String,
+    pub message: String,
+}
+
 #[derive(Debug)]
 pub enum ServiceError {
     Unauthenticated,
@@ -15,6 +23,8 @@ pub enum ServiceError {
     WrongCredentials,
     Forbidden(String),
     BadInput { field: Option<String>, message: String },
+    /// A definition with one or more problems (all of them are reported).
+    Invalid(Vec<Problem>),
     NotFound(String),
     Conflict { field: Option<String>, message: String },
     RateLimited { retry_after_secs: u64 },
@@ -51,6 +61,10 @@ impl ServiceError {
             Self::WrongCredentials => "wrong email or password".into(),
             Self::Forbidden(message) | Self::NotFound(message) => message.clone(),
             Self::BadInput { message, .. } | Self::Conflict { message, .. } => message.clone(),
+            Self::Invalid(problems) => match problems.as_slice() {
+                [one] => format!("{}: {}", one.path, one.message),
+                many => format!("{} problems, the first at {}: {}", many.len(), many[0].path, many[0].message),
+            },
             Self::RateLimited { retry_after_secs } => {
                 format!("too many attempts; try again in {retry_after_secs} s")
             }
@@ -63,7 +77,7 @@ impl ServiceError {
         match self {
             Self::Unauthenticated | Self::WrongCredentials => "UNAUTHENTICATED",
             Self::Forbidden(_) => "FORBIDDEN",
-            Self::BadInput { .. } => "BAD_USER_INPUT",
+            Self::BadInput { .. } | Self::Invalid(_) => "BAD_USER_INPUT",
             Self::NotFound(_) => "NOT_FOUND",
             Self::Conflict { .. } => "CONFLICT",
             Self::RateLimited { .. } => "RATE_LIMITED",
@@ -74,6 +88,7 @@ impl ServiceError {
     pub fn field(&self) -> Option<&str> {
         match self {
             Self::BadInput { field, .. } | Self::Conflict { field, .. } => field.as_deref(),
+            Self::Invalid(problems) => problems.first().map(|p| p.path.as_str()),
             _ => None,
         }
     }

@@ -15,6 +15,7 @@ pub mod http;
 pub mod pagination;
 pub mod storage;
 pub mod telemetry;
+pub mod workspace;
 
 pub use app::App;
 pub use config::Config;

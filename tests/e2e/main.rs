@@ -12,3 +12,4 @@ mod roles;
 mod schema;
 mod surface;
 mod tokens;
+mod workspace;

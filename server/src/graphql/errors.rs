@@ -12,8 +12,16 @@ impl From<ServiceError> for async_graphql::Error {
             if let Some(field) = err.field() {
                 ext.set("field", field);
             }
-            if let ServiceError::RateLimited { retry_after_secs } = err {
-                ext.set("retryAfterSeconds", retry_after_secs);
+            match &err {
+                ServiceError::RateLimited { retry_after_secs } => ext.set("retryAfterSeconds", *retry_after_secs),
+                ServiceError::Invalid(problems) => {
+                    let list = problems
+                        .iter()
+                        .map(|p| async_graphql::Value::from_json(serde_json::json!({ "path": p.path, "message": p.message })).unwrap_or_default())
+                        .collect::<Vec<_>>();
+                    ext.set("problems", async_graphql::Value::List(list));
+                }
+                _ => {}
             }
         })
     }

@@ -10,6 +10,7 @@ mod errors;
 mod guard;
 mod session;
 mod tokens;
+mod workspace;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema};
 
@@ -19,7 +20,13 @@ use crate::app::AppState;
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(session::SessionQuery, environments::EnvironmentQuery, admins::AdminQuery, tokens::TokenQuery);
+pub struct QueryRoot(
+    session::SessionQuery,
+    environments::EnvironmentQuery,
+    admins::AdminQuery,
+    tokens::TokenQuery,
+    workspace::WorkspaceQuery,
+);
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
@@ -28,6 +35,7 @@ pub struct MutationRoot(
     admins::AdminMutation,
     tokens::TokenMutation,
     environments::EnvironmentMutation,
+    workspace::WorkspaceMutation,
 );
 
 #[derive(MergedSubscription, Default)]

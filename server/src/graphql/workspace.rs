@@ -1,0 +1,231 @@
+use async_graphql::{Context, Json, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use super::{
+    context::{principal, state},
+    guard::RoleGuard,
+};
+use crate::{
+    auth::Role,
+    error::{ServiceError, ServiceResult},
+    workspace::{
+        Revision, WorkspaceDocument,
+        document::{Group, Router, Table},
+        service::parse,
+        validate,
+    },
+};
+
+fn to_json<T: serde::Serialize>(value: &T) -> Json<Value> {
+    Json(serde_json::to_value(value).unwrap_or(Value::Null))
+}
+
+pub struct WorkspaceObject(Revision);
+
+#[Object(name = "Workspace")]
+impl WorkspaceObject {
+    /// Bumped by every saved change; 0 before the first.
+    async fn revision(&self) -> i64 {
+        self.0.number
+    }
+    async fn author_email(&self) -> Option<&str> {
+        self.0.author_email.as_deref()
+    }
+    async fn saved_at(&self) -> Option<DateTime<Utc>> {
+        self.0.created_at
+    }
+    async fn tables(&self) -> Vec<TableObject> {
+        self.0.document.tables.iter().cloned().map(TableObject).collect()
+    }
+    async fn groups(&self) -> Vec<GroupObject> {
+        self.0.document.groups.iter().map(|g| GroupObject { name: g.name.clone(), description: g.description.clone() }).collect()
+    }
+    async fn routers(&self) -> Vec<RouterObject> {
+        self.0.document.routers.iter().cloned().map(RouterObject).collect()
+    }
+    /// The whole document, as `exportWorkspace` gives it.
+    async fn document(&self) -> Json<Value> {
+        to_json(&self.0.document)
+    }
+}
+
+pub struct TableObject(Table);
+
+#[Object(name = "WorkspaceTable")]
+impl TableObject {
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+    async fn owned(&self) -> bool {
+        self.0.owned
+    }
+    async fn columns(&self) -> Json<Value> {
+        to_json(&self.0.columns)
+    }
+    /// The table as it appears in the document (what `putTable` takes).
+    async fn definition(&self) -> Json<Value> {
+        to_json(&self.0)
+    }
+}
+
+#[derive(SimpleObject)]
+#[graphql(name = "WorkspaceGroup")]
+pub struct GroupObject {
+    name: String,
+    description: String,
+}
+
+pub struct RouterObject(Router);
+
+#[Object(name = "WorkspaceRouter")]
+impl RouterObject {
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+    async fn method(&self) -> &str {
+        self.0.method.as_str()
+    }
+    async fn path(&self) -> &str {
+        &self.0.path
+    }
+    /// The router as it appears in the document (what `putRouter` takes).
+    async fn definition(&self) -> Json<Value> {
+        to_json(&self.0)
+    }
+}
+
+#[derive(SimpleObject)]
+#[graphql(name = "WorkspaceProblem")]
+pub struct ProblemObject {
+    /// Where: `tables.posts.columns.title.max`, `routers.getPost.steps[0].get.table`…
+    path: String,
+    message: String,
+}
+
+#[derive(Default)]
+pub struct WorkspaceQuery;
+
+#[Object]
+impl WorkspaceQuery {
+    /// The current revision of the workspace.
+    #[graphql(guard = "RoleGuard::new(Role::Viewer)")]
+    async fn workspace(&self, ctx: &Context<'_>) -> Result<WorkspaceObject> {
+        Ok(WorkspaceObject(state(ctx).workspace.current().await?))
+    }
+
+    /// The current workspace as one JSON document (see docs/workspace.md).
+    #[graphql(guard = "RoleGuard::new(Role::Viewer)")]
+    async fn export_workspace(&self, ctx: &Context<'_>) -> Result<Json<Value>> {
+        Ok(to_json(&state(ctx).workspace.current().await?.document))
+    }
+
+    /// Every problem of a document, without saving it (empty when it is valid).
+    #[graphql(guard = "RoleGuard::new(Role::Viewer)")]
+    async fn validate_workspace(&self, document: Json<Value>) -> Vec<ProblemObject> {
+        let problems = match parse(document.0) {
+            Ok(document) => validate::validate(&document).err().unwrap_or_default(),
+            Err(ServiceError::Invalid(problems)) => problems,
+            Err(other) => vec![crate::error::Problem { path: "document".into(), message: other.message() }],
+        };
+        problems.into_iter().map(|p| ProblemObject { path: p.path, message: p.message }).collect()
+    }
+}
+
+/// Replaces the item named like `item` or appends it.
+fn put<T>(items: &mut Vec<T>, item: T, name: impl Fn(&T) -> &str) {
+    match items.iter().position(|existing| name(existing) == name(&item)) {
+        Some(i) => items[i] = item,
+        None => items.push(item),
+    }
+}
+
+fn remove<T>(items: &mut Vec<T>, wanted: &str, kind: &str, name: impl Fn(&T) -> &str) -> ServiceResult<()> {
+    let before = items.len();
+    items.retain(|item| name(item) != wanted);
+    if items.len() == before {
+        return Err(ServiceError::not_found(format!("no {kind} `{wanted}`")));
+    }
+    Ok(())
+}
+
+fn parse_part<T: serde::de::DeserializeOwned>(json: Value, kind: &str) -> ServiceResult<T> {
+    serde_path_to_error::deserialize(json).map_err(|err| {
+        let path = err.path().to_string();
+        ServiceError::Invalid(vec![crate::error::Problem {
+            path: if path == "." { kind.to_owned() } else { format!("{kind}.{path}") },
+            message: err.into_inner().to_string(),
+        }])
+    })
+}
+
+#[derive(Default)]
+pub struct WorkspaceMutation;
+
+#[Object]
+impl WorkspaceMutation {
+    /// Replaces the whole workspace with `document`, validated first: all or
+    /// nothing. `expectedRevision` guards against overwriting someone's edit.
+    #[graphql(guard = "RoleGuard::new(Role::Developer)")]
+    async fn import_workspace(&self, ctx: &Context<'_>, document: Json<Value>, expected_revision: Option<i64>) -> Result<WorkspaceObject> {
+        let document: WorkspaceDocument = parse(document.0)?;
+        Ok(WorkspaceObject(state(ctx).workspace.save(principal(ctx)?, document, expected_revision).await?))
+    }
+
+    /// Creates or replaces (by name) a table definition.
+    #[graphql(guard = "RoleGuard::new(Role::Developer)")]
+    async fn put_table(&self, ctx: &Context<'_>, definition: Json<Value>, expected_revision: Option<i64>) -> Result<WorkspaceObject> {
+        let table: Table = parse_part(definition.0, "table")?;
+        let saved = state(ctx).workspace.edit(principal(ctx)?, expected_revision, |doc| {
+            put(&mut doc.tables, table, |t| &t.name);
+            Ok(())
+        });
+        Ok(WorkspaceObject(saved.await?))
+    }
+
+    #[graphql(guard = "RoleGuard::new(Role::Developer)")]
+    async fn delete_table(&self, ctx: &Context<'_>, name: String, expected_revision: Option<i64>) -> Result<WorkspaceObject> {
+        let saved = state(ctx).workspace.edit(principal(ctx)?, expected_revision, |doc| remove(&mut doc.tables, &name, "table", |t| &t.name));
+        Ok(WorkspaceObject(saved.await?))
+    }
+
+    /// Creates or replaces (by name) a router definition.
+    #[graphql(guard = "RoleGuard::new(Role::Developer)")]
+    async fn put_router(&self, ctx: &Context<'_>, definition: Json<Value>, expected_revision: Option<i64>) -> Result<WorkspaceObject> {
+        let router: Router = parse_part(definition.0, "router")?;
+        let saved = state(ctx).workspace.edit(principal(ctx)?, expected_revision, |doc| {
+            put(&mut doc.routers, router, |r| &r.name);
+            Ok(())
+        });
+        Ok(WorkspaceObject(saved.await?))
+    }
+
+    #[graphql(guard = "RoleGuard::new(Role::Developer)")]
+    async fn delete_router(&self, ctx: &Context<'_>, name: String, expected_revision: Option<i64>) -> Result<WorkspaceObject> {
+        let saved = state(ctx).workspace.edit(principal(ctx)?, expected_revision, |doc| remove(&mut doc.routers, &name, "router", |r| &r.name));
+        Ok(WorkspaceObject(saved.await?))
+    }
+
+    /// Creates or renames the description of an end-user group.
+    #[graphql(guard = "RoleGuard::new(Role::Developer)")]
+    async fn put_group(&self, ctx: &Context<'_>, name: String, description: Option<String>, expected_revision: Option<i64>) -> Result<WorkspaceObject> {
+        let group = Group { name, description: description.unwrap_or_default() };
+        let saved = state(ctx).workspace.edit(principal(ctx)?, expected_revision, |doc| {
+            put(&mut doc.groups, group, |g| &g.name);
+            Ok(())
+        });
+        Ok(WorkspaceObject(saved.await?))
+    }
+
+    #[graphql(guard = "RoleGuard::new(Role::Developer)")]
+    async fn delete_group(&self, ctx: &Context<'_>, name: String, expected_revision: Option<i64>) -> Result<WorkspaceObject> {
+        let saved = state(ctx).workspace.edit(principal(ctx)?, expected_revision, |doc| remove(&mut doc.groups, &name, "group", |g| &g.name));
+        Ok(WorkspaceObject(saved.await?))
+    }
+}

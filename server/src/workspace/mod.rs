@@ -1,0 +1,9 @@
+//! The workspace: the draft everyone edits — tables, end-user groups and
+//! routers — kept as numbered, immutable revisions of one JSON document.
+
+pub mod document;
+pub mod service;
+pub mod validate;
+
+pub use document::WorkspaceDocument;
+pub use service::{Revision, Workspace};

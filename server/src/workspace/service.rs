@@ -1,0 +1,124 @@
+use chrono::{DateTime, Utc};
+use entity::workspace_revision;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, DatabaseConnection, EntityTrait, QueryOrder, SqlErr,
+};
+
+use super::{WorkspaceDocument, validate};
+use crate::{
+    auth::{Principal, Role},
+    error::{Problem, ServiceError, ServiceResult},
+};
+
+/// One saved state of the workspace.
+#[derive(Debug, Clone)]
+pub struct Revision {
+    /// 0 for the empty workspace nobody has saved yet.
+    pub number: i64,
+    pub document: WorkspaceDocument,
+    pub author_email: Option<String>,
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone)]
+pub struct Workspace {
+    db: DatabaseConnection,
+}
+
+/// Reads a document from JSON, reporting serde's complaint with its location.
+pub fn parse(json: serde_json::Value) -> ServiceResult<WorkspaceDocument> {
+    serde_path_to_error::deserialize(json).map_err(|err| {
+        let path = err.path().to_string();
+        ServiceError::Invalid(vec![Problem {
+            path: if path == "." { "document".into() } else { path },
+            message: err.into_inner().to_string(),
+        }])
+    })
+}
+
+impl Workspace {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+
+    pub async fn current(&self) -> ServiceResult<Revision> {
+        let latest = workspace_revision::Entity::find()
+            .order_by_desc(workspace_revision::Column::Revision)
+            .one(&self.db)
+            .await?;
+        match latest {
+            None => Ok(Revision { number: 0, document: WorkspaceDocument::default(), author_email: None, created_at: None }),
+            Some(model) => to_revision(model),
+        }
+    }
+
+    pub async fn revision(&self, number: i64) -> ServiceResult<Revision> {
+        let model = workspace_revision::Entity::find_by_id(number)
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| ServiceError::not_found(format!("no workspace revision {number}")))?;
+        to_revision(model)
+    }
+
+    /// Validates `document` and saves it as the next revision. With
+    /// `expected`, refuses (CONFLICT) when someone saved in between.
+    pub async fn save(&self, actor: &Principal, document: WorkspaceDocument, expected: Option<i64>) -> ServiceResult<Revision> {
+        actor.require(Role::Developer)?;
+        validate::validate(&document).map_err(ServiceError::Invalid)?;
+        let current = self.current().await?;
+        if let Some(expected) = expected
+            && expected != current.number
+        {
+            return Err(stale(expected, current.number));
+        }
+        if current.document == document && current.number > 0 {
+            return Ok(current);
+        }
+        let now = Utc::now();
+        let model = workspace_revision::ActiveModel {
+            revision: Set(current.number + 1),
+            document: Set(serde_json::to_string(&document).map_err(ServiceError::internal)?),
+            author_email: Set(actor.email.clone()),
+            created_at: Set(now),
+        };
+        match model.insert(&self.db).await {
+            Ok(model) => to_revision(model),
+            // Someone else saved revision n+1 first.
+            Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+                Err(stale(current.number, current.number + 1))
+            }
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    /// Applies `change` to the current document and saves the result.
+    pub async fn edit(
+        &self,
+        actor: &Principal,
+        expected: Option<i64>,
+        change: impl FnOnce(&mut WorkspaceDocument) -> ServiceResult<()>,
+    ) -> ServiceResult<Revision> {
+        actor.require(Role::Developer)?;
+        let mut document = self.current().await?.document;
+        change(&mut document)?;
+        self.save(actor, document, expected).await
+    }
+}
+
+fn stale(expected: i64, actual: i64) -> ServiceError {
+    ServiceError::conflict(
+        "expectedRevision",
+        format!("the workspace changed meanwhile (you edited revision {expected}, it is now {actual}); reload and retry"),
+    )
+}
+
+fn to_revision(model: workspace_revision::Model) -> ServiceResult<Revision> {
+    let document = serde_json::from_str(&model.document)
+        .map_err(|err| ServiceError::internal(anyhow::anyhow!("stored revision {} unreadable: {err}", model.revision)))?;
+    Ok(Revision {
+        number: model.revision,
+        document,
+        author_email: Some(model.author_email),
+        created_at: Some(model.created_at),
+    })
+}

@@ -1,0 +1,130 @@
+use serde_json::{Value, json};
+
+use crate::common::TestServer;
+
+const IMPORT: &str = "mutation($doc: JSON!, $expected: Int) { importWorkspace(document: $doc, expectedRevision: $expected) { revision tables { name } groups { name } routers { name method path } } }";
+
+fn blog() -> Value {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/blog.json")).expect("examples/blog.json");
+    serde_json::from_str(&text).expect("blog.json is JSON")
+}
+
+#[tokio::test]
+async fn the_blog_example_imports_and_exports_exactly() {
+    let server = TestServer::start().await;
+    let developer = server.admin_with_role("DEVELOPER").await;
+    let empty = developer.run("{ workspace { revision tables { name } } }", json!({})).await.data();
+    assert_eq!(empty["workspace"], json!({ "revision": 0, "tables": [] }));
+
+    let imported = developer.run(IMPORT, json!({ "doc": blog() })).await.data();
+    let workspace = &imported["importWorkspace"];
+    assert_eq!(workspace["revision"], 1);
+    assert_eq!(workspace["tables"], json!([{ "name": "posts" }, { "name": "comments" }]));
+    assert_eq!(workspace["groups"], json!([{ "name": "editors" }]));
+    assert_eq!(workspace["routers"].as_array().unwrap().len(), 8);
+    assert_eq!(workspace["routers"][1], json!({ "name": "getPost", "method": "GET", "path": "/posts/{id}" }));
+
+    let exported = developer.run("{ exportWorkspace }", json!({})).await.data();
+    assert_eq!(exported["exportWorkspace"], blog(), "round trip is exact");
+
+    // Importing the same document again is not a change.
+    let again = developer.run(IMPORT, json!({ "doc": blog() })).await.data();
+    assert_eq!(again["importWorkspace"]["revision"], 1);
+}
+
+#[tokio::test]
+async fn an_invalid_document_is_refused_whole_with_every_problem_located() {
+    let server = TestServer::start().await;
+    let developer = server.admin_with_role("DEVELOPER").await;
+    let mut doc = blog();
+    doc["tables"][0]["columns"][0]["max"] = json!(0.5);
+    doc["routers"][2]["steps"][0]["insert"]["table"] = json!("postz");
+    doc["routers"][4]["access"]["allow"] = json!({ "groups": ["admins"] });
+    doc["routers"][3]["path"] = json!("/posts/{id}/../x");
+    let answer = developer.run(IMPORT, json!({ "doc": doc })).await;
+    assert_eq!(answer.code(), "BAD_USER_INPUT");
+    let problems: Vec<String> = answer.body["errors"][0]["extensions"]["problems"]
+        .as_array()
+        .expect("problems listed")
+        .iter()
+        .map(|p| p["path"].as_str().unwrap().to_owned())
+        .collect();
+    for expected in [
+        "tables.posts.columns.title.min",
+        "routers.createPost.steps[0].insert.table",
+        "routers.deletePost.access.allow",
+        "routers.updatePost.path",
+    ] {
+        assert!(problems.iter().any(|p| p == expected), "{expected} missing from {problems:?}");
+    }
+    // Nothing was saved.
+    let current = developer.run("{ workspace { revision } }", json!({})).await.data();
+    assert_eq!(current["workspace"]["revision"], 0);
+}
+
+#[tokio::test]
+async fn unknown_fields_and_wrong_types_are_located() {
+    let server = TestServer::start().await;
+    let developer = server.admin_with_role("DEVELOPER").await;
+    let mut doc = blog();
+    doc["tables"][1]["columns"][1]["type"] = json!("string");
+    let answer = developer.run(IMPORT, json!({ "doc": doc })).await;
+    assert_eq!(answer.body["errors"][0]["extensions"]["field"], "tables[1].columns[1].type");
+    let mut doc = blog();
+    doc["routers"][0]["acess"] = json!({});
+    let answer = developer.run(IMPORT, json!({ "doc": doc })).await;
+    assert_eq!(answer.code(), "BAD_USER_INPUT");
+    assert!(answer.body["errors"][0]["message"].as_str().unwrap().contains("acess"));
+}
+
+#[tokio::test]
+async fn validate_reports_without_saving() {
+    let server = TestServer::start().await;
+    let viewer = server.admin_with_role("VIEWER").await;
+    let ok = viewer.run("query($doc: JSON!) { validateWorkspace(document: $doc) { path message } }", json!({ "doc": blog() })).await.data();
+    assert_eq!(ok["validateWorkspace"], json!([]));
+    let mut doc = blog();
+    doc["groups"] = json!([]);
+    let bad = viewer.run("query($doc: JSON!) { validateWorkspace(document: $doc) { path } }", json!({ "doc": doc })).await.data();
+    assert!(bad["validateWorkspace"].as_array().unwrap().len() >= 2, "both editor routers lose their group");
+    // A viewer may check, not save.
+    assert_eq!(viewer.run(IMPORT, json!({ "doc": blog() })).await.code(), "FORBIDDEN");
+}
+
+#[tokio::test]
+async fn definitions_are_edited_one_by_one_and_each_edit_is_a_revision() {
+    let server = TestServer::start().await;
+    let developer = server.admin_with_role("DEVELOPER").await;
+    developer.run(IMPORT, json!({ "doc": blog() })).await.data();
+
+    let tag_table = json!({ "name": "tags", "columns": [{ "name": "label", "type": "text", "required": true, "unique": true }] });
+    let put = developer
+        .run("mutation($def: JSON!) { putTable(definition: $def, expectedRevision: 1) { revision tables { name } } }", json!({ "def": tag_table }))
+        .await
+        .data();
+    assert_eq!(put["putTable"]["revision"], 2);
+    assert_eq!(put["putTable"]["tables"][2]["name"], "tags");
+
+    // Someone still on revision 1 is told, not overwritten.
+    let stale = developer
+        .run("mutation { deleteTable(name: \"tags\", expectedRevision: 1) { revision } }", json!({}))
+        .await;
+    assert_eq!(stale.code(), "CONFLICT");
+
+    // A table that routers use cannot go.
+    let in_use = developer.run("mutation { deleteTable(name: \"comments\") { revision } }", json!({})).await;
+    assert_eq!(in_use.code(), "BAD_USER_INPUT");
+    let missing = developer.run("mutation { deleteRouter(name: \"nope\") { revision } }", json!({})).await;
+    assert_eq!(missing.code(), "NOT_FOUND");
+
+    let router = json!({ "name": "listTags", "method": "GET", "path": "/tags", "access": { "allow": "public" }, "steps": [
+        { "as": "tags", "list": { "table": "tags", "orderBy": ["label"] } }, { "respond": { "body": "${steps.tags}" } }
+    ] });
+    let put = developer.run("mutation($def: JSON!) { putRouter(definition: $def) { revision routers { name } } }", json!({ "def": router })).await.data();
+    assert_eq!(put["putRouter"]["revision"], 3);
+    let group = developer.run("mutation { putGroup(name: \"moderators\") { revision groups { name } } }", json!({})).await.data();
+    assert_eq!(group["putGroup"]["groups"], json!([{ "name": "editors" }, { "name": "moderators" }]));
+    let bad_router = json!({ "name": "x", "method": "GET", "path": "/auth/me", "access": { "allow": "public" }, "steps": [{ "respond": {} }] });
+    let reserved = developer.run("mutation($def: JSON!) { putRouter(definition: $def) { revision } }", json!({ "def": bad_router })).await;
+    assert_eq!(reserved.body["errors"][0]["extensions"]["field"], "routers.x.path");
+}
