@@ -17,11 +17,12 @@ use crate::{
     auth::{Role, admins, session_store::DbSessionStore, setup::SetupToken, throttle::LoginThrottle},
     config::Config,
     db,
-    environments::{DataPlacement, Environments},
+    environments::{DataPlacement, EnvironmentEventKind, Environments},
     graphql,
     http::{self, metrics::HttpMetrics},
     storage,
     workspace::Workspace,
+    engine::{Engine, databases::DataDatabases},
 };
 
 /// Shared by every handler and resolver; cheap to clone.
@@ -36,6 +37,7 @@ pub struct AppState {
     pub public_url: String,
     pub metrics: Arc<HttpMetrics>,
     pub workspace: Workspace,
+    pub engine: Engine,
 }
 
 pub struct App {
@@ -77,7 +79,11 @@ impl App {
         let config = Arc::new(config);
         let metrics = Arc::new(HttpMetrics::new());
         let workspace = Workspace::new(db.clone());
-        let state = AppState { config, db, environments, throttle, setup, public_url, metrics, workspace };
+        let engine = Engine::new(DataDatabases::new(&config.database_url(), &config.data_dir, config.is_postgres()));
+        resume_environments(&environments, &workspace, &engine).await?;
+        let mut background = background;
+        background.push(follow_environment_changes(&environments, engine.clone()).abort_handle());
+        let state = AppState { config, db, environments, throttle, setup, public_url, metrics, workspace, engine };
         let router = http::router(state.clone(), graphql::schema(state.clone()), sessions);
         Ok(App { state, router, setup_link, background })
     }
@@ -124,6 +130,38 @@ async fn ensure_first_owner(
         return Ok(None);
     }
     Ok(Some(format!("{public_url}/admin/setup?token={}", setup.issue())))
+}
+
+/// Each environment serves again what it served before the stop.
+async fn resume_environments(environments: &Environments, workspace: &Workspace, engine: &Engine) -> anyhow::Result<()> {
+    for env in environments.list().await.map_err(service_error)? {
+        let Some(number) = engine.applied_revision(&env).await.map_err(service_error)? else { continue };
+        let revision = workspace.revision(number).await.map_err(service_error)?;
+        if let Err(err) = engine.resume(&env, &revision).await {
+            // A revision that no longer compiles (a newer server's rules) leaves
+            // the environment idle rather than the whole server down.
+            tracing::error!(env = %env.slug, revision = number, error = %err.message(), "cannot resume serving");
+        }
+    }
+    Ok(())
+}
+
+/// Applies environment edits (limits) and deletions to what is served.
+fn follow_environment_changes(environments: &Environments, engine: Engine) -> JoinHandle<()> {
+    let mut events = environments.subscribe();
+    tokio::spawn(async move {
+        loop {
+            match events.recv().await {
+                Ok(event) => match (event.kind, &event.environment) {
+                    (EnvironmentEventKind::Deleted, _) => engine.forget(&event.slug).await,
+                    (_, Some(env)) => engine.update_limits(env).await,
+                    _ => {}
+                },
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            }
+        }
+    })
 }
 
 /// Every minute: forget refilled login-throttle keys and delete expired sessions.

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod environments;
+pub mod engine;
 pub mod error;
 pub mod graphql;
 pub mod http;

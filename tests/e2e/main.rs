@@ -6,6 +6,7 @@ mod common;
 
 mod auth;
 mod binary;
+mod blog;
 mod csrf;
 mod environments;
 mod roles;

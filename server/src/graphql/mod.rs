@@ -8,6 +8,7 @@ mod environments;
 mod error_codes;
 mod errors;
 mod guard;
+mod refresh;
 mod session;
 mod tokens;
 mod workspace;
@@ -26,6 +27,7 @@ pub struct QueryRoot(
     admins::AdminQuery,
     tokens::TokenQuery,
     workspace::WorkspaceQuery,
+    refresh::RefreshQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -36,6 +38,7 @@ pub struct MutationRoot(
     tokens::TokenMutation,
     environments::EnvironmentMutation,
     workspace::WorkspaceMutation,
+    refresh::RefreshMutation,
 );
 
 #[derive(MergedSubscription, Default)]

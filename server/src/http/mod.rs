@@ -1,6 +1,7 @@
 //! The HTTP surface: each area exposes a `router()` and this module merges them.
 
 mod csrf;
+mod data_plane;
 mod graphql;
 mod health;
 pub mod metrics;
@@ -37,6 +38,7 @@ pub fn router(state: AppState, schema: AppSchema, sessions: DbSessionStore) -> R
         .route("/", get(|| async { Redirect::permanent("/admin/") }))
         .merge(admin_api)
         .merge(spa::router())
+        .merge(data_plane::router(state.clone()))
         .merge(health::router(state.clone()))
         .fallback(not_found)
         .layer(CompressionLayer::new())

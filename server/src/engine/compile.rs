@@ -1,0 +1,239 @@
+//! Compiling a workspace revision into what an environment serves: every
+//! expression, template, JSON Schema and script is parsed once here, so no
+//! request parses a definition.
+
+use std::{collections::HashMap, sync::Arc};
+
+use serde_json::Value;
+use serverkit_expr::{Expr, Roots, Template};
+
+use super::script;
+use crate::{
+    error::Problem,
+    workspace::{
+        WorkspaceDocument,
+        document::{Access, Action, Method, Router, Table},
+    },
+};
+
+/// The names expressions may start from, in scope order.
+pub const ROOTS: [&str; 5] = ["request", "caller", "env", "vars", "steps"];
+
+pub fn roots() -> Roots {
+    Roots::new(ROOTS)
+}
+
+pub struct CompiledRouter {
+    pub name: String,
+    pub method: Method,
+    pub access: Access,
+    pub params: Option<jsonschema::Validator>,
+    pub query: Option<jsonschema::Validator>,
+    pub body: Option<jsonschema::Validator>,
+    /// The declared schemas, used to turn path and query strings into numbers and booleans.
+    pub params_schema: Option<Value>,
+    pub query_schema: Option<Value>,
+    pub steps: Vec<CompiledStep>,
+}
+
+pub struct CompiledStep {
+    pub name: Option<String>,
+    pub condition: Option<Expr>,
+    pub action: CompiledAction,
+}
+
+pub enum CompiledAction {
+    List { table: Arc<Table>, filter: Template, order_by: Vec<String>, limit: Option<Template>, after: Option<Template>, offset: Option<Template> },
+    Get { table: Arc<Table>, id: Template },
+    Insert { table: Arc<Table>, values: Template },
+    Update { table: Arc<Table>, id: Template, values: Template },
+    Delete { table: Arc<Table>, id: Template },
+    Count { table: Arc<Table>, filter: Template },
+    Set { name: String, value: Template },
+    Check { condition: Expr, status: u16, message: String },
+    Script { ast: Arc<rhai::AST> },
+    Respond { status: u16, headers: Vec<(axum::http::HeaderName, Template)>, body: Option<Template> },
+}
+
+/// All routers of a revision, by path pattern and method.
+pub struct CompiledRevision {
+    pub revision: i64,
+    pub document: WorkspaceDocument,
+    pub routes: matchit::Router<usize>,
+    /// Per path pattern: the routers by method.
+    pub by_path: Vec<HashMap<Method, Arc<CompiledRouter>>>,
+}
+
+struct Compiler<'a> {
+    roots: Roots,
+    tables: HashMap<&'a str, Arc<Table>>,
+    problems: Vec<Problem>,
+}
+
+impl Compiler<'_> {
+    fn problem(&mut self, path: String, message: impl Into<String>) {
+        self.problems.push(Problem { path, message: message.into() });
+    }
+
+    fn template(&mut self, at: &str, value: &Value) -> Option<Template> {
+        match Template::compile(value, &self.roots) {
+            Ok(template) => Some(template),
+            Err(err) => {
+                let inner = if err.path.is_empty() || err.path == "/" { String::new() } else { err.path.clone() };
+                self.problem(format!("{at}{inner}"), err.error.message.clone());
+                None
+            }
+        }
+    }
+
+    fn expr(&mut self, at: &str, source: &str) -> Option<Expr> {
+        // Conditions may be written bare or as a `${…}` template.
+        let source = source.trim().strip_prefix("${").and_then(|s| s.strip_suffix('}')).unwrap_or(source);
+        match Expr::compile(source, &self.roots) {
+            Ok(expr) => Some(expr),
+            Err(err) => {
+                self.problem(at.to_owned(), err.message);
+                None
+            }
+        }
+    }
+
+    fn schema(&mut self, at: String, schema: &Option<Value>) -> Option<jsonschema::Validator> {
+        let schema = schema.as_ref()?;
+        match jsonschema::validator_for(schema) {
+            Ok(validator) => Some(validator),
+            Err(err) => {
+                self.problem(at, format!("not a valid JSON Schema: {err}"));
+                None
+            }
+        }
+    }
+
+    fn table(&self, name: &str) -> Option<Arc<Table>> {
+        self.tables.get(name).cloned()
+    }
+
+    fn router(&mut self, router: &Router) -> Option<CompiledRouter> {
+        let at = format!("routers.{}", router.name);
+        let params = self.schema(format!("{at}.input.params"), &router.input.params);
+        let query = self.schema(format!("{at}.input.query"), &router.input.query);
+        let body = self.schema(format!("{at}.input.body"), &router.input.body);
+        let before = self.problems.len();
+        let mut steps = Vec::with_capacity(router.steps.len());
+        for (i, step) in router.steps.iter().enumerate() {
+            let at = format!("{at}.steps[{i}]");
+            let condition = step.condition.as_deref().and_then(|c| self.expr(&format!("{at}.if"), c));
+            let kind = step.action.kind();
+            let table = step.action.table().and_then(|t| self.table(t));
+            let action = match (&step.action, table) {
+                (Action::List(list), Some(table)) => {
+                    let filter = self.template(&format!("{at}.{kind}.where"), list.filter.as_ref().unwrap_or(&Value::Null));
+                    let limit = list.limit.as_ref().map(|l| self.template(&format!("{at}.{kind}.limit"), l));
+                    let after = list.after.as_ref().map(|a| self.template(&format!("{at}.{kind}.after"), a));
+                    let offset = list.offset.as_ref().map(|o| self.template(&format!("{at}.{kind}.offset"), o));
+                    match (filter, limit, after, offset) {
+                        (Some(filter), limit, after, offset) if limit.as_ref().is_none_or(Option::is_some) && after.as_ref().is_none_or(Option::is_some) && offset.as_ref().is_none_or(Option::is_some) => {
+                            Some(CompiledAction::List { table, filter, order_by: list.order_by.clone(), limit: limit.flatten(), after: after.flatten(), offset: offset.flatten() })
+                        }
+                        _ => None,
+                    }
+                }
+                (Action::Get(row), Some(table)) => self.template(&format!("{at}.{kind}.id"), &row.id).map(|id| CompiledAction::Get { table, id }),
+                (Action::Delete(row), Some(table)) => self.template(&format!("{at}.{kind}.id"), &row.id).map(|id| CompiledAction::Delete { table, id }),
+                (Action::Insert(write), Some(table)) => self.template(&format!("{at}.{kind}.values"), &write.values).map(|values| CompiledAction::Insert { table, values }),
+                (Action::Update(write), Some(table)) => {
+                    let id = self.template(&format!("{at}.{kind}.id"), write.id.as_ref().unwrap_or(&Value::Null));
+                    let values = self.template(&format!("{at}.{kind}.values"), &write.values);
+                    id.zip(values).map(|(id, values)| CompiledAction::Update { table, id, values })
+                }
+                (Action::Count(count), Some(table)) => {
+                    self.template(&format!("{at}.{kind}.where"), count.filter.as_ref().unwrap_or(&Value::Null)).map(|filter| CompiledAction::Count { table, filter })
+                }
+                (Action::Set(set), _) => self.template(&format!("{at}.set.value"), &set.value).map(|value| CompiledAction::Set { name: set.name.clone(), value }),
+                (Action::Check(check), _) => self
+                    .expr(&format!("{at}.check.condition"), &check.condition)
+                    .map(|condition| CompiledAction::Check { condition, status: check.status, message: check.message.clone() }),
+                (Action::Script(code), _) => match script::compile(&code.code) {
+                    Ok(ast) => Some(CompiledAction::Script { ast: Arc::new(ast) }),
+                    Err(message) => {
+                        self.problem(format!("{at}.script.code"), message);
+                        None
+                    }
+                },
+                (Action::Respond(respond), _) => {
+                    let mut headers = Vec::new();
+                    for (name, value) in &respond.headers {
+                        match axum::http::HeaderName::from_bytes(name.as_bytes()) {
+                            Ok(header) => {
+                                if let Some(template) = self.template(&format!("{at}.respond.headers.{name}"), value) {
+                                    headers.push((header, template));
+                                }
+                            }
+                            Err(_) => self.problem(format!("{at}.respond.headers.{name}"), "not a valid header name"),
+                        }
+                    }
+                    let body = respond.body.as_ref().map(|b| self.template(&format!("{at}.respond.body"), b));
+                    match body {
+                        Some(None) => None,
+                        body => Some(CompiledAction::Respond { status: respond.status, headers, body: body.flatten() }),
+                    }
+                }
+                // A missing table was reported by validation already.
+                (_, None) => None,
+            };
+            if let Some(action) = action {
+                steps.push(CompiledStep { name: step.name.clone(), condition, action });
+            }
+        }
+        if self.problems.len() > before {
+            return None;
+        }
+        Some(CompiledRouter {
+            name: router.name.clone(),
+            method: router.method,
+            access: router.access.clone(),
+            params,
+            query,
+            body,
+            params_schema: router.input.params.clone(),
+            query_schema: router.input.query.clone(),
+            steps,
+        })
+    }
+}
+
+/// Compiles a validated document, or lists every problem found.
+pub fn compile(revision: i64, document: &WorkspaceDocument) -> Result<CompiledRevision, Vec<Problem>> {
+    crate::workspace::validate::validate(document)?;
+    let mut compiler = Compiler {
+        roots: roots(),
+        tables: document.tables.iter().map(|t| (t.name.as_str(), Arc::new(t.clone()))).collect(),
+        problems: Vec::new(),
+    };
+    let mut routes = matchit::Router::new();
+    let mut by_path: Vec<HashMap<Method, Arc<CompiledRouter>>> = Vec::new();
+    let mut patterns: HashMap<String, usize> = HashMap::new();
+    for router in &document.routers {
+        let Some(compiled) = compiler.router(router) else { continue };
+        // `/posts/{id}` and `/posts/{slug}` are one pattern to the matcher.
+        let key = router.path.split('/').map(|s| if s.starts_with('{') { "{}" } else { s }).collect::<Vec<_>>().join("/");
+        let index = match patterns.get(&key) {
+            Some(index) => *index,
+            None => {
+                let index = by_path.len();
+                if let Err(err) = routes.insert(router.path.clone(), index) {
+                    compiler.problem(format!("routers.{}.path", router.name), format!("conflicts with another route: {err}"));
+                    continue;
+                }
+                patterns.insert(key, index);
+                by_path.push(HashMap::new());
+                index
+            }
+        };
+        by_path[index].insert(router.method, Arc::new(compiled));
+    }
+    if !compiler.problems.is_empty() {
+        return Err(compiler.problems);
+    }
+    Ok(CompiledRevision { revision, document: document.clone(), routes, by_path })
+}

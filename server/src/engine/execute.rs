@@ -1,0 +1,252 @@
+//! Running one request through a compiled router: access, input validation,
+//! then the steps in order, each seeing the request, the caller, the
+//! environment's variables and earlier steps' results.
+
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use sea_orm::DatabaseConnection;
+use serde_json::{Map, Value, json};
+
+use super::{
+    compile::{CompiledAction, CompiledRouter},
+    rows::{self, ListRequest, RowError},
+    script::{self, ScriptError},
+    users::Caller,
+};
+use crate::workspace::document::{Allow, Table};
+
+/// What a request ends with: a response, or an error with a status.
+pub struct Outcome {
+    pub status: StatusCode,
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+    pub body: Option<Value>,
+}
+
+/// A failure the client is told about as `{"error":{"code","message"}}`.
+#[derive(Debug)]
+pub struct Failure {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub details: Option<Value>,
+}
+
+impl Failure {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self { status, code, message: message.into(), details: None }
+    }
+
+    fn eval(err: serverkit_expr::EvalError) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "BAD_REQUEST", err.message)
+    }
+
+    fn row(err: RowError, table: &Table) -> Self {
+        match err {
+            RowError::NotFound => Self::new(StatusCode::NOT_FOUND, "NOT_FOUND", format!("no such row in {}", table.name)),
+            RowError::Invalid(field) => Self {
+                details: Some(json!([{ "field": field.field, "message": field.message }])),
+                ..Self::new(StatusCode::BAD_REQUEST, "INVALID_INPUT", field.message)
+            },
+            RowError::Conflict { message, .. } => Self::new(StatusCode::CONFLICT, "CONFLICT", message),
+            RowError::Db(err) => {
+                tracing::error!(error = %err, table = %table.name, "row operation failed");
+                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error")
+            }
+        }
+    }
+}
+
+pub struct RequestParts {
+    pub method: &'static str,
+    pub path: String,
+    pub params: Vec<(String, String)>,
+    pub query: Vec<(String, String)>,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+/// Path and query values arrive as text; where the router's schema declares a
+/// number or boolean, convert so schemas and expressions see the real type.
+fn coerce(pairs: &[(String, String)], schema: Option<&Value>) -> Value {
+    let properties = schema.and_then(|s| s.get("properties"));
+    let mut object = Map::with_capacity(pairs.len());
+    for (key, text) in pairs {
+        let declared = properties.and_then(|p| p.get(key)).and_then(|p| p.get("type")).and_then(Value::as_str);
+        let value = match declared {
+            Some("integer") => text.parse::<i64>().map(Value::from).unwrap_or_else(|_| Value::from(text.as_str())),
+            Some("number") => text.parse::<f64>().ok().and_then(|n| serde_json::Number::from_f64(n).map(Value::Number)).unwrap_or_else(|| Value::from(text.as_str())),
+            Some("boolean") => match text.as_str() {
+                "true" => Value::Bool(true),
+                "false" => Value::Bool(false),
+                _ => Value::from(text.as_str()),
+            },
+            _ => Value::from(text.as_str()),
+        };
+        object.insert(key.clone(), value);
+    }
+    Value::Object(object)
+}
+
+fn check_input(part: &str, validator: Option<&jsonschema::Validator>, value: &Value) -> Result<(), Failure> {
+    let Some(validator) = validator else { return Ok(()) };
+    let errors: Vec<Value> = validator
+        .iter_errors(value)
+        .take(20)
+        .map(|err| json!({ "field": format!("{part}{}", err.instance_path), "message": err.to_string() }))
+        .collect();
+    if errors.is_empty() {
+        return Ok(());
+    }
+    let first = errors[0]["field"].as_str().unwrap_or(part).to_owned();
+    let message = format!("invalid {part}: {} ({first})", errors[0]["message"].as_str().unwrap_or("invalid"));
+    Err(Failure { details: Some(Value::Array(errors)), ..Failure::new(StatusCode::BAD_REQUEST, "INVALID_INPUT", message) })
+}
+
+fn as_id(value: &Value) -> Option<i64> {
+    value.as_i64().or_else(|| value.as_str().and_then(|s| s.parse().ok()))
+}
+
+fn as_limit(value: Option<Value>, default: u64) -> Result<u64, Failure> {
+    match value {
+        None | Some(Value::Null) => Ok(default),
+        Some(v) => match as_id(&v) {
+            Some(n) if (1..=1000).contains(&n) => Ok(n as u64),
+            _ => Err(Failure::new(StatusCode::BAD_REQUEST, "INVALID_INPUT", "limit must be between 1 and 1000")),
+        },
+    }
+}
+
+/// Values given as an object template, or one template giving an object.
+fn as_values(value: Value) -> Result<Map<String, Value>, Failure> {
+    match value {
+        Value::Object(map) => Ok(map),
+        _ => Err(Failure::new(StatusCode::BAD_REQUEST, "INVALID_INPUT", "the values to write must be an object")),
+    }
+}
+
+pub async fn run(
+    router: &CompiledRouter,
+    db: &DatabaseConnection,
+    caller: Option<&Caller>,
+    env_vars: &Value,
+    request: RequestParts,
+) -> Result<Outcome, Failure> {
+    match (&router.access.allow, caller) {
+        (Allow::Public, _) => {}
+        (_, None) => return Err(Failure::new(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", "sign in first (Authorization: Bearer <token>)")),
+        (Allow::SignedIn, Some(_)) => {}
+        (Allow::Groups(groups), Some(caller)) => {
+            if !caller.groups.iter().any(|g| groups.contains(g)) {
+                return Err(Failure::new(StatusCode::FORBIDDEN, "FORBIDDEN", format!("this route is for the groups {}", groups.join(", "))));
+            }
+        }
+    }
+    let params = coerce(&request.params, router.params_schema.as_ref());
+    let query = coerce(&request.query, router.query_schema.as_ref());
+    check_input("params", router.params.as_ref(), &params)?;
+    check_input("query", router.query.as_ref(), &query)?;
+    check_input("body", router.body.as_ref(), &request.body)?;
+
+    let headers: Map<String, Value> = request
+        .headers
+        .iter()
+        .filter(|(name, _)| *name != axum::http::header::AUTHORIZATION && *name != axum::http::header::COOKIE)
+        .filter_map(|(name, value)| Some((name.as_str().to_owned(), Value::from(value.to_str().ok()?))))
+        .collect();
+    let owner = if router.access.owner_only { caller.map(|c| c.id) } else { None };
+    let writer = caller.map(|c| c.id);
+    // The scope, in `compile::ROOTS` order.
+    let mut scope: [Value; 5] = [
+        json!({ "method": request.method, "path": request.path, "params": params, "query": query, "headers": headers, "body": request.body }),
+        caller.map(Caller::to_json).unwrap_or(Value::Null),
+        env_vars.clone(),
+        Value::Object(Map::new()),
+        Value::Object(Map::new()),
+    ];
+
+    for step in &router.steps {
+        if let Some(condition) = &step.condition
+            && !condition.eval_truthy(&scope).map_err(Failure::eval)?
+        {
+            continue;
+        }
+        let result = match &step.action {
+            CompiledAction::List { table, filter, order_by, limit, after, offset } => {
+                let filter = filter.render(&scope).map_err(Failure::eval)?;
+                let limit = as_limit(limit.as_ref().map(|l| l.render(&scope)).transpose().map_err(Failure::eval)?, 50)?;
+                let after = after.as_ref().map(|a| a.render(&scope)).transpose().map_err(Failure::eval)?;
+                let offset = offset.as_ref().map(|o| o.render(&scope)).transpose().map_err(Failure::eval)?.and_then(|o| as_id(&o)).map(|o| o.max(0) as u64);
+                let list = ListRequest { filter: &filter, order_by, limit, after: after.as_ref().and_then(Value::as_str), offset, owner };
+                rows::list(db, table, list).await.map_err(|e| Failure::row(e, table))?
+            }
+            CompiledAction::Get { table, id } => {
+                let id = as_id(&id.render(&scope).map_err(Failure::eval)?).ok_or_else(|| Failure::row(RowError::NotFound, table))?;
+                rows::get(db, table, id, owner).await.map_err(|e| Failure::row(e, table))?
+            }
+            CompiledAction::Insert { table, values } => {
+                let values = as_values(values.render(&scope).map_err(Failure::eval)?)?;
+                rows::insert(db, table, &values, writer).await.map_err(|e| Failure::row(e, table))?
+            }
+            CompiledAction::Update { table, id, values } => {
+                let id = as_id(&id.render(&scope).map_err(Failure::eval)?).ok_or_else(|| Failure::row(RowError::NotFound, table))?;
+                let values = as_values(values.render(&scope).map_err(Failure::eval)?)?;
+                rows::update(db, table, id, &values, owner).await.map_err(|e| Failure::row(e, table))?
+            }
+            CompiledAction::Delete { table, id } => {
+                let id = as_id(&id.render(&scope).map_err(Failure::eval)?).ok_or_else(|| Failure::row(RowError::NotFound, table))?;
+                rows::delete(db, table, id, owner).await.map_err(|e| Failure::row(e, table))?;
+                Value::Null
+            }
+            CompiledAction::Count { table, filter } => {
+                let filter = filter.render(&scope).map_err(Failure::eval)?;
+                Value::from(rows::count(db, table, &filter, owner).await.map_err(|e| Failure::row(e, table))?)
+            }
+            CompiledAction::Set { name, value } => {
+                let value = value.render(&scope).map_err(Failure::eval)?;
+                if let Value::Object(vars) = &mut scope[3] {
+                    vars.insert(name.clone(), value.clone());
+                }
+                value
+            }
+            CompiledAction::Check { condition, status, message } => {
+                if !condition.eval_truthy(&scope).map_err(Failure::eval)? {
+                    let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST);
+                    return Err(Failure::new(status, "CHECK_FAILED", message.clone()));
+                }
+                Value::Bool(true)
+            }
+            CompiledAction::Script { ast } => {
+                let inputs = [
+                    ("request", scope[0].clone()),
+                    ("caller", scope[1].clone()),
+                    ("env", scope[2].clone()),
+                    ("vars", scope[3].clone()),
+                    ("steps", scope[4].clone()),
+                ];
+                script::run(ast.clone(), inputs).await.map_err(|err| match err {
+                    ScriptError::Limit(message) => Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "SCRIPT_LIMIT", message),
+                    ScriptError::Failed(message) => Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "SCRIPT_FAILED", message),
+                })?
+            }
+            CompiledAction::Respond { status, headers, body } => {
+                let mut rendered = Vec::with_capacity(headers.len());
+                for (name, template) in headers {
+                    let value = template.render(&scope).map_err(Failure::eval)?;
+                    let text = match &value {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    if let Ok(value) = HeaderValue::from_str(&text) {
+                        rendered.push((name.clone(), value));
+                    }
+                }
+                let body = body.as_ref().map(|b| b.render(&scope)).transpose().map_err(Failure::eval)?;
+                let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::OK);
+                return Ok(Outcome { status, headers: rendered, body });
+            }
+        };
+        if let (Some(name), Value::Object(steps)) = (&step.name, &mut scope[4]) {
+            steps.insert(name.clone(), result);
+        }
+    }
+    Ok(Outcome { status: StatusCode::NO_CONTENT, headers: Vec::new(), body: None })
+}

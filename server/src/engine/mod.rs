@@ -1,0 +1,17 @@
+//! The RouterKit engine: turns a workspace revision into a served HTTP API.
+//! `compile` parses definitions once, `schema` migrates tables, `rows` reads
+//! and writes them, `users` handles end users, `execute` runs a request and
+//! `runtime` swaps what each environment serves.
+
+pub mod compile;
+pub mod databases;
+pub mod execute;
+pub mod rows;
+pub mod runtime;
+pub mod schema;
+pub mod script;
+mod state;
+pub mod users;
+pub mod values;
+
+pub use runtime::{Engine, RefreshReport};

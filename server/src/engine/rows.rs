@@ -1,0 +1,284 @@
+//! Reading and writing the rows of a workspace table, with bound parameters
+//! and identifiers that passed validation: nothing here builds SQL from
+//! client text.
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::Utc;
+use sea_orm::{
+    ConnectionTrait, DbErr, SqlErr,
+    sea_query::{Alias, Cond, Expr, ExprTrait, Order, Query, SelectStatement, Value as SqlValue},
+};
+use serde_json::{Map, Value};
+
+use super::values::{FieldError, row_to_json, to_sql};
+use crate::workspace::document::{Column, ColumnType, Table};
+
+#[derive(Debug)]
+pub enum RowError {
+    NotFound,
+    Invalid(FieldError),
+    /// A unique column already holds this value.
+    Conflict { field: Option<String>, message: String },
+    Db(DbErr),
+}
+
+impl From<DbErr> for RowError {
+    fn from(err: DbErr) -> Self {
+        match err.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(detail)) => {
+                RowError::Conflict { field: None, message: format!("a row with this value exists ({})", short(&detail)) }
+            }
+            Some(SqlErr::ForeignKeyConstraintViolation(_)) => RowError::Invalid(FieldError {
+                field: "relation".into(),
+                message: "a related row does not exist, or other rows still refer to this one".into(),
+            }),
+            _ => RowError::Db(err),
+        }
+    }
+}
+
+fn short(detail: &str) -> String {
+    detail.chars().take(120).collect()
+}
+
+fn invalid(field: &str, message: impl Into<String>) -> RowError {
+    RowError::Invalid(FieldError { field: field.to_owned(), message: message.into() })
+}
+
+/// The column named `name`, system columns included.
+fn column<'a>(table: &'a Table, name: &str) -> Option<std::borrow::Cow<'a, Column>> {
+    let system = |kind| {
+        Some(std::borrow::Cow::Owned(Column {
+            name: name.to_owned(),
+            kind,
+            required: false,
+            unique: false,
+            default: None,
+            min: None,
+            max: None,
+            table: None,
+            on_delete: None,
+        }))
+    };
+    match name {
+        "id" => system(ColumnType::Integer),
+        "created_at" | "updated_at" => system(ColumnType::Datetime),
+        "owner" if table.owned => system(ColumnType::Integer),
+        _ => table.columns.iter().find(|c| c.name == name).map(std::borrow::Cow::Borrowed),
+    }
+}
+
+fn select_all(table: &Table) -> SelectStatement {
+    let mut select = Query::select();
+    select.from(Alias::new(&table.name)).columns(["id", "created_at", "updated_at"].map(Alias::new));
+    if table.owned {
+        select.column(Alias::new("owner"));
+    }
+    select.columns(table.columns.iter().map(|c| Alias::new(&c.name)));
+    select
+}
+
+/// `{"published": true, "views": {"gte": 10}}` as a condition.
+fn filter(table: &Table, filter: &Value) -> Result<Cond, RowError> {
+    let mut cond = Cond::all();
+    let Some(object) = filter.as_object() else {
+        return if filter.is_null() { Ok(cond) } else { Err(invalid("where", "a filter maps columns to values")) };
+    };
+    for (name, wanted) in object {
+        let column = column(table, name).ok_or_else(|| invalid(name, format!("no column `{name}`")))?;
+        let col = Expr::col(Alias::new(name));
+        let ops = match wanted {
+            Value::Object(ops) => ops.iter().map(|(op, v)| (op.as_str(), v)).collect::<Vec<_>>(),
+            other => vec![("eq", other)],
+        };
+        for (op, value) in ops {
+            let lenient = Column { required: false, min: None, max: None, ..column.clone().into_owned() };
+            let sql = |v: &Value| to_sql(&lenient, v).map_err(RowError::Invalid);
+            cond = cond.add(match op {
+                "eq" if value.is_null() => col.clone().is_null(),
+                "eq" => col.clone().eq(sql(value)?),
+                "ne" if value.is_null() => col.clone().is_not_null(),
+                "ne" => col.clone().ne(sql(value)?),
+                "gt" => col.clone().gt(sql(value)?),
+                "gte" => col.clone().gte(sql(value)?),
+                "lt" => col.clone().lt(sql(value)?),
+                "lte" => col.clone().lte(sql(value)?),
+                "in" => {
+                    let items = value.as_array().ok_or_else(|| invalid(name, "`in` takes a list"))?;
+                    col.clone().is_in(items.iter().map(sql).collect::<Result<Vec<_>, _>>()?)
+                }
+                "contains" => {
+                    let text = value.as_str().ok_or_else(|| invalid(name, "`contains` takes text"))?;
+                    let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+                    col.clone().like(sea_orm::sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\'))
+                }
+                other => return Err(invalid(name, format!("unknown operator `{other}`"))),
+            });
+        }
+    }
+    Ok(cond)
+}
+
+fn owner_filter(table: &Table, owner: Option<i64>) -> Cond {
+    match owner {
+        Some(owner) if table.owned => Cond::all().add(Expr::col(Alias::new("owner")).eq(owner)),
+        _ => Cond::all(),
+    }
+}
+
+pub async fn get(db: &impl ConnectionTrait, table: &Table, id: i64, owner: Option<i64>) -> Result<Value, RowError> {
+    let mut select = select_all(table);
+    select.and_where(Expr::col(Alias::new("id")).eq(id)).cond_where(owner_filter(table, owner));
+    let row = db.query_one(&select).await?.ok_or(RowError::NotFound)?;
+    Ok(row_to_json(table, &row)?)
+}
+
+pub struct ListRequest<'a> {
+    pub filter: &'a Value,
+    pub order_by: &'a [String],
+    pub limit: u64,
+    pub after: Option<&'a str>,
+    pub offset: Option<u64>,
+    pub owner: Option<i64>,
+}
+
+/// A page of rows and the cursor of the next one.
+pub async fn list(db: &impl ConnectionTrait, table: &Table, request: ListRequest<'_>) -> Result<Value, RowError> {
+    let mut order: Vec<(String, bool)> = request
+        .order_by
+        .iter()
+        .map(|o| match o.strip_prefix('-') {
+            Some(name) => (name.to_owned(), true),
+            None => (o.clone(), false),
+        })
+        .collect();
+    if !order.iter().any(|(name, _)| name == "id") {
+        // Ties break on id, in the direction of the last sort (newest first by default).
+        let descending = order.last().is_none_or(|(_, desc)| *desc);
+        order.push(("id".into(), descending));
+    }
+    let columns = order
+        .iter()
+        .map(|(name, _)| column(table, name).map(|c| c.into_owned()).ok_or_else(|| invalid("orderBy", format!("no column `{name}`"))))
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let mut select = select_all(table);
+    select.cond_where(filter(table, request.filter)?).cond_where(owner_filter(table, request.owner));
+    if let Some(cursor) = request.after.filter(|c| !c.is_empty()) {
+        select.cond_where(after_cursor(cursor, &order, &columns)?);
+    }
+    for (name, descending) in &order {
+        select.order_by(Alias::new(name), if *descending { Order::Desc } else { Order::Asc });
+    }
+    select.limit(request.limit + 1);
+    if let Some(offset) = request.offset {
+        select.offset(offset);
+    }
+    let rows = db.query_all(&select).await?;
+    let has_more = rows.len() as u64 > request.limit;
+    let items = rows.iter().take(request.limit as usize).map(|row| row_to_json(table, row)).collect::<Result<Vec<_>, _>>()?;
+    let next_cursor = match items.last() {
+        Some(last) if has_more => Some(encode_cursor(last, &order)),
+        _ => None,
+    };
+    Ok(serde_json::json!({ "items": items, "nextCursor": next_cursor }))
+}
+
+fn encode_cursor(row: &Value, order: &[(String, bool)]) -> String {
+    let values: Vec<&Value> = order.iter().map(|(name, _)| &row[name]).collect();
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(&values).unwrap_or_default())
+}
+
+/// Rows strictly after the cursor's row in the sort order (keyset paging).
+fn after_cursor(cursor: &str, order: &[(String, bool)], columns: &[Column]) -> Result<Cond, RowError> {
+    let bad = || invalid("after", "not a cursor this list gave out");
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
+    let values: Vec<Value> = serde_json::from_slice(&bytes).map_err(|_| bad())?;
+    if values.len() != order.len() {
+        return Err(bad());
+    }
+    let sql = values
+        .iter()
+        .zip(columns)
+        .map(|(v, c)| to_sql(&Column { required: false, min: None, max: None, ..c.clone() }, v).map_err(|_| bad()))
+        .collect::<Result<Vec<SqlValue>, _>>()?;
+    let mut any = Cond::any();
+    for i in 0..order.len() {
+        let mut all = Cond::all();
+        for j in 0..i {
+            all = all.add(Expr::col(Alias::new(&order[j].0)).eq(sql[j].clone()));
+        }
+        let col = Expr::col(Alias::new(&order[i].0));
+        all = all.add(if order[i].1 { col.lt(sql[i].clone()) } else { col.gt(sql[i].clone()) });
+        any = any.add(all);
+    }
+    Ok(any)
+}
+
+pub async fn count(db: &impl ConnectionTrait, table: &Table, where_: &Value, owner: Option<i64>) -> Result<i64, RowError> {
+    let mut select = Query::select();
+    select
+        .expr_as(Expr::col(Alias::new("id")).count(), Alias::new("n"))
+        .from(Alias::new(&table.name))
+        .cond_where(filter(table, where_)?)
+        .cond_where(owner_filter(table, owner));
+    let row = db.query_one(&select).await?.ok_or(RowError::NotFound)?;
+    Ok(row.try_get::<i64>("", "n")?)
+}
+
+/// Checks `values` against the table: known columns, types, constraints.
+fn checked_values<'a>(table: &'a Table, values: &'a Map<String, Value>) -> Result<Vec<(&'a str, SqlValue)>, RowError> {
+    values
+        .iter()
+        .map(|(name, value)| {
+            let column = table.columns.iter().find(|c| &c.name == name).ok_or_else(|| invalid(name, format!("no column `{name}` in `{}`", table.name)))?;
+            Ok((column.name.as_str(), to_sql(column, value).map_err(RowError::Invalid)?))
+        })
+        .collect()
+}
+
+pub async fn insert(db: &impl ConnectionTrait, table: &Table, values: &Map<String, Value>, owner: Option<i64>) -> Result<Value, RowError> {
+    let mut given = checked_values(table, values)?;
+    for column in table.columns.iter().filter(|c| !values.contains_key(&c.name)) {
+        let value = column.default.clone().unwrap_or(Value::Null);
+        given.push((column.name.as_str(), to_sql(column, &value).map_err(RowError::Invalid)?));
+    }
+    let now = Utc::now();
+    let mut columns: Vec<Alias> = vec![Alias::new("created_at"), Alias::new("updated_at")];
+    let mut row: Vec<Expr> = vec![Expr::val(now), Expr::val(now)];
+    if table.owned {
+        columns.push(Alias::new("owner"));
+        row.push(Expr::val(owner));
+    }
+    for (name, value) in given {
+        columns.push(Alias::new(name));
+        row.push(Expr::val(value));
+    }
+    let mut insert = Query::insert();
+    insert.into_table(Alias::new(&table.name)).columns(columns).values(row).map_err(|err| RowError::Db(DbErr::Custom(err.to_string())))?;
+    insert.returning_all();
+    let created = db.query_one(&insert).await?.ok_or(RowError::NotFound)?;
+    Ok(row_to_json(table, &created)?)
+}
+
+/// Changes the given columns of row `id` (only the caller's own with `owner`).
+pub async fn update(db: &impl ConnectionTrait, table: &Table, id: i64, values: &Map<String, Value>, owner: Option<i64>) -> Result<Value, RowError> {
+    let given = checked_values(table, values)?;
+    let mut update = Query::update();
+    update.table(Alias::new(&table.name)).value(Alias::new("updated_at"), Utc::now());
+    for (name, value) in given {
+        update.value(Alias::new(name), value);
+    }
+    update.and_where(Expr::col(Alias::new("id")).eq(id)).cond_where(owner_filter(table, owner)).returning_all();
+    let row = db.query_one(&update).await?.ok_or(RowError::NotFound)?;
+    Ok(row_to_json(table, &row)?)
+}
+
+pub async fn delete(db: &impl ConnectionTrait, table: &Table, id: i64, owner: Option<i64>) -> Result<(), RowError> {
+    let mut delete = Query::delete();
+    delete.from_table(Alias::new(&table.name)).and_where(Expr::col(Alias::new("id")).eq(id)).cond_where(owner_filter(table, owner));
+    if db.execute(&delete).await?.rows_affected() == 0 {
+        return Err(RowError::NotFound);
+    }
+    Ok(())
+}

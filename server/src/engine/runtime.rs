@@ -1,0 +1,189 @@
+//! What each environment serves right now, swapped atomically: a request
+//! holds the revision it started with to the end, so a refresh never fails
+//! a request in flight.
+
+use std::{collections::HashMap, num::NonZeroU32, sync::Arc, time::Duration};
+
+use arc_swap::ArcSwapOption;
+use governor::{DefaultDirectRateLimiter, Quota};
+use sea_orm::{DatabaseConnection, TransactionTrait};
+use tokio::sync::{RwLock, Semaphore};
+
+use super::{
+    compile::{self, CompiledRevision},
+    databases::DataDatabases,
+    schema::{self, Plan},
+    state::{self, Applied},
+    users::{self, Users},
+};
+use crate::{
+    environments::{Environment, Limits},
+    error::{Problem, ServiceError, ServiceResult},
+    workspace::Revision,
+};
+
+/// The limits of an environment, as enforced objects.
+pub struct Guards {
+    pub limits: Limits,
+    pub concurrency: Arc<Semaphore>,
+    pub rate: DefaultDirectRateLimiter,
+}
+
+impl Guards {
+    pub fn new(limits: Limits) -> Self {
+        let per_second = NonZeroU32::new(limits.requests_per_second.max(1) as u32).unwrap_or(NonZeroU32::MIN);
+        Self {
+            limits,
+            concurrency: Arc::new(Semaphore::new(limits.max_concurrent_requests.max(1) as usize)),
+            rate: DefaultDirectRateLimiter::direct(Quota::per_second(per_second)),
+        }
+    }
+
+    pub fn timeout(&self) -> Duration {
+        Duration::from_millis(self.limits.request_timeout_ms.max(1) as u64)
+    }
+}
+
+/// One environment's serving state.
+pub struct Active {
+    pub revision: Arc<CompiledRevision>,
+    pub db: DatabaseConnection,
+    pub users: Users,
+    pub guards: Arc<Guards>,
+    pub vars: serde_json::Value,
+}
+
+/// The outcome of a refresh.
+#[derive(Debug, Clone)]
+pub struct RefreshReport {
+    pub revision: i64,
+    pub plan: Plan,
+    pub routers: usize,
+}
+
+#[derive(Clone)]
+pub struct Engine {
+    databases: DataDatabases,
+    active: Arc<RwLock<HashMap<String, Arc<ArcSwapOption<Active>>>>>,
+    users: Arc<RwLock<HashMap<String, Users>>>,
+    /// One refresh at a time per process: migrations must not interleave.
+    refreshing: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl Engine {
+    pub fn new(databases: DataDatabases) -> Self {
+        Self { databases, active: Arc::default(), users: Arc::default(), refreshing: Arc::default() }
+    }
+
+    async fn slot(&self, slug: &str) -> Arc<ArcSwapOption<Active>> {
+        if let Some(slot) = self.active.read().await.get(slug) {
+            return slot.clone();
+        }
+        self.active.write().await.entry(slug.to_owned()).or_default().clone()
+    }
+
+    /// What `slug` serves now, if anything.
+    pub async fn active(&self, slug: &str) -> Option<Arc<Active>> {
+        self.active.read().await.get(slug).and_then(|slot| slot.load_full())
+    }
+
+    async fn users(&self, slug: &str, db: &DatabaseConnection) -> Users {
+        if let Some(users) = self.users.read().await.get(slug) {
+            return users.clone();
+        }
+        self.users.write().await.entry(slug.to_owned()).or_insert_with(|| Users::new(db.clone())).clone()
+    }
+
+    /// Opens an environment's database with its system tables in place.
+    async fn prepare(&self, slug: &str) -> ServiceResult<DatabaseConnection> {
+        let db = self.databases.get(slug).await.map_err(ServiceError::internal)?;
+        users::ensure_tables(&db).await?;
+        state::ensure_table(&db).await?;
+        Ok(db)
+    }
+
+    /// The plan that would bring `env` to `revision`, without running it.
+    pub async fn plan(&self, env: &Environment, revision: &Revision) -> ServiceResult<Plan> {
+        let db = self.prepare(&env.slug).await?;
+        let applied = state::read(&db).await?.unwrap_or_default();
+        Ok(schema::plan(&applied.tables, &revision.document.tables))
+    }
+
+    /// Compiles `revision`, migrates `env`'s tables to it in one transaction
+    /// and makes it what `env` serves. Destructive changes need `allow_destructive`.
+    pub async fn refresh(&self, env: &Environment, revision: &Revision, allow_destructive: bool) -> ServiceResult<RefreshReport> {
+        let _one_at_a_time = self.refreshing.lock().await;
+        let compiled = compile::compile(revision.number, &revision.document).map_err(ServiceError::Invalid)?;
+        let db = self.prepare(&env.slug).await?;
+        let applied = state::read(&db).await?.unwrap_or_default();
+        let plan = schema::plan(&applied.tables, &revision.document.tables);
+        if plan.is_destructive() && !allow_destructive {
+            let problems = plan
+                .changes
+                .iter()
+                .filter(|c| c.is_destructive())
+                .map(|c| Problem { path: "migration".into(), message: format!("{} — refused without allowDestructive", c.describe()) })
+                .collect();
+            return Err(ServiceError::Invalid(problems));
+        }
+        let txn = db.begin().await?;
+        schema::apply(&txn, db.get_database_backend(), &applied.tables, &revision.document.tables, &plan)
+            .await
+            .map_err(|err| ServiceError::bad_input("migration", format!("the migration failed and was rolled back: {err}")))?;
+        state::write(&txn, &Applied { revision: revision.number, tables: revision.document.tables.clone() }).await?;
+        txn.commit().await?;
+        let routers = revision.document.routers.len();
+        self.install(env, compiled, db).await;
+        Ok(RefreshReport { revision: revision.number, plan, routers })
+    }
+
+    async fn install(&self, env: &Environment, compiled: CompiledRevision, db: DatabaseConnection) {
+        let users = self.users(&env.slug, &db).await;
+        let active = Active {
+            revision: Arc::new(compiled),
+            db,
+            users,
+            guards: Arc::new(Guards::new(env.limits)),
+            vars: serde_json::Value::Object(Default::default()),
+        };
+        self.slot(&env.slug).await.store(Some(Arc::new(active)));
+    }
+
+    /// Which revision `env` last applied (from its own database), so a start
+    /// serves what was served before the stop.
+    pub async fn applied_revision(&self, env: &Environment) -> ServiceResult<Option<i64>> {
+        let db = self.prepare(&env.slug).await?;
+        Ok(state::read(&db).await?.map(|a| a.revision).filter(|r| *r > 0))
+    }
+
+    /// Serves `revision` again without migrating (its tables are in place).
+    pub async fn resume(&self, env: &Environment, revision: &Revision) -> ServiceResult<()> {
+        let compiled = compile::compile(revision.number, &revision.document).map_err(ServiceError::Invalid)?;
+        let db = self.prepare(&env.slug).await?;
+        self.install(env, compiled, db).await;
+        Ok(())
+    }
+
+    /// New limits take effect at once, for requests that start after this.
+    pub async fn update_limits(&self, env: &Environment) {
+        let slot = self.slot(&env.slug).await;
+        if let Some(current) = slot.load_full()
+            && current.guards.limits != env.limits
+        {
+            slot.store(Some(Arc::new(Active {
+                revision: current.revision.clone(),
+                db: current.db.clone(),
+                users: current.users.clone(),
+                guards: Arc::new(Guards::new(env.limits)),
+                vars: current.vars.clone(),
+            })));
+        }
+    }
+
+    /// Stops serving a deleted environment and closes its database.
+    pub async fn forget(&self, slug: &str) {
+        self.active.write().await.remove(slug);
+        self.users.write().await.remove(slug);
+        self.databases.forget(slug).await;
+    }
+}

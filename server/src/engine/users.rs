@@ -1,0 +1,249 @@
+//! End users of one environment, in its own database: sign-up, sign-in,
+//! opaque bearer tokens stored as hashes, and groups. Token lookups are
+//! cached in memory; the cache forgets a user when they change.
+
+use std::time::Duration;
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::{DateTime, Utc};
+use rand::RngCore;
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DbBackend, SqlErr, TransactionTrait,
+    sea_query::{Alias, ColumnDef, Expr, ExprTrait, ForeignKey, ForeignKeyAction, Index, Query, Table},
+};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::{
+    auth::{admins::normalize_email, password},
+    error::{ServiceError, ServiceResult},
+};
+
+pub const USERS: &str = "_sk_users";
+const USER_GROUPS: &str = "_sk_user_groups";
+const TOKENS: &str = "_sk_tokens";
+const TOKEN_PREFIX: &str = "ut_";
+
+/// The end user behind a request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Caller {
+    pub id: i64,
+    pub email: String,
+    pub groups: Vec<String>,
+}
+
+impl Caller {
+    pub fn to_json(&self) -> Value {
+        json!({ "id": self.id, "email": self.email, "groups": self.groups })
+    }
+}
+
+/// Creates the end-user tables if they are missing.
+pub async fn ensure_tables(db: &impl ConnectionTrait) -> Result<(), sea_orm::DbErr> {
+    let users = Table::create()
+        .table(Alias::new(USERS))
+        .if_not_exists()
+        .col(ColumnDef::new(Alias::new("id")).big_integer().not_null().auto_increment().primary_key())
+        .col(ColumnDef::new(Alias::new("email")).text().not_null().unique_key())
+        .col(ColumnDef::new(Alias::new("password_hash")).text().not_null())
+        .col(ColumnDef::new(Alias::new("disabled")).boolean().not_null().default(false))
+        .col(ColumnDef::new(Alias::new("created_at")).timestamp_with_time_zone().not_null())
+        .to_owned();
+    db.execute(&users).await?;
+    let groups = Table::create()
+        .table(Alias::new(USER_GROUPS))
+        .if_not_exists()
+        .col(ColumnDef::new(Alias::new("user_id")).big_integer().not_null())
+        .col(ColumnDef::new(Alias::new("group_name")).text().not_null())
+        .primary_key(Index::create().col(Alias::new("user_id")).col(Alias::new("group_name")))
+        .foreign_key(ForeignKey::create().from(Alias::new(USER_GROUPS), Alias::new("user_id")).to(Alias::new(USERS), Alias::new("id")).on_delete(ForeignKeyAction::Cascade))
+        .to_owned();
+    db.execute(&groups).await?;
+    let tokens = Table::create()
+        .table(Alias::new(TOKENS))
+        .if_not_exists()
+        .col(ColumnDef::new(Alias::new("token_hash")).text().not_null().primary_key())
+        .col(ColumnDef::new(Alias::new("user_id")).big_integer().not_null())
+        .col(ColumnDef::new(Alias::new("expires_at")).timestamp_with_time_zone().not_null())
+        .foreign_key(ForeignKey::create().from(Alias::new(TOKENS), Alias::new("user_id")).to(Alias::new(USERS), Alias::new("id")).on_delete(ForeignKeyAction::Cascade))
+        .to_owned();
+    db.execute(&tokens).await?;
+    Ok(())
+}
+
+fn hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// End users of one environment.
+#[derive(Clone)]
+pub struct Users {
+    db: DatabaseConnection,
+    cache: moka::sync::Cache<String, Option<Caller>>,
+}
+
+impl Users {
+    pub fn new(db: DatabaseConnection) -> Self {
+        let cache = moka::sync::Cache::builder()
+            .max_capacity(100_000)
+            .time_to_live(Duration::from_secs(60))
+            .support_invalidation_closures()
+            .build();
+        Self { db, cache }
+    }
+
+    pub fn backend(&self) -> DbBackend {
+        self.db.get_database_backend()
+    }
+
+    pub async fn signup(&self, email: &str, password: &str, group: Option<&str>, ttl_hours: u32) -> ServiceResult<(String, Caller)> {
+        let email = normalize_email("email", email)?;
+        password::validate("password", password)?;
+        let password_hash = password::hash(password).await?;
+        let txn = self.db.begin().await?;
+        let mut insert = Query::insert();
+        insert
+            .into_table(Alias::new(USERS))
+            .columns(["email", "password_hash", "disabled", "created_at"].map(Alias::new))
+            .values_panic([email.clone().into(), password_hash.into(), false.into(), Utc::now().into()])
+            .returning_col(Alias::new("id"));
+        let id: i64 = match txn.query_one(&insert).await {
+            Ok(Some(row)) => row.try_get("", "id")?,
+            Ok(None) => return Err(ServiceError::internal(anyhow::anyhow!("insert returned no id"))),
+            Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+                return Err(ServiceError::conflict("email", "an account with this email exists"));
+            }
+            Err(err) => return Err(err.into()),
+        };
+        let mut groups = Vec::new();
+        if let Some(group) = group {
+            let mut member = Query::insert();
+            member.into_table(Alias::new(USER_GROUPS)).columns(["user_id", "group_name"].map(Alias::new)).values_panic([id.into(), group.into()]);
+            txn.execute(&member).await?;
+            groups.push(group.to_owned());
+        }
+        let token = issue_token(&txn, id, ttl_hours).await?;
+        txn.commit().await?;
+        Ok((token, Caller { id, email, groups }))
+    }
+
+    pub async fn login(&self, email: &str, password: &str, ttl_hours: u32) -> ServiceResult<(String, Caller)> {
+        let email = email.trim().to_lowercase();
+        let mut select = Query::select();
+        select
+            .columns(["id", "password_hash", "disabled"].map(Alias::new))
+            .from(Alias::new(USERS))
+            .and_where(Expr::col(Alias::new("email")).eq(email.clone()));
+        let row = self.db.query_one(&select).await?;
+        let stored = row.as_ref().map(|r| r.try_get::<String>("", "password_hash")).transpose()?;
+        if !password::verify(password, stored).await? {
+            return Err(ServiceError::WrongCredentials);
+        }
+        let Some(row) = row else { return Err(ServiceError::WrongCredentials) };
+        if row.try_get::<bool>("", "disabled")? {
+            return Err(ServiceError::forbidden("this account is disabled"));
+        }
+        let id: i64 = row.try_get("", "id")?;
+        let token = issue_token(&self.db, id, ttl_hours).await?;
+        Ok((token, Caller { id, email, groups: self.groups_of(id).await? }))
+    }
+
+    pub async fn logout(&self, token: &str) -> ServiceResult<()> {
+        let hashed = hash(token);
+        let mut delete = Query::delete();
+        delete.from_table(Alias::new(TOKENS)).and_where(Expr::col(Alias::new("token_hash")).eq(hashed.clone()));
+        self.db.execute(&delete).await?;
+        self.cache.invalidate(&hashed);
+        Ok(())
+    }
+
+    /// The caller a bearer token stands for, if it is valid.
+    pub async fn authenticate(&self, token: &str) -> ServiceResult<Option<Caller>> {
+        if !token.starts_with(TOKEN_PREFIX) {
+            return Ok(None);
+        }
+        let hashed = hash(token);
+        if let Some(cached) = self.cache.get(&hashed) {
+            return Ok(cached);
+        }
+        let (users, tokens) = (Alias::new(USERS), Alias::new(TOKENS));
+        let mut select = Query::select();
+        select
+            .columns([(users.clone(), Alias::new("id")), (users.clone(), Alias::new("email"))])
+            .column((tokens.clone(), Alias::new("expires_at")))
+            .from(tokens.clone())
+            .inner_join(users.clone(), Expr::col((users.clone(), Alias::new("id"))).equals((tokens.clone(), Alias::new("user_id"))))
+            .and_where(Expr::col((tokens, Alias::new("token_hash"))).eq(hashed.clone()))
+            .and_where(Expr::col((users, Alias::new("disabled"))).eq(false));
+        let caller = match self.db.query_one(&select).await? {
+            None => None,
+            Some(row) => {
+                let expires: DateTime<Utc> = row.try_get("", "expires_at")?;
+                if expires <= Utc::now() {
+                    None
+                } else {
+                    let id: i64 = row.try_get("", "id")?;
+                    Some(Caller { id, email: row.try_get("", "email")?, groups: self.groups_of(id).await? })
+                }
+            }
+        };
+        self.cache.insert(hashed, caller.clone());
+        Ok(caller)
+    }
+
+    async fn groups_of(&self, id: i64) -> ServiceResult<Vec<String>> {
+        let mut select = Query::select();
+        select
+            .column(Alias::new("group_name"))
+            .from(Alias::new(USER_GROUPS))
+            .and_where(Expr::col(Alias::new("user_id")).eq(id))
+            .order_by(Alias::new("group_name"), sea_orm::sea_query::Order::Asc);
+        let rows = self.db.query_all(&select).await?;
+        rows.iter().map(|r| r.try_get::<String>("", "group_name").map_err(ServiceError::from)).collect()
+    }
+
+    /// Replaces a user's groups; their cached tokens are forgotten at once.
+    pub async fn set_groups(&self, user_id: i64, groups: &[String]) -> ServiceResult<Caller> {
+        let txn = self.db.begin().await?;
+        let mut select = Query::select();
+        select.column(Alias::new("email")).from(Alias::new(USERS)).and_where(Expr::col(Alias::new("id")).eq(user_id));
+        let email: String = txn
+            .query_one(&select)
+            .await?
+            .ok_or_else(|| ServiceError::not_found(format!("no user {user_id}")))?
+            .try_get("", "email")?;
+        let mut clear = Query::delete();
+        clear.from_table(Alias::new(USER_GROUPS)).and_where(Expr::col(Alias::new("user_id")).eq(user_id));
+        txn.execute(&clear).await?;
+        let mut sorted: Vec<String> = groups.to_vec();
+        sorted.sort();
+        sorted.dedup();
+        for group in &sorted {
+            let mut member = Query::insert();
+            member.into_table(Alias::new(USER_GROUPS)).columns(["user_id", "group_name"].map(Alias::new)).values_panic([user_id.into(), group.clone().into()]);
+            txn.execute(&member).await?;
+        }
+        txn.commit().await?;
+        self.forget_user(user_id);
+        Ok(Caller { id: user_id, email, groups: sorted })
+    }
+
+    /// Forgets cached tokens of a user whose account or groups changed.
+    pub fn forget_user(&self, id: i64) {
+        let _ = self.cache.invalidate_entries_if(move |_, caller| caller.as_ref().is_some_and(|c| c.id == id));
+    }
+}
+
+async fn issue_token(db: &impl ConnectionTrait, user_id: i64, ttl_hours: u32) -> ServiceResult<String> {
+    let mut secret = [0u8; 32];
+    rand::rng().fill_bytes(&mut secret);
+    let token = format!("{TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(secret));
+    let expires = Utc::now() + chrono::Duration::hours(ttl_hours.into());
+    let mut insert = Query::insert();
+    insert
+        .into_table(Alias::new(TOKENS))
+        .columns(["token_hash", "user_id", "expires_at"].map(Alias::new))
+        .values_panic([hash(&token).into(), user_id.into(), expires.into()]);
+    db.execute(&insert).await?;
+    Ok(token)
+}

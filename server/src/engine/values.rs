@@ -1,0 +1,134 @@
+//! Converting between JSON (what clients send and get) and SQL values, by the
+//! column's declared type, with the checks the DDL leaves to the engine:
+//! required, min and max.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use sea_orm::{QueryResult, sea_query::Value as SqlValue};
+use serde_json::Value;
+
+use crate::workspace::document::{Column, ColumnType, Table};
+
+/// A value that does not fit its column; names the column.
+#[derive(Debug, Clone)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+fn field_error(column: &str, message: impl Into<String>) -> FieldError {
+    FieldError { field: column.to_owned(), message: message.into() }
+}
+
+/// The SQL value of `value` for `column`, checked against its constraints.
+pub fn to_sql(column: &Column, value: &Value) -> Result<SqlValue, FieldError> {
+    let name = &column.name;
+    if value.is_null() {
+        if column.required {
+            return Err(field_error(name, format!("`{name}` is required")));
+        }
+        return Ok(null_of(column.kind));
+    }
+    let wrong = || field_error(name, format!("`{name}` must be {}", expected(column.kind)));
+    let sql = match column.kind {
+        ColumnType::Text | ColumnType::File => {
+            let text = value.as_str().ok_or_else(wrong)?;
+            let length = text.chars().count() as f64;
+            if column.min.is_some_and(|min| length < min) || column.max.is_some_and(|max| length > max) {
+                return Err(field_error(name, format!("`{name}` must have {} characters", range(column))));
+            }
+            SqlValue::String(Some(text.to_owned()))
+        }
+        ColumnType::Integer | ColumnType::Relation => {
+            let number = value.as_i64().ok_or_else(wrong)?;
+            check_number(column, number as f64)?;
+            SqlValue::BigInt(Some(number))
+        }
+        ColumnType::Float => {
+            let number = value.as_f64().ok_or_else(wrong)?;
+            check_number(column, number)?;
+            SqlValue::Double(Some(number))
+        }
+        ColumnType::Boolean => SqlValue::Bool(Some(value.as_bool().ok_or_else(wrong)?)),
+        ColumnType::Datetime => {
+            let text = value.as_str().ok_or_else(wrong)?;
+            let at = DateTime::parse_from_rfc3339(text).map_err(|_| wrong())?.with_timezone(&Utc);
+            SqlValue::ChronoDateTimeUtc(Some(at))
+        }
+        ColumnType::Json => SqlValue::Json(Some(Box::new(value.clone()))),
+    };
+    Ok(sql)
+}
+
+fn check_number(column: &Column, number: f64) -> Result<(), FieldError> {
+    if column.min.is_some_and(|min| number < min) || column.max.is_some_and(|max| number > max) {
+        return Err(field_error(&column.name, format!("`{}` must be {}", column.name, range(column))));
+    }
+    Ok(())
+}
+
+fn range(column: &Column) -> String {
+    match (column.min, column.max) {
+        (Some(min), Some(max)) => format!("between {min} and {max}"),
+        (Some(min), None) => format!("at least {min}"),
+        (None, Some(max)) => format!("at most {max}"),
+        (None, None) => "any".into(),
+    }
+}
+
+fn expected(kind: ColumnType) -> &'static str {
+    match kind {
+        ColumnType::Text => "a string",
+        ColumnType::File => "a file key (string)",
+        ColumnType::Integer => "an integer",
+        ColumnType::Relation => "the id (integer) of a row",
+        ColumnType::Float => "a number",
+        ColumnType::Boolean => "true or false",
+        ColumnType::Datetime => "an RFC 3339 date-time",
+        ColumnType::Json => "JSON",
+    }
+}
+
+pub fn null_of(kind: ColumnType) -> SqlValue {
+    match kind {
+        ColumnType::Text | ColumnType::File => SqlValue::String(None),
+        ColumnType::Integer | ColumnType::Relation => SqlValue::BigInt(None),
+        ColumnType::Float => SqlValue::Double(None),
+        ColumnType::Boolean => SqlValue::Bool(None),
+        ColumnType::Datetime => SqlValue::ChronoDateTimeUtc(None),
+        ColumnType::Json => SqlValue::Json(None),
+    }
+}
+
+pub fn format_time(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// A row as JSON: `id`, `created_at`, `updated_at`, `owner` (owned tables),
+/// then the table's columns, each decoded by its type.
+pub fn row_to_json(table: &Table, row: &QueryResult) -> Result<Value, sea_orm::DbErr> {
+    let mut object = serde_json::Map::with_capacity(table.columns.len() + 4);
+    object.insert("id".into(), row.try_get::<i64>("", "id")?.into());
+    for system in ["created_at", "updated_at"] {
+        let at: DateTime<Utc> = row.try_get("", system)?;
+        object.insert(system.into(), format_time(at).into());
+    }
+    if table.owned {
+        object.insert("owner".into(), row.try_get::<Option<i64>>("", "owner")?.into());
+    }
+    for column in &table.columns {
+        object.insert(column.name.clone(), decode(column, row)?);
+    }
+    Ok(Value::Object(object))
+}
+
+fn decode(column: &Column, row: &QueryResult) -> Result<Value, sea_orm::DbErr> {
+    let name = column.name.as_str();
+    Ok(match column.kind {
+        ColumnType::Text | ColumnType::File => row.try_get::<Option<String>>("", name)?.into(),
+        ColumnType::Integer | ColumnType::Relation => row.try_get::<Option<i64>>("", name)?.into(),
+        ColumnType::Float => row.try_get::<Option<f64>>("", name)?.into(),
+        ColumnType::Boolean => row.try_get::<Option<bool>>("", name)?.into(),
+        ColumnType::Datetime => row.try_get::<Option<DateTime<Utc>>>("", name)?.map(format_time).into(),
+        ColumnType::Json => row.try_get::<Option<Value>>("", name)?.unwrap_or(Value::Null),
+    })
+}

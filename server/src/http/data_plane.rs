@@ -1,0 +1,246 @@
+//! Every environment's API under `/env/{slug}/…`: the built-in end-user
+//! endpoints under `/auth`, and the routers of the revision it serves, behind
+//! the environment's limits. Errors are `{"error":{"code","message"}}`.
+
+use std::{collections::HashMap, sync::Arc};
+
+use axum::{
+    Json, Router,
+    body::{Body, Bytes},
+    extract::{Path, Request, State},
+    http::{HeaderMap, HeaderValue, Method, StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::any,
+};
+use serde_json::{Value, json};
+
+use crate::{
+    app::AppState,
+    engine::{
+        execute::{self, Failure, RequestParts},
+        runtime::Active,
+        users::Caller,
+    },
+    error::ServiceError,
+    workspace::document::Method as RouteMethod,
+};
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/env/{slug}", any(serve_root))
+        .route("/env/{slug}/", any(serve_root))
+        .route("/env/{slug}/{*rest}", any(serve))
+        .with_state(state)
+}
+
+fn failure(f: Failure) -> Response {
+    let mut error = json!({ "code": f.code, "message": f.message });
+    if let Some(details) = f.details {
+        error["details"] = details;
+    }
+    (f.status, Json(json!({ "error": error }))).into_response()
+}
+
+fn error(status: StatusCode, code: &'static str, message: impl Into<String>) -> Response {
+    failure(Failure::new(status, code, message))
+}
+
+fn service_error(err: ServiceError) -> Response {
+    err.log_if_internal();
+    let status = match &err {
+        ServiceError::Unauthenticated | ServiceError::WrongCredentials => StatusCode::UNAUTHORIZED,
+        ServiceError::Forbidden(_) => StatusCode::FORBIDDEN,
+        ServiceError::BadInput { .. } | ServiceError::Invalid(_) => StatusCode::BAD_REQUEST,
+        ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
+        ServiceError::Conflict { .. } => StatusCode::CONFLICT,
+        ServiceError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+        ServiceError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    let mut body = json!({ "code": err.code(), "message": err.message() });
+    if let Some(field) = err.field() {
+        body["field"] = field.into();
+    }
+    (status, Json(json!({ "error": body }))).into_response()
+}
+
+async fn serve_root(State(state): State<AppState>, Path(slug): Path<String>, request: Request) -> Response {
+    handle(state, slug, String::new(), request).await
+}
+
+async fn serve(State(state): State<AppState>, Path((slug, rest)): Path<(String, String)>, request: Request) -> Response {
+    handle(state, slug, rest, request).await
+}
+
+async fn handle(state: AppState, slug: String, rest: String, request: Request) -> Response {
+    let Some(active) = state.engine.active(&slug).await else {
+        return match state.environments.find(&slug).await {
+            Ok(Some(_)) => error(StatusCode::SERVICE_UNAVAILABLE, "NOT_READY", format!("`{slug}` serves nothing yet: refresh it first")),
+            Ok(None) => error(StatusCode::NOT_FOUND, "NOT_FOUND", format!("no environment `{slug}`")),
+            Err(err) => service_error(err),
+        };
+    };
+    let guards = active.guards.clone();
+    if guards.rate.check().is_err() {
+        return error(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", "too many requests; slow down");
+    }
+    let Ok(_permit) = guards.concurrency.clone().try_acquire_owned() else {
+        return error(StatusCode::SERVICE_UNAVAILABLE, "OVERLOADED", "too many requests in flight; retry shortly");
+    };
+    let path = format!("/{rest}");
+    match tokio::time::timeout(guards.timeout(), dispatch(active, path, request)).await {
+        Ok(response) => response,
+        Err(_) => error(StatusCode::GATEWAY_TIMEOUT, "TIMEOUT", "the request took longer than this environment allows"),
+    }
+}
+
+async fn read_body(body: Body, limit: usize, headers: &HeaderMap) -> Result<Value, Response> {
+    let bytes: Bytes = axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| error(StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", format!("the body exceeds {limit} bytes")))?;
+    if bytes.is_empty() {
+        return Ok(Value::Null);
+    }
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json")));
+    if !is_json {
+        return Err(error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "UNSUPPORTED_MEDIA_TYPE", "send the body as application/json"));
+    }
+    serde_json::from_slice(&bytes).map_err(|err| error(StatusCode::BAD_REQUEST, "INVALID_JSON", format!("the body is not valid JSON: {err}")))
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+async fn caller(active: &Active, headers: &HeaderMap) -> Result<Option<Caller>, Response> {
+    match bearer(headers) {
+        None => Ok(None),
+        Some(token) => match active.users.authenticate(token).await {
+            Ok(Some(caller)) => Ok(Some(caller)),
+            Ok(None) => Err(error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", "the token is invalid or expired")),
+            Err(err) => Err(service_error(err)),
+        },
+    }
+}
+
+fn route_method(method: &Method) -> Option<RouteMethod> {
+    Some(match *method {
+        Method::GET => RouteMethod::Get,
+        Method::POST => RouteMethod::Post,
+        Method::PUT => RouteMethod::Put,
+        Method::PATCH => RouteMethod::Patch,
+        Method::DELETE => RouteMethod::Delete,
+        _ => return None,
+    })
+}
+
+fn query_pairs(raw: Option<&str>) -> Vec<(String, String)> {
+    raw.map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect()).unwrap_or_default()
+}
+
+async fn dispatch(active: Arc<Active>, path: String, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let limit = usize::try_from(active.guards.limits.max_body_bytes).unwrap_or(usize::MAX);
+    if path == "/auth" || path.starts_with("/auth/") {
+        return auth(&active, &path, &parts.method, &parts.headers, body, limit).await;
+    }
+    let Ok(matched) = active.revision.routes.at(&path) else {
+        return error(StatusCode::NOT_FOUND, "NOT_FOUND", format!("no route {path}"));
+    };
+    let routers: &HashMap<RouteMethod, Arc<_>> = &active.revision.by_path[*matched.value];
+    let Some(router) = route_method(&parts.method).and_then(|m| routers.get(&m)) else {
+        let mut allow: Vec<&str> = routers.keys().map(|m| m.as_str()).collect();
+        allow.sort_unstable();
+        let mut response = error(StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", format!("{} is not served on {path}", parts.method));
+        if let Ok(value) = HeaderValue::from_str(&allow.join(", ")) {
+            response.headers_mut().insert(header::ALLOW, value);
+        }
+        return response;
+    };
+    let params: Vec<(String, String)> = matched.params.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+    let caller = match caller(&active, &parts.headers).await {
+        Ok(caller) => caller,
+        Err(response) => return response,
+    };
+    let body = match read_body(body, limit, &parts.headers).await {
+        Ok(body) => body,
+        Err(response) => return response,
+    };
+    let request = RequestParts {
+        method: router.method.as_str(),
+        path: path.clone(),
+        params,
+        query: query_pairs(parts.uri.query()),
+        headers: parts.headers,
+        body,
+    };
+    match execute::run(router, &active.db, caller.as_ref(), &active.vars, request).await {
+        Ok(outcome) => {
+            let mut response = match outcome.body {
+                Some(body) if outcome.status != StatusCode::NO_CONTENT => (outcome.status, Json(body)).into_response(),
+                _ => outcome.status.into_response(),
+            };
+            for (name, value) in outcome.headers {
+                response.headers_mut().insert(name, value);
+            }
+            response
+        }
+        Err(f) => failure(f),
+    }
+}
+
+/// `POST /auth/signup`, `POST /auth/login`, `POST /auth/logout`, `GET /auth/me`.
+async fn auth(active: &Active, path: &str, method: &Method, headers: &HeaderMap, body: Body, limit: usize) -> Response {
+    let settings = &active.revision.document.auth;
+    let credentials = || async {
+        let body = read_body(body, limit, headers).await?;
+        let email = body.get("email").and_then(Value::as_str).unwrap_or_default().to_owned();
+        let password = body.get("password").and_then(Value::as_str).unwrap_or_default().to_owned();
+        Ok::<_, Response>((email, password))
+    };
+    match (method.clone(), path) {
+        (Method::POST, "/auth/signup") => {
+            if !settings.signup_open {
+                return error(StatusCode::FORBIDDEN, "SIGNUP_CLOSED", "sign-up is closed here");
+            }
+            let (email, password) = match credentials().await {
+                Ok(c) => c,
+                Err(response) => return response,
+            };
+            match active.users.signup(&email, &password, settings.default_group.as_deref(), settings.token_ttl_hours).await {
+                Ok((token, user)) => (StatusCode::CREATED, Json(json!({ "token": token, "user": user.to_json() }))).into_response(),
+                Err(err) => service_error(err),
+            }
+        }
+        (Method::POST, "/auth/login") => {
+            let (email, password) = match credentials().await {
+                Ok(c) => c,
+                Err(response) => return response,
+            };
+            match active.users.login(&email, &password, settings.token_ttl_hours).await {
+                Ok((token, user)) => Json(json!({ "token": token, "user": user.to_json() })).into_response(),
+                Err(err) => service_error(err),
+            }
+        }
+        (Method::POST, "/auth/logout") => match bearer(headers) {
+            Some(token) => match active.users.logout(token).await {
+                Ok(()) => StatusCode::NO_CONTENT.into_response(),
+                Err(err) => service_error(err),
+            },
+            None => error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", "sign in first"),
+        },
+        (Method::GET, "/auth/me") => match caller(active, headers).await {
+            Ok(Some(caller)) => Json(caller.to_json()).into_response(),
+            Ok(None) => error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", "sign in first"),
+            Err(response) => response,
+        },
+        (_, "/auth/signup" | "/auth/login" | "/auth/logout" | "/auth/me") => {
+            error(StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", format!("{method} is not served on {path}"))
+        }
+        _ => error(StatusCode::NOT_FOUND, "NOT_FOUND", format!("no route {path}")),
+    }
+}
