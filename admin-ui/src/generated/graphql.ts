@@ -18,6 +18,8 @@ export type Scalars = {
    * The input/output is a string in RFC3339 format.
    */
   DateTime: { input: string; output: string; }
+  /** A scalar that can represent any JSON value. */
+  JSON: { input: unknown; output: unknown; }
 };
 
 export type CreateAdminInput = {
@@ -200,3 +202,79 @@ export type RevokeApiTokenMutationVariables = Exact<{
 
 
 export type RevokeApiTokenMutation = { revokeApiToken: string };
+
+export type WorkspaceFieldsFragment = { revision: number, authorEmail: string | null, savedAt: string | null, document: unknown, tables: Array<{ name: string, description: string, owned: boolean, columns: unknown, definition: unknown }>, groups: Array<{ name: string, description: string }>, routers: Array<{ name: string, description: string, method: string, path: string, definition: unknown }> };
+
+export type WorkspaceQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type WorkspaceQuery = { workspace: { revision: number, authorEmail: string | null, savedAt: string | null, document: unknown, tables: Array<{ name: string, description: string, owned: boolean, columns: unknown, definition: unknown }>, groups: Array<{ name: string, description: string }>, routers: Array<{ name: string, description: string, method: string, path: string, definition: unknown }> } };
+
+export type ExportWorkspaceQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ExportWorkspaceQuery = { exportWorkspace: unknown };
+
+export type ValidateWorkspaceQueryVariables = Exact<{
+  document: Scalars['JSON']['input'];
+}>;
+
+
+export type ValidateWorkspaceQuery = { validateWorkspace: Array<{ path: string, message: string }> };
+
+export type ImportWorkspaceMutationVariables = Exact<{
+  document: Scalars['JSON']['input'];
+  expectedRevision?: InputMaybe<Scalars['Int']['input']>;
+}>;
+
+
+export type ImportWorkspaceMutation = { importWorkspace: { revision: number, authorEmail: string | null, savedAt: string | null, document: unknown, tables: Array<{ name: string, description: string, owned: boolean, columns: unknown, definition: unknown }>, groups: Array<{ name: string, description: string }>, routers: Array<{ name: string, description: string, method: string, path: string, definition: unknown }> } };
+
+export type PutTableMutationVariables = Exact<{
+  definition: Scalars['JSON']['input'];
+  expectedRevision?: InputMaybe<Scalars['Int']['input']>;
+}>;
+
+
+export type PutTableMutation = { putTable: { revision: number, authorEmail: string | null, savedAt: string | null, document: unknown, tables: Array<{ name: string, description: string, owned: boolean, columns: unknown, definition: unknown }>, groups: Array<{ name: string, description: string }>, routers: Array<{ name: string, description: string, method: string, path: string, definition: unknown }> } };
+
+export type DeleteTableMutationVariables = Exact<{
+  name: Scalars['String']['input'];
+  expectedRevision?: InputMaybe<Scalars['Int']['input']>;
+}>;
+
+
+export type DeleteTableMutation = { deleteTable: { revision: number, authorEmail: string | null, savedAt: string | null, document: unknown, tables: Array<{ name: string, description: string, owned: boolean, columns: unknown, definition: unknown }>, groups: Array<{ name: string, description: string }>, routers: Array<{ name: string, description: string, method: string, path: string, definition: unknown }> } };
+
+export type PutRouterMutationVariables = Exact<{
+  definition: Scalars['JSON']['input'];
+  expectedRevision?: InputMaybe<Scalars['Int']['input']>;
+}>;
+
+
+export type PutRouterMutation = { putRouter: { revision: number, authorEmail: string | null, savedAt: string | null, document: unknown, tables: Array<{ name: string, description: string, owned: boolean, columns: unknown, definition: unknown }>, groups: Array<{ name: string, description: string }>, routers: Array<{ name: string, description: string, method: string, path: string, definition: unknown }> } };
+
+export type DeleteRouterMutationVariables = Exact<{
+  name: Scalars['String']['input'];
+  expectedRevision?: InputMaybe<Scalars['Int']['input']>;
+}>;
+
+
+export type DeleteRouterMutation = { deleteRouter: { revision: number, authorEmail: string | null, savedAt: string | null, document: unknown, tables: Array<{ name: string, description: string, owned: boolean, columns: unknown, definition: unknown }>, groups: Array<{ name: string, description: string }>, routers: Array<{ name: string, description: string, method: string, path: string, definition: unknown }> } };
+
+export type PutGroupMutationVariables = Exact<{
+  name: Scalars['String']['input'];
+  description?: InputMaybe<Scalars['String']['input']>;
+  expectedRevision?: InputMaybe<Scalars['Int']['input']>;
+}>;
+
+
+export type PutGroupMutation = { putGroup: { revision: number, authorEmail: string | null, savedAt: string | null, document: unknown, tables: Array<{ name: string, description: string, owned: boolean, columns: unknown, definition: unknown }>, groups: Array<{ name: string, description: string }>, routers: Array<{ name: string, description: string, method: string, path: string, definition: unknown }> } };
+
+export type DeleteGroupMutationVariables = Exact<{
+  name: Scalars['String']['input'];
+  expectedRevision?: InputMaybe<Scalars['Int']['input']>;
+}>;
+
+
+export type DeleteGroupMutation = { deleteGroup: { revision: number, authorEmail: string | null, savedAt: string | null, document: unknown, tables: Array<{ name: string, description: string, owned: boolean, columns: unknown, definition: unknown }>, groups: Array<{ name: string, description: string }>, routers: Array<{ name: string, description: string, method: string, path: string, definition: unknown }> } };

@@ -13,7 +13,6 @@ export const NAV: NavItem[] = [
     path: '/routers',
     label: 'Routers',
     icon: 'M4 6h16M4 12h10M4 18h6',
-    soon: 'Define API routes (method, path, access rule, input schema and a pipeline of steps) and refresh them into the test server.',
   },
   {
     path: '/api',
@@ -25,7 +24,6 @@ export const NAV: NavItem[] = [
     path: '/database',
     label: 'Database',
     icon: 'M4 6c0-1.7 3.6-3 8-3s8 1.3 8 3-3.6 3-8 3-8-1.3-8-3zM4 6v12c0 1.7 3.6 3 8 3s8-1.3 8-3V6M4 12c0 1.7 3.6 3 8 3s8-1.3 8-3',
-    soon: "Browse and edit the rows of this environment's tables, such as the rows the tests wrote.",
   },
   {
     path: '/users',

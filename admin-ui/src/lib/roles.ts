@@ -20,3 +20,8 @@ export function canEditEnvironment(role: Role | undefined, kind: EnvironmentKind
   if (role === 'OWNER') return true;
   return role === 'DEVELOPER' && kind === 'TEST';
 }
+
+/** Developers and owners edit the workspace (tables, groups, routers); viewers only read it. */
+export function canEditWorkspace(role: Role | undefined): boolean {
+  return role === 'OWNER' || role === 'DEVELOPER';
+}

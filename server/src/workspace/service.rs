@@ -64,13 +64,14 @@ impl Workspace {
     /// `expected`, refuses (CONFLICT) when someone saved in between.
     pub async fn save(&self, actor: &Principal, document: WorkspaceDocument, expected: Option<i64>) -> ServiceResult<Revision> {
         actor.require(Role::Developer)?;
-        validate::validate(&document).map_err(ServiceError::Invalid)?;
         let current = self.current().await?;
+        // A stale editor hears that first: their content may be moot anyway.
         if let Some(expected) = expected
             && expected != current.number
         {
             return Err(stale(expected, current.number));
         }
+        validate::validate(&document).map_err(ServiceError::Invalid)?;
         if current.document == document && current.number > 0 {
             return Ok(current);
         }

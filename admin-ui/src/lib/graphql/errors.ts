@@ -17,6 +17,21 @@ export interface UiError {
   message: string;
   /** extensions.field, when the server names the input field at fault. */
   field: string | null;
+  /** extensions.problems: every problem of an invalid definition (may be empty). */
+  problems: Problem[];
+}
+
+/** One located problem of a workspace definition (`tables.posts.columns.title.max`). */
+export interface Problem {
+  path: string;
+  message: string;
+}
+
+function readProblems(value: unknown): Problem[] {
+  if (!Array.isArray(value)) return [];
+  return value
+    .filter((p): p is { path: unknown; message: unknown } => !!p && typeof p === 'object')
+    .map((p) => ({ path: String(p.path ?? ''), message: String(p.message ?? '') }));
 }
 
 export function errorCodes(error: CombinedError): string[] {
@@ -44,7 +59,7 @@ function friendly(code: string, message: string): string {
 export function toUiErrors(error: CombinedError | undefined | null): UiError[] {
   if (!error) return [];
   if (error.networkError && error.graphQLErrors.length === 0) {
-    return [{ code: 'NETWORK', message: friendly('NETWORK', ''), field: null }];
+    return [{ code: 'NETWORK', message: friendly('NETWORK', ''), field: null, problems: [] }];
   }
   return error.graphQLErrors.map((e) => {
     const code = String(e.extensions?.code ?? 'INTERNAL');
@@ -53,8 +68,16 @@ export function toUiErrors(error: CombinedError | undefined | null): UiError[] {
       code,
       message: friendly(code, e.message),
       field: typeof field === 'string' && field ? field : null,
+      problems: readProblems(e.extensions?.problems),
     };
   });
+}
+
+/** The problems of failed operations: extensions.problems, else one per error with a field. */
+export function toProblems(errors: UiError[]): Problem[] {
+  return errors.flatMap((e) =>
+    e.problems.length ? e.problems : e.code === 'BAD_USER_INPUT' && e.field ? [{ path: e.field, message: e.message }] : [],
+  );
 }
 
 /** The first error, or null. */
