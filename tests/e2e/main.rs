@@ -4,11 +4,13 @@
 
 mod common;
 
+mod admin_data;
 mod auth;
 mod binary;
 mod blog;
 mod csrf;
 mod environments;
+mod refresh;
 mod roles;
 mod schema;
 mod surface;

@@ -176,7 +176,7 @@ pub async fn run(
                 let after = after.as_ref().map(|a| a.render(&scope)).transpose().map_err(Failure::eval)?;
                 let offset = offset.as_ref().map(|o| o.render(&scope)).transpose().map_err(Failure::eval)?.and_then(|o| as_id(&o)).map(|o| o.max(0) as u64);
                 let list = ListRequest { filter: &filter, order_by, limit, after: after.as_ref().and_then(Value::as_str), offset, owner };
-                rows::list(db, table, list).await.map_err(|e| Failure::row(e, table))?
+                rows::list(db, table, list).await.map_err(|e| Failure::row(e, table))?.to_json()
             }
             CompiledAction::Get { table, id } => {
                 let id = as_id(&id.render(&scope).map_err(Failure::eval)?).ok_or_else(|| Failure::row(RowError::NotFound, table))?;

@@ -14,4 +14,4 @@ mod state;
 pub mod users;
 pub mod values;
 
-pub use runtime::{Engine, RefreshReport};
+pub use runtime::{Engine, RefreshEvent, RefreshReport};

@@ -142,8 +142,22 @@ pub struct ListRequest<'a> {
     pub owner: Option<i64>,
 }
 
-/// A page of rows and the cursor of the next one.
-pub async fn list(db: &impl ConnectionTrait, table: &Table, request: ListRequest<'_>) -> Result<Value, RowError> {
+/// A page of rows, each with the cursor that continues after it.
+pub struct Page {
+    pub items: Vec<Value>,
+    pub cursors: Vec<String>,
+    pub has_more: bool,
+}
+
+impl Page {
+    /// `{"items": [...], "nextCursor": "…" | null}`, what routers return.
+    pub fn to_json(self) -> Value {
+        let next = if self.has_more { self.cursors.last().cloned() } else { None };
+        serde_json::json!({ "items": self.items, "nextCursor": next })
+    }
+}
+
+pub async fn list(db: &impl ConnectionTrait, table: &Table, request: ListRequest<'_>) -> Result<Page, RowError> {
     let mut order: Vec<(String, bool)> = request
         .order_by
         .iter()
@@ -177,11 +191,8 @@ pub async fn list(db: &impl ConnectionTrait, table: &Table, request: ListRequest
     let rows = db.query_all(&select).await?;
     let has_more = rows.len() as u64 > request.limit;
     let items = rows.iter().take(request.limit as usize).map(|row| row_to_json(table, row)).collect::<Result<Vec<_>, _>>()?;
-    let next_cursor = match items.last() {
-        Some(last) if has_more => Some(encode_cursor(last, &order)),
-        _ => None,
-    };
-    Ok(serde_json::json!({ "items": items, "nextCursor": next_cursor }))
+    let cursors = items.iter().map(|row| encode_cursor(row, &order)).collect();
+    Ok(Page { items, cursors, has_more })
 }
 
 fn encode_cursor(row: &Value, order: &[(String, bool)]) -> String {

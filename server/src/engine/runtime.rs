@@ -61,9 +61,17 @@ pub struct RefreshReport {
     pub routers: usize,
 }
 
+/// Published after every refresh attempt, so admins see refreshes done elsewhere.
+#[derive(Debug, Clone)]
+pub struct RefreshEvent {
+    pub environment: String,
+    pub result: Result<RefreshReport, String>,
+}
+
 #[derive(Clone)]
 pub struct Engine {
     databases: DataDatabases,
+    events: tokio::sync::broadcast::Sender<RefreshEvent>,
     active: Arc<RwLock<HashMap<String, Arc<ArcSwapOption<Active>>>>>,
     users: Arc<RwLock<HashMap<String, Users>>>,
     /// One refresh at a time per process: migrations must not interleave.
@@ -72,7 +80,18 @@ pub struct Engine {
 
 impl Engine {
     pub fn new(databases: DataDatabases) -> Self {
-        Self { databases, active: Arc::default(), users: Arc::default(), refreshing: Arc::default() }
+        let (events, _) = tokio::sync::broadcast::channel(64);
+        Self { databases, events, active: Arc::default(), users: Arc::default(), refreshing: Arc::default() }
+    }
+
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<RefreshEvent> {
+        self.events.subscribe()
+    }
+
+    /// The end users of `env` (its database prepared if need be).
+    pub async fn users_of(&self, env: &Environment) -> ServiceResult<Users> {
+        let db = self.prepare(&env.slug).await?;
+        Ok(self.users(&env.slug, &db).await)
     }
 
     async fn slot(&self, slug: &str) -> Arc<ArcSwapOption<Active>> {
@@ -112,6 +131,15 @@ impl Engine {
     /// Compiles `revision`, migrates `env`'s tables to it in one transaction
     /// and makes it what `env` serves. Destructive changes need `allow_destructive`.
     pub async fn refresh(&self, env: &Environment, revision: &Revision, allow_destructive: bool) -> ServiceResult<RefreshReport> {
+        let result = self.refresh_inner(env, revision, allow_destructive).await;
+        let _ = self.events.send(RefreshEvent {
+            environment: env.slug.clone(),
+            result: result.as_ref().map(Clone::clone).map_err(|err| err.message()),
+        });
+        result
+    }
+
+    async fn refresh_inner(&self, env: &Environment, revision: &Revision, allow_destructive: bool) -> ServiceResult<RefreshReport> {
         let _one_at_a_time = self.refreshing.lock().await;
         let compiled = compile::compile(revision.number, &revision.document).map_err(ServiceError::Invalid)?;
         let db = self.prepare(&env.slug).await?;

@@ -157,6 +157,13 @@ fn column_def(column: &Column) -> ColumnDef {
         ColumnType::Json => def.json_binary(),
     };
     def.null();
+    // Rows that exist when a column is added take its default too.
+    if let Some(default) = &column.default
+        && column.kind != ColumnType::Json
+        && let Ok(value) = super::values::to_sql(&Column { required: false, ..column.clone() }, default)
+    {
+        def.default(value);
+    }
     def
 }
 

@@ -24,6 +24,16 @@ const USER_GROUPS: &str = "_sk_user_groups";
 const TOKENS: &str = "_sk_tokens";
 const TOKEN_PREFIX: &str = "ut_";
 
+/// An end user as admins see them.
+#[derive(Debug, Clone)]
+pub struct EndUser {
+    pub id: i64,
+    pub email: String,
+    pub groups: Vec<String>,
+    pub disabled: bool,
+    pub created_at: DateTime<Utc>,
+}
+
 /// The end user behind a request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Caller {
@@ -226,6 +236,126 @@ impl Users {
         txn.commit().await?;
         self.forget_user(user_id);
         Ok(Caller { id: user_id, email, groups: sorted })
+    }
+
+    /// One page of users, newest first, optionally of one group or matching an email fragment.
+    pub async fn list(&self, group: Option<&str>, search: Option<&str>, first: u64, after: Option<i64>) -> ServiceResult<(Vec<EndUser>, bool, i64)> {
+        let users = Alias::new(USERS);
+        let mut cond = sea_orm::sea_query::Cond::all();
+        if let Some(group) = group {
+            let mut members = Query::select();
+            members.column(Alias::new("user_id")).from(Alias::new(USER_GROUPS)).and_where(Expr::col(Alias::new("group_name")).eq(group));
+            cond = cond.add(Expr::col((users.clone(), Alias::new("id"))).in_subquery(members));
+        }
+        if let Some(search) = search.map(str::trim).filter(|s| !s.is_empty()) {
+            let escaped = search.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+            cond = cond.add(Expr::col((users.clone(), Alias::new("email"))).like(sea_orm::sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\')));
+        }
+        let mut count = Query::select();
+        count.expr_as(Expr::col(Alias::new("id")).count(), Alias::new("n")).from(users.clone()).cond_where(cond.clone());
+        let total: i64 = self.db.query_one(&count).await?.map(|r| r.try_get("", "n")).transpose()?.unwrap_or(0);
+        let mut select = Query::select();
+        select
+            .columns(["id", "email", "disabled", "created_at"].map(|c| (users.clone(), Alias::new(c))))
+            .from(users.clone())
+            .cond_where(cond)
+            .order_by((users.clone(), Alias::new("id")), sea_orm::sea_query::Order::Desc)
+            .limit(first + 1);
+        if let Some(after) = after {
+            select.and_where(Expr::col((users, Alias::new("id"))).lt(after));
+        }
+        let rows = self.db.query_all(&select).await?;
+        let has_more = rows.len() as u64 > first;
+        let mut page = Vec::with_capacity(rows.len());
+        for row in rows.iter().take(first as usize) {
+            let id: i64 = row.try_get("", "id")?;
+            page.push(EndUser {
+                id,
+                email: row.try_get("", "email")?,
+                disabled: row.try_get("", "disabled")?,
+                created_at: row.try_get("", "created_at")?,
+                groups: self.groups_of(id).await?,
+            });
+        }
+        Ok((page, has_more, total))
+    }
+
+    pub async fn get(&self, id: i64) -> ServiceResult<EndUser> {
+        let mut select = Query::select();
+        select.columns(["id", "email", "disabled", "created_at"].map(Alias::new)).from(Alias::new(USERS)).and_where(Expr::col(Alias::new("id")).eq(id));
+        let row = self.db.query_one(&select).await?.ok_or_else(|| ServiceError::not_found(format!("no user {id}")))?;
+        Ok(EndUser {
+            id,
+            email: row.try_get("", "email")?,
+            disabled: row.try_get("", "disabled")?,
+            created_at: row.try_get("", "created_at")?,
+            groups: self.groups_of(id).await?,
+        })
+    }
+
+    /// Member counts per group name.
+    pub async fn group_sizes(&self) -> ServiceResult<std::collections::HashMap<String, i64>> {
+        let mut select = Query::select();
+        select
+            .column(Alias::new("group_name"))
+            .expr_as(Expr::col(Alias::new("user_id")).count(), Alias::new("n"))
+            .from(Alias::new(USER_GROUPS))
+            .group_by_col(Alias::new("group_name"));
+        let rows = self.db.query_all(&select).await?;
+        rows.iter().map(|r| Ok((r.try_get("", "group_name")?, r.try_get("", "n")?))).collect()
+    }
+
+    /// Creates a user as an admin (sign-up rules do not apply).
+    pub async fn create(&self, email: &str, password: &str, groups: &[String]) -> ServiceResult<EndUser> {
+        let (_, caller) = self.signup(email, password, None, 1).await?;
+        self.set_groups(caller.id, groups).await?;
+        self.get(caller.id).await
+    }
+
+    /// Disabling ends every session of the user at once.
+    pub async fn set_disabled(&self, id: i64, disabled: bool) -> ServiceResult<EndUser> {
+        let mut update = Query::update();
+        update.table(Alias::new(USERS)).value(Alias::new("disabled"), disabled).and_where(Expr::col(Alias::new("id")).eq(id));
+        if self.db.execute(&update).await?.rows_affected() == 0 {
+            return Err(ServiceError::not_found(format!("no user {id}")));
+        }
+        if disabled {
+            self.revoke_tokens(id).await?;
+        }
+        self.forget_user(id);
+        self.get(id).await
+    }
+
+    /// Sets a new password and signs the user out everywhere.
+    pub async fn reset_password(&self, id: i64, password: &str) -> ServiceResult<EndUser> {
+        password::validate("password", password)?;
+        let hash = password::hash(password).await?;
+        let mut update = Query::update();
+        update.table(Alias::new(USERS)).value(Alias::new("password_hash"), hash).and_where(Expr::col(Alias::new("id")).eq(id));
+        if self.db.execute(&update).await?.rows_affected() == 0 {
+            return Err(ServiceError::not_found(format!("no user {id}")));
+        }
+        self.revoke_tokens(id).await?;
+        self.forget_user(id);
+        self.get(id).await
+    }
+
+    pub async fn delete(&self, id: i64) -> ServiceResult<()> {
+        self.revoke_tokens(id).await?;
+        let mut delete = Query::delete();
+        delete.from_table(Alias::new(USERS)).and_where(Expr::col(Alias::new("id")).eq(id));
+        if self.db.execute(&delete).await?.rows_affected() == 0 {
+            return Err(ServiceError::not_found(format!("no user {id}")));
+        }
+        self.forget_user(id);
+        Ok(())
+    }
+
+    async fn revoke_tokens(&self, id: i64) -> ServiceResult<()> {
+        let mut delete = Query::delete();
+        delete.from_table(Alias::new(TOKENS)).and_where(Expr::col(Alias::new("user_id")).eq(id));
+        self.db.execute(&delete).await?;
+        Ok(())
     }
 
     /// Forgets cached tokens of a user whose account or groups changed.

@@ -8,7 +8,9 @@ mod environments;
 mod error_codes;
 mod errors;
 mod guard;
+mod end_users;
 mod refresh;
+mod rows;
 mod session;
 mod tokens;
 mod workspace;
@@ -28,6 +30,8 @@ pub struct QueryRoot(
     tokens::TokenQuery,
     workspace::WorkspaceQuery,
     refresh::RefreshQuery,
+    rows::RowQuery,
+    end_users::EndUserQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -39,11 +43,13 @@ pub struct MutationRoot(
     environments::EnvironmentMutation,
     workspace::WorkspaceMutation,
     refresh::RefreshMutation,
+    rows::RowMutation,
+    end_users::EndUserMutation,
 );
 
 #[derive(MergedSubscription, Default)]
 #[graphql(name = "Subscription")]
-pub struct SubscriptionRoot(environments::EnvironmentSubscription);
+pub struct SubscriptionRoot(environments::EnvironmentSubscription, refresh::RefreshSubscription);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 

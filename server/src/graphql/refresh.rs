@@ -1,4 +1,6 @@
-use async_graphql::{Context, Object, Result, SimpleObject};
+use async_graphql::{Context, Object, Result, SimpleObject, Subscription};
+use futures_util::{Stream, StreamExt};
+use tokio_stream::wrappers::BroadcastStream;
 
 use super::{
     context::{principal, state},
@@ -6,7 +8,7 @@ use super::{
 };
 use crate::{
     auth::Role,
-    engine::{RefreshReport, schema::Plan},
+    engine::{RefreshEvent, RefreshReport, schema::Plan},
     environments::EnvironmentKind,
     error::ServiceError,
 };
@@ -49,6 +51,49 @@ impl RefreshObject {
     }
 }
 
+#[derive(SimpleObject)]
+#[graphql(name = "RefreshEvent")]
+pub struct RefreshEventObject {
+    environment: String,
+    ok: bool,
+    revision: Option<i64>,
+    /// Why the refresh failed (the problems are in the mutation's answer).
+    error: Option<String>,
+    changes: Vec<ChangeObject>,
+    routers_served: i32,
+}
+
+impl From<RefreshEvent> for RefreshEventObject {
+    fn from(event: RefreshEvent) -> Self {
+        match event.result {
+            Ok(report) => Self {
+                environment: event.environment,
+                ok: true,
+                revision: Some(report.revision),
+                error: None,
+                changes: changes(&report.plan),
+                routers_served: report.routers as i32,
+            },
+            Err(error) => Self { environment: event.environment, ok: false, revision: None, error: Some(error), changes: Vec::new(), routers_served: 0 },
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct RefreshSubscription;
+
+#[Subscription]
+impl RefreshSubscription {
+    /// Every refresh attempt, by anyone; of one environment or all.
+    #[graphql(guard = "RoleGuard::new(Role::Viewer)")]
+    async fn refresh_events(&self, ctx: &Context<'_>, environment: Option<String>) -> impl Stream<Item = RefreshEventObject> {
+        BroadcastStream::new(state(ctx).engine.subscribe()).filter_map(move |event| {
+            let wanted = event.ok().filter(|e| environment.as_ref().is_none_or(|env| env == &e.environment));
+            async move { wanted.map(RefreshEventObject::from) }
+        })
+    }
+}
+
 #[derive(Default)]
 pub struct RefreshQuery;
 
@@ -62,14 +107,6 @@ impl RefreshQuery {
         let revision = app.workspace.current().await?;
         Ok(changes(&app.engine.plan(&env, &revision).await?))
     }
-}
-
-#[derive(SimpleObject)]
-#[graphql(name = "EndUser")]
-pub struct EndUserObject {
-    id: i64,
-    email: String,
-    groups: Vec<String>,
 }
 
 #[derive(Default)]
@@ -95,24 +132,5 @@ impl RefreshMutation {
         }
         let report = app.engine.refresh(&env, &revision, allow_destructive.unwrap_or(false)).await?;
         Ok(RefreshObject::new(env.slug, report))
-    }
-
-    /// Replaces an end user's groups (needs the environment's user management).
-    #[graphql(guard = "RoleGuard::new(Role::Developer)")]
-    async fn set_user_groups(&self, ctx: &Context<'_>, environment: String, user_id: async_graphql::ID, groups: Vec<String>) -> Result<EndUserObject> {
-        let app = state(ctx);
-        let env = app.environments.get(&environment).await?;
-        if !env.capabilities.user_management {
-            return Err(ServiceError::forbidden(format!("user management is off in `{environment}`")).into());
-        }
-        let active = app.engine.active(&environment).await.ok_or_else(|| ServiceError::bad_input("environment", "refresh the environment first"))?;
-        for group in &groups {
-            if !active.revision.document.groups.iter().any(|g| &g.name == group) {
-                return Err(ServiceError::bad_input("groups", format!("no group `{group}` in the served revision")).into());
-            }
-        }
-        let user_id: i64 = user_id.parse().map_err(|_| ServiceError::not_found("no such user"))?;
-        let user = active.users.set_groups(user_id, &groups).await?;
-        Ok(EndUserObject { id: user.id, email: user.email, groups: user.groups })
     }
 }

@@ -1,0 +1,149 @@
+//! End users of an environment, for admins: listing and editing need the
+//! environment's user management; group sizes are always visible.
+
+use async_graphql::{Context, ID, Object, Result, SimpleObject, connection::{Connection, Edge}};
+use chrono::{DateTime, Utc};
+
+use super::{connection::TotalCount, context::state, guard::RoleGuard};
+use crate::{
+    auth::Role,
+    engine::users::{EndUser, Users},
+    error::ServiceError,
+    pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE},
+};
+
+#[derive(SimpleObject)]
+#[graphql(name = "EndUser")]
+pub struct EndUserObject {
+    id: ID,
+    email: String,
+    groups: Vec<String>,
+    disabled: bool,
+    created_at: DateTime<Utc>,
+}
+
+impl From<EndUser> for EndUserObject {
+    fn from(u: EndUser) -> Self {
+        Self { id: ID(u.id.to_string()), email: u.email, groups: u.groups, disabled: u.disabled, created_at: u.created_at }
+    }
+}
+
+#[derive(SimpleObject)]
+#[graphql(name = "EndUserGroup")]
+pub struct GroupObject {
+    name: String,
+    description: String,
+    members: i64,
+}
+
+/// The users of `environment` when its user management is on; plus the
+/// groups of the workspace revision it serves (or the current one).
+async fn users_of(ctx: &Context<'_>, environment: &str, need_management: bool) -> Result<(Users, Vec<crate::workspace::document::Group>), ServiceError> {
+    let app = state(ctx);
+    let env = app.environments.get(environment).await?;
+    if need_management && !env.capabilities.user_management {
+        return Err(ServiceError::forbidden(format!("user management is off in `{environment}`: its users stay private")));
+    }
+    let groups = match app.engine.active(environment).await {
+        Some(active) => active.revision.document.groups.clone(),
+        None => app.workspace.current().await?.document.groups,
+    };
+    Ok((app.engine.users_of(&env).await?, groups))
+}
+
+fn check_groups(wanted: &[String], known: &[crate::workspace::document::Group]) -> Result<(), ServiceError> {
+    match wanted.iter().find(|g| !known.iter().any(|k| &&k.name == g)) {
+        Some(unknown) => Err(ServiceError::bad_input("groups", format!("no group `{unknown}`"))),
+        None => Ok(()),
+    }
+}
+
+fn user_id(id: &ID) -> Result<i64, ServiceError> {
+    id.parse().map_err(|_| ServiceError::not_found("no such user"))
+}
+
+#[derive(Default)]
+pub struct EndUserQuery;
+
+#[Object]
+impl EndUserQuery {
+    /// End users, newest first; of one group, or whose email contains `search`.
+    #[graphql(guard = "RoleGuard::new(Role::Viewer)")]
+    async fn users(
+        &self,
+        ctx: &Context<'_>,
+        environment: String,
+        group: Option<String>,
+        search: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, EndUserObject, TotalCount>> {
+        let (users, _) = users_of(ctx, &environment, true).await?;
+        let first = match first {
+            None => DEFAULT_PAGE_SIZE,
+            Some(n) if n > 0 && n as u64 <= MAX_PAGE_SIZE => n as u64,
+            Some(_) => return Err(ServiceError::bad_input("first", format!("between 1 and {MAX_PAGE_SIZE}")).into()),
+        };
+        let after_id = after.as_deref().map(|a| a.parse::<i64>().map_err(|_| ServiceError::bad_input("after", "not a cursor"))).transpose()?;
+        let (page, has_more, total) = users.list(group.as_deref(), search.as_deref(), first, after_id).await?;
+        let mut connection = Connection::with_additional_fields(after.is_some(), has_more, TotalCount { total_count: total.max(0) as u64 });
+        connection.edges.extend(page.into_iter().map(|u| Edge::new(u.id.to_string(), EndUserObject::from(u))));
+        Ok(connection)
+    }
+
+    /// The end-user groups with how many users each has.
+    #[graphql(guard = "RoleGuard::new(Role::Viewer)")]
+    async fn groups(&self, ctx: &Context<'_>, environment: String) -> Result<Vec<GroupObject>> {
+        let (users, groups) = users_of(ctx, &environment, false).await?;
+        let sizes = users.group_sizes().await?;
+        Ok(groups
+            .into_iter()
+            .map(|g| GroupObject { members: sizes.get(&g.name).copied().unwrap_or(0), name: g.name, description: g.description })
+            .collect())
+    }
+}
+
+#[derive(Default)]
+pub struct EndUserMutation;
+
+#[Object]
+impl EndUserMutation {
+    #[graphql(guard = "RoleGuard::new(Role::Developer)")]
+    async fn create_user(&self, ctx: &Context<'_>, environment: String, email: String, password: String, groups: Option<Vec<String>>) -> Result<EndUserObject> {
+        let (users, known) = users_of(ctx, &environment, true).await?;
+        let groups = groups.unwrap_or_default();
+        check_groups(&groups, &known)?;
+        Ok(users.create(&email, &password, &groups).await?.into())
+    }
+
+    /// Replaces a user's groups; takes effect on their next request.
+    #[graphql(guard = "RoleGuard::new(Role::Developer)")]
+    async fn set_user_groups(&self, ctx: &Context<'_>, environment: String, user_id: ID, groups: Vec<String>) -> Result<EndUserObject> {
+        let (users, known) = users_of(ctx, &environment, true).await?;
+        check_groups(&groups, &known)?;
+        let id = self::user_id(&user_id)?;
+        users.set_groups(id, &groups).await?;
+        Ok(users.get(id).await?.into())
+    }
+
+    /// Disables (or with `disabled: false` re-enables) a user; disabling signs them out.
+    #[graphql(guard = "RoleGuard::new(Role::Developer)")]
+    async fn disable_user(&self, ctx: &Context<'_>, environment: String, user_id: ID, disabled: Option<bool>) -> Result<EndUserObject> {
+        let (users, _) = users_of(ctx, &environment, true).await?;
+        Ok(users.set_disabled(self::user_id(&user_id)?, disabled.unwrap_or(true)).await?.into())
+    }
+
+    /// Sets a new password and signs the user out everywhere.
+    #[graphql(guard = "RoleGuard::new(Role::Developer)")]
+    async fn reset_user_password(&self, ctx: &Context<'_>, environment: String, user_id: ID, password: String) -> Result<EndUserObject> {
+        let (users, _) = users_of(ctx, &environment, true).await?;
+        Ok(users.reset_password(self::user_id(&user_id)?, &password).await?.into())
+    }
+
+    #[graphql(guard = "RoleGuard::new(Role::Developer)")]
+    async fn delete_user(&self, ctx: &Context<'_>, environment: String, user_id: ID) -> Result<ID> {
+        let (users, _) = users_of(ctx, &environment, true).await?;
+        users.delete(self::user_id(&user_id)?).await?;
+        Ok(user_id)
+    }
+}

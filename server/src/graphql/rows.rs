@@ -1,0 +1,139 @@
+//! Browsing and editing an environment's rows, where its capabilities allow
+//! database management (not in production by default).
+
+use std::sync::Arc;
+
+use async_graphql::{Context, ID, Json, Object, Result, SimpleObject, connection::{Connection, Edge}};
+use serde_json::{Map, Value};
+
+use super::{
+    connection::TotalCount,
+    context::state,
+    guard::RoleGuard,
+};
+use crate::{
+    auth::Role,
+    engine::{
+        rows::{self, ListRequest, RowError},
+        runtime::Active,
+    },
+    error::ServiceError,
+    pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE},
+    workspace::document::Table,
+};
+
+#[derive(SimpleObject)]
+pub struct Row {
+    id: ID,
+    /// The row: id, created_at, updated_at, owner (owned tables), then its columns.
+    values: Json<Value>,
+}
+
+impl From<Value> for Row {
+    fn from(values: Value) -> Self {
+        Self { id: ID(values["id"].to_string()), values: Json(values) }
+    }
+}
+
+pub fn row_error(err: RowError) -> ServiceError {
+    match err {
+        RowError::NotFound => ServiceError::not_found("no such row"),
+        RowError::Invalid(field) => ServiceError::BadInput { field: Some(field.field), message: field.message },
+        RowError::Conflict { field, message } => ServiceError::Conflict { field, message },
+        RowError::Db(err) => ServiceError::internal(err),
+    }
+}
+
+/// The served revision of `environment` and the table, if row access is on there.
+async fn table_of(ctx: &Context<'_>, environment: &str, table: &str) -> Result<(Arc<Active>, Table), ServiceError> {
+    let app = state(ctx);
+    let env = app.environments.get(environment).await?;
+    if !env.capabilities.database_management {
+        return Err(ServiceError::forbidden(format!("database management is off in `{environment}`: its rows stay private")));
+    }
+    let active = app.engine.active(environment).await.ok_or_else(|| ServiceError::bad_input("environment", "refresh the environment first"))?;
+    let table = active
+        .revision
+        .document
+        .tables
+        .iter()
+        .find(|t| t.name == table)
+        .cloned()
+        .ok_or_else(|| ServiceError::not_found(format!("no table `{table}` in the revision `{environment}` serves")))?;
+    Ok((active, table))
+}
+
+fn values_of(values: Value) -> Result<Map<String, Value>, ServiceError> {
+    match values {
+        Value::Object(map) => Ok(map),
+        _ => Err(ServiceError::bad_input("values", "values maps columns to values")),
+    }
+}
+
+fn row_id(id: &ID) -> Result<i64, ServiceError> {
+    id.parse().map_err(|_| ServiceError::not_found("no such row"))
+}
+
+#[derive(Default)]
+pub struct RowQuery;
+
+#[Object]
+impl RowQuery {
+    /// Rows of a table, newest first unless `orderBy` says otherwise
+    /// (`["-created_at", "title"]`); `filter` as in routers' `where`.
+    #[graphql(guard = "RoleGuard::new(Role::Viewer)")]
+    async fn rows(
+        &self,
+        ctx: &Context<'_>,
+        environment: String,
+        table: String,
+        filter: Option<Json<Value>>,
+        order_by: Option<Vec<String>>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, Row, TotalCount>> {
+        let (active, table) = table_of(ctx, &environment, &table).await?;
+        let first = match first {
+            None => DEFAULT_PAGE_SIZE,
+            Some(n) if n > 0 && n as u64 <= MAX_PAGE_SIZE => n as u64,
+            Some(_) => return Err(ServiceError::bad_input("first", format!("between 1 and {MAX_PAGE_SIZE}")).into()),
+        };
+        let filter = filter.map(|f| f.0).unwrap_or(Value::Null);
+        let order_by = order_by.unwrap_or_default();
+        let total = rows::count(&active.db, &table, &filter, None).await.map_err(row_error)?;
+        let request = ListRequest { filter: &filter, order_by: &order_by, limit: first, after: after.as_deref(), offset: None, owner: None };
+        let page = rows::list(&active.db, &table, request).await.map_err(row_error)?;
+        let mut connection = Connection::with_additional_fields(after.is_some(), page.has_more, TotalCount { total_count: total.max(0) as u64 });
+        connection.edges.extend(page.items.into_iter().zip(page.cursors).map(|(row, cursor)| Edge::new(cursor, Row::from(row))));
+        Ok(connection)
+    }
+}
+
+#[derive(Default)]
+pub struct RowMutation;
+
+#[Object]
+impl RowMutation {
+    /// Inserts a row, validated against the column types and constraints.
+    #[graphql(guard = "RoleGuard::new(Role::Developer)")]
+    async fn insert_row(&self, ctx: &Context<'_>, environment: String, table: String, values: Json<Value>) -> Result<Row> {
+        let (active, table) = table_of(ctx, &environment, &table).await?;
+        let values = values_of(values.0)?;
+        Ok(rows::insert(&active.db, &table, &values, None).await.map_err(row_error)?.into())
+    }
+
+    /// Changes the given columns of a row.
+    #[graphql(guard = "RoleGuard::new(Role::Developer)")]
+    async fn update_row(&self, ctx: &Context<'_>, environment: String, table: String, id: ID, values: Json<Value>) -> Result<Row> {
+        let (active, table) = table_of(ctx, &environment, &table).await?;
+        let values = values_of(values.0)?;
+        Ok(rows::update(&active.db, &table, row_id(&id)?, &values, None).await.map_err(row_error)?.into())
+    }
+
+    #[graphql(guard = "RoleGuard::new(Role::Developer)")]
+    async fn delete_row(&self, ctx: &Context<'_>, environment: String, table: String, id: ID) -> Result<ID> {
+        let (active, table) = table_of(ctx, &environment, &table).await?;
+        rows::delete(&active.db, &table, row_id(&id)?, None).await.map_err(row_error)?;
+        Ok(id)
+    }
+}
