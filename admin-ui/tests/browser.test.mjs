@@ -28,6 +28,7 @@ let serverLog = '';
 let dataDir = null;
 let browser = null;
 let proxy = null;
+let serverBase = '';
 const results = { passed: 0, failed: 0 };
 
 function freePort() {
@@ -142,6 +143,7 @@ const revisionOf = async (page) =>
 
 async function run() {
   let base = await startServer();
+  serverBase = base;
   console.log(`# server at ${base}`);
   if (process.env.SERVE_DIST) {
     proxy = await startDistProxy(base);
@@ -360,6 +362,138 @@ async function run() {
     await page.getByTestId('table-item-posts').waitFor();
   });
 
+  await wstep('refresh: the test environment serves the blog (2 tables created, 8 routers)', async () => {
+    await page.getByTestId('refresh-button').click();
+    const dialog = page.getByTestId('refresh-dialog');
+    await dialog.getByTestId('migration-changes').waitFor();
+    const planned = dialog.locator('li[data-kind="createTable"]');
+    await eventually(async () => (await planned.count()) === 2, 'the plan creates 2 tables');
+    await dialog.getByTestId('refresh-run').click();
+    const result = dialog.getByTestId('refresh-result');
+    await result.waitFor();
+    const text = await result.innerText();
+    assert(/8 routers served/.test(text), `result names 8 routers: ${text}`);
+    assert((await dialog.locator('li[data-kind="createTable"]').count()) === 2, 'the result lists 2 created tables');
+    const revision = await revisionOf(page);
+    assert(text.includes(`revision ${revision}`), `serves revision ${revision}: ${text}`);
+    await page.screenshot({ path: join(SHOTS, 'refresh.png'), fullPage: true });
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    await page.locator(`[data-testid="serving-revision"][data-revision="${revision}"]`).waitFor();
+  });
+
+  if (!process.env.SKIP_LIVE) {
+    await wstep('refresh: a refresh done elsewhere shows as a toast and moves "serving revision"', async () => {
+      const put = await gqlFromPage(page, 'mutation { putGroup(name: "readers", description: "Read early drafts.") { revision } }');
+      assert(!put.errors, `putGroup failed: ${JSON.stringify(put.errors)}`);
+      const revision = put.data.putGroup.revision;
+      const res = await gqlFromPage(page, 'mutation { refresh(environment: "test") { revision } }');
+      assert(!res.errors, `refresh failed: ${JSON.stringify(res.errors)}`);
+      await page.getByTestId('toast').filter({ hasText: `refreshed elsewhere: now serving revision ${revision}` }).waitFor();
+      await page.locator(`[data-testid="serving-revision"][data-revision="${revision}"]`).waitFor();
+    });
+  }
+
+  const endUser = { email: 'reader@example.com', password: 'reader-password-1234' };
+  await wstep('data plane: an end user signs up and writes a post (plain fetch)', async () => {
+    const signup = await fetch(`${serverBase}/env/test/auth/signup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(endUser),
+    });
+    const auth = await signup.json();
+    assert(signup.status === 201 && auth.token, `signup: ${signup.status} ${JSON.stringify(auth)}`);
+    const post = await fetch(`${serverBase}/env/test/posts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${auth.token}` },
+      body: JSON.stringify({ title: 'Hello from the browser test', body: 'First!', published: true }),
+    });
+    assert(post.status === 201, `create post: ${post.status} ${await post.text()}`);
+  });
+
+  await wstep('database rows: the post is listed; its title is edited in place and saved', async () => {
+    await page.getByRole('link', { name: 'Database' }).click();
+    await page.getByTestId('tab-rows').click();
+    await page.getByTestId('rows-table').selectOption('posts');
+    const grid = page.getByTestId('rows-grid');
+    const row = grid.locator('tbody tr', { hasText: 'Hello from the browser test' });
+    await row.waitFor();
+    await eventually(async () => (await page.getByTestId('rows-count').getAttribute('data-total')) === '1', 'totalCount is 1');
+    await row.getByTestId('row-edit').click();
+    const editing = grid.locator('[data-testid^="row-edit-"]');
+    const title = editing.getByLabel('title (text)');
+    await title.fill('');
+    await editing.getByTestId('row-save').click();
+    await editing.locator('[data-field="title"]').waitFor(); // required, min 1: the error sits next to the title
+    await title.fill('Edited in the admin');
+    await editing.getByTestId('row-save').click();
+    await page.getByTestId('toast').filter({ hasText: 'of posts saved' }).waitFor();
+    await grid.locator('tbody tr td[data-column="title"]', { hasText: 'Edited in the admin' }).waitFor();
+    await page.getByTestId('sort-title').click(); // orderBy ["title"]: still the one row
+    await grid.locator('th[aria-sort="ascending"]').waitFor();
+    await grid.locator('tbody tr td[data-column="title"]', { hasText: 'Edited in the admin' }).waitFor();
+    await page.getByTestId('row-new').click();
+    const form = page.getByTestId('row-form');
+    await form.getByLabel('title (text)').fill('Written by the admin');
+    await form.getByLabel('published (boolean)').check();
+    await form.getByTestId('row-insert').click();
+    const added = grid.locator('tbody tr', { hasText: 'Written by the admin' });
+    await added.waitFor();
+    await eventually(async () => (await page.getByTestId('rows-count').getAttribute('data-total')) === '2', 'totalCount is 2');
+    await page.getByLabel('Filter title').fill('Edited in the admin');
+    await page.getByTestId('filter-apply').click();
+    await eventually(async () => (await page.getByTestId('rows-count').getAttribute('data-total')) === '1', 'the filter keeps 1 row');
+    await page.screenshot({ path: join(SHOTS, 'rows.png'), fullPage: true });
+    await page.getByLabel('Filter title').fill('');
+    await page.getByTestId('filter-apply').click();
+    await added.getByTestId('row-delete').click(); // confirm() is accepted
+    await eventually(async () => (await added.count()) === 0, 'the inserted row is deleted');
+    await form.getByRole('button', { name: 'Cancel' }).click();
+    const api = await (await fetch(`${serverBase}/env/test/posts`)).json();
+    assert(JSON.stringify(api).includes('Edited in the admin'), `the API serves the edit: ${JSON.stringify(api)}`);
+  });
+
+  await wstep('database rows: production keeps its rows private', async () => {
+    await page.getByTestId('env-switcher').selectOption('production');
+    await page.getByTestId('rows-off').waitFor();
+    assert(/off for production: real users' data stays private/i.test(await page.getByTestId('rows-off').innerText()), 'says why');
+    assert((await page.getByTestId('refresh-button').count()) === 0, 'no refresh for production');
+    await page.getByTestId('env-switcher').selectOption('test');
+    await page.getByTestId('rows-grid').waitFor();
+  });
+
+  await wstep('users: the end user is listed; made an editor, the editors count becomes 1', async () => {
+    await page.getByRole('link', { name: 'Users' }).click();
+    await page.waitForURL(/\/admin\/users/);
+    const row = page.getByTestId(`user-row-${endUser.email}`);
+    await row.waitFor();
+    const editors = page.getByTestId('group-item-editors').getByTestId('group-count');
+    assert((await editors.innerText()).trim() === '0', 'no editors yet');
+    await row.getByRole('group', { name: `Groups of ${endUser.email}` }).getByLabel('editors').check();
+    await page.getByTestId('toast').filter({ hasText: `${endUser.email} joined editors` }).waitFor();
+    await eventually(async () => (await editors.innerText()).trim() === '1', 'editors count is 1');
+    await page.getByTestId('group-item-editors').click();
+    await page.getByTestId(`user-row-${endUser.email}`).waitFor();
+    await page.screenshot({ path: join(SHOTS, 'users.png'), fullPage: true });
+  });
+
+  await wstep('refresh: dropping a column is destructive and needs consent', async () => {
+    const doc = (await gqlFromPage(page, '{ exportWorkspace }')).data.exportWorkspace;
+    const posts = doc.tables.find((t) => t.name === 'posts');
+    posts.columns = posts.columns.filter((c) => c.name !== 'views');
+    const put = await gqlFromPage(page, 'mutation($d: JSON!) { putTable(definition: $d) { revision } }', { d: posts });
+    assert(!put.errors, `putTable failed: ${JSON.stringify(put.errors)}`);
+    await page.getByTestId('refresh-button').click();
+    const dialog = page.getByTestId('refresh-dialog');
+    await dialog.locator('li.destructive[data-kind="dropColumn"]').waitFor();
+    assert(await dialog.getByTestId('refresh-run').isDisabled(), 'refresh waits for consent');
+    await dialog.getByLabel('I understand data will be lost').check();
+    await dialog.getByTestId('refresh-run').click();
+    await dialog.getByTestId('refresh-result').waitFor();
+    await dialog.locator('li[data-kind="dropColumn"]').waitFor();
+    await page.locator(`[data-testid="serving-revision"][data-revision="${put.data.putTable.revision}"]`).waitFor();
+    await dialog.getByRole('button', { name: 'Done' }).click();
+  });
+
   await wstep('a viewer sees the workspace read-only', async () => {
     const email = 'viewer@example.com';
     const password = 'viewer-password-1234';
@@ -385,6 +519,18 @@ async function run() {
     await viewer.getByTestId('table-editor').waitFor();
     assert((await viewer.getByTestId('table-save').count()) === 0, 'no table save for a viewer');
     assert((await viewer.getByTestId('add-column').count()) === 0, 'no add column for a viewer');
+    assert((await viewer.getByTestId('refresh-button').count()) === 0, 'no refresh for a viewer');
+    await viewer.goto(`${base}/admin/database?tab=rows&table=posts&env=test`);
+    await viewer.getByTestId('rows-grid').locator('tbody tr td[data-column="title"]').first().waitFor();
+    for (const id of ['row-edit', 'row-delete', 'row-new']) {
+      assert((await viewer.getByTestId(id).count()) === 0, `no ${id} for a viewer`);
+    }
+    await viewer.goto(`${base}/admin/users?env=test`);
+    const userRow = viewer.getByTestId('user-row-reader@example.com');
+    await userRow.waitFor();
+    assert(await userRow.getByLabel('editors').isDisabled(), 'group checkboxes are read-only');
+    assert((await viewer.getByTestId('new-user').count()) === 0, 'no new user for a viewer');
+    assert((await userRow.getByRole('button').count()) === 0, 'no user actions for a viewer');
     await ctx.close();
   });
 

@@ -20,6 +20,10 @@ pub struct Model {
     pub cap_database_management: bool,
     pub cap_user_management: bool,
     pub cap_file_management: bool,
+    /// JSON array of browser origins allowed by CORS (`*` for any).
+    pub cors_origins: String,
+    /// JSON object of variables, `env.*` in routers' expressions.
+    pub variables: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

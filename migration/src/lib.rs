@@ -7,6 +7,7 @@ mod m20261125_000001_create_admins;
 mod m20261125_000002_create_sessions;
 mod m20261125_000003_create_environments;
 mod m20261125_000004_create_workspace_revisions;
+mod m20261125_000005_add_environment_settings;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_create_sessions::Migration),
             Box::new(m20261125_000003_create_environments::Migration),
             Box::new(m20261125_000004_create_workspace_revisions::Migration),
+            Box::new(m20261125_000005_add_environment_settings::Migration),
         ]
     }
 }

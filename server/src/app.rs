@@ -146,7 +146,7 @@ async fn resume_environments(environments: &Environments, workspace: &Workspace,
     Ok(())
 }
 
-/// Applies environment edits (limits) and deletions to what is served.
+/// Applies environment edits (limits, CORS, variables) and deletions to what is served.
 fn follow_environment_changes(environments: &Environments, engine: Engine) -> JoinHandle<()> {
     let mut events = environments.subscribe();
     tokio::spawn(async move {
@@ -154,7 +154,7 @@ fn follow_environment_changes(environments: &Environments, engine: Engine) -> Jo
             match events.recv().await {
                 Ok(event) => match (event.kind, &event.environment) {
                     (EnvironmentEventKind::Deleted, _) => engine.forget(&event.slug).await,
-                    (_, Some(env)) => engine.update_limits(env).await,
+                    (_, Some(env)) => engine.update_settings(env).await,
                     _ => {}
                 },
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,

@@ -10,6 +10,7 @@ mod binary;
 mod blog;
 mod csrf;
 mod environments;
+mod limits;
 mod refresh;
 mod roles;
 mod schema;

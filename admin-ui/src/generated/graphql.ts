@@ -83,8 +83,12 @@ export type UpdateAdminInput = {
 
 export type UpdateEnvironmentInput = {
   capabilities?: InputMaybe<EnvironmentCapabilitiesInput>;
+  /** Replaces the list of allowed browser origins. */
+  corsOrigins?: InputMaybe<Array<Scalars['String']['input']>>;
   limits?: InputMaybe<EnvironmentLimitsInput>;
   name?: InputMaybe<Scalars['String']['input']>;
+  /** Replaces the variables (a JSON object). */
+  variables?: InputMaybe<Scalars['JSON']['input']>;
 };
 
 export type AdminFieldsFragment = { id: string, email: string, role: Role, createdAt: string, lastLoginAt: string | null };
@@ -278,3 +282,130 @@ export type DeleteGroupMutationVariables = Exact<{
 
 
 export type DeleteGroupMutation = { deleteGroup: { revision: number, authorEmail: string | null, savedAt: string | null, document: unknown, tables: Array<{ name: string, description: string, owned: boolean, columns: unknown, definition: unknown }>, groups: Array<{ name: string, description: string }>, routers: Array<{ name: string, description: string, method: string, path: string, definition: unknown }> } };
+
+export type MigrationChangeFieldsFragment = { kind: string, description: string, destructive: boolean };
+
+export type MigrationPlanQueryVariables = Exact<{
+  environment: Scalars['String']['input'];
+}>;
+
+
+export type MigrationPlanQuery = { migrationPlan: Array<{ kind: string, description: string, destructive: boolean }> };
+
+export type RefreshMutationVariables = Exact<{
+  environment: Scalars['String']['input'];
+  allowDestructive?: InputMaybe<Scalars['Boolean']['input']>;
+}>;
+
+
+export type RefreshMutation = { refresh: { environment: string, revision: number, routersServed: number, changes: Array<{ kind: string, description: string, destructive: boolean }> } };
+
+export type RefreshEventsSubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type RefreshEventsSubscription = { refreshEvents: { environment: string, ok: boolean, revision: number | null, error: string | null, routersServed: number, changes: Array<{ kind: string, description: string, destructive: boolean }> } };
+
+export type RowsQueryVariables = Exact<{
+  environment: Scalars['String']['input'];
+  table: Scalars['String']['input'];
+  filter?: InputMaybe<Scalars['JSON']['input']>;
+  orderBy?: InputMaybe<Array<Scalars['String']['input']> | Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type RowsQuery = { rows: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ id: string, values: unknown }> } };
+
+export type InsertRowMutationVariables = Exact<{
+  environment: Scalars['String']['input'];
+  table: Scalars['String']['input'];
+  values: Scalars['JSON']['input'];
+}>;
+
+
+export type InsertRowMutation = { insertRow: { id: string, values: unknown } };
+
+export type UpdateRowMutationVariables = Exact<{
+  environment: Scalars['String']['input'];
+  table: Scalars['String']['input'];
+  id: Scalars['ID']['input'];
+  values: Scalars['JSON']['input'];
+}>;
+
+
+export type UpdateRowMutation = { updateRow: { id: string, values: unknown } };
+
+export type DeleteRowMutationVariables = Exact<{
+  environment: Scalars['String']['input'];
+  table: Scalars['String']['input'];
+  id: Scalars['ID']['input'];
+}>;
+
+
+export type DeleteRowMutation = { deleteRow: string };
+
+export type EndUserFieldsFragment = { id: string, email: string, groups: Array<string>, disabled: boolean, createdAt: string };
+
+export type EndUserGroupsQueryVariables = Exact<{
+  environment: Scalars['String']['input'];
+}>;
+
+
+export type EndUserGroupsQuery = { groups: Array<{ name: string, description: string, members: number }> };
+
+export type EndUsersQueryVariables = Exact<{
+  environment: Scalars['String']['input'];
+  group?: InputMaybe<Scalars['String']['input']>;
+  search?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type EndUsersQuery = { users: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ id: string, email: string, groups: Array<string>, disabled: boolean, createdAt: string }> } };
+
+export type CreateUserMutationVariables = Exact<{
+  environment: Scalars['String']['input'];
+  email: Scalars['String']['input'];
+  password: Scalars['String']['input'];
+  groups?: InputMaybe<Array<Scalars['String']['input']> | Scalars['String']['input']>;
+}>;
+
+
+export type CreateUserMutation = { createUser: { id: string, email: string, groups: Array<string>, disabled: boolean, createdAt: string } };
+
+export type SetUserGroupsMutationVariables = Exact<{
+  environment: Scalars['String']['input'];
+  userId: Scalars['ID']['input'];
+  groups: Array<Scalars['String']['input']> | Scalars['String']['input'];
+}>;
+
+
+export type SetUserGroupsMutation = { setUserGroups: { id: string, email: string, groups: Array<string>, disabled: boolean, createdAt: string } };
+
+export type DisableUserMutationVariables = Exact<{
+  environment: Scalars['String']['input'];
+  userId: Scalars['ID']['input'];
+  disabled?: InputMaybe<Scalars['Boolean']['input']>;
+}>;
+
+
+export type DisableUserMutation = { disableUser: { id: string, email: string, groups: Array<string>, disabled: boolean, createdAt: string } };
+
+export type ResetUserPasswordMutationVariables = Exact<{
+  environment: Scalars['String']['input'];
+  userId: Scalars['ID']['input'];
+  password: Scalars['String']['input'];
+}>;
+
+
+export type ResetUserPasswordMutation = { resetUserPassword: { id: string, email: string, groups: Array<string>, disabled: boolean, createdAt: string } };
+
+export type DeleteUserMutationVariables = Exact<{
+  environment: Scalars['String']['input'];
+  userId: Scalars['ID']['input'];
+}>;
+
+
+export type DeleteUserMutation = { deleteUser: string };

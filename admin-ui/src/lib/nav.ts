@@ -29,7 +29,6 @@ export const NAV: NavItem[] = [
     path: '/users',
     label: 'Users',
     icon: 'M16 19v-1a4 4 0 00-4-4H7a4 4 0 00-4 4v1M9.5 10a3.5 3.5 0 100-7 3.5 3.5 0 000 7zM21 19v-1a4 4 0 00-3-3.9',
-    soon: "This environment's end-user groups, their permissions, and the users of each group.",
   },
   {
     path: '/files',

@@ -25,3 +25,13 @@ export function canEditEnvironment(role: Role | undefined, kind: EnvironmentKind
 export function canEditWorkspace(role: Role | undefined): boolean {
   return role === 'OWNER' || role === 'DEVELOPER';
 }
+
+/** Refresh serves the workspace in an environment: developers and owners, test-kind environments only. */
+export function canRefresh(role: Role | undefined, kind: EnvironmentKind | undefined): boolean {
+  return kind === 'TEST' && canEditWorkspace(role);
+}
+
+/** Rows and end users are written by developers and owners; viewers only look. */
+export function canWriteData(role: Role | undefined): boolean {
+  return canEditWorkspace(role);
+}

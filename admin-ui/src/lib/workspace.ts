@@ -117,4 +117,6 @@ export interface ProblemItem {
   message: string;
   where?: string | null;
   onpick?: (() => void) | null;
+  /** A link to where the problem is (another page). */
+  href?: string | null;
 }

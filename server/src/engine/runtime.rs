@@ -22,20 +22,32 @@ use crate::{
     workspace::Revision,
 };
 
-/// The limits of an environment, as enforced objects.
+/// The limits and settings of an environment, as enforced objects.
 pub struct Guards {
     pub limits: Limits,
+    pub cors_origins: Vec<String>,
     pub concurrency: Arc<Semaphore>,
     pub rate: DefaultDirectRateLimiter,
 }
 
 impl Guards {
-    pub fn new(limits: Limits) -> Self {
+    pub fn new(env: &Environment) -> Self {
+        let limits = env.limits;
         let per_second = NonZeroU32::new(limits.requests_per_second.max(1) as u32).unwrap_or(NonZeroU32::MIN);
         Self {
             limits,
+            cors_origins: env.cors_origins.clone(),
             concurrency: Arc::new(Semaphore::new(limits.max_concurrent_requests.max(1) as usize)),
             rate: DefaultDirectRateLimiter::direct(Quota::per_second(per_second)),
+        }
+    }
+
+    /// The value for `Access-Control-Allow-Origin` when `origin` may call.
+    pub fn allowed_origin<'a>(&self, origin: &'a str) -> Option<&'a str> {
+        if self.cors_origins.iter().any(|o| o == "*") {
+            Some("*")
+        } else {
+            self.cors_origins.iter().any(|o| o == origin).then_some(origin)
         }
     }
 
@@ -171,8 +183,8 @@ impl Engine {
             revision: Arc::new(compiled),
             db,
             users,
-            guards: Arc::new(Guards::new(env.limits)),
-            vars: serde_json::Value::Object(Default::default()),
+            guards: Arc::new(Guards::new(env)),
+            vars: serde_json::Value::Object(env.variables.clone()),
         };
         self.slot(&env.slug).await.store(Some(Arc::new(active)));
     }
@@ -192,18 +204,17 @@ impl Engine {
         Ok(())
     }
 
-    /// New limits take effect at once, for requests that start after this.
-    pub async fn update_limits(&self, env: &Environment) {
+    /// New limits, CORS origins and variables take effect at once, for
+    /// requests that start after this; no redeploy needed.
+    pub async fn update_settings(&self, env: &Environment) {
         let slot = self.slot(&env.slug).await;
-        if let Some(current) = slot.load_full()
-            && current.guards.limits != env.limits
-        {
+        if let Some(current) = slot.load_full() {
             slot.store(Some(Arc::new(Active {
                 revision: current.revision.clone(),
                 db: current.db.clone(),
                 users: current.users.clone(),
-                guards: Arc::new(Guards::new(env.limits)),
-                vars: current.vars.clone(),
+                guards: Arc::new(Guards::new(env)),
+                vars: serde_json::Value::Object(env.variables.clone()),
             })));
         }
     }

@@ -147,6 +147,10 @@ pub struct Environment {
     pub kind: EnvironmentKind,
     pub limits: Limits,
     pub capabilities: Capabilities,
+    /// Browser origins allowed to call the API (`*` for any); none by default.
+    pub cors_origins: Vec<String>,
+    /// Values routers read as `env.<name>` (API keys, feature flags…).
+    pub variables: serde_json::Map<String, serde_json::Value>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -178,6 +182,8 @@ impl TryFrom<environment::Model> for Environment {
                 user_management: m.cap_user_management,
                 file_management: m.cap_file_management,
             },
+            cors_origins: serde_json::from_str(&m.cors_origins).unwrap_or_default(),
+            variables: serde_json::from_str(&m.variables).unwrap_or_default(),
             id: m.id,
             slug: m.slug,
             name: m.name,

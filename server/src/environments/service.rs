@@ -27,6 +27,8 @@ pub struct NewEnvironment {
 #[derive(Default)]
 pub struct EnvironmentPatch {
     pub name: Option<String>,
+    pub cors_origins: Option<Vec<String>>,
+    pub variables: Option<serde_json::Map<String, serde_json::Value>>,
     pub limits: LimitsPatch,
     pub capabilities: CapabilitiesPatch,
 }
@@ -63,6 +65,20 @@ fn validate_name(name: &str) -> ServiceResult<String> {
         return Err(ServiceError::bad_input("name", "a name has 1 to 100 characters"));
     }
     Ok(name.to_owned())
+}
+
+/// `*`, or origins such as `https://app.example.com` (scheme, host, optional port).
+fn validate_origins(origins: &[String]) -> ServiceResult<String> {
+    for origin in origins {
+        let valid = origin == "*"
+            || url::Url::parse(origin).is_ok_and(|u| {
+                matches!(u.scheme(), "http" | "https") && u.host_str().is_some() && u.path() == "/" && !origin.ends_with('/') && u.query().is_none()
+            });
+        if !valid {
+            return Err(ServiceError::bad_input("corsOrigins", format!("`{origin}` is not an origin like https://app.example.com (or *)")));
+        }
+    }
+    serde_json::to_string(origins).map_err(ServiceError::internal)
 }
 
 fn title_case(slug: &str) -> String {
@@ -168,6 +184,8 @@ impl Environments {
             cap_database_management: Set(capabilities.database_management),
             cap_user_management: Set(capabilities.user_management),
             cap_file_management: Set(capabilities.file_management),
+            cors_origins: Set("[]".into()),
+            variables: Set("{}".into()),
             created_at: Set(now),
             updated_at: Set(now),
         };
@@ -191,6 +209,12 @@ impl Environments {
         limits.validate()?;
         let capabilities = patch.capabilities.apply(current.capabilities);
         let name = patch.name.as_deref().map(validate_name).transpose()?;
+        let cors = patch.cors_origins.as_deref().map(validate_origins).transpose()?;
+        if let Some(variables) = &patch.variables
+            && let Some(bad) = variables.keys().find(|k| !crate::workspace::validate::is_identifier(&k.to_lowercase()))
+        {
+            return Err(ServiceError::bad_input(format!("variables.{bad}"), "a variable name has letters, digits and `_`, starting with a letter"));
+        }
         let model = environment::ActiveModel {
             id: Set(current.id.clone()),
             name: name.map_or(sea_orm::ActiveValue::NotSet, Set),
@@ -204,6 +228,11 @@ impl Environments {
             cap_database_management: Set(capabilities.database_management),
             cap_user_management: Set(capabilities.user_management),
             cap_file_management: Set(capabilities.file_management),
+            cors_origins: cors.map_or(sea_orm::ActiveValue::NotSet, Set),
+            variables: patch
+                .variables
+                .map(|v| serde_json::to_string(&v).unwrap_or_else(|_| "{}".into()))
+                .map_or(sea_orm::ActiveValue::NotSet, Set),
             updated_at: Set(Utc::now()),
             ..Default::default()
         };

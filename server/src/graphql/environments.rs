@@ -1,4 +1,4 @@
-use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject, Subscription};
+use async_graphql::{Context, Enum, ID, InputObject, Json, Object, Result, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
 use futures_util::{Stream, StreamExt};
 use tokio_stream::wrappers::BroadcastStream;
@@ -99,6 +99,14 @@ impl EnvironmentObject {
     async fn storage_prefix(&self, ctx: &Context<'_>) -> String {
         state(ctx).environments.storage_prefix(&self.0.slug)
     }
+    /// Browser origins allowed to call the API (CORS); `*` for any.
+    async fn cors_origins(&self) -> &[String] {
+        &self.0.cors_origins
+    }
+    /// Values routers read as `env.<name>`.
+    async fn variables(&self) -> Json<serde_json::Value> {
+        Json(serde_json::Value::Object(self.0.variables.clone()))
+    }
     async fn limits(&self) -> LimitsObject {
         self.0.limits.into()
     }
@@ -170,6 +178,10 @@ pub struct CreateEnvironmentInput {
 #[derive(InputObject)]
 pub struct UpdateEnvironmentInput {
     name: Option<String>,
+    /// Replaces the list of allowed browser origins.
+    cors_origins: Option<Vec<String>>,
+    /// Replaces the variables (a JSON object).
+    variables: Option<Json<serde_json::Value>>,
     limits: Option<EnvironmentLimitsInput>,
     capabilities: Option<EnvironmentCapabilitiesInput>,
 }
@@ -218,8 +230,15 @@ impl EnvironmentMutation {
         slug: String,
         input: UpdateEnvironmentInput,
     ) -> Result<EnvironmentObject> {
+        let variables = match input.variables.map(|v| v.0) {
+            None => None,
+            Some(serde_json::Value::Object(map)) => Some(map),
+            Some(_) => return Err(crate::error::ServiceError::bad_input("variables", "variables are a JSON object").into()),
+        };
         let patch = EnvironmentPatch {
             name: input.name,
+            cors_origins: input.cors_origins,
+            variables,
             limits: input.limits.into(),
             capabilities: input.capabilities.into(),
         };

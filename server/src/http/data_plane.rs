@@ -80,6 +80,38 @@ async fn handle(state: AppState, slug: String, rest: String, request: Request) -
         };
     };
     let guards = active.guards.clone();
+    let origin = request.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let allowed = origin.as_deref().and_then(|o| guards.allowed_origin(o)).and_then(|o| HeaderValue::from_str(o).ok());
+    if request.method() == Method::OPTIONS && request.headers().contains_key(header::ACCESS_CONTROL_REQUEST_METHOD) {
+        return preflight(allowed, request.headers());
+    }
+    let mut response = limited(guards, active, rest, request).await;
+    if let Some(allowed) = allowed {
+        response.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, allowed);
+        response.headers_mut().insert(header::VARY, HeaderValue::from_static("Origin"));
+    }
+    response
+}
+
+/// Answers a CORS preflight: allowed origins get the methods and the headers
+/// they asked for; others get no CORS headers, which browsers treat as a refusal.
+fn preflight(allowed: Option<HeaderValue>, headers: &HeaderMap) -> Response {
+    let Some(allowed) = allowed else {
+        return error(StatusCode::FORBIDDEN, "CORS_REFUSED", "this origin may not call this environment");
+    };
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    let out = response.headers_mut();
+    out.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, allowed);
+    out.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST, PUT, PATCH, DELETE"));
+    let requested = headers.get(header::ACCESS_CONTROL_REQUEST_HEADERS).cloned().unwrap_or(HeaderValue::from_static("authorization, content-type"));
+    out.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, requested);
+    out.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+    out.insert(header::VARY, HeaderValue::from_static("Origin, Access-Control-Request-Method, Access-Control-Request-Headers"));
+    response
+}
+
+/// The request under the environment's rate, concurrency and time limits.
+async fn limited(guards: Arc<crate::engine::runtime::Guards>, active: Arc<Active>, rest: String, request: Request) -> Response {
     if guards.rate.check().is_err() {
         return error(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", "too many requests; slow down");
     }

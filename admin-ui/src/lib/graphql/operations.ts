@@ -352,3 +352,180 @@ export const DeleteGroupMutation = gql<T.DeleteGroupMutation, T.DeleteGroupMutat
   }
   ${WorkspaceFields}
 `;
+
+// ---- refresh (workspace revision → test environment) ----
+
+export const MigrationChangeFields = gql`
+  fragment MigrationChangeFields on MigrationChange {
+    kind
+    description
+    destructive
+  }
+`;
+
+export const MigrationPlanQuery = gql<T.MigrationPlanQuery, T.MigrationPlanQueryVariables>`
+  query MigrationPlan($environment: String!) {
+    migrationPlan(environment: $environment) {
+      ...MigrationChangeFields
+    }
+  }
+  ${MigrationChangeFields}
+`;
+
+export const RefreshMutation = gql<T.RefreshMutation, T.RefreshMutationVariables>`
+  mutation Refresh($environment: String!, $allowDestructive: Boolean) {
+    refresh(environment: $environment, allowDestructive: $allowDestructive) {
+      environment
+      revision
+      routersServed
+      changes {
+        ...MigrationChangeFields
+      }
+    }
+  }
+  ${MigrationChangeFields}
+`;
+
+export const RefreshEventsSubscription = gql<
+  T.RefreshEventsSubscription,
+  T.RefreshEventsSubscriptionVariables
+>`
+  subscription RefreshEvents {
+    refreshEvents {
+      environment
+      ok
+      revision
+      error
+      routersServed
+      changes {
+        ...MigrationChangeFields
+      }
+    }
+  }
+  ${MigrationChangeFields}
+`;
+
+// ---- rows of an environment's tables ----
+
+export const RowsQuery = gql<T.RowsQuery, T.RowsQueryVariables>`
+  query Rows($environment: String!, $table: String!, $filter: JSON, $orderBy: [String!], $first: Int, $after: String) {
+    rows(environment: $environment, table: $table, filter: $filter, orderBy: $orderBy, first: $first, after: $after) {
+      totalCount
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      nodes {
+        id
+        values
+      }
+    }
+  }
+`;
+
+export const InsertRowMutation = gql<T.InsertRowMutation, T.InsertRowMutationVariables>`
+  mutation InsertRow($environment: String!, $table: String!, $values: JSON!) {
+    insertRow(environment: $environment, table: $table, values: $values) {
+      id
+      values
+    }
+  }
+`;
+
+export const UpdateRowMutation = gql<T.UpdateRowMutation, T.UpdateRowMutationVariables>`
+  mutation UpdateRow($environment: String!, $table: String!, $id: ID!, $values: JSON!) {
+    updateRow(environment: $environment, table: $table, id: $id, values: $values) {
+      id
+      values
+    }
+  }
+`;
+
+export const DeleteRowMutation = gql<T.DeleteRowMutation, T.DeleteRowMutationVariables>`
+  mutation DeleteRow($environment: String!, $table: String!, $id: ID!) {
+    deleteRow(environment: $environment, table: $table, id: $id)
+  }
+`;
+
+// ---- end users of an environment ----
+
+export const EndUserFields = gql`
+  fragment EndUserFields on EndUser {
+    id
+    email
+    groups
+    disabled
+    createdAt
+  }
+`;
+
+export const EndUserGroupsQuery = gql<T.EndUserGroupsQuery, T.EndUserGroupsQueryVariables>`
+  query EndUserGroups($environment: String!) {
+    groups(environment: $environment) {
+      name
+      description
+      members
+    }
+  }
+`;
+
+export const EndUsersQuery = gql<T.EndUsersQuery, T.EndUsersQueryVariables>`
+  query EndUsers($environment: String!, $group: String, $search: String, $first: Int, $after: String) {
+    users(environment: $environment, group: $group, search: $search, first: $first, after: $after) {
+      totalCount
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      nodes {
+        ...EndUserFields
+      }
+    }
+  }
+  ${EndUserFields}
+`;
+
+export const CreateUserMutation = gql<T.CreateUserMutation, T.CreateUserMutationVariables>`
+  mutation CreateUser($environment: String!, $email: String!, $password: String!, $groups: [String!]) {
+    createUser(environment: $environment, email: $email, password: $password, groups: $groups) {
+      ...EndUserFields
+    }
+  }
+  ${EndUserFields}
+`;
+
+export const SetUserGroupsMutation = gql<T.SetUserGroupsMutation, T.SetUserGroupsMutationVariables>`
+  mutation SetUserGroups($environment: String!, $userId: ID!, $groups: [String!]!) {
+    setUserGroups(environment: $environment, userId: $userId, groups: $groups) {
+      ...EndUserFields
+    }
+  }
+  ${EndUserFields}
+`;
+
+export const DisableUserMutation = gql<T.DisableUserMutation, T.DisableUserMutationVariables>`
+  mutation DisableUser($environment: String!, $userId: ID!, $disabled: Boolean) {
+    disableUser(environment: $environment, userId: $userId, disabled: $disabled) {
+      ...EndUserFields
+    }
+  }
+  ${EndUserFields}
+`;
+
+export const ResetUserPasswordMutation = gql<
+  T.ResetUserPasswordMutation,
+  T.ResetUserPasswordMutationVariables
+>`
+  mutation ResetUserPassword($environment: String!, $userId: ID!, $password: String!) {
+    resetUserPassword(environment: $environment, userId: $userId, password: $password) {
+      ...EndUserFields
+    }
+  }
+  ${EndUserFields}
+`;
+
+export const DeleteUserMutation = gql<T.DeleteUserMutation, T.DeleteUserMutationVariables>`
+  mutation DeleteUser($environment: String!, $userId: ID!) {
+    deleteUser(environment: $environment, userId: $userId)
+  }
+`;
