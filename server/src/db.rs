@@ -13,6 +13,12 @@ use sea_orm::{
 
 /// Opens a pool on `url` (`sqlite://…` or `postgres://…`).
 pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
+    let size = if url.starts_with("sqlite:") { 4 } else { 10 };
+    connect_pool(url, size).await
+}
+
+/// Opens a pool of at most `size` connections.
+pub async fn connect_pool(url: &str, size: u32) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .sqlx_logging(false)
@@ -24,12 +30,7 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
                 .busy_timeout(Duration::from_secs(5))
                 .foreign_keys(true)
         });
-    if url.starts_with("sqlite:") {
-        // A handful of connections is plenty for the control plane and keeps idle memory low.
-        options.max_connections(4).min_connections(1);
-    } else {
-        options.max_connections(10).min_connections(1);
-    }
+    options.max_connections(size).min_connections(1);
     Database::connect(options).await.with_context(|| "cannot connect to the database")
 }
 

@@ -6,6 +6,7 @@ use std::{collections::HashMap, path::PathBuf, sync::Arc, time::Duration};
 
 use anyhow::Context;
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
+
 use tokio::sync::Mutex;
 
 use crate::{db, environments::DataPlacement};
@@ -16,11 +17,21 @@ enum Source {
     Postgres { url: String },
 }
 
-/// Opens and caches each environment's data connection.
+/// An environment's connections. SQLite allows one writer at a time: writes
+/// queue on a one-connection pool instead of spinning on a busy database,
+/// while reads run in parallel on their own pool. On PostgreSQL both are the
+/// same pool.
+#[derive(Clone)]
+pub struct EnvDb {
+    pub read: DatabaseConnection,
+    pub write: DatabaseConnection,
+}
+
+/// Opens and caches each environment's data connections.
 #[derive(Clone)]
 pub struct DataDatabases {
     source: Source,
-    open: Arc<Mutex<HashMap<String, DatabaseConnection>>>,
+    open: Arc<Mutex<HashMap<String, EnvDb>>>,
 }
 
 impl DataDatabases {
@@ -33,8 +44,8 @@ impl DataDatabases {
         Self { source, open: Arc::default() }
     }
 
-    /// The connection of environment `slug` (the environment must exist).
-    pub async fn get(&self, slug: &str) -> anyhow::Result<DatabaseConnection> {
+    /// The connections of environment `slug` (the environment must exist).
+    pub async fn get(&self, slug: &str) -> anyhow::Result<EnvDb> {
         let mut open = self.open.lock().await;
         if let Some(db) = open.get(slug) {
             return Ok(db.clone());
@@ -42,7 +53,7 @@ impl DataDatabases {
         let db = match &self.source {
             Source::SqliteDir(dir) => {
                 let url = format!("sqlite://{}?mode=rwc", dir.join(format!("{slug}.db")).display());
-                db::connect(&url).await?
+                EnvDb { read: db::connect_pool(&url, 8).await?, write: db::connect_pool(&url, 1).await? }
             }
             Source::Postgres { url } => {
                 let mut options = ConnectOptions::new(url.clone());
@@ -52,7 +63,8 @@ impl DataDatabases {
                     .min_connections(0)
                     .acquire_timeout(Duration::from_secs(10))
                     .set_schema_search_path(DataPlacement::schema_name(slug));
-                Database::connect(options).await.context("connecting to the environment's schema")?
+                let pool = Database::connect(options).await.context("connecting to the environment's schema")?;
+                EnvDb { read: pool.clone(), write: pool }
             }
         };
         open.insert(slug.to_owned(), db.clone());
@@ -62,7 +74,8 @@ impl DataDatabases {
     /// Closes the connection of a deleted environment.
     pub async fn forget(&self, slug: &str) {
         if let Some(db) = self.open.lock().await.remove(slug) {
-            db.close().await.ok();
+            db.read.close().await.ok();
+            db.write.close().await.ok();
         }
     }
 

@@ -6,12 +6,12 @@ use std::{collections::HashMap, num::NonZeroU32, sync::Arc, time::Duration};
 
 use arc_swap::ArcSwapOption;
 use governor::{DefaultDirectRateLimiter, Quota};
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::TransactionTrait;
 use tokio::sync::{RwLock, Semaphore};
 
 use super::{
     compile::{self, CompiledRevision},
-    databases::DataDatabases,
+    databases::{DataDatabases, EnvDb},
     schema::{self, Plan},
     state::{self, Applied},
     users::{self, Users},
@@ -59,7 +59,7 @@ impl Guards {
 /// One environment's serving state.
 pub struct Active {
     pub revision: Arc<CompiledRevision>,
-    pub db: DatabaseConnection,
+    pub db: EnvDb,
     pub users: Users,
     pub guards: Arc<Guards>,
     pub vars: serde_json::Value,
@@ -77,7 +77,9 @@ pub struct RefreshReport {
 #[derive(Debug, Clone)]
 pub struct RefreshEvent {
     pub environment: String,
-    pub result: Result<RefreshReport, String>,
+    pub author_email: String,
+    /// The report, or the message and problems of the failure.
+    pub result: Result<RefreshReport, (String, Vec<Problem>)>,
 }
 
 #[derive(Clone)]
@@ -118,35 +120,42 @@ impl Engine {
         self.active.read().await.get(slug).and_then(|slot| slot.load_full())
     }
 
-    async fn users(&self, slug: &str, db: &DatabaseConnection) -> Users {
+    async fn users(&self, slug: &str, db: &EnvDb) -> Users {
         if let Some(users) = self.users.read().await.get(slug) {
             return users.clone();
         }
-        self.users.write().await.entry(slug.to_owned()).or_insert_with(|| Users::new(db.clone())).clone()
+        self.users.write().await.entry(slug.to_owned()).or_insert_with(|| Users::new(db)).clone()
     }
 
     /// Opens an environment's database with its system tables in place.
-    async fn prepare(&self, slug: &str) -> ServiceResult<DatabaseConnection> {
+    async fn prepare(&self, slug: &str) -> ServiceResult<EnvDb> {
         let db = self.databases.get(slug).await.map_err(ServiceError::internal)?;
-        users::ensure_tables(&db).await?;
-        state::ensure_table(&db).await?;
+        users::ensure_tables(&db.write).await?;
+        state::ensure_table(&db.write).await?;
         Ok(db)
     }
 
     /// The plan that would bring `env` to `revision`, without running it.
     pub async fn plan(&self, env: &Environment, revision: &Revision) -> ServiceResult<Plan> {
         let db = self.prepare(&env.slug).await?;
-        let applied = state::read(&db).await?.unwrap_or_default();
+        let applied = state::read(&db.read).await?.unwrap_or_default();
         Ok(schema::plan(&applied.tables, &revision.document.tables))
     }
 
     /// Compiles `revision`, migrates `env`'s tables to it in one transaction
     /// and makes it what `env` serves. Destructive changes need `allow_destructive`.
-    pub async fn refresh(&self, env: &Environment, revision: &Revision, allow_destructive: bool) -> ServiceResult<RefreshReport> {
+    pub async fn refresh(&self, env: &Environment, revision: &Revision, allow_destructive: bool, author_email: &str) -> ServiceResult<RefreshReport> {
         let result = self.refresh_inner(env, revision, allow_destructive).await;
         let _ = self.events.send(RefreshEvent {
             environment: env.slug.clone(),
-            result: result.as_ref().map(Clone::clone).map_err(|err| err.message()),
+            author_email: author_email.to_owned(),
+            result: result.as_ref().map(Clone::clone).map_err(|err| {
+                let problems = match err {
+                    ServiceError::Invalid(problems) => problems.clone(),
+                    _ => Vec::new(),
+                };
+                (err.message(), problems)
+            }),
         });
         result
     }
@@ -155,7 +164,7 @@ impl Engine {
         let _one_at_a_time = self.refreshing.lock().await;
         let compiled = compile::compile(revision.number, &revision.document).map_err(ServiceError::Invalid)?;
         let db = self.prepare(&env.slug).await?;
-        let applied = state::read(&db).await?.unwrap_or_default();
+        let applied = state::read(&db.write).await?.unwrap_or_default();
         let plan = schema::plan(&applied.tables, &revision.document.tables);
         if plan.is_destructive() && !allow_destructive {
             let problems = plan
@@ -166,8 +175,8 @@ impl Engine {
                 .collect();
             return Err(ServiceError::Invalid(problems));
         }
-        let txn = db.begin().await?;
-        schema::apply(&txn, db.get_database_backend(), &applied.tables, &revision.document.tables, &plan)
+        let txn = db.write.begin().await?;
+        schema::apply(&txn, db.write.get_database_backend(), &applied.tables, &revision.document.tables, &plan)
             .await
             .map_err(|err| ServiceError::bad_input("migration", format!("the migration failed and was rolled back: {err}")))?;
         state::write(&txn, &Applied { revision: revision.number, tables: revision.document.tables.clone() }).await?;
@@ -177,7 +186,7 @@ impl Engine {
         Ok(RefreshReport { revision: revision.number, plan, routers })
     }
 
-    async fn install(&self, env: &Environment, compiled: CompiledRevision, db: DatabaseConnection) {
+    async fn install(&self, env: &Environment, compiled: CompiledRevision, db: EnvDb) {
         let users = self.users(&env.slug, &db).await;
         let active = Active {
             revision: Arc::new(compiled),
@@ -193,7 +202,7 @@ impl Engine {
     /// serves what was served before the stop.
     pub async fn applied_revision(&self, env: &Environment) -> ServiceResult<Option<i64>> {
         let db = self.prepare(&env.slug).await?;
-        Ok(state::read(&db).await?.map(|a| a.revision).filter(|r| *r > 0))
+        Ok(state::read(&db.read).await?.map(|a| a.revision).filter(|r| *r > 0))
     }
 
     /// Serves `revision` again without migrating (its tables are in place).

@@ -88,18 +88,21 @@ fn hash(token: &str) -> String {
 /// End users of one environment.
 #[derive(Clone)]
 pub struct Users {
+    /// Reads (token checks, listings).
     db: DatabaseConnection,
+    /// Writes: sign-ups, tokens, admin changes.
+    writer: DatabaseConnection,
     cache: moka::sync::Cache<String, Option<Caller>>,
 }
 
 impl Users {
-    pub fn new(db: DatabaseConnection) -> Self {
+    pub fn new(db: &super::databases::EnvDb) -> Self {
         let cache = moka::sync::Cache::builder()
             .max_capacity(100_000)
             .time_to_live(Duration::from_secs(60))
             .support_invalidation_closures()
             .build();
-        Self { db, cache }
+        Self { db: db.read.clone(), writer: db.write.clone(), cache }
     }
 
     pub fn backend(&self) -> DbBackend {
@@ -110,7 +113,7 @@ impl Users {
         let email = normalize_email("email", email)?;
         password::validate("password", password)?;
         let password_hash = password::hash(password).await?;
-        let txn = self.db.begin().await?;
+        let txn = self.writer.begin().await?;
         let mut insert = Query::insert();
         insert
             .into_table(Alias::new(USERS))
@@ -154,7 +157,7 @@ impl Users {
             return Err(ServiceError::forbidden("this account is disabled"));
         }
         let id: i64 = row.try_get("", "id")?;
-        let token = issue_token(&self.db, id, ttl_hours).await?;
+        let token = issue_token(&self.writer, id, ttl_hours).await?;
         Ok((token, Caller { id, email, groups: self.groups_of(id).await? }))
     }
 
@@ -162,7 +165,7 @@ impl Users {
         let hashed = hash(token);
         let mut delete = Query::delete();
         delete.from_table(Alias::new(TOKENS)).and_where(Expr::col(Alias::new("token_hash")).eq(hashed.clone()));
-        self.db.execute(&delete).await?;
+        self.writer.execute(&delete).await?;
         self.cache.invalidate(&hashed);
         Ok(())
     }
@@ -214,7 +217,7 @@ impl Users {
 
     /// Replaces a user's groups; their cached tokens are forgotten at once.
     pub async fn set_groups(&self, user_id: i64, groups: &[String]) -> ServiceResult<Caller> {
-        let txn = self.db.begin().await?;
+        let txn = self.writer.begin().await?;
         let mut select = Query::select();
         select.column(Alias::new("email")).from(Alias::new(USERS)).and_where(Expr::col(Alias::new("id")).eq(user_id));
         let email: String = txn
@@ -316,7 +319,7 @@ impl Users {
     pub async fn set_disabled(&self, id: i64, disabled: bool) -> ServiceResult<EndUser> {
         let mut update = Query::update();
         update.table(Alias::new(USERS)).value(Alias::new("disabled"), disabled).and_where(Expr::col(Alias::new("id")).eq(id));
-        if self.db.execute(&update).await?.rows_affected() == 0 {
+        if self.writer.execute(&update).await?.rows_affected() == 0 {
             return Err(ServiceError::not_found(format!("no user {id}")));
         }
         if disabled {
@@ -332,7 +335,7 @@ impl Users {
         let hash = password::hash(password).await?;
         let mut update = Query::update();
         update.table(Alias::new(USERS)).value(Alias::new("password_hash"), hash).and_where(Expr::col(Alias::new("id")).eq(id));
-        if self.db.execute(&update).await?.rows_affected() == 0 {
+        if self.writer.execute(&update).await?.rows_affected() == 0 {
             return Err(ServiceError::not_found(format!("no user {id}")));
         }
         self.revoke_tokens(id).await?;
@@ -344,7 +347,7 @@ impl Users {
         self.revoke_tokens(id).await?;
         let mut delete = Query::delete();
         delete.from_table(Alias::new(USERS)).and_where(Expr::col(Alias::new("id")).eq(id));
-        if self.db.execute(&delete).await?.rows_affected() == 0 {
+        if self.writer.execute(&delete).await?.rows_affected() == 0 {
             return Err(ServiceError::not_found(format!("no user {id}")));
         }
         self.forget_user(id);
@@ -354,7 +357,7 @@ impl Users {
     async fn revoke_tokens(&self, id: i64) -> ServiceResult<()> {
         let mut delete = Query::delete();
         delete.from_table(Alias::new(TOKENS)).and_where(Expr::col(Alias::new("user_id")).eq(id));
-        self.db.execute(&delete).await?;
+        self.writer.execute(&delete).await?;
         Ok(())
     }
 

@@ -99,6 +99,10 @@ impl EnvironmentObject {
     async fn storage_prefix(&self, ctx: &Context<'_>) -> String {
         state(ctx).environments.storage_prefix(&self.0.slug)
     }
+    /// The workspace revision this environment serves; null before its first refresh.
+    async fn served_revision(&self, ctx: &Context<'_>) -> Option<i64> {
+        state(ctx).engine.active(&self.0.slug).await.map(|active| active.revision.revision)
+    }
     /// Browser origins allowed to call the API (CORS); `*` for any.
     async fn cors_origins(&self) -> &[String] {
         &self.0.cors_origins

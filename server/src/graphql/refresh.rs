@@ -55,10 +55,14 @@ impl RefreshObject {
 #[graphql(name = "RefreshEvent")]
 pub struct RefreshEventObject {
     environment: String,
+    /// Who ran the refresh.
+    author_email: String,
     ok: bool,
     revision: Option<i64>,
-    /// Why the refresh failed (the problems are in the mutation's answer).
+    /// Why the refresh failed.
     error: Option<String>,
+    /// The definitions at fault, when that is why it failed.
+    problems: Vec<super::workspace::ProblemObject>,
     changes: Vec<ChangeObject>,
     routers_served: i32,
 }
@@ -68,13 +72,24 @@ impl From<RefreshEvent> for RefreshEventObject {
         match event.result {
             Ok(report) => Self {
                 environment: event.environment,
+                author_email: event.author_email,
                 ok: true,
                 revision: Some(report.revision),
                 error: None,
+                problems: Vec::new(),
                 changes: changes(&report.plan),
                 routers_served: report.routers as i32,
             },
-            Err(error) => Self { environment: event.environment, ok: false, revision: None, error: Some(error), changes: Vec::new(), routers_served: 0 },
+            Err((error, problems)) => Self {
+                environment: event.environment,
+                author_email: event.author_email,
+                ok: false,
+                revision: None,
+                error: Some(error),
+                problems: problems.into_iter().map(super::workspace::ProblemObject::from).collect(),
+                changes: Vec::new(),
+                routers_served: 0,
+            },
         }
     }
 }
@@ -121,7 +136,7 @@ impl RefreshMutation {
     #[graphql(guard = "RoleGuard::new(Role::Developer)")]
     async fn refresh(&self, ctx: &Context<'_>, environment: String, allow_destructive: Option<bool>) -> Result<RefreshObject> {
         let app = state(ctx);
-        principal(ctx)?;
+        let author = principal(ctx)?.email.clone();
         let env = app.environments.get(&environment).await?;
         if env.kind != EnvironmentKind::Test {
             return Err(ServiceError::bad_input("environment", "production is updated by a deploy, not a refresh").into());
@@ -130,7 +145,7 @@ impl RefreshMutation {
         if revision.number == 0 {
             return Err(ServiceError::bad_input("environment", "the workspace is empty: define tables and routers first").into());
         }
-        let report = app.engine.refresh(&env, &revision, allow_destructive.unwrap_or(false)).await?;
+        let report = app.engine.refresh(&env, &revision, allow_destructive.unwrap_or(false), &author).await?;
         Ok(RefreshObject::new(env.slug, report))
     }
 }

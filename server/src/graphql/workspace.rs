@@ -109,6 +109,12 @@ pub struct ProblemObject {
     message: String,
 }
 
+impl From<crate::error::Problem> for ProblemObject {
+    fn from(p: crate::error::Problem) -> Self {
+        Self { path: p.path, message: p.message }
+    }
+}
+
 #[derive(Default)]
 pub struct WorkspaceQuery;
 
