@@ -32,6 +32,8 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub environments: Environments,
     pub throttle: LoginThrottle,
+    /// Sign-in and sign-up attempts of end users, all environments together.
+    pub end_user_throttle: LoginThrottle,
     pub setup: SetupToken,
     /// Where clients reach this server, without a trailing slash.
     pub public_url: String,
@@ -83,7 +85,10 @@ impl App {
         resume_environments(&environments, &workspace, &engine).await?;
         let mut background = background;
         background.push(follow_environment_changes(&environments, engine.clone()).abort_handle());
-        let state = AppState { config, db, environments, throttle, setup, public_url, metrics, workspace, engine };
+        // Apps put many end users behind one address (a proxy, a NAT): per address
+        // the allowance is wide, per email it is tight.
+        let end_user_throttle = LoginThrottle::with_quotas(config.login_attempts_per_minute.saturating_mul(2), 600);
+        let state = AppState { config, db, environments, throttle, end_user_throttle, setup, public_url, metrics, workspace, engine };
         let router = http::router(state.clone(), graphql::schema(state.clone()), sessions);
         Ok(App { state, router, setup_link, background })
     }

@@ -249,3 +249,19 @@ async fn posts_page_by_cursor_newest_first() {
     let (_, default) = blog.call("GET", "/posts", None, None).await;
     assert_eq!(default["items"].as_array().unwrap().len(), 20);
 }
+
+#[tokio::test]
+async fn end_user_sign_ins_are_throttled_per_email() {
+    let blog = Blog::start().await;
+    blog.user("t@example.com").await;
+    let mut statuses = Vec::new();
+    for _ in 0..12 {
+        let (status, _) = blog.call("POST", "/auth/login", None, Some(json!({ "email": "t@example.com", "password": "wrong password!" }))).await;
+        statuses.push(status.as_u16());
+    }
+    assert_eq!(statuses[0], 401);
+    assert_eq!(*statuses.last().unwrap(), 429, "{statuses:?}");
+    // Someone else is not held back.
+    let (status, _) = blog.call("POST", "/auth/login", None, Some(json!({ "email": "other@example.com", "password": "wrong password!" }))).await;
+    assert_eq!(status, 401);
+}

@@ -16,10 +16,15 @@ pub struct LoginThrottle {
 
 impl LoginThrottle {
     pub fn new(attempts_per_minute: u32) -> Self {
-        let per_minute = NonZeroU32::new(attempts_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
-        let quota = Quota::per_minute(per_minute);
         // An address may host several people (an office NAT): give it more room than one email.
-        let address_quota = Quota::per_minute(per_minute.saturating_mul(NonZeroU32::new(4).unwrap_or(NonZeroU32::MIN)));
+        Self::with_quotas(attempts_per_minute, attempts_per_minute.saturating_mul(4))
+    }
+
+    /// `per_email` and `per_address` attempts per minute.
+    pub fn with_quotas(per_email: u32, per_address: u32) -> Self {
+        let per_minute = |n: u32| NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN);
+        let quota = Quota::per_minute(per_minute(per_email));
+        let address_quota = Quota::per_minute(per_minute(per_address));
         Self {
             by_address: Arc::new(DefaultKeyedRateLimiter::keyed(address_quota)),
             by_email: Arc::new(DefaultKeyedRateLimiter::keyed(quota)),

@@ -2,12 +2,16 @@
 //! endpoints under `/auth`, and the routers of the revision it serves, behind
 //! the environment's limits. Errors are `{"error":{"code","message"}}`.
 
-use std::{collections::HashMap, sync::Arc};
+use std::{
+    collections::HashMap,
+    net::{IpAddr, SocketAddr},
+    sync::Arc,
+};
 
 use axum::{
     Json, Router,
     body::{Body, Bytes},
-    extract::{Path, Request, State},
+    extract::{ConnectInfo, Path, Request, State},
     http::{HeaderMap, HeaderValue, Method, StatusCode, header},
     response::{IntoResponse, Response},
     routing::any,
@@ -16,6 +20,7 @@ use serde_json::{Value, json};
 
 use crate::{
     app::AppState,
+    auth::throttle::LoginThrottle,
     engine::{
         execute::{self, Failure, RequestParts},
         runtime::Active,
@@ -63,15 +68,20 @@ fn service_error(err: ServiceError) -> Response {
     (status, Json(json!({ "error": body }))).into_response()
 }
 
-async fn serve_root(State(state): State<AppState>, Path(slug): Path<String>, request: Request) -> Response {
-    handle(state, slug, String::new(), request).await
+async fn serve_root(State(state): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, Path(slug): Path<String>, request: Request) -> Response {
+    handle(state, peer, slug, String::new(), request).await
 }
 
-async fn serve(State(state): State<AppState>, Path((slug, rest)): Path<(String, String)>, request: Request) -> Response {
-    handle(state, slug, rest, request).await
+async fn serve(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path((slug, rest)): Path<(String, String)>,
+    request: Request,
+) -> Response {
+    handle(state, peer, slug, rest, request).await
 }
 
-async fn handle(state: AppState, slug: String, rest: String, request: Request) -> Response {
+async fn handle(state: AppState, peer: SocketAddr, slug: String, rest: String, request: Request) -> Response {
     let Some(active) = state.engine.active(&slug).await else {
         return match state.environments.find(&slug).await {
             Ok(Some(_)) => error(StatusCode::SERVICE_UNAVAILABLE, "NOT_READY", format!("`{slug}` serves nothing yet: refresh it first")),
@@ -85,7 +95,8 @@ async fn handle(state: AppState, slug: String, rest: String, request: Request) -
     if request.method() == Method::OPTIONS && request.headers().contains_key(header::ACCESS_CONTROL_REQUEST_METHOD) {
         return preflight(allowed, request.headers());
     }
-    let mut response = limited(guards, active, rest, request).await;
+    let throttle = Throttle { limiter: state.end_user_throttle.clone(), address: peer.ip(), slug: slug.clone() };
+    let mut response = limited(guards, active, rest, request, throttle).await;
     if let Some(allowed) = allowed {
         response.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, allowed);
         response.headers_mut().insert(header::VARY, HeaderValue::from_static("Origin"));
@@ -111,7 +122,14 @@ fn preflight(allowed: Option<HeaderValue>, headers: &HeaderMap) -> Response {
 }
 
 /// The request under the environment's rate, concurrency and time limits.
-async fn limited(guards: Arc<crate::engine::runtime::Guards>, active: Arc<Active>, rest: String, request: Request) -> Response {
+/// Who is asking, for throttling sign-ins and sign-ups per address and email.
+struct Throttle {
+    limiter: LoginThrottle,
+    address: IpAddr,
+    slug: String,
+}
+
+async fn limited(guards: Arc<crate::engine::runtime::Guards>, active: Arc<Active>, rest: String, request: Request, throttle: Throttle) -> Response {
     if guards.rate.check().is_err() {
         return error(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", "too many requests; slow down");
     }
@@ -119,7 +137,7 @@ async fn limited(guards: Arc<crate::engine::runtime::Guards>, active: Arc<Active
         return error(StatusCode::SERVICE_UNAVAILABLE, "OVERLOADED", "too many requests in flight; retry shortly");
     };
     let path = format!("/{rest}");
-    match tokio::time::timeout(guards.timeout(), dispatch(active, path, request)).await {
+    match tokio::time::timeout(guards.timeout(), dispatch(active, path, request, throttle)).await {
         Ok(response) => response,
         Err(_) => error(StatusCode::GATEWAY_TIMEOUT, "TIMEOUT", "the request took longer than this environment allows"),
     }
@@ -174,11 +192,11 @@ fn query_pairs(raw: Option<&str>) -> Vec<(String, String)> {
     raw.map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect()).unwrap_or_default()
 }
 
-async fn dispatch(active: Arc<Active>, path: String, request: Request) -> Response {
+async fn dispatch(active: Arc<Active>, path: String, request: Request, throttle: Throttle) -> Response {
     let (parts, body) = request.into_parts();
     let limit = usize::try_from(active.guards.limits.max_body_bytes).unwrap_or(usize::MAX);
     if path == "/auth" || path.starts_with("/auth/") {
-        return auth(&active, &path, &parts.method, &parts.headers, body, limit).await;
+        return auth(&active, &path, &parts.method, &parts.headers, body, limit, &throttle).await;
     }
     let Ok(matched) = active.revision.routes.at(&path) else {
         return error(StatusCode::NOT_FOUND, "NOT_FOUND", format!("no route {path}"));
@@ -226,12 +244,14 @@ async fn dispatch(active: Arc<Active>, path: String, request: Request) -> Respon
 }
 
 /// `POST /auth/signup`, `POST /auth/login`, `POST /auth/logout`, `GET /auth/me`.
-async fn auth(active: &Active, path: &str, method: &Method, headers: &HeaderMap, body: Body, limit: usize) -> Response {
+async fn auth(active: &Active, path: &str, method: &Method, headers: &HeaderMap, body: Body, limit: usize, throttle: &Throttle) -> Response {
     let settings = &active.revision.document.auth;
     let credentials = || async {
         let body = read_body(body, limit, headers).await?;
         let email = body.get("email").and_then(Value::as_str).unwrap_or_default().to_owned();
         let password = body.get("password").and_then(Value::as_str).unwrap_or_default().to_owned();
+        // Guessing passwords or mass sign-ups: attempts count per address and per email.
+        throttle.limiter.check(throttle.address, &format!("{}/{email}", throttle.slug)).map_err(service_error)?;
         Ok::<_, Response>((email, password))
     };
     match (method.clone(), path) {
