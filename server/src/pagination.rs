@@ -28,6 +28,15 @@ impl PageRequest {
     }
 }
 
+/// A page size for lists that have no use for empty pages: 1 to the maximum.
+pub fn page_size(first: Option<i32>) -> ServiceResult<u64> {
+    match first {
+        None => Ok(DEFAULT_PAGE_SIZE),
+        Some(n) if n > 0 && n as u64 <= MAX_PAGE_SIZE => Ok(n as u64),
+        Some(_) => Err(ServiceError::bad_input("first", format!("first must be between 1 and {MAX_PAGE_SIZE}"))),
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Page<T> {
     pub items: Vec<T>,

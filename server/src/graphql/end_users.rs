@@ -9,7 +9,7 @@ use crate::{
     auth::Role,
     engine::users::{EndUser, Users},
     error::ServiceError,
-    pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE},
+    pagination::page_size,
 };
 
 #[derive(SimpleObject)]
@@ -79,11 +79,7 @@ impl EndUserQuery {
         after: Option<String>,
     ) -> Result<Connection<String, EndUserObject, TotalCount>> {
         let (users, _) = users_of(ctx, &environment, true).await?;
-        let first = match first {
-            None => DEFAULT_PAGE_SIZE,
-            Some(n) if n > 0 && n as u64 <= MAX_PAGE_SIZE => n as u64,
-            Some(_) => return Err(ServiceError::bad_input("first", format!("between 1 and {MAX_PAGE_SIZE}")).into()),
-        };
+        let first = page_size(first)?;
         let after_id = after.as_deref().map(|a| a.parse::<i64>().map_err(|_| ServiceError::bad_input("after", "not a cursor"))).transpose()?;
         let (page, has_more, total) = users.list(group.as_deref(), search.as_deref(), first, after_id).await?;
         let mut connection = Connection::with_additional_fields(after.is_some(), has_more, TotalCount { total_count: total.max(0) as u64 });

@@ -18,7 +18,7 @@ use crate::{
         runtime::Active,
     },
     error::ServiceError,
-    pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE},
+    pagination::page_size,
     workspace::document::Table,
 };
 
@@ -93,11 +93,7 @@ impl RowQuery {
         after: Option<String>,
     ) -> Result<Connection<String, Row, TotalCount>> {
         let (active, table) = table_of(ctx, &environment, &table).await?;
-        let first = match first {
-            None => DEFAULT_PAGE_SIZE,
-            Some(n) if n > 0 && n as u64 <= MAX_PAGE_SIZE => n as u64,
-            Some(_) => return Err(ServiceError::bad_input("first", format!("between 1 and {MAX_PAGE_SIZE}")).into()),
-        };
+        let first = page_size(first)?;
         let filter = filter.map(|f| f.0).unwrap_or(Value::Null);
         let order_by = order_by.unwrap_or_default();
         let total = rows::count(&active.db.read, &table, &filter, None).await.map_err(row_error)?;

@@ -12,7 +12,7 @@ use crate::{
     workspace::{
         Revision, WorkspaceDocument,
         document::{Group, Router, Table},
-        service::parse,
+        service::{parse, parse_as},
         validate,
     },
 };
@@ -161,15 +161,6 @@ fn remove<T>(items: &mut Vec<T>, wanted: &str, kind: &str, name: impl Fn(&T) -> 
     Ok(())
 }
 
-fn parse_part<T: serde::de::DeserializeOwned>(json: Value, kind: &str) -> ServiceResult<T> {
-    serde_path_to_error::deserialize(json).map_err(|err| {
-        let path = err.path().to_string();
-        ServiceError::Invalid(vec![crate::error::Problem {
-            path: if path == "." { kind.to_owned() } else { format!("{kind}.{path}") },
-            message: err.into_inner().to_string(),
-        }])
-    })
-}
 
 #[derive(Default)]
 pub struct WorkspaceMutation;
@@ -187,7 +178,7 @@ impl WorkspaceMutation {
     /// Creates or replaces (by name) a table definition.
     #[graphql(guard = "RoleGuard::new(Role::Developer)")]
     async fn put_table(&self, ctx: &Context<'_>, definition: Json<Value>, expected_revision: Option<i64>) -> Result<WorkspaceObject> {
-        let table: Table = parse_part(definition.0, "table")?;
+        let table: Table = parse_as(definition.0, "table")?;
         let saved = state(ctx).workspace.edit(principal(ctx)?, expected_revision, |doc| {
             put(&mut doc.tables, table, |t| &t.name);
             Ok(())
@@ -204,7 +195,7 @@ impl WorkspaceMutation {
     /// Creates or replaces (by name) a router definition.
     #[graphql(guard = "RoleGuard::new(Role::Developer)")]
     async fn put_router(&self, ctx: &Context<'_>, definition: Json<Value>, expected_revision: Option<i64>) -> Result<WorkspaceObject> {
-        let router: Router = parse_part(definition.0, "router")?;
+        let router: Router = parse_as(definition.0, "router")?;
         let saved = state(ctx).workspace.edit(principal(ctx)?, expected_revision, |doc| {
             put(&mut doc.routers, router, |r| &r.name);
             Ok(())

@@ -21,10 +21,7 @@ fn graphql_refusal(status: StatusCode, message: &str) -> Response {
 }
 
 fn has_bearer(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.len() > 7 && v[..7].eq_ignore_ascii_case("bearer "))
+    super::bearer(headers).is_some_and(|token| !token.is_empty())
 }
 
 fn is_json(headers: &HeaderMap) -> bool {

@@ -160,14 +160,8 @@ async fn read_body(body: Body, limit: usize, headers: &HeaderMap) -> Result<Valu
     serde_json::from_slice(&bytes).map_err(|err| error(StatusCode::BAD_REQUEST, "INVALID_JSON", format!("the body is not valid JSON: {err}")))
 }
 
-fn bearer(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-}
-
 async fn caller(active: &Active, headers: &HeaderMap) -> Result<Option<Caller>, Response> {
-    match bearer(headers) {
+    match super::bearer(headers) {
         None => Ok(None),
         Some(token) => match active.users.authenticate(token).await {
             Ok(Some(caller)) => Ok(Some(caller)),
@@ -278,7 +272,7 @@ async fn auth(active: &Active, path: &str, method: &Method, headers: &HeaderMap,
                 Err(err) => service_error(err),
             }
         }
-        (Method::POST, "/auth/logout") => match bearer(headers) {
+        (Method::POST, "/auth/logout") => match super::bearer(headers) {
             Some(token) => match active.users.logout(token).await {
                 Ok(()) => StatusCode::NO_CONTENT.into_response(),
                 Err(err) => service_error(err),

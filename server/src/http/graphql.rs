@@ -9,7 +9,7 @@ use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, Graph
 use axum::{
     Router,
     extract::{ConnectInfo, State, WebSocketUpgrade},
-    http::{HeaderMap, StatusCode, header},
+    http::{HeaderMap, StatusCode},
     middleware,
     response::{Html, IntoResponse, Response},
     routing::get,
@@ -44,12 +44,6 @@ async fn graphiql() -> Html<String> {
     Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").finish())
 }
 
-fn bearer(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-}
-
 async fn session_principal(state: &AppState, session: &Session) -> ServiceResult<Option<Principal>> {
     let admin_id: Option<String> = session.get(SESSION_ADMIN_KEY).await.map_err(ServiceError::internal)?;
     let Some(admin_id) = admin_id else { return Ok(None) };
@@ -65,7 +59,7 @@ async fn session_principal(state: &AppState, session: &Session) -> ServiceResult
 /// A bearer token wins over a cookie; a bad token is not silently ignored
 /// (the caller would get a confusing mix of rights), it is UNAUTHENTICATED.
 async fn resolve_principal(state: &AppState, headers: &HeaderMap, session: &Session) -> ServiceResult<Option<Principal>> {
-    match bearer(headers) {
+    match super::bearer(headers) {
         Some(token) => tokens::authenticate(&state.db, token).await?.map(Some).ok_or(ServiceError::Unauthenticated),
         None => session_principal(state, session).await,
     }

@@ -27,12 +27,21 @@ pub struct Workspace {
 
 /// Reads a document from JSON, reporting serde's complaint with its location.
 pub fn parse(json: serde_json::Value) -> ServiceResult<WorkspaceDocument> {
+    parse_as(json, "")
+}
+
+/// Reads one definition (or, with an empty `what`, the document), locating
+/// the first shape error under `what` (`router.steps[0]`).
+pub fn parse_as<T: serde::de::DeserializeOwned>(json: serde_json::Value, what: &str) -> ServiceResult<T> {
     serde_path_to_error::deserialize(json).map_err(|err| {
-        let path = err.path().to_string();
-        ServiceError::Invalid(vec![Problem {
-            path: if path == "." { "document".into() } else { path },
-            message: err.into_inner().to_string(),
-        }])
+        let inner = err.path().to_string();
+        let path = match (what, inner.as_str()) {
+            ("", ".") => "document".to_owned(),
+            ("", inner) => inner.to_owned(),
+            (what, ".") => what.to_owned(),
+            (what, inner) => format!("{what}.{inner}"),
+        };
+        ServiceError::Invalid(vec![Problem { path, message: err.into_inner().to_string() }])
     })
 }
 
