@@ -130,3 +130,23 @@ async fn users_are_listed_by_group_and_managed() {
     let total = blog.owner.run("{ users(environment: \"test\") { totalCount } }", json!({})).await.data();
     assert_eq!(total["users"]["totalCount"], 2);
 }
+
+#[tokio::test]
+async fn unique_values_conflict_with_409_and_conflict() {
+    let blog = Blog::start().await;
+    let mut doc = crate::blog::blog();
+    doc["tables"].as_array_mut().unwrap().push(json!({ "name": "tags", "columns": [{ "name": "label", "type": "text", "required": true, "unique": true }] }));
+    doc["routers"].as_array_mut().unwrap().push(json!({
+        "name": "createTag", "method": "POST", "path": "/tags", "access": { "allow": "public" },
+        "steps": [{ "as": "tag", "insert": { "table": "tags", "values": { "label": "${request.body.label}" } } }, { "respond": { "status": 201, "body": "${steps.tag}" } }]
+    }));
+    blog.owner.run("mutation($d: JSON!) { importWorkspace(document: $d) { revision } }", json!({ "d": doc })).await.data();
+    blog.owner.run("mutation { refresh(environment: \"test\") { revision } }", json!({})).await.data();
+    assert_eq!(blog.call("POST", "/tags", None, Some(json!({ "label": "rust" }))).await.0, 201);
+    let (status, body) = blog.call("POST", "/tags", None, Some(json!({ "label": "rust" }))).await;
+    assert_eq!((status.as_u16(), body["error"]["code"].as_str()), (409, Some("CONFLICT")));
+    let (status, body) = blog.call("POST", "/tags", None, Some(json!({}))).await;
+    assert_eq!((status.as_u16(), body["error"]["details"][0]["field"].as_str()), (400, Some("label")), "required, checked by the engine");
+    let again = blog.owner.run("mutation { insertRow(environment: \"test\", table: \"tags\", values: { label: \"rust\" }) { id } }", json!({})).await;
+    assert_eq!(again.code(), "CONFLICT");
+}
