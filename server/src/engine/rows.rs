@@ -268,7 +268,7 @@ pub async fn insert(db: &impl ConnectionTrait, table: &Table, values: &Map<Strin
     let mut insert = Query::insert();
     insert.into_table(Alias::new(&table.name)).columns(columns).values(row).map_err(|err| RowError::Db(DbErr::Custom(err.to_string())))?;
     insert.returning_all();
-    let created = db.query_one(&insert).await?.ok_or(RowError::NotFound)?;
+    let created = returning(db, &insert).await?.ok_or(RowError::NotFound)?;
     Ok(row_to_json(table, &created)?)
 }
 
@@ -281,8 +281,19 @@ pub async fn update(db: &impl ConnectionTrait, table: &Table, id: i64, values: &
         update.value(Alias::new(name), value);
     }
     update.and_where(Expr::col(Alias::new("id")).eq(id)).cond_where(owner_filter(table, owner)).returning_all();
-    let row = db.query_one(&update).await?.ok_or(RowError::NotFound)?;
+    let row = returning(db, &update).await?.ok_or(RowError::NotFound)?;
     Ok(row_to_json(table, &row)?)
+}
+
+/// Runs a write with `RETURNING` and gives its (single) row. Stepped to the
+/// end on purpose: `query_one` stops after the first row and resets the
+/// statement, and SQLite only checkpoints its write-ahead log when a write
+/// statement runs to completion, so the log would grow without bound.
+pub async fn returning<S: sea_orm::sea_query::QueryStatementWriter + sea_orm::StatementBuilder>(
+    db: &impl ConnectionTrait,
+    statement: &S,
+) -> Result<Option<sea_orm::QueryResult>, DbErr> {
+    Ok(db.query_all(statement).await?.into_iter().next())
 }
 
 pub async fn delete(db: &impl ConnectionTrait, table: &Table, id: i64, owner: Option<i64>) -> Result<(), RowError> {

@@ -120,7 +120,7 @@ impl Users {
             .columns(["email", "password_hash", "disabled", "created_at"].map(Alias::new))
             .values_panic([email.clone().into(), password_hash.into(), false.into(), Utc::now().into()])
             .returning_col(Alias::new("id"));
-        let id: i64 = match txn.query_one(&insert).await {
+        let id: i64 = match super::rows::returning(&txn, &insert).await {
             Ok(Some(row)) => row.try_get("", "id")?,
             Ok(None) => return Err(ServiceError::internal(anyhow::anyhow!("insert returned no id"))),
             Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
