@@ -83,4 +83,15 @@ async fn routers_read_the_environments_variables() {
     blog_app.owner.run(UPDATE, json!({ "input": { "variables": { "OPEN": true, "GREETING": "Hello" } } })).await.data();
     let (status, body) = blog_app.call("GET", "/hello?name=Ann", None, None).await;
     assert_eq!((status.as_u16(), body), (200, json!({ "greeting": "Hello, Ann" })));
+
+    // Headers are in scope too (lowercased); credentials are not.
+    let mut doc = doc.clone();
+    doc["routers"][8]["steps"][1]["respond"]["body"] = json!({ "client": "${request.headers['x-client'] ?? 'none'}", "auth": "${request.headers.authorization ?? 'hidden'}" });
+    blog_app.owner.run("mutation($d: JSON!) { importWorkspace(document: $d) { revision } }", json!({ "d": doc })).await.data();
+    blog_app.owner.run("mutation { refresh(environment: \"test\") { revision } }", json!({})).await.data();
+    let response = blog_app.http.get(blog_app.url("/hello")).header("X-Client", "cli/1.0").bearer_auth("ut_whatever").send().await.unwrap();
+    assert_eq!(response.status(), 401, "a bad token is refused even on public routes");
+    let response = blog_app.http.get(blog_app.url("/hello")).header("X-Client", "cli/1.0").send().await.unwrap();
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body, json!({ "client": "cli/1.0", "auth": "hidden" }));
 }

@@ -33,6 +33,8 @@ pub struct CompiledRouter {
     /// The declared schemas, used to turn path and query strings into numbers and booleans.
     pub params_schema: Option<Value>,
     pub query_schema: Option<Value>,
+    /// Whether any step reads `request.headers`; the map is built only then.
+    pub reads_headers: bool,
     pub steps: Vec<CompiledStep>,
 }
 
@@ -197,6 +199,8 @@ impl Compiler<'_> {
             body,
             params_schema: router.input.params.clone(),
             query_schema: router.input.query.clone(),
+            // A textual check is enough: a false positive only costs the map.
+            reads_headers: serde_json::to_string(&router.steps).is_ok_and(|text| text.contains("headers")),
             steps,
         })
     }

@@ -53,7 +53,10 @@ impl DataDatabases {
         let db = match &self.source {
             Source::SqliteDir(dir) => {
                 let url = format!("sqlite://{}?mode=rwc", dir.join(format!("{slug}.db")).display());
-                EnvDb { read: db::connect_pool(&url, 8).await?, write: db::connect_pool(&url, 1).await? }
+                // sqlx runs each SQLite connection on a thread of its own: more
+                // readers than cores only adds context switches.
+                let readers = std::thread::available_parallelism().map_or(4, |n| n.get().clamp(2, 8)) as u32 * 2;
+                EnvDb { read: db::connect_pool(&url, readers).await?, write: db::connect_pool(&url, 1).await? }
             }
             Source::Postgres { url } => {
                 let mut options = ConnectOptions::new(url.clone());

@@ -145,12 +145,16 @@ pub async fn run(
     check_input("query", router.query.as_ref(), &query)?;
     check_input("body", router.body.as_ref(), &request.body)?;
 
-    let headers: Map<String, Value> = request
-        .headers
-        .iter()
-        .filter(|(name, _)| *name != axum::http::header::AUTHORIZATION && *name != axum::http::header::COOKIE)
-        .filter_map(|(name, value)| Some((name.as_str().to_owned(), Value::from(value.to_str().ok()?))))
-        .collect();
+    let headers: Map<String, Value> = if router.reads_headers {
+        request
+            .headers
+            .iter()
+            .filter(|(name, _)| *name != axum::http::header::AUTHORIZATION && *name != axum::http::header::COOKIE)
+            .filter_map(|(name, value)| Some((name.as_str().to_owned(), Value::from(value.to_str().ok()?))))
+            .collect()
+    } else {
+        Map::new()
+    };
     let owner = if router.access.owner_only { caller.map(|c| c.id) } else { None };
     let writer = caller.map(|c| c.id);
     // The scope, in `compile::ROOTS` order.
