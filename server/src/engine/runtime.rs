@@ -176,7 +176,7 @@ impl Engine {
             return Err(ServiceError::Invalid(problems));
         }
         let txn = db.write.begin().await?;
-        schema::apply(&txn, db.write.get_database_backend(), &applied.tables, &revision.document.tables, &plan)
+        schema::apply(&txn, &applied.tables, &revision.document.tables, &plan)
             .await
             .map_err(|err| ServiceError::bad_input("migration", format!("the migration failed and was rolled back: {err}")))?;
         state::write(&txn, &Applied { revision: revision.number, tables: revision.document.tables.clone() }).await?;

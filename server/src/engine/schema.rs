@@ -8,7 +8,7 @@
 //! the engine on every write, so they can change without a table rebuild.
 
 use sea_orm::{
-    ConnectionTrait, DatabaseTransaction, DbBackend,
+    ConnectionTrait, DatabaseTransaction,
     sea_query::{Alias, ColumnDef, ForeignKey, ForeignKeyAction, Index as SqlIndex, Table as SqlTable},
 };
 
@@ -181,7 +181,7 @@ fn quote(name: &str) -> String {
 }
 
 /// Runs `plan` from `old` to `new` inside `txn`. The caller commits.
-pub async fn apply(txn: &DatabaseTransaction, backend: DbBackend, old: &[Table], new: &[Table], plan: &Plan) -> anyhow::Result<()> {
+pub async fn apply(txn: &DatabaseTransaction, old: &[Table], new: &[Table], plan: &Plan) -> anyhow::Result<()> {
     for change in &plan.changes {
         match change {
             Change::CreateTable { table } => {
@@ -191,11 +191,11 @@ pub async fn apply(txn: &DatabaseTransaction, backend: DbBackend, old: &[Table],
             Change::AddColumn { table, column } => {
                 let def = find(new, table).ok_or_else(|| anyhow::anyhow!("planned table {table} missing"))?;
                 if column == "owner" {
-                    add_reference(txn, table, "owner", USERS_TABLE, ForeignKeyAction::SetNull, backend).await?;
+                    add_reference(txn, table, "owner", USERS_TABLE, ForeignKeyAction::SetNull).await?;
                 } else {
                     let column = def.columns.iter().find(|c| &c.name == column).ok_or_else(|| anyhow::anyhow!("planned column missing"))?;
                     if let (ColumnType::Relation, Some(target)) = (column.kind, &column.table) {
-                        add_reference(txn, table, &column.name, target, on_delete(column.on_delete), backend).await?;
+                        add_reference(txn, table, &column.name, target, on_delete(column.on_delete)).await?;
                     } else {
                         let alter = SqlTable::alter().table(Alias::new(table)).add_column(column_def(column)).to_owned();
                         txn.execute(&alter).await?;
@@ -239,7 +239,7 @@ pub async fn apply(txn: &DatabaseTransaction, backend: DbBackend, old: &[Table],
                 txn.execute(&drop).await?;
                 let def = find(new, table).and_then(|t| t.columns.iter().find(|c| &c.name == column)).ok_or_else(|| anyhow::anyhow!("planned column missing"))?;
                 if let (ColumnType::Relation, Some(target)) = (def.kind, &def.table) {
-                    add_reference(txn, table, column, target, on_delete(def.on_delete), backend).await?;
+                    add_reference(txn, table, column, target, on_delete(def.on_delete)).await?;
                 } else {
                     let add = SqlTable::alter().table(Alias::new(table)).add_column(column_def(def)).to_owned();
                     txn.execute(&add).await?;
@@ -262,7 +262,6 @@ async fn add_reference(
     column: &str,
     target: &str,
     action: ForeignKeyAction,
-    _backend: DbBackend,
 ) -> anyhow::Result<()> {
     let action = match action {
         ForeignKeyAction::Cascade => "CASCADE",
