@@ -28,6 +28,8 @@ pub enum ServiceError {
     NotFound(String),
     Conflict { field: Option<String>, message: String },
     RateLimited { retry_after_secs: u64 },
+    /// The work ran past its time budget and was stopped.
+    Timeout(String),
     Internal(anyhow::Error),
 }
 
@@ -59,7 +61,7 @@ impl ServiceError {
         match self {
             Self::Unauthenticated => "sign in first".into(),
             Self::WrongCredentials => "wrong email or password".into(),
-            Self::Forbidden(message) | Self::NotFound(message) => message.clone(),
+            Self::Forbidden(message) | Self::NotFound(message) | Self::Timeout(message) => message.clone(),
             Self::BadInput { message, .. } | Self::Conflict { message, .. } => message.clone(),
             Self::Invalid(problems) => match problems.as_slice() {
                 [one] => format!("{}: {}", one.path, one.message),
@@ -81,6 +83,7 @@ impl ServiceError {
             Self::NotFound(_) => "NOT_FOUND",
             Self::Conflict { .. } => "CONFLICT",
             Self::RateLimited { .. } => "RATE_LIMITED",
+            Self::Timeout(_) => "TIMEOUT",
             Self::Internal(_) => "INTERNAL",
         }
     }

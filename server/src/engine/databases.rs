@@ -9,6 +9,7 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
 
 use tokio::sync::Mutex;
 
+use super::{lite::LiteDb, store::RowStore};
 use crate::{db, environments::DataPlacement};
 
 #[derive(Clone)]
@@ -25,6 +26,8 @@ enum Source {
 pub struct EnvDb {
     pub read: DatabaseConnection,
     pub write: DatabaseConnection,
+    /// The rows of the environment's tables (on SQLite, the rusqlite path).
+    pub rows: RowStore,
 }
 
 /// Opens and caches each environment's data connections.
@@ -52,11 +55,15 @@ impl DataDatabases {
         }
         let db = match &self.source {
             Source::SqliteDir(dir) => {
-                let url = format!("sqlite://{}?mode=rwc", dir.join(format!("{slug}.db")).display());
+                let path = dir.join(format!("{slug}.db"));
+                let url = format!("sqlite://{}?mode=rwc", path.display());
                 // sqlx runs each SQLite connection on a thread of its own: more
                 // readers than cores only adds context switches.
                 let readers = std::thread::available_parallelism().map_or(4, |n| n.get().clamp(2, 8)) as u32 * 2;
-                EnvDb { read: db::connect_pool(&url, readers).await?, write: db::connect_pool(&url, 1).await? }
+                let (read, write) = (db::connect_pool(&url, readers).await?, db::connect_pool(&url, 1).await?);
+                // Opened after sqlx, which creates the file and turns on WAL.
+                let lite = LiteDb::open(&path).with_context(|| format!("opening {}", path.display()))?;
+                EnvDb { read, write, rows: RowStore::Lite(lite) }
             }
             Source::Postgres { url } => {
                 let mut options = ConnectOptions::new(url.clone());
@@ -67,7 +74,7 @@ impl DataDatabases {
                     .acquire_timeout(Duration::from_secs(10))
                     .set_schema_search_path(DataPlacement::schema_name(slug));
                 let pool = Database::connect(options).await.context("connecting to the environment's schema")?;
-                EnvDb { read: pool.clone(), write: pool }
+                EnvDb { read: pool.clone(), write: pool.clone(), rows: RowStore::Sql { read: pool.clone(), write: pool } }
             }
         };
         open.insert(slug.to_owned(), db.clone());

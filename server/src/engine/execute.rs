@@ -46,6 +46,7 @@ impl Failure {
                 ..Self::new(StatusCode::BAD_REQUEST, "INVALID_INPUT", field.message)
             },
             RowError::Conflict { message, .. } => Self::new(StatusCode::CONFLICT, "CONFLICT", message),
+            RowError::Timeout => Self::new(StatusCode::GATEWAY_TIMEOUT, "TIMEOUT", "the query ran too long; narrow it down"),
             RowError::Db(err) => {
                 tracing::error!(error = %err, table = %table.name, "row operation failed");
                 Self::new(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error")
@@ -179,29 +180,29 @@ pub async fn run(
                 let after = after.as_ref().map(|a| a.render(&scope)).transpose().map_err(Failure::eval)?;
                 let offset = offset.as_ref().map(|o| o.render(&scope)).transpose().map_err(Failure::eval)?.and_then(|o| as_id(&o)).map(|o| o.max(0) as u64);
                 let list = ListRequest { filter: &filter, order_by, limit, after: after.as_ref().and_then(Value::as_str), offset, owner };
-                rows::list(&db.read, table, list).await.map_err(|e| Failure::row(e, table))?.to_json()
+                rows::list(&db.rows, table, list).await.map_err(|e| Failure::row(e, table))?.to_json()
             }
             CompiledAction::Get { table, id } => {
                 let id = as_id(&id.render(&scope).map_err(Failure::eval)?).ok_or_else(|| Failure::row(RowError::NotFound, table))?;
-                rows::get(&db.read, table, id, owner).await.map_err(|e| Failure::row(e, table))?
+                rows::get(&db.rows, table, id, owner).await.map_err(|e| Failure::row(e, table))?
             }
             CompiledAction::Insert { table, values } => {
                 let values = as_values(values.render(&scope).map_err(Failure::eval)?)?;
-                rows::insert(&db.write, table, &values, writer).await.map_err(|e| Failure::row(e, table))?
+                rows::insert(&db.rows, table, &values, writer).await.map_err(|e| Failure::row(e, table))?
             }
             CompiledAction::Update { table, id, values } => {
                 let id = as_id(&id.render(&scope).map_err(Failure::eval)?).ok_or_else(|| Failure::row(RowError::NotFound, table))?;
                 let values = as_values(values.render(&scope).map_err(Failure::eval)?)?;
-                rows::update(&db.write, table, id, &values, owner).await.map_err(|e| Failure::row(e, table))?
+                rows::update(&db.rows, table, id, &values, owner).await.map_err(|e| Failure::row(e, table))?
             }
             CompiledAction::Delete { table, id } => {
                 let id = as_id(&id.render(&scope).map_err(Failure::eval)?).ok_or_else(|| Failure::row(RowError::NotFound, table))?;
-                rows::delete(&db.write, table, id, owner).await.map_err(|e| Failure::row(e, table))?;
+                rows::delete(&db.rows, table, id, owner).await.map_err(|e| Failure::row(e, table))?;
                 Value::Null
             }
             CompiledAction::Count { table, filter } => {
                 let filter = filter.render(&scope).map_err(Failure::eval)?;
-                Value::from(rows::count(&db.read, table, &filter, owner).await.map_err(|e| Failure::row(e, table))?)
+                Value::from(rows::count(&db.rows, table, &filter, owner).await.map_err(|e| Failure::row(e, table))?)
             }
             CompiledAction::Set { name, value } => {
                 let value = value.render(&scope).map_err(Failure::eval)?;

@@ -6,11 +6,13 @@
 pub mod compile;
 pub mod databases;
 pub mod execute;
+pub mod lite;
 pub mod rows;
 pub mod runtime;
 pub mod schema;
 pub mod script;
 mod state;
+pub mod store;
 pub mod users;
 pub mod values;
 

@@ -10,7 +10,10 @@ use sea_orm::{
 };
 use serde_json::{Map, Value};
 
-use super::values::{FieldError, row_to_json, to_sql};
+use super::{
+    store::{ReadCost, RowStore},
+    values::{FieldError, to_sql},
+};
 use crate::workspace::document::{Column, ColumnType, Table};
 
 #[derive(Debug)]
@@ -19,6 +22,8 @@ pub enum RowError {
     Invalid(FieldError),
     /// A unique column already holds this value.
     Conflict { field: Option<String>, message: String },
+    /// The statement ran past its time budget and was stopped.
+    Timeout,
     Db(DbErr),
 }
 
@@ -68,14 +73,21 @@ fn column<'a>(table: &'a Table, name: &str) -> Option<std::borrow::Cow<'a, Colum
     }
 }
 
+/// Every column of a table, in the order rows are decoded: `id`,
+/// `created_at`, `updated_at`, `owner` (owned tables), then the table's own.
+fn all_columns(table: &Table) -> impl Iterator<Item = Alias> + '_ {
+    let owner = table.owned.then_some("owner");
+    ["id", "created_at", "updated_at"].into_iter().chain(owner).chain(table.columns.iter().map(|c| c.name.as_str())).map(Alias::new)
+}
+
 fn select_all(table: &Table) -> SelectStatement {
     let mut select = Query::select();
-    select.from(Alias::new(&table.name)).columns(["id", "created_at", "updated_at"].map(Alias::new));
-    if table.owned {
-        select.column(Alias::new("owner"));
-    }
-    select.columns(table.columns.iter().map(|c| Alias::new(&c.name)));
+    select.from(Alias::new(&table.name)).columns(all_columns(table));
     select
+}
+
+fn returning_all(table: &Table) -> sea_orm::sea_query::ReturningClause {
+    Query::returning().columns(all_columns(table))
 }
 
 /// `{"published": true, "views": {"gte": 10}}` as a condition.
@@ -126,11 +138,10 @@ fn owner_filter(table: &Table, owner: Option<i64>) -> Cond {
     }
 }
 
-pub async fn get(db: &impl ConnectionTrait, table: &Table, id: i64, owner: Option<i64>) -> Result<Value, RowError> {
+pub async fn get(db: &RowStore, table: &Table, id: i64, owner: Option<i64>) -> Result<Value, RowError> {
     let mut select = select_all(table);
     select.and_where(Expr::col(Alias::new("id")).eq(id)).cond_where(owner_filter(table, owner));
-    let row = db.query_one(&select).await?.ok_or(RowError::NotFound)?;
-    Ok(row_to_json(table, &row)?)
+    db.rows(table, &select, ReadCost::Point).await?.into_iter().next().ok_or(RowError::NotFound)
 }
 
 pub struct ListRequest<'a> {
@@ -157,7 +168,7 @@ impl Page {
     }
 }
 
-pub async fn list(db: &impl ConnectionTrait, table: &Table, request: ListRequest<'_>) -> Result<Page, RowError> {
+pub async fn list(db: &RowStore, table: &Table, request: ListRequest<'_>) -> Result<Page, RowError> {
     let mut order: Vec<(String, bool)> = request
         .order_by
         .iter()
@@ -188,9 +199,9 @@ pub async fn list(db: &impl ConnectionTrait, table: &Table, request: ListRequest
     if let Some(offset) = request.offset {
         select.offset(offset);
     }
-    let rows = db.query_all(&select).await?;
-    let has_more = rows.len() as u64 > request.limit;
-    let items = rows.iter().take(request.limit as usize).map(|row| row_to_json(table, row)).collect::<Result<Vec<_>, _>>()?;
+    let mut items = db.rows(table, &select, ReadCost::Scan).await?;
+    let has_more = items.len() as u64 > request.limit;
+    items.truncate(request.limit as usize);
     let cursors = items.iter().map(|row| encode_cursor(row, &order)).collect();
     Ok(Page { items, cursors, has_more })
 }
@@ -226,15 +237,14 @@ fn after_cursor(cursor: &str, order: &[(String, bool)], columns: &[Column]) -> R
     Ok(any)
 }
 
-pub async fn count(db: &impl ConnectionTrait, table: &Table, where_: &Value, owner: Option<i64>) -> Result<i64, RowError> {
+pub async fn count(db: &RowStore, table: &Table, where_: &Value, owner: Option<i64>) -> Result<i64, RowError> {
     let mut select = Query::select();
     select
         .expr_as(Expr::col(Alias::new("id")).count(), Alias::new("n"))
         .from(Alias::new(&table.name))
         .cond_where(filter(table, where_)?)
         .cond_where(owner_filter(table, owner));
-    let row = db.query_one(&select).await?.ok_or(RowError::NotFound)?;
-    Ok(row.try_get::<i64>("", "n")?)
+    db.count(&select).await
 }
 
 /// Checks `values` against the table: known columns, types, constraints.
@@ -248,7 +258,7 @@ fn checked_values<'a>(table: &'a Table, values: &'a Map<String, Value>) -> Resul
         .collect()
 }
 
-pub async fn insert(db: &impl ConnectionTrait, table: &Table, values: &Map<String, Value>, owner: Option<i64>) -> Result<Value, RowError> {
+pub async fn insert(db: &RowStore, table: &Table, values: &Map<String, Value>, owner: Option<i64>) -> Result<Value, RowError> {
     let mut given = checked_values(table, values)?;
     for column in table.columns.iter().filter(|c| !values.contains_key(&c.name)) {
         let value = column.default.clone().unwrap_or(Value::Null);
@@ -267,22 +277,20 @@ pub async fn insert(db: &impl ConnectionTrait, table: &Table, values: &Map<Strin
     }
     let mut insert = Query::insert();
     insert.into_table(Alias::new(&table.name)).columns(columns).values(row).map_err(|err| RowError::Db(DbErr::Custom(err.to_string())))?;
-    insert.returning_all();
-    let created = returning(db, &insert).await?.ok_or(RowError::NotFound)?;
-    Ok(row_to_json(table, &created)?)
+    insert.returning(returning_all(table));
+    db.write_returning(table, &insert).await?.ok_or(RowError::NotFound)
 }
 
 /// Changes the given columns of row `id` (only the caller's own with `owner`).
-pub async fn update(db: &impl ConnectionTrait, table: &Table, id: i64, values: &Map<String, Value>, owner: Option<i64>) -> Result<Value, RowError> {
+pub async fn update(db: &RowStore, table: &Table, id: i64, values: &Map<String, Value>, owner: Option<i64>) -> Result<Value, RowError> {
     let given = checked_values(table, values)?;
     let mut update = Query::update();
     update.table(Alias::new(&table.name)).value(Alias::new("updated_at"), Utc::now());
     for (name, value) in given {
         update.value(Alias::new(name), value);
     }
-    update.and_where(Expr::col(Alias::new("id")).eq(id)).cond_where(owner_filter(table, owner)).returning_all();
-    let row = returning(db, &update).await?.ok_or(RowError::NotFound)?;
-    Ok(row_to_json(table, &row)?)
+    update.and_where(Expr::col(Alias::new("id")).eq(id)).cond_where(owner_filter(table, owner)).returning(returning_all(table));
+    db.write_returning(table, &update).await?.ok_or(RowError::NotFound)
 }
 
 /// Runs a write with `RETURNING` and gives its (single) row. Stepped to the
@@ -296,10 +304,10 @@ pub async fn returning<S: sea_orm::sea_query::QueryStatementWriter + sea_orm::St
     Ok(db.query_all(statement).await?.into_iter().next())
 }
 
-pub async fn delete(db: &impl ConnectionTrait, table: &Table, id: i64, owner: Option<i64>) -> Result<(), RowError> {
+pub async fn delete(db: &RowStore, table: &Table, id: i64, owner: Option<i64>) -> Result<(), RowError> {
     let mut delete = Query::delete();
     delete.from_table(Alias::new(&table.name)).and_where(Expr::col(Alias::new("id")).eq(id)).cond_where(owner_filter(table, owner));
-    if db.execute(&delete).await?.rows_affected() == 0 {
+    if db.execute(&delete).await? == 0 {
         return Err(RowError::NotFound);
     }
     Ok(())

@@ -3,6 +3,7 @@
 //! required, min and max.
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::types::Value as Cell;
 use sea_orm::{QueryResult, sea_query::Value as SqlValue};
 use serde_json::Value;
 
@@ -131,4 +132,57 @@ fn decode(column: &Column, row: &QueryResult) -> Result<Value, sea_orm::DbErr> {
         ColumnType::Datetime => row.try_get::<Option<DateTime<Utc>>>("", name)?.map(format_time).into(),
         ColumnType::Json => row.try_get::<Option<Value>>("", name)?.unwrap_or(Value::Null),
     })
+}
+
+/// A row read on the SQLite path, its cells in `rows::select_all` order, as
+/// the same JSON `row_to_json` gives.
+pub fn cells_to_json(table: &Table, cells: Vec<Cell>) -> Result<Value, sea_orm::DbErr> {
+    let system = if table.owned { 4 } else { 3 };
+    if cells.len() != system + table.columns.len() {
+        return Err(sea_orm::DbErr::Custom(format!("{} gave {} columns, expected {}", table.name, cells.len(), system + table.columns.len())));
+    }
+    let mut object = serde_json::Map::with_capacity(cells.len());
+    let mut cells = cells.into_iter();
+    let mut next = || cells.next().unwrap_or(Cell::Null);
+    object.insert("id".into(), cell_to_json(ColumnType::Integer, "id", next())?);
+    object.insert("created_at".into(), cell_to_json(ColumnType::Datetime, "created_at", next())?);
+    object.insert("updated_at".into(), cell_to_json(ColumnType::Datetime, "updated_at", next())?);
+    if table.owned {
+        object.insert("owner".into(), cell_to_json(ColumnType::Integer, "owner", next())?);
+    }
+    for column in &table.columns {
+        object.insert(column.name.clone(), cell_to_json(column.kind, &column.name, next())?);
+    }
+    Ok(Value::Object(object))
+}
+
+/// One SQLite cell by its column's type. SQLite's type affinity may store a
+/// value differently than it was bound (JSON `5` as an integer), so each type
+/// takes what SQLite may have turned it into.
+fn cell_to_json(kind: ColumnType, name: &str, cell: Cell) -> Result<Value, sea_orm::DbErr> {
+    let mismatch = |cell: &Cell| sea_orm::DbErr::Type(format!("column `{name}` holds {:?}, not {kind:?}", cell.data_type()));
+    Ok(match (kind, cell) {
+        (_, Cell::Null) => Value::Null,
+        (ColumnType::Text | ColumnType::File, Cell::Text(text)) => Value::String(text),
+        (ColumnType::Text | ColumnType::File, Cell::Integer(n)) => Value::String(n.to_string()),
+        (ColumnType::Text | ColumnType::File, Cell::Real(n)) => Value::String(n.to_string()),
+        (ColumnType::Integer | ColumnType::Relation, Cell::Integer(n)) => Value::from(n),
+        (ColumnType::Float, Cell::Real(n)) => Value::from(n),
+        (ColumnType::Float, Cell::Integer(n)) => Value::from(n as f64),
+        (ColumnType::Boolean, Cell::Integer(n)) => Value::Bool(n != 0),
+        (ColumnType::Datetime, Cell::Text(text)) => Value::String(format_time(parse_time(&text).ok_or_else(|| mismatch(&Cell::Text(text)))?)),
+        (ColumnType::Json, Cell::Text(text)) => serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        (ColumnType::Json, Cell::Integer(n)) => Value::from(n),
+        (ColumnType::Json, Cell::Real(n)) => Value::from(n),
+        (_, other) => return Err(mismatch(&other)),
+    })
+}
+
+/// A stored time: RFC 3339 as sqlx writes it, or SQLite's own
+/// `YYYY-MM-DD HH:MM:SS[.fff]` (taken as UTC).
+fn parse_time(text: &str) -> Option<DateTime<Utc>> {
+    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
+        return Some(at.with_timezone(&Utc));
+    }
+    chrono::NaiveDateTime::parse_from_str(text, "%F %T%.f").ok().map(|naive| naive.and_utc())
 }

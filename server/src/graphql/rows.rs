@@ -40,6 +40,7 @@ pub fn row_error(err: RowError) -> ServiceError {
         RowError::NotFound => ServiceError::not_found("no such row"),
         RowError::Invalid(field) => ServiceError::BadInput { field: Some(field.field), message: field.message },
         RowError::Conflict { field, message } => ServiceError::Conflict { field, message },
+        RowError::Timeout => ServiceError::Timeout("the query ran too long; narrow the filter".into()),
         RowError::Db(err) => ServiceError::internal(err),
     }
 }
@@ -96,9 +97,9 @@ impl RowQuery {
         let first = page_size(first)?;
         let filter = filter.map(|f| f.0).unwrap_or(Value::Null);
         let order_by = order_by.unwrap_or_default();
-        let total = rows::count(&active.db.read, &table, &filter, None).await.map_err(row_error)?;
+        let total = rows::count(&active.db.rows, &table, &filter, None).await.map_err(row_error)?;
         let request = ListRequest { filter: &filter, order_by: &order_by, limit: first, after: after.as_deref(), offset: None, owner: None };
-        let page = rows::list(&active.db.read, &table, request).await.map_err(row_error)?;
+        let page = rows::list(&active.db.rows, &table, request).await.map_err(row_error)?;
         let mut connection = Connection::with_additional_fields(after.is_some(), page.has_more, TotalCount { total_count: total.max(0) as u64 });
         connection.edges.extend(page.items.into_iter().zip(page.cursors).map(|(row, cursor)| Edge::new(cursor, Row::from(row))));
         Ok(connection)
@@ -115,7 +116,7 @@ impl RowMutation {
     async fn insert_row(&self, ctx: &Context<'_>, environment: String, table: String, values: Json<Value>) -> Result<Row> {
         let (active, table) = table_of(ctx, &environment, &table).await?;
         let values = values_of(values.0)?;
-        Ok(rows::insert(&active.db.write, &table, &values, None).await.map_err(row_error)?.into())
+        Ok(rows::insert(&active.db.rows, &table, &values, None).await.map_err(row_error)?.into())
     }
 
     /// Changes the given columns of a row.
@@ -123,13 +124,13 @@ impl RowMutation {
     async fn update_row(&self, ctx: &Context<'_>, environment: String, table: String, id: ID, values: Json<Value>) -> Result<Row> {
         let (active, table) = table_of(ctx, &environment, &table).await?;
         let values = values_of(values.0)?;
-        Ok(rows::update(&active.db.write, &table, row_id(&id)?, &values, None).await.map_err(row_error)?.into())
+        Ok(rows::update(&active.db.rows, &table, row_id(&id)?, &values, None).await.map_err(row_error)?.into())
     }
 
     #[graphql(guard = "RoleGuard::new(Role::Developer)")]
     async fn delete_row(&self, ctx: &Context<'_>, environment: String, table: String, id: ID) -> Result<ID> {
         let (active, table) = table_of(ctx, &environment, &table).await?;
-        rows::delete(&active.db.write, &table, row_id(&id)?, None).await.map_err(row_error)?;
+        rows::delete(&active.db.rows, &table, row_id(&id)?, None).await.map_err(row_error)?;
         Ok(id)
     }
 }

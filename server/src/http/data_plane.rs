@@ -59,6 +59,7 @@ fn service_error(err: ServiceError) -> Response {
         ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
         ServiceError::Conflict { .. } => StatusCode::CONFLICT,
         ServiceError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+        ServiceError::Timeout(_) => StatusCode::GATEWAY_TIMEOUT,
         ServiceError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     };
     let mut body = json!({ "code": err.code(), "message": err.message() });

@@ -1,0 +1,289 @@
+//! The SQLite path for environments' rows, on rusqlite: prepared statements
+//! cached per connection, point reads run where the request runs (no thread
+//! hand-off), longer reads on the blocking pool, and one writer thread that
+//! commits the writes queued behind it together (group commit).
+//!
+//! sqlx keeps serving the rest of an environment's database (end users,
+//! migrations); both open the same file, and SQLite's locks with a busy
+//! timeout keep them apart.
+
+use std::{
+    path::{Path, PathBuf},
+    sync::{
+        Arc, LazyLock, Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use chrono::SecondsFormat;
+use rusqlite::{Connection, OpenFlags, Row, params_from_iter, types::Value as Cell};
+use sea_orm::sea_query::Value as SqlValue;
+use tokio::sync::{mpsc, oneshot};
+
+/// How many queued writes one transaction takes at most.
+const MAX_BATCH: usize = 128;
+/// A statement running longer than this is interrupted: a runaway query must
+/// not hold a connection (and a thread) after its request has timed out.
+const STATEMENT_BUDGET: Duration = Duration::from_secs(30);
+/// Idle read connections kept open.
+const IDLE_READERS: usize = 8;
+
+#[derive(Debug)]
+pub enum LiteError {
+    Sqlite(rusqlite::Error),
+    /// The statement ran past its budget and was interrupted.
+    Interrupted,
+    /// The writer thread is gone (the environment's database was closed).
+    Closed,
+}
+
+impl From<rusqlite::Error> for LiteError {
+    fn from(err: rusqlite::Error) -> Self {
+        match err.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::OperationInterrupted) => LiteError::Interrupted,
+            _ => LiteError::Sqlite(err),
+        }
+    }
+}
+
+impl std::fmt::Display for LiteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LiteError::Sqlite(err) => write!(f, "{err}"),
+            LiteError::Interrupted => write!(f, "the statement ran past its time budget"),
+            LiteError::Closed => write!(f, "the environment's database is closed"),
+        }
+    }
+}
+
+/// What a write gave back: its `RETURNING` row, or how many rows it changed.
+pub enum Written {
+    Row(Option<Vec<Cell>>),
+    Changed(usize),
+}
+
+/// A statement and its bound values, built before it leaves the request.
+pub struct Statement {
+    pub sql: String,
+    pub values: Vec<Cell>,
+}
+
+impl Statement {
+    pub fn build<S: sea_orm::sea_query::QueryStatementWriter>(statement: &S) -> Result<Self, String> {
+        let (sql, values) = statement.build(sea_orm::sea_query::SqliteQueryBuilder);
+        let values = values.into_iter().map(cell).collect::<Result<_, _>>()?;
+        Ok(Self { sql, values })
+    }
+}
+
+/// A bound value as SQLite stores it, in the encodings sqlx uses too, so rows
+/// written on one path read back on the other.
+fn cell(value: SqlValue) -> Result<Cell, String> {
+    Ok(match value {
+        SqlValue::Bool(v) => v.map_or(Cell::Null, |b| Cell::Integer(b.into())),
+        SqlValue::TinyInt(v) => v.map_or(Cell::Null, |n| Cell::Integer(n.into())),
+        SqlValue::SmallInt(v) => v.map_or(Cell::Null, |n| Cell::Integer(n.into())),
+        SqlValue::Int(v) => v.map_or(Cell::Null, |n| Cell::Integer(n.into())),
+        SqlValue::BigInt(v) => v.map_or(Cell::Null, Cell::Integer),
+        SqlValue::TinyUnsigned(v) => v.map_or(Cell::Null, |n| Cell::Integer(n.into())),
+        SqlValue::SmallUnsigned(v) => v.map_or(Cell::Null, |n| Cell::Integer(n.into())),
+        SqlValue::Unsigned(v) => v.map_or(Cell::Null, |n| Cell::Integer(n.into())),
+        SqlValue::BigUnsigned(v) => match v {
+            None => Cell::Null,
+            Some(n) => Cell::Integer(i64::try_from(n).map_err(|_| format!("{n} is too large for SQLite"))?),
+        },
+        SqlValue::Float(v) => v.map_or(Cell::Null, |n| Cell::Real(n.into())),
+        SqlValue::Double(v) => v.map_or(Cell::Null, Cell::Real),
+        SqlValue::String(v) => v.map_or(Cell::Null, Cell::Text),
+        SqlValue::Bytes(v) => v.map_or(Cell::Null, Cell::Blob),
+        SqlValue::Json(v) => v.map_or(Cell::Null, |json| Cell::Text(json.to_string())),
+        SqlValue::ChronoDateTimeUtc(v) => v.map_or(Cell::Null, |at| Cell::Text(at.to_rfc3339_opts(SecondsFormat::AutoSi, false))),
+        other => return Err(format!("no SQLite encoding for {other:?}")),
+    })
+}
+
+/// Milliseconds since the process started: a deadline that fits an atomic.
+fn now_ms() -> u64 {
+    static START: LazyLock<Instant> = LazyLock::new(Instant::now);
+    START.elapsed().as_millis() as u64
+}
+
+/// A read connection and the deadline its progress handler enforces
+/// (0: none).
+struct Reader {
+    conn: Connection,
+    deadline: Arc<AtomicU64>,
+}
+
+impl Reader {
+    fn run<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T, LiteError> {
+        self.deadline.store(now_ms() + STATEMENT_BUDGET.as_millis() as u64, Ordering::Relaxed);
+        let result = f(&self.conn);
+        self.deadline.store(0, Ordering::Relaxed);
+        Ok(result?)
+    }
+}
+
+struct WriteJob {
+    statement: Statement,
+    returning: bool,
+    reply: oneshot::Sender<Result<Written, LiteError>>,
+}
+
+/// One environment's SQLite database on the rusqlite path.
+pub struct LiteDb {
+    path: PathBuf,
+    readers: Mutex<Vec<Reader>>,
+    writer: mpsc::UnboundedSender<WriteJob>,
+}
+
+impl LiteDb {
+    /// Opens the file (which sqlx already created in WAL mode) and starts its
+    /// writer thread.
+    pub fn open(path: &Path) -> anyhow::Result<Arc<Self>> {
+        let conn = open(path).map_err(|err| anyhow::anyhow!("{err}"))?;
+        conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")?;
+        let (writer, jobs) = mpsc::unbounded_channel();
+        let name = format!("sk-writer-{}", path.file_stem().and_then(|s| s.to_str()).unwrap_or("env"));
+        std::thread::Builder::new()
+            .name(name)
+            .spawn(move || write_loop(conn, jobs))?;
+        Ok(Arc::new(Self { path: path.to_owned(), readers: Mutex::default(), writer }))
+    }
+
+    fn reader(&self) -> Result<Reader, LiteError> {
+        if let Some(reader) = self.readers.lock().unwrap_or_else(|e| e.into_inner()).pop() {
+            return Ok(reader);
+        }
+        let conn = open(&self.path)?;
+        conn.execute_batch("PRAGMA query_only = ON;")?;
+        let deadline = Arc::new(AtomicU64::new(0));
+        let watched = deadline.clone();
+        conn.progress_handler(
+            10_000,
+            Some(move || {
+                let at = watched.load(Ordering::Relaxed);
+                at != 0 && now_ms() > at
+            }),
+        )?;
+        Ok(Reader { conn, deadline })
+    }
+
+    fn put_back(&self, reader: Reader) {
+        let mut idle = self.readers.lock().unwrap_or_else(|e| e.into_inner());
+        if idle.len() < IDLE_READERS {
+            idle.push(reader);
+        }
+    }
+
+    /// Runs a short read right here. For reads bounded by an index (a row by
+    /// its id): they take microseconds, less than handing them to a thread.
+    pub fn read_now<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T, LiteError> {
+        let reader = self.reader()?;
+        let result = reader.run(f);
+        self.put_back(reader);
+        result
+    }
+
+    /// Runs a read that may scan on the blocking pool, so it never stalls the
+    /// threads serving requests.
+    pub async fn read<T: Send + 'static>(
+        self: &Arc<Self>,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Result<T, LiteError> {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || db.read_now(f)).await.map_err(|_| LiteError::Closed)?
+    }
+
+    /// Queues a write for the writer thread and waits for its commit.
+    pub async fn write(&self, statement: Statement, returning: bool) -> Result<Written, LiteError> {
+        let (reply, done) = oneshot::channel();
+        self.writer.send(WriteJob { statement, returning, reply }).map_err(|_| LiteError::Closed)?;
+        done.await.map_err(|_| LiteError::Closed)?
+    }
+}
+
+fn open(path: &Path) -> Result<Connection, LiteError> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags)?;
+    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.execute_batch("PRAGMA cache_size = -8000; PRAGMA temp_store = MEMORY;")?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
+}
+
+/// Rows of a query, each turned into `T` by `decode`.
+pub fn query<T>(conn: &Connection, statement: &Statement, mut decode: impl FnMut(&Row) -> rusqlite::Result<T>) -> rusqlite::Result<Vec<T>> {
+    let mut prepared = conn.prepare_cached(&statement.sql)?;
+    let mut rows = prepared.query(params_from_iter(&statement.values))?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        out.push(decode(row)?);
+    }
+    Ok(out)
+}
+
+/// The writer thread: takes every write waiting, runs them in one
+/// transaction, then answers each. One commit per batch instead of one per
+/// write is what lets SQLite keep up with many concurrent writers.
+fn write_loop(conn: Connection, mut jobs: mpsc::UnboundedReceiver<WriteJob>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while let Some(job) = jobs.blocking_recv() {
+        batch.push(job);
+        while batch.len() < MAX_BATCH
+            && let Ok(job) = jobs.try_recv()
+        {
+            batch.push(job);
+        }
+        run_batch(&conn, &mut batch);
+    }
+}
+
+fn run_batch(conn: &Connection, batch: &mut Vec<WriteJob>) {
+    if batch.len() > 1 && conn.execute_batch("BEGIN IMMEDIATE").is_ok() {
+        let mut results = Vec::with_capacity(batch.len());
+        for job in batch.iter() {
+            results.push(run_job(conn, job));
+            // A failed statement normally undoes only itself; if SQLite ended
+            // the whole transaction instead, nothing of the batch is kept.
+            if conn.is_autocommit() {
+                break;
+            }
+        }
+        if results.len() == batch.len() && !conn.is_autocommit() && conn.execute_batch("COMMIT").is_ok() {
+            for (job, result) in batch.drain(..).zip(results) {
+                job.reply.send(result).ok();
+            }
+            return;
+        }
+        if !conn.is_autocommit() {
+            conn.execute_batch("ROLLBACK").ok();
+        }
+        tracing::warn!(writes = batch.len(), "a batch of writes did not commit together; running them one by one");
+    }
+    // Nothing of a failed batch was kept, so each write runs again on its own.
+    for job in batch.drain(..) {
+        let result = run_job(conn, &job);
+        job.reply.send(result).ok();
+    }
+}
+
+fn run_job(conn: &Connection, job: &WriteJob) -> Result<Written, LiteError> {
+    let mut prepared = conn.prepare_cached(&job.statement.sql)?;
+    let params = params_from_iter(&job.statement.values);
+    if !job.returning {
+        return Ok(Written::Changed(prepared.execute(params)?));
+    }
+    // Stepped to the end: SQLite only finishes (and checkpoints) a write
+    // whose statement ran to completion.
+    let mut rows = prepared.query(params)?;
+    let mut first = None;
+    while let Some(row) = rows.next()? {
+        if first.is_none() {
+            let width = row.as_ref().column_count();
+            first = Some((0..width).map(|i| row.get::<_, Cell>(i)).collect::<rusqlite::Result<Vec<_>>>()?);
+        }
+    }
+    Ok(Written::Row(first))
+}

@@ -1,0 +1,125 @@
+//! Where an environment's rows are read and written: on SQLite the rusqlite
+//! path (`lite`), on PostgreSQL sea-orm's pool. `rows` builds the statements
+//! and checks the values; this runs them and turns result rows into JSON.
+
+use std::sync::Arc;
+
+use rusqlite::{ErrorCode, ffi, types::Value as Cell};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, QueryResult, sea_query::{QueryStatementWriter, SelectStatement}};
+use serde_json::Value;
+
+use super::{
+    lite::{self, LiteDb, LiteError, Statement, Written},
+    rows::RowError,
+    values::{FieldError, cells_to_json, row_to_json},
+};
+use crate::workspace::document::Table;
+
+#[derive(Clone)]
+pub enum RowStore {
+    Lite(Arc<LiteDb>),
+    Sql { read: DatabaseConnection, write: DatabaseConnection },
+}
+
+/// How much a read may cost: a point read by a key runs in place; anything
+/// that may scan runs where it cannot stall other requests.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum ReadCost {
+    Point,
+    Scan,
+}
+
+fn statement<S: QueryStatementWriter>(s: &S) -> Result<Statement, RowError> {
+    Statement::build(s).map_err(|message| RowError::Db(DbErr::Custom(message)))
+}
+
+fn all_cells(row: &rusqlite::Row) -> rusqlite::Result<Vec<Cell>> {
+    (0..row.as_ref().column_count()).map(|i| row.get::<_, Cell>(i)).collect()
+}
+
+impl RowStore {
+    /// The rows `select` finds, as JSON. The select lists the table's columns
+    /// in `rows::select_all` order.
+    pub async fn rows(&self, table: &Table, select: &SelectStatement, cost: ReadCost) -> Result<Vec<Value>, RowError> {
+        match self {
+            RowStore::Lite(db) => {
+                let statement = statement(select)?;
+                let rows = match cost {
+                    ReadCost::Point => db.read_now(|conn| lite::query(conn, &statement, all_cells)),
+                    ReadCost::Scan => db.read(move |conn| lite::query(conn, &statement, all_cells)).await,
+                }
+                .map_err(lite_error)?;
+                rows.into_iter().map(|cells| cells_to_json(table, cells).map_err(RowError::Db)).collect()
+            }
+            RowStore::Sql { read, .. } => {
+                let rows = read.query_all(select).await?;
+                rows.iter().map(|row| row_to_json(table, row).map_err(RowError::Db)).collect()
+            }
+        }
+    }
+
+    /// The single integer a `SELECT COUNT(…)` gives.
+    pub async fn count(&self, select: &SelectStatement) -> Result<i64, RowError> {
+        match self {
+            RowStore::Lite(db) => {
+                let statement = statement(select)?;
+                let counts = db.read(move |conn| lite::query(conn, &statement, |row| row.get::<_, i64>(0))).await.map_err(lite_error)?;
+                Ok(counts.first().copied().unwrap_or(0))
+            }
+            RowStore::Sql { read, .. } => {
+                let row: Option<QueryResult> = read.query_one(select).await?;
+                Ok(row.map(|r| r.try_get_by_index::<i64>(0)).transpose()?.unwrap_or(0))
+            }
+        }
+    }
+
+    /// Runs an insert or update with `RETURNING` the table's columns, and
+    /// gives the row it wrote (none: nothing matched).
+    pub async fn write_returning<S: QueryStatementWriter + sea_orm::StatementBuilder>(&self, table: &Table, write: &S) -> Result<Option<Value>, RowError> {
+        match self {
+            RowStore::Lite(db) => match db.write(statement(write)?, true).await.map_err(lite_error)? {
+                Written::Row(Some(cells)) => Ok(Some(cells_to_json(table, cells).map_err(RowError::Db)?)),
+                _ => Ok(None),
+            },
+            RowStore::Sql { write: db, .. } => {
+                let row = super::rows::returning(db, write).await?;
+                row.map(|row| row_to_json(table, &row).map_err(RowError::Db)).transpose()
+            }
+        }
+    }
+
+    /// Runs a write and gives how many rows it changed.
+    pub async fn execute<S: QueryStatementWriter + sea_orm::StatementBuilder>(&self, write: &S) -> Result<u64, RowError> {
+        match self {
+            RowStore::Lite(db) => match db.write(statement(write)?, false).await.map_err(lite_error)? {
+                Written::Changed(n) => Ok(n as u64),
+                Written::Row(_) => Ok(1),
+            },
+            RowStore::Sql { write: db, .. } => Ok(db.execute(write).await?.rows_affected()),
+        }
+    }
+}
+
+/// SQLite's failures in the terms clients are told: the same as what
+/// `RowError::from(DbErr)` gives on the sqlx path.
+fn lite_error(err: LiteError) -> RowError {
+    if let LiteError::Interrupted = err {
+        return RowError::Timeout;
+    }
+    if let LiteError::Sqlite(rusqlite::Error::SqliteFailure(code, message)) = &err
+        && code.code == ErrorCode::ConstraintViolation
+    {
+        let detail: String = message.as_deref().unwrap_or("constraint failed").chars().take(120).collect();
+        return match code.extended_code {
+            ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY => {
+                RowError::Conflict { field: None, message: format!("a row with this value exists ({detail})") }
+            }
+            ffi::SQLITE_CONSTRAINT_FOREIGNKEY => RowError::Invalid(FieldError {
+                field: "relation".into(),
+                message: "a related row does not exist, or other rows still refer to this one".into(),
+            }),
+            _ => RowError::Invalid(FieldError { field: "row".into(), message: detail }),
+        };
+    }
+    RowError::Db(DbErr::Custom(err.to_string()))
+}
