@@ -17,3 +17,4 @@ mod schema;
 mod surface;
 mod tokens;
 mod workspace;
+mod writes;

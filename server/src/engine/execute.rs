@@ -47,6 +47,7 @@ impl Failure {
             },
             RowError::Conflict { message, .. } => Self::new(StatusCode::CONFLICT, "CONFLICT", message),
             RowError::Timeout => Self::new(StatusCode::GATEWAY_TIMEOUT, "TIMEOUT", "the query ran too long; narrow it down"),
+            RowError::Busy => Self::new(StatusCode::SERVICE_UNAVAILABLE, "BUSY", "the database is busy; retry shortly"),
             RowError::Db(err) => {
                 tracing::error!(error = %err, table = %table.name, "row operation failed");
                 Self::new(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error")

@@ -23,9 +23,10 @@ use tokio::sync::{mpsc, oneshot};
 
 /// How many queued writes one transaction takes at most.
 const MAX_BATCH: usize = 128;
-/// A statement running longer than this is interrupted: a runaway query must
-/// not hold a connection (and a thread) after its request has timed out.
-const STATEMENT_BUDGET: Duration = Duration::from_secs(30);
+/// A read running longer than its budget is interrupted: a runaway query
+/// must not hold a connection (and a thread) after its request has timed
+/// out. The environment sets it to its request timeout; this until then.
+const DEFAULT_BUDGET: Duration = Duration::from_secs(30);
 /// Idle read connections kept open.
 const IDLE_READERS: usize = 8;
 
@@ -34,6 +35,8 @@ pub enum LiteError {
     Sqlite(rusqlite::Error),
     /// The statement ran past its budget and was interrupted.
     Interrupted,
+    /// Another connection held the database longer than the busy timeout.
+    Busy,
     /// The writer thread is gone (the environment's database was closed).
     Closed,
 }
@@ -42,6 +45,7 @@ impl From<rusqlite::Error> for LiteError {
     fn from(err: rusqlite::Error) -> Self {
         match err.sqlite_error_code() {
             Some(rusqlite::ErrorCode::OperationInterrupted) => LiteError::Interrupted,
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => LiteError::Busy,
             _ => LiteError::Sqlite(err),
         }
     }
@@ -52,6 +56,7 @@ impl std::fmt::Display for LiteError {
         match self {
             LiteError::Sqlite(err) => write!(f, "{err}"),
             LiteError::Interrupted => write!(f, "the statement ran past its time budget"),
+            LiteError::Busy => write!(f, "the database stayed locked by another connection"),
             LiteError::Closed => write!(f, "the environment's database is closed"),
         }
     }
@@ -117,8 +122,8 @@ struct Reader {
 }
 
 impl Reader {
-    fn run<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T, LiteError> {
-        self.deadline.store(now_ms() + STATEMENT_BUDGET.as_millis() as u64, Ordering::Relaxed);
+    fn run<T>(&self, budget_ms: u64, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T, LiteError> {
+        self.deadline.store(now_ms() + budget_ms.max(1), Ordering::Relaxed);
         let result = f(&self.conn);
         self.deadline.store(0, Ordering::Relaxed);
         Ok(result?)
@@ -135,6 +140,8 @@ struct WriteJob {
 pub struct LiteDb {
     path: PathBuf,
     readers: Mutex<Vec<Reader>>,
+    /// How long a read may run, in milliseconds.
+    budget_ms: AtomicU64,
     writer: mpsc::UnboundedSender<WriteJob>,
 }
 
@@ -149,7 +156,13 @@ impl LiteDb {
         std::thread::Builder::new()
             .name(name)
             .spawn(move || write_loop(conn, jobs))?;
-        Ok(Arc::new(Self { path: path.to_owned(), readers: Mutex::default(), writer }))
+        let budget_ms = AtomicU64::new(DEFAULT_BUDGET.as_millis() as u64);
+        Ok(Arc::new(Self { path: path.to_owned(), readers: Mutex::default(), budget_ms, writer }))
+    }
+
+    /// How long a read may run before it is interrupted.
+    pub fn set_read_budget(&self, budget: Duration) {
+        self.budget_ms.store(budget.as_millis().try_into().unwrap_or(u64::MAX), Ordering::Relaxed);
     }
 
     fn reader(&self) -> Result<Reader, LiteError> {
@@ -181,7 +194,7 @@ impl LiteDb {
     /// its id): they take microseconds, less than handing them to a thread.
     pub fn read_now<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T, LiteError> {
         let reader = self.reader()?;
-        let result = reader.run(f);
+        let result = reader.run(self.budget_ms.load(Ordering::Relaxed), f);
         self.put_back(reader);
         result
     }
@@ -241,32 +254,55 @@ fn write_loop(conn: Connection, mut jobs: mpsc::UnboundedReceiver<WriteJob>) {
 }
 
 fn run_batch(conn: &Connection, batch: &mut Vec<WriteJob>) {
-    if batch.len() > 1 && conn.execute_batch("BEGIN IMMEDIATE").is_ok() {
-        let mut results = Vec::with_capacity(batch.len());
-        for job in batch.iter() {
-            results.push(run_job(conn, job));
-            // A failed statement normally undoes only itself; if SQLite ended
-            // the whole transaction instead, nothing of the batch is kept.
-            if conn.is_autocommit() {
-                break;
+    if batch.len() > 1 {
+        match conn.execute_batch("BEGIN IMMEDIATE").map_err(LiteError::from) {
+            Ok(()) => {
+                if commit_together(conn, batch) {
+                    return;
+                }
+                tracing::warn!(writes = batch.len(), "a batch of writes did not commit together; running them one by one");
             }
-        }
-        if results.len() == batch.len() && !conn.is_autocommit() && conn.execute_batch("COMMIT").is_ok() {
-            for (job, result) in batch.drain(..).zip(results) {
-                job.reply.send(result).ok();
+            Err(LiteError::Busy) => {
+                // Locked past the busy timeout (a long migration, say): each
+                // write would wait as long again, so all of them fail now.
+                tracing::warn!(writes = batch.len(), "the database stayed locked; failing the queued writes");
+                for job in batch.drain(..) {
+                    job.reply.send(Err(LiteError::Busy)).ok();
+                }
+                return;
             }
-            return;
+            Err(err) => tracing::warn!(error = %err, "cannot start a write transaction; running the writes one by one"),
         }
-        if !conn.is_autocommit() {
-            conn.execute_batch("ROLLBACK").ok();
-        }
-        tracing::warn!(writes = batch.len(), "a batch of writes did not commit together; running them one by one");
     }
     // Nothing of a failed batch was kept, so each write runs again on its own.
     for job in batch.drain(..) {
         let result = run_job(conn, &job);
         job.reply.send(result).ok();
     }
+}
+
+/// Runs the batch in the open transaction and commits; answers every write
+/// and gives true, or rolls back, answers none and gives false.
+fn commit_together(conn: &Connection, batch: &mut Vec<WriteJob>) -> bool {
+    let mut results = Vec::with_capacity(batch.len());
+    for job in batch.iter() {
+        results.push(run_job(conn, job));
+        // A failed statement normally undoes only itself; if SQLite ended
+        // the whole transaction instead, nothing of the batch is kept.
+        if conn.is_autocommit() {
+            return false;
+        }
+    }
+    if conn.execute_batch("COMMIT").is_err() {
+        if !conn.is_autocommit() {
+            conn.execute_batch("ROLLBACK").ok();
+        }
+        return false;
+    }
+    for (job, result) in batch.drain(..).zip(results) {
+        job.reply.send(result).ok();
+    }
+    true
 }
 
 fn run_job(conn: &Connection, job: &WriteJob) -> Result<Written, LiteError> {
@@ -286,4 +322,71 @@ fn run_job(conn: &Connection, job: &WriteJob) -> Result<Written, LiteError> {
         }
     }
     Ok(Written::Row(first))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn statement(sql: &str, values: Vec<Cell>) -> Statement {
+        Statement { sql: sql.into(), values }
+    }
+
+    async fn database() -> (tempfile::TempDir, Arc<LiteDb>) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("env.db");
+        let setup = Connection::open(&path).unwrap();
+        setup.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE tags (id INTEGER PRIMARY KEY, label TEXT NOT NULL UNIQUE);").unwrap();
+        (dir, LiteDb::open(&path).unwrap())
+    }
+
+    #[tokio::test]
+    async fn a_runaway_read_is_interrupted_at_its_budget() {
+        let (_dir, db) = database().await;
+        db.set_read_budget(Duration::from_millis(50));
+        let endless = statement("WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT count(*) FROM n", vec![]);
+        let started = Instant::now();
+        let result = db.read(move |conn| query(conn, &endless, |row| row.get::<_, i64>(0))).await;
+        assert!(matches!(result, Err(LiteError::Interrupted)), "{result:?}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+        // The connection went back to the pool and still works.
+        let one = db.read_now(|conn| query(conn, &statement("SELECT 1", vec![]), |row| row.get::<_, i64>(0))).unwrap();
+        assert_eq!(one, vec![1]);
+    }
+
+    #[tokio::test]
+    async fn a_failing_write_in_a_batch_fails_alone() {
+        let (dir, db) = database().await;
+        let conn = open(&dir.path().join("env.db")).unwrap();
+        let mut batch = Vec::new();
+        let mut answers = Vec::new();
+        for label in ["a", "b", "a", "c", "b"] {
+            let (reply, answer) = oneshot::channel();
+            let statement = statement("INSERT INTO tags (label) VALUES (?) RETURNING id, label", vec![Cell::Text(label.into())]);
+            batch.push(WriteJob { statement, returning: true, reply });
+            answers.push(answer);
+        }
+        run_batch(&conn, &mut batch);
+        let mut outcome = Vec::new();
+        for answer in answers {
+            outcome.push(match answer.await.unwrap() {
+                Ok(Written::Row(Some(_))) => "ok",
+                Err(LiteError::Sqlite(err)) if err.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) => "conflict",
+                _ => "other",
+            });
+        }
+        assert_eq!(outcome, ["ok", "ok", "conflict", "ok", "conflict"]);
+        assert!(conn.is_autocommit(), "the batch committed");
+        let labels = db.read_now(|conn| query(conn, &statement("SELECT label FROM tags ORDER BY label", vec![]), |row| row.get::<_, String>(0))).unwrap();
+        assert_eq!(labels, ["a", "b", "c"]);
+    }
+
+    #[tokio::test]
+    async fn writes_queue_behind_the_writer_thread() {
+        let (_dir, db) = database().await;
+        let writes = (0..50).map(|n| db.write(statement("INSERT INTO tags (label) VALUES (?)", vec![Cell::Text(format!("t{}", n % 25))]), false));
+        let results = futures_util::future::join_all(writes).await;
+        let changed = results.iter().filter(|r| matches!(r, Ok(Written::Changed(1)))).count();
+        assert_eq!(changed, 25, "one write per label, whatever batches they fell into");
+    }
 }

@@ -24,6 +24,8 @@ pub enum RowError {
     Conflict { field: Option<String>, message: String },
     /// The statement ran past its time budget and was stopped.
     Timeout,
+    /// The database stayed locked by other work (a migration) too long.
+    Busy,
     Db(DbErr),
 }
 

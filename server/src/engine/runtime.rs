@@ -188,11 +188,13 @@ impl Engine {
 
     async fn install(&self, env: &Environment, compiled: CompiledRevision, db: EnvDb) {
         let users = self.users(&env.slug, &db).await;
+        let guards = Arc::new(Guards::new(env));
+        db.rows.set_read_budget(guards.timeout());
         let active = Active {
             revision: Arc::new(compiled),
             db,
             users,
-            guards: Arc::new(Guards::new(env)),
+            guards,
             vars: serde_json::Value::Object(env.variables.clone()),
         };
         self.slot(&env.slug).await.store(Some(Arc::new(active)));
@@ -218,11 +220,13 @@ impl Engine {
     pub async fn update_settings(&self, env: &Environment) {
         let slot = self.slot(&env.slug).await;
         if let Some(current) = slot.load_full() {
+            let guards = Arc::new(Guards::new(env));
+            current.db.rows.set_read_budget(guards.timeout());
             slot.store(Some(Arc::new(Active {
                 revision: current.revision.clone(),
                 db: current.db.clone(),
                 users: current.users.clone(),
-                guards: Arc::new(Guards::new(env)),
+                guards,
                 vars: serde_json::Value::Object(env.variables.clone()),
             })));
         }

@@ -38,6 +38,13 @@ fn all_cells(row: &rusqlite::Row) -> rusqlite::Result<Vec<Cell>> {
 }
 
 impl RowStore {
+    /// How long one read may run (the environment's request timeout).
+    pub fn set_read_budget(&self, budget: std::time::Duration) {
+        if let RowStore::Lite(db) = self {
+            db.set_read_budget(budget);
+        }
+    }
+
     /// The rows `select` finds, as JSON. The select lists the table's columns
     /// in `rows::select_all` order.
     pub async fn rows(&self, table: &Table, select: &SelectStatement, cost: ReadCost) -> Result<Vec<Value>, RowError> {
@@ -103,8 +110,10 @@ impl RowStore {
 /// SQLite's failures in the terms clients are told: the same as what
 /// `RowError::from(DbErr)` gives on the sqlx path.
 fn lite_error(err: LiteError) -> RowError {
-    if let LiteError::Interrupted = err {
-        return RowError::Timeout;
+    match err {
+        LiteError::Interrupted => return RowError::Timeout,
+        LiteError::Busy => return RowError::Busy,
+        _ => {}
     }
     if let LiteError::Sqlite(rusqlite::Error::SqliteFailure(code, message)) = &err
         && code.code == ErrorCode::ConstraintViolation
