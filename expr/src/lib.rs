@@ -172,6 +172,21 @@ impl Expr {
         eval::eval(&self.node, scope)
     }
 
+    /// `root.a.b` as the root's index and the field names; `None` for any
+    /// other expression.
+    pub(crate) fn field_path(&self) -> Option<(usize, Vec<&str>)> {
+        let ast::Node::Path(base, steps) = &self.node else { return None };
+        let ast::Node::Root(root) = **base else { return None };
+        let fields = steps
+            .iter()
+            .map(|step| match step {
+                ast::Step::Field(name) => Some(name.as_str()),
+                _ => None,
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some((root, fields))
+    }
+
     /// Evaluates and applies [`truthy`], for conditions.
     pub fn eval_truthy(&self, scope: &dyn Scope) -> Result<bool, EvalError> {
         self.eval(scope).map(|v| truthy(&v))

@@ -83,6 +83,24 @@ impl Template {
     pub fn is_constant(&self) -> bool {
         matches!(self.node, TNode::Const(_))
     }
+
+    /// When the template is exactly one path of fields, such as
+    /// `"${steps.post}"`: the root's index and the field names. A caller that
+    /// owns the scope can then move the value out instead of copying it.
+    ///
+    /// ```
+    /// use serverkit_expr::{Roots, Template};
+    /// use serde_json::json;
+    ///
+    /// let roots = Roots::new(["request", "steps"]);
+    /// let t = Template::compile(&json!("${steps.post}"), &roots).unwrap();
+    /// assert_eq!(t.field_path(), Some((1, vec!["post"])));
+    /// assert_eq!(Template::compile(&json!({"p": "${steps.post}"}), &roots).unwrap().field_path(), None);
+    /// ```
+    pub fn field_path(&self) -> Option<(usize, Vec<&str>)> {
+        let TNode::Expr(expr) = &self.node else { return None };
+        expr.field_path()
+    }
 }
 
 fn compile_value(

@@ -54,7 +54,14 @@ pub enum CompiledAction {
     Set { name: String, value: Template },
     Check { condition: Expr, status: u16, message: String },
     Script { ast: Arc<rhai::AST> },
-    Respond { status: u16, headers: Vec<(axum::http::HeaderName, Template)>, body: Option<Template> },
+    Respond {
+        status: u16,
+        headers: Vec<(axum::http::HeaderName, Template)>,
+        body: Option<Template>,
+        /// When the body is exactly `${steps.<name>}`: that name, so the
+        /// step's result is moved into the response instead of copied.
+        body_step: Option<String>,
+    },
 }
 
 /// All routers of a revision, by path pattern and method.
@@ -177,7 +184,15 @@ impl Compiler<'_> {
                     let body = respond.body.as_ref().map(|b| self.template(&format!("{at}.respond.body"), b));
                     match body {
                         Some(None) => None,
-                        body => Some(CompiledAction::Respond { status: respond.status, headers, body: body.flatten() }),
+                        body => {
+                            let body = body.flatten();
+                            let steps = ROOTS.iter().position(|r| *r == "steps");
+                            let body_step = body.as_ref().and_then(Template::field_path).and_then(|(root, fields)| match fields.as_slice() {
+                                [name] if Some(root) == steps => Some((*name).to_owned()),
+                                _ => None,
+                            });
+                            Some(CompiledAction::Respond { status: respond.status, headers, body, body_step })
+                        }
                     }
                 }
                 // A missing table was reported by validation already.

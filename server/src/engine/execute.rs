@@ -232,7 +232,7 @@ pub async fn run(
                     ScriptError::Failed(message) => Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "SCRIPT_FAILED", message),
                 })?
             }
-            CompiledAction::Respond { status, headers, body } => {
+            CompiledAction::Respond { status, headers, body, body_step } => {
                 let mut rendered = Vec::with_capacity(headers.len());
                 for (name, template) in headers {
                     let value = template.render(&scope).map_err(Failure::eval)?;
@@ -244,7 +244,10 @@ pub async fn run(
                         rendered.push((name.clone(), value));
                     }
                 }
-                let body = body.as_ref().map(|b| b.render(&scope)).transpose().map_err(Failure::eval)?;
+                let body = match (body_step, &mut scope[4]) {
+                    (Some(name), Value::Object(steps)) => Some(steps.remove(name).unwrap_or(Value::Null)),
+                    _ => body.as_ref().map(|b| b.render(&scope)).transpose().map_err(Failure::eval)?,
+                };
                 let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::OK);
                 return Ok(Outcome { status, headers: rendered, body });
             }

@@ -155,17 +155,22 @@ pub struct ListRequest<'a> {
     pub owner: Option<i64>,
 }
 
-/// A page of rows, each with the cursor that continues after it.
+/// A page of rows; any row's cursor continues the list after it.
 pub struct Page {
     pub items: Vec<Value>,
-    pub cursors: Vec<String>,
     pub has_more: bool,
+    order: Vec<(String, bool)>,
 }
 
 impl Page {
+    /// The cursor that continues after `row`.
+    pub fn cursor(&self, row: &Value) -> String {
+        encode_cursor(row, &self.order)
+    }
+
     /// `{"items": [...], "nextCursor": "…" | null}`, what routers return.
     pub fn to_json(self) -> Value {
-        let next = if self.has_more { self.cursors.last().cloned() } else { None };
+        let next = if self.has_more { self.items.last().map(|row| self.cursor(row)) } else { None };
         serde_json::json!({ "items": self.items, "nextCursor": next })
     }
 }
@@ -204,8 +209,7 @@ pub async fn list(db: &RowStore, table: &Table, request: ListRequest<'_>) -> Res
     let mut items = db.rows(table, &select, ReadCost::Scan).await?;
     let has_more = items.len() as u64 > request.limit;
     items.truncate(request.limit as usize);
-    let cursors = items.iter().map(|row| encode_cursor(row, &order)).collect();
-    Ok(Page { items, cursors, has_more })
+    Ok(Page { items, has_more, order })
 }
 
 fn encode_cursor(row: &Value, order: &[(String, bool)]) -> String {

@@ -102,7 +102,8 @@ impl RowQuery {
         let request = ListRequest { filter: &filter, order_by: &order_by, limit: first, after: after.as_deref(), offset: None, owner: None };
         let page = rows::list(&active.db.rows, &table, request).await.map_err(row_error)?;
         let mut connection = Connection::with_additional_fields(after.is_some(), page.has_more, TotalCount { total_count: total.max(0) as u64 });
-        connection.edges.extend(page.items.into_iter().zip(page.cursors).map(|(row, cursor)| Edge::new(cursor, Row::from(row))));
+        let cursors: Vec<String> = page.items.iter().map(|row| page.cursor(row)).collect();
+        connection.edges.extend(page.items.into_iter().zip(cursors).map(|(row, cursor)| Edge::new(cursor, Row::from(row))));
         Ok(connection)
     }
 }
