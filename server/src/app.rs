@@ -1,7 +1,7 @@
 //! Building the application from a `Config`: what `serverkit serve` runs and
 //! what the tests start, identically.
 
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{future::IntoFuture, net::SocketAddr, sync::Arc, time::Duration};
 
 use anyhow::Context;
 use axum::Router;
@@ -48,6 +48,8 @@ pub struct App {
     /// Set when the server started with no admin: the one-time setup link.
     pub setup_link: Option<String>,
     background: Vec<AbortHandle>,
+    /// The environments served at the root of their own address, bound.
+    env_listeners: Vec<(String, TcpListener)>,
 }
 
 impl App {
@@ -90,7 +92,18 @@ impl App {
         let end_user_throttle = LoginThrottle::with_quotas(config.login_attempts_per_minute.saturating_mul(2), 600);
         let state = AppState { config, db, environments, throttle, end_user_throttle, setup, public_url, metrics, workspace, engine };
         let router = http::router(state.clone(), graphql::schema(state.clone()), sessions);
-        Ok(App { state, router, setup_link, background })
+        let mut env_listeners = Vec::new();
+        for (slug, address) in &state.config.env_listen {
+            let listener = TcpListener::bind(address).await.with_context(|| format!("cannot listen on {address} for the environment `{slug}`"))?;
+            env_listeners.push((slug.clone(), listener));
+        }
+        Ok(App { state, router, setup_link, background, env_listeners })
+    }
+
+    /// The environments served at the root of their own address, with the
+    /// address actually bound (port 0 resolved).
+    pub fn env_addresses(&self) -> Vec<(String, SocketAddr)> {
+        self.env_listeners.iter().filter_map(|(slug, listener)| Some((slug.clone(), listener.local_addr().ok()?))).collect()
     }
 
     pub fn router(&self) -> Router {
@@ -99,8 +112,25 @@ impl App {
 
     /// Serves until `shutdown` resolves, then finishes in-flight requests.
     pub async fn serve(self, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        // Every listener stops with the main one.
+        let (stop, _) = tokio::sync::watch::channel(());
+        let mut env_servers = Vec::new();
+        for (slug, env_listener) in self.env_listeners {
+            let service = http::environment_router(self.state.clone(), slug).into_make_service_with_connect_info::<SocketAddr>();
+            let mut stopped = stop.subscribe();
+            let serving = axum::serve(env_listener, service).with_graceful_shutdown(async move {
+                let _ = stopped.changed().await;
+            });
+            env_servers.push(tokio::spawn(serving.into_future()));
+        }
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
         let result = axum::serve(listener, service).with_graceful_shutdown(shutdown).await;
+        drop(stop);
+        for server in env_servers {
+            if let Ok(Err(err)) = server.await {
+                tracing::error!(error = %err, "an environment's listener failed");
+            }
+        }
         for task in &self.background {
             task.abort();
         }

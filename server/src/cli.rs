@@ -97,6 +97,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     for env in app.state.environments.list().await.map_err(|err| anyhow::anyhow!(err.message()))? {
         banner.push_str(&format!("  env {:<10} {url}/env/{} ({})\n", env.slug, env.slug, env.kind.as_str()));
     }
+    for (slug, address) in app.env_addresses() {
+        banner.push_str(&format!("  env {slug:<10} http://{address}/ (its own address)\n"));
+    }
     banner.push_str(&format!("  database:  {database}\n  files:     {files}\n"));
     if let Some(link) = &app.setup_link {
         banner.push_str(&format!("  no admin yet: open {link} to create the first owner\n"));

@@ -23,6 +23,12 @@ pub enum LogFormat {
 pub struct Config {
     /// Address the HTTP server binds.
     pub listen: SocketAddr,
+    /// Environments also served at the root of an address of their own, by
+    /// slug: `production = "0.0.0.0:8081"` under `[env_listen]`, or
+    /// `SERVERKIT_ENV_LISTEN__PRODUCTION=0.0.0.0:8081`. Only the
+    /// environment's API answers there; the admin stays on `listen`.
+    #[serde(default)]
+    pub env_listen: std::collections::BTreeMap<String, SocketAddr>,
     /// URL under which browsers and clients reach this server; defaults to
     /// `http://<listen>`. Used for environments' base URLs and the setup link.
     pub public_url: Option<String>,
@@ -122,6 +128,7 @@ impl Config {
         let d = Defaults::default();
         Self {
             listen: d.listen.parse().expect("default listen address is valid"),
+            env_listen: Default::default(),
             public_url: None,
             data_dir: data_dir.into(),
             database_url: None,

@@ -19,7 +19,11 @@ pub struct Blog {
 
 impl Blog {
     pub async fn start() -> Self {
-        let server = TestServer::start().await;
+        Self::start_on(TestServer::start().await).await
+    }
+
+    /// The blog, imported and refreshed into `test`, on a server started by the caller.
+    pub async fn start_on(server: TestServer) -> Self {
         let owner = server.owner().await;
         owner.run("mutation($doc: JSON!) { importWorkspace(document: $doc) { revision } }", json!({ "doc": blog() })).await.data();
         let refreshed = owner

@@ -54,6 +54,8 @@ pub struct TestServer {
     pub base: String,
     pub config: Config,
     pub setup_link: Option<String>,
+    /// Environments served at the root of their own address.
+    pub env_addresses: Vec<(String, SocketAddr)>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
     // Kept for their Drop: the data folder and the PostgreSQL database.
@@ -64,11 +66,13 @@ pub struct TestServer {
 pub struct Options {
     pub with_owner: bool,
     pub login_attempts_per_minute: u32,
+    /// Environments to serve at the root of a free port of their own.
+    pub env_listen: Vec<&'static str>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Self { with_owner: true, login_attempts_per_minute: 5 }
+        Self { with_owner: true, login_attempts_per_minute: 5, env_listen: Vec::new() }
     }
 }
 
@@ -91,6 +95,9 @@ impl TestServer {
             config.admin_password = Some(OWNER_PASSWORD.into());
         }
         config.login_attempts_per_minute = options.login_attempts_per_minute;
+        for slug in options.env_listen {
+            config.env_listen.insert(slug.into(), "127.0.0.1:0".parse().unwrap());
+        }
         Self::launch(config, dir, pg).await
     }
 
@@ -100,6 +107,7 @@ impl TestServer {
         config.listen = addr;
         let app = App::build(config.clone(), addr).await.expect("build the app");
         let setup_link = app.setup_link.clone();
+        let env_addresses = app.env_addresses();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             app.serve(listener, async {
@@ -108,7 +116,7 @@ impl TestServer {
             .await
             .expect("serve");
         });
-        Self { addr, base: format!("http://{addr}"), config, setup_link, stop: Some(stop), task: Some(task), _dir: dir, _pg: pg }
+        Self { addr, base: format!("http://{addr}"), config, setup_link, env_addresses, stop: Some(stop), task: Some(task), _dir: dir, _pg: pg }
     }
 
     /// Stops the server (gracefully) and starts a new one on the same data.

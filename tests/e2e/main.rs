@@ -11,6 +11,7 @@ mod blog;
 mod csrf;
 mod environments;
 mod limits;
+mod own_address;
 mod refresh;
 mod roles;
 mod schema;

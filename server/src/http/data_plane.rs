@@ -38,6 +38,28 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// `slug`'s API at the root: `/posts/1` here is `/env/{slug}/posts/1` there.
+pub fn root_router(state: AppState, slug: String) -> Router {
+    let slug: Arc<str> = slug.into();
+    let at_root = slug.clone();
+    Router::new()
+        .route(
+            "/",
+            any(move |State(state): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, request: Request| {
+                let slug = at_root.to_string();
+                async move { handle(state, peer, slug, String::new(), request).await }
+            }),
+        )
+        .route(
+            "/{*rest}",
+            any(move |State(state): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, Path(rest): Path<String>, request: Request| {
+                let slug = slug.to_string();
+                async move { handle(state, peer, slug, rest, request).await }
+            }),
+        )
+        .with_state(state)
+}
+
 fn failure(f: Failure) -> Response {
     let mut error = json!({ "code": f.code, "message": f.message });
     if let Some(details) = f.details {

@@ -46,6 +46,15 @@ pub fn router(state: AppState, schema: AppSchema, sessions: DbSessionStore) -> R
         .layer(TraceLayer::new_for_http())
 }
 
+/// One environment's API at the root of an address of its own: what
+/// `/env/{slug}/…` serves on the main listener, and nothing else.
+pub fn environment_router(state: AppState, slug: String) -> Router {
+    data_plane::root_router(state.clone(), slug)
+        .layer(CompressionLayer::new())
+        .layer(middleware::from_fn_with_state(state.metrics.clone(), metrics::track))
+        .layer(TraceLayer::new_for_http())
+}
+
 /// The JSON error every non-GraphQL endpoint answers with.
 pub fn json_error(status: StatusCode, code: &str, message: &str) -> Response {
     (status, Json(json!({ "error": { "code": code, "message": message } }))).into_response()
