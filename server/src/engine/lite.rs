@@ -27,8 +27,11 @@ const MAX_BATCH: usize = 128;
 /// must not hold a connection (and a thread) after its request has timed
 /// out. The environment sets it to its request timeout; this until then.
 const DEFAULT_BUDGET: Duration = Duration::from_secs(30);
-/// Idle read connections kept open.
-const IDLE_READERS: usize = 8;
+/// Reads on the blocking pool at once; more wait their turn. Beyond the
+/// cores they would only add context switches.
+fn blocking_readers() -> usize {
+    std::thread::available_parallelism().map_or(4, |n| n.get()).clamp(2, 8) * 2
+}
 
 #[derive(Debug)]
 pub enum LiteError {
@@ -140,6 +143,10 @@ struct WriteJob {
 pub struct LiteDb {
     path: PathBuf,
     readers: Mutex<Vec<Reader>>,
+    /// Read connections kept open: one per blocking read plus one per thread
+    /// that may read in place, so none is opened again and again.
+    idle_readers: usize,
+    blocking: tokio::sync::Semaphore,
     /// How long a read may run, in milliseconds.
     budget_ms: AtomicU64,
     writer: mpsc::UnboundedSender<WriteJob>,
@@ -157,7 +164,16 @@ impl LiteDb {
             .name(name)
             .spawn(move || write_loop(conn, jobs))?;
         let budget_ms = AtomicU64::new(DEFAULT_BUDGET.as_millis() as u64);
-        Ok(Arc::new(Self { path: path.to_owned(), readers: Mutex::default(), budget_ms, writer }))
+        let blocking = blocking_readers();
+        let idle_readers = blocking + std::thread::available_parallelism().map_or(4, |n| n.get());
+        Ok(Arc::new(Self {
+            path: path.to_owned(),
+            readers: Mutex::default(),
+            idle_readers,
+            blocking: tokio::sync::Semaphore::new(blocking),
+            budget_ms,
+            writer,
+        }))
     }
 
     /// How long a read may run before it is interrupted.
@@ -185,7 +201,7 @@ impl LiteDb {
 
     fn put_back(&self, reader: Reader) {
         let mut idle = self.readers.lock().unwrap_or_else(|e| e.into_inner());
-        if idle.len() < IDLE_READERS {
+        if idle.len() < self.idle_readers {
             idle.push(reader);
         }
     }
@@ -205,6 +221,7 @@ impl LiteDb {
         self: &Arc<Self>,
         f: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
     ) -> Result<T, LiteError> {
+        let _turn = self.blocking.acquire().await.map_err(|_| LiteError::Closed)?;
         let db = self.clone();
         tokio::task::spawn_blocking(move || db.read_now(f)).await.map_err(|_| LiteError::Closed)?
     }
