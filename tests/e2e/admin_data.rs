@@ -36,6 +36,20 @@ async fn rows_are_browsed_and_edited_with_validation() {
         .data();
     assert_eq!(filtered["rows"]["totalCount"], 1);
 
+    // The columns come from what the environment serves, not from the workspace.
+    let mut doc = crate::blog::blog();
+    doc["tables"][0]["columns"].as_array_mut().unwrap().push(json!({ "name": "views", "type": "integer" }));
+    blog.owner.run("mutation($d: JSON!) { importWorkspace(document: $d) { revision } }", json!({ "d": doc })).await.data();
+    let columns_query = "{ rows(environment: \"test\", table: \"posts\", first: 1) { columns { name type required system } } }";
+    let columns = blog.owner.run(columns_query, json!({})).await.data();
+    let names: Vec<&str> = columns["rows"]["columns"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["id", "created_at", "updated_at", "owner", "title", "body", "published"]);
+    assert_eq!(columns["rows"]["columns"][4], json!({ "name": "title", "type": "text", "required": true, "system": false }));
+    assert_eq!(columns["rows"]["columns"][0]["system"], true);
+    blog.owner.run("mutation { refresh(environment: \"test\") { revision } }", json!({})).await.data();
+    let columns = blog.owner.run(columns_query, json!({})).await.data();
+    assert_eq!(columns["rows"]["columns"][7], json!({ "name": "views", "type": "integer", "required": false, "system": false }));
+
     let insert = "mutation($v: JSON!) { insertRow(environment: \"test\", table: \"posts\", values: $v) { id values } }";
     let created = blog.owner.run(insert, json!({ "v": { "title": "by admin" } })).await.data();
     assert_eq!(created["insertRow"]["values"]["published"], false, "the default applies");

@@ -315,7 +315,7 @@ export type RowsQueryVariables = Exact<{
 }>;
 
 
-export type RowsQuery = { rows: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ id: string, values: unknown }> } };
+export type RowsQuery = { rows: { totalCount: number, columns: Array<{ name: string, type: string, required: boolean, system: boolean }>, pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ id: string, values: unknown }> } };
 
 export type InsertRowMutationVariables = Exact<{
   environment: Scalars['String']['input'];

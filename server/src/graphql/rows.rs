@@ -7,7 +7,6 @@ use async_graphql::{Context, ID, Json, Object, Result, SimpleObject, connection:
 use serde_json::{Map, Value};
 
 use super::{
-    connection::TotalCount,
     context::state,
     guard::RoleGuard,
 };
@@ -27,6 +26,39 @@ pub struct Row {
     id: ID,
     /// The row: id, created_at, updated_at, owner (owned tables), then its columns.
     values: Json<Value>,
+}
+
+/// A column of the table as the environment serves it (which may differ
+/// from the workspace until the next refresh).
+#[derive(SimpleObject)]
+pub struct RowColumn {
+    name: String,
+    /// As in the workspace document: text, integer, float, boolean,
+    /// datetime, json, file or relation.
+    #[graphql(name = "type")]
+    kind: &'static str,
+    required: bool,
+    /// id, created_at, updated_at and owner: set by ServerKit, not edited.
+    system: bool,
+}
+
+fn served_columns(table: &Table) -> Vec<RowColumn> {
+    let system = |name: &str, kind: &'static str| RowColumn { name: name.into(), kind, required: false, system: true };
+    let mut columns = vec![system("id", "integer"), system("created_at", "datetime"), system("updated_at", "datetime")];
+    if table.owned {
+        columns.push(system("owner", "integer"));
+    }
+    columns.extend(table.columns.iter().map(|c| RowColumn { name: c.name.clone(), kind: c.kind.as_str(), required: c.required, system: false }));
+    columns
+}
+
+/// What a page of rows carries besides the rows.
+#[derive(SimpleObject)]
+pub struct RowsExtra {
+    /// How many rows match, over all pages.
+    total_count: u64,
+    /// The table's columns, system ones first, in the order rows list them.
+    columns: Vec<RowColumn>,
 }
 
 impl From<Value> for Row {
@@ -93,7 +125,7 @@ impl RowQuery {
         order_by: Option<Vec<String>>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> Result<Connection<String, Row, TotalCount>> {
+    ) -> Result<Connection<String, Row, RowsExtra>> {
         let (active, table) = table_of(ctx, &environment, &table).await?;
         let first = page_size(first)?;
         let filter = filter.map(|f| f.0).unwrap_or(Value::Null);
@@ -101,7 +133,7 @@ impl RowQuery {
         let total = rows::count(&active.db.rows, &table, &filter, None).await.map_err(row_error)?;
         let request = ListRequest { filter: &filter, order_by: &order_by, limit: first, after: after.as_deref(), offset: None, owner: None };
         let page = rows::list(&active.db.rows, &table, request).await.map_err(row_error)?;
-        let mut connection = Connection::with_additional_fields(after.is_some(), page.has_more, TotalCount { total_count: total.max(0) as u64 });
+        let mut connection = Connection::with_additional_fields(after.is_some(), page.has_more, RowsExtra { total_count: total.max(0) as u64, columns: served_columns(&table) });
         let cursors: Vec<String> = page.items.iter().map(|row| page.cursor(row)).collect();
         connection.edges.extend(page.items.into_iter().zip(cursors).map(|(row, cursor)| Edge::new(cursor, Row::from(row))));
         Ok(connection)

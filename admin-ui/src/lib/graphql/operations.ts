@@ -411,6 +411,12 @@ export const RowsQuery = gql<T.RowsQuery, T.RowsQueryVariables>`
   query Rows($environment: String!, $table: String!, $filter: JSON, $orderBy: [String!], $first: Int, $after: String) {
     rows(environment: $environment, table: $table, filter: $filter, orderBy: $orderBy, first: $first, after: $after) {
       totalCount
+      columns {
+        name
+        type
+        required
+        system
+      }
       pageInfo {
         hasNextPage
         endCursor

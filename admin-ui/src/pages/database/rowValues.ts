@@ -26,11 +26,17 @@ const SYSTEM: GridColumn[] = [
   { name: 'updated_at', type: 'datetime', system: true, required: false },
 ];
 
-/** System columns, the definition's columns, then any other key the rows carry. */
-export function gridColumns(def: TableDef | null, rows: Row[]): GridColumn[] {
-  const cols = [...SYSTEM];
-  if (def?.owned) cols.push({ name: 'owner', type: 'integer', system: true, required: false });
-  for (const c of def?.columns ?? []) cols.push({ name: c.name, type: c.type, system: false, required: !!c.required });
+/**
+ * The columns the environment serves when known (they can differ from the
+ * workspace until the next refresh), else system columns and the definition's;
+ * then any other key the rows carry.
+ */
+export function gridColumns(def: TableDef | null, rows: Row[], served: GridColumn[] | null = null): GridColumn[] {
+  const cols = served ? [...served] : [...SYSTEM];
+  if (!served) {
+    if (def?.owned) cols.push({ name: 'owner', type: 'integer', system: true, required: false });
+    for (const c of def?.columns ?? []) cols.push({ name: c.name, type: c.type, system: false, required: !!c.required });
+  }
   const known = new Set(cols.map((c) => c.name));
   for (const r of rows) {
     for (const key of Object.keys(r.values)) {
