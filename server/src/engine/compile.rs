@@ -44,6 +44,7 @@ pub struct CompiledStep {
     pub action: CompiledAction,
 }
 
+#[allow(clippy::large_enum_variant, reason = "built once per revision; boxing would add a hop per step")]
 pub enum CompiledAction {
     List { table: Arc<Table>, filter: Template, order_by: Vec<String>, limit: Option<Template>, after: Option<Template>, offset: Option<Template> },
     Get { table: Arc<Table>, id: Template },

@@ -342,6 +342,7 @@ fn run_job(conn: &Connection, job: &WriteJob) -> Result<Written, LiteError> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "a failed unwrap is a failed test")]
 mod tests {
     use super::*;
 

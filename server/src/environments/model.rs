@@ -201,8 +201,8 @@ mod tests {
     fn defaults_are_valid_and_test_is_the_limited_one() {
         Limits::TEST.validate().expect("test defaults");
         Limits::PRODUCTION.validate().expect("production defaults");
-        assert!(Limits::TEST.requests_per_second < Limits::PRODUCTION.requests_per_second);
-        assert!(Limits::TEST.max_concurrent_requests < Limits::PRODUCTION.max_concurrent_requests);
+        const { assert!(Limits::TEST.requests_per_second < Limits::PRODUCTION.requests_per_second) };
+        const { assert!(Limits::TEST.max_concurrent_requests < Limits::PRODUCTION.max_concurrent_requests) };
     }
 
     #[test]

@@ -116,6 +116,7 @@ impl RowQuery {
     /// Rows of a table, newest first unless `orderBy` says otherwise
     /// (`["-created_at", "title"]`); `filter` as in routers' `where`.
     #[graphql(guard = "RoleGuard::new(Role::Viewer)")]
+    #[allow(clippy::too_many_arguments, reason = "each argument is a GraphQL argument")]
     async fn rows(
         &self,
         ctx: &Context<'_>,

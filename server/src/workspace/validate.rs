@@ -120,11 +120,10 @@ fn check_column(column: &Column, tables: &HashSet<&str>, at: &str, report: &mut 
         (ColumnType::Relation, Some(target)) if !tables.contains(target.as_str()) => {
             report.add(format!("{at}.table"), format!("no table `{target}`"))
         }
-        (ColumnType::Relation, Some(_)) => {
-            if column.on_delete == Some(OnDelete::SetNull) && column.required {
-                report.add(format!("{at}.onDelete"), "a required column cannot be emptied: use restrict or cascade");
-            }
+        (ColumnType::Relation, Some(_)) if column.on_delete == Some(OnDelete::SetNull) && column.required => {
+            report.add(format!("{at}.onDelete"), "a required column cannot be emptied: use restrict or cascade")
         }
+        (ColumnType::Relation, Some(_)) => {}
         (_, Some(_)) => report.add(format!("{at}.table"), "only relation columns refer to a table"),
         (_, None) if column.on_delete.is_some() => report.add(format!("{at}.onDelete"), "only relation columns have onDelete"),
         _ => {}
@@ -253,10 +252,10 @@ fn check_steps(router: &Router, at: &str, doc: &WorkspaceDocument, tables: &Hash
         {
             report.add(format!("{at}.as"), "a step name is an identifier, unique within the router");
         }
-        if let Some(table) = step.action.table() {
-            if !tables.contains(table) {
-                report.add(format!("{at}.{}.table", step.action.kind()), format!("no table `{table}`"));
-            }
+        if let Some(table) = step.action.table()
+            && !tables.contains(table)
+        {
+            report.add(format!("{at}.{}.table", step.action.kind()), format!("no table `{table}`"));
         }
         match &step.action {
             Action::List(list) => {
