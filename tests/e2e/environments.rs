@@ -212,3 +212,56 @@ async fn a_session_cookie_authenticates_the_socket() {
     let event = next_json(&mut socket).await;
     assert_eq!(event["payload"]["data"]["environmentEvents"]["environment"]["name"], "Live");
 }
+
+/// Waits for the server to close the socket; fails after `within`.
+async fn closed_within(socket: &mut Socket, within: Duration) {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        match tokio::time::timeout_at(deadline, socket.next()).await {
+            Err(_) => panic!("the socket was still open after {within:?}"),
+            Ok(None | Some(Err(_)) | Some(Ok(Message::Close(_)))) => return,
+            Ok(Some(Ok(_))) => continue,
+        }
+    }
+}
+
+#[tokio::test]
+async fn subscriptions_end_when_the_sign_in_ends() {
+    let server = TestServer::start().await;
+    let owner = server.owner().await;
+
+    // A cookie session, then a logout with that cookie.
+    let http = reqwest::Client::new();
+    let login = http
+        .post(server.url("/graphql"))
+        .json(&json!({
+            "query": "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { id } }",
+            "variables": { "e": crate::common::OWNER_EMAIL, "p": crate::common::OWNER_PASSWORD }
+        }))
+        .send()
+        .await
+        .unwrap();
+    let cookie = login.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let mut by_cookie = open_socket(&server, Some(&cookie), json!({})).await;
+    subscribe(&mut by_cookie).await;
+
+    // An API token, then its revocation.
+    let created = owner.run("mutation { createApiToken(input: { name: \"ws\", role: VIEWER }) { token apiToken { id } } }", json!({})).await.data();
+    let token = created["createApiToken"]["token"].as_str().unwrap().to_owned();
+    let mut by_token = open_socket(&server, None, json!({ "token": token })).await;
+    subscribe(&mut by_token).await;
+
+    // Both stream while signed in.
+    owner.run("mutation { updateEnvironment(slug: \"test\", input: { name: \"Before\" }) { slug } }", json!({})).await.data();
+    assert_eq!(next_json(&mut by_cookie).await["payload"]["data"]["environmentEvents"]["environment"]["name"], "Before");
+    assert_eq!(next_json(&mut by_token).await["payload"]["data"]["environmentEvents"]["environment"]["name"], "Before");
+
+    let logout = http.post(server.url("/graphql")).header("cookie", &cookie).json(&json!({ "query": "mutation { logout }" })).send().await.unwrap();
+    assert_eq!(logout.json::<Value>().await.unwrap()["data"]["logout"], true);
+    owner
+        .run("mutation($id: ID!) { revokeApiToken(id: $id) }", json!({ "id": created["createApiToken"]["apiToken"]["id"] }))
+        .await
+        .data();
+    closed_within(&mut by_cookie, Duration::from_secs(10)).await;
+    closed_within(&mut by_token, Duration::from_secs(10)).await;
+}

@@ -2,7 +2,11 @@
 //! `/graphql/ws` for subscriptions (graphql-transport-ws). The caller is worked
 //! out here, at the edge, and handed to resolvers in a `RequestContext`.
 
-use std::net::SocketAddr;
+use std::{
+    net::SocketAddr,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
 use async_graphql::{Data, http::GraphiQLSource};
 use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
@@ -14,12 +18,12 @@ use axum::{
     response::{Html, IntoResponse, Response},
     routing::get,
 };
-use tower_sessions::Session;
+use tower_sessions::{Session, SessionStore, session::Id};
 
 use super::csrf;
 use crate::{
     app::AppState,
-    auth::{Principal, SESSION_ADMIN_KEY, admins, principal::Credential, tokens},
+    auth::{Principal, SESSION_ADMIN_KEY, admins, principal::Credential, session_store::DbSessionStore, tokens},
     error::{ServiceError, ServiceResult},
     graphql::{AppSchema, RequestContext},
 };
@@ -121,26 +125,74 @@ async fn subscribe(
             return super::json_error(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error");
         }
     };
+    let signed_in = Credentials { session: principal.as_ref().and(session.id()), token: Arc::default() };
     let cookie_context = RequestContext { principal, session: None, client_ip: peer.ip() };
     upgrade
         .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| async move {
             let mut data = Data::default();
             data.insert(cookie_context.clone());
-            GraphQLWebSocket::new(socket, schema, protocol)
+            let (init_state, token_slot) = (state.clone(), signed_in.token.clone());
+            let serving = GraphQLWebSocket::new(socket, schema, protocol)
                 .with_data(data)
                 .on_connection_init(move |payload| async move {
                     let mut data = Data::default();
                     if let Some(token) = init_token(&payload) {
-                        let principal = tokens::authenticate(&state.db, &token)
+                        let principal = tokens::authenticate(&init_state.db, &token)
                             .await
                             .map_err(async_graphql::Error::from)?
                             .ok_or_else(|| async_graphql::Error::from(ServiceError::Unauthenticated))?;
                         data.insert(RequestContext { principal: Some(principal), ..cookie_context });
+                        *token_slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(token);
                     }
                     Ok(data)
                 })
-                .serve()
-                .await;
+                .serve();
+            tokio::select! {
+                () = serving => {}
+                () = signed_in.revoked(&state) => tracing::info!("closed a subscription socket: its sign-in ended"),
+            }
         })
+}
+
+/// How often an open subscription socket checks that its sign-in still holds.
+const RECHECK_EVERY: Duration = Duration::from_secs(3);
+
+/// What a subscription socket is signed in with, checked again while it is
+/// open: a logout, a revoked token or a deleted admin ends its streams.
+struct Credentials {
+    /// The session of the cookie, when the cookie signed in an admin.
+    session: Option<Id>,
+    /// The API token of `connection_init`, once accepted.
+    token: Arc<Mutex<Option<String>>>,
+}
+
+impl Credentials {
+    /// Resolves once the sign-in no longer holds; never for an anonymous
+    /// socket (its subscriptions are refused anyway).
+    async fn revoked(&self, state: &AppState) {
+        let mut every = tokio::time::interval(RECHECK_EVERY);
+        every.tick().await;
+        loop {
+            every.tick().await;
+            // A database hiccup is not a revocation: only a definite "no" ends the socket.
+            if let Ok(false) = self.still_valid(state).await {
+                return;
+            }
+        }
+    }
+
+    async fn still_valid(&self, state: &AppState) -> ServiceResult<bool> {
+        let token = self.token.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        if let Some(token) = token {
+            return Ok(tokens::authenticate(&state.db, &token).await?.is_some());
+        }
+        let Some(id) = self.session else { return Ok(true) };
+        let record = DbSessionStore::new(state.db.clone()).load(&id).await.map_err(ServiceError::internal)?;
+        let admin_id = record.and_then(|r| r.data.get(SESSION_ADMIN_KEY).and_then(|v| v.as_str().map(str::to_owned)));
+        match admin_id {
+            Some(admin_id) => Ok(admins::get(&state.db, &admin_id).await?.is_some()),
+            None => Ok(false),
+        }
+    }
 }
