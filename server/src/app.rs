@@ -38,6 +38,8 @@ pub struct AppState {
     /// Where clients reach this server, without a trailing slash.
     pub public_url: String,
     pub metrics: Arc<HttpMetrics>,
+    /// Proxies whose `X-Forwarded-For` is believed (see `http::client_ip`).
+    pub trusted_proxies: Arc<[ipnet::IpNet]>,
     pub workspace: Workspace,
     pub engine: Engine,
 }
@@ -90,7 +92,8 @@ impl App {
         // Apps put many end users behind one address (a proxy, a NAT): per address
         // the allowance is wide, per email it is tight.
         let end_user_throttle = LoginThrottle::with_quotas(config.login_attempts_per_minute.saturating_mul(2), 600);
-        let state = AppState { config, db, environments, throttle, end_user_throttle, setup, public_url, metrics, workspace, engine };
+        let trusted_proxies = http::client_ip::parse_trusted(&config.trusted_proxies)?.into();
+        let state = AppState { config, db, environments, throttle, end_user_throttle, setup, public_url, metrics, trusted_proxies, workspace, engine };
         let router = http::router(state.clone(), graphql::schema(state.clone()), sessions);
         let mut env_listeners = Vec::new();
         for (slug, address) in &state.config.env_listen {

@@ -48,6 +48,10 @@ pub struct Config {
     pub login_attempts_per_minute: u32,
     /// Extra origins allowed to send cookie-authenticated requests (a dev server, say).
     pub allowed_origins: Vec<String>,
+    /// Reverse proxies (addresses or CIDR ranges) whose `X-Forwarded-For`
+    /// names the client; from anyone else the header is ignored.
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
     pub log_format: LogFormat,
     /// tracing env-filter directive, e.g. `info,serverkit_server=debug`.
     pub log: String,
@@ -139,6 +143,7 @@ impl Config {
             session_idle_minutes: d.session_idle_minutes,
             login_attempts_per_minute: d.login_attempts_per_minute,
             allowed_origins: d.allowed_origins,
+            trusted_proxies: Vec::new(),
             log_format: d.log_format,
             log: d.log,
         }

@@ -62,6 +62,42 @@ async fn failed_logins_are_throttled_per_address() {
     assert_eq!(client.login("fresh@example.com", "guess").await.code(), "RATE_LIMITED");
 }
 
+/// A failed admin sign-in sent with an `X-Forwarded-For` header.
+async fn failed_login_from(server: &TestServer, forwarded_for: &str, n: usize) -> String {
+    let response = reqwest::Client::new()
+        .post(server.url("/graphql"))
+        .header("x-forwarded-for", forwarded_for)
+        .json(&json!({
+            "query": "mutation($e: String!) { login(email: $e, password: \"guess\") { id } }",
+            "variables": { "e": format!("user{n}@example.com") }
+        }))
+        .send()
+        .await
+        .unwrap();
+    let body: serde_json::Value = response.json().await.unwrap();
+    body["errors"][0]["extensions"]["code"].as_str().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_address_has_its_own_allowance() {
+    let server = TestServer::start_with(Options { login_attempts_per_minute: 2, trusted_proxies: vec!["127.0.0.1"], ..Options::default() }).await;
+    for n in 0..8 {
+        assert_eq!(failed_login_from(&server, "203.0.113.7", n).await, "UNAUTHENTICATED", "attempt {n}");
+    }
+    assert_eq!(failed_login_from(&server, "203.0.113.7", 8).await, "RATE_LIMITED");
+    // Another client behind the same proxy is not held back by the first one.
+    assert_eq!(failed_login_from(&server, "203.0.113.8", 9).await, "UNAUTHENTICATED");
+}
+
+#[tokio::test]
+async fn a_forwarded_address_from_an_untrusted_peer_is_ignored() {
+    let server = TestServer::start_with(Options { login_attempts_per_minute: 2, ..Options::default() }).await;
+    for n in 0..8 {
+        assert_eq!(failed_login_from(&server, &format!("203.0.113.{n}"), n).await, "UNAUTHENTICATED", "attempt {n}");
+    }
+    assert_eq!(failed_login_from(&server, "203.0.113.99", 8).await, "RATE_LIMITED", "a made-up address does not escape the throttle");
+}
+
 #[tokio::test]
 async fn logout_ends_the_session() {
     let server = TestServer::start().await;

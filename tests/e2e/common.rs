@@ -68,11 +68,12 @@ pub struct Options {
     pub login_attempts_per_minute: u32,
     /// Environments to serve at the root of a free port of their own.
     pub env_listen: Vec<&'static str>,
+    pub trusted_proxies: Vec<&'static str>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Self { with_owner: true, login_attempts_per_minute: 5, env_listen: Vec::new() }
+        Self { with_owner: true, login_attempts_per_minute: 5, env_listen: Vec::new(), trusted_proxies: Vec::new() }
     }
 }
 
@@ -95,6 +96,7 @@ impl TestServer {
             config.admin_password = Some(OWNER_PASSWORD.into());
         }
         config.login_attempts_per_minute = options.login_attempts_per_minute;
+        config.trusted_proxies = options.trusted_proxies.iter().map(|p| p.to_string()).collect();
         for slug in options.env_listen {
             config.env_listen.insert(slug.into(), "127.0.0.1:0".parse().unwrap());
         }

@@ -118,7 +118,8 @@ async fn handle(state: AppState, peer: SocketAddr, slug: String, rest: String, r
     if request.method() == Method::OPTIONS && request.headers().contains_key(header::ACCESS_CONTROL_REQUEST_METHOD) {
         return preflight(allowed, request.headers());
     }
-    let throttle = Throttle { limiter: state.end_user_throttle.clone(), address: peer.ip(), slug: slug.clone() };
+    let address = super::client_ip::client_ip(&state.trusted_proxies, peer.ip(), request.headers());
+    let throttle = Throttle { limiter: state.end_user_throttle.clone(), address, slug: slug.clone() };
     let mut response = limited(guards, active, rest, request, throttle).await;
     if let Some(allowed) = allowed {
         response.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, allowed);

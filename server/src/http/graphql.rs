@@ -90,7 +90,8 @@ async fn execute(
         Ok(principal) => principal,
         Err(err) => return error_response(err),
     };
-    let context = RequestContext { principal, session: Some(session), client_ip: peer.ip() };
+    let client_ip = super::client_ip::client_ip(&state.trusted_proxies, peer.ip(), &headers);
+    let context = RequestContext { principal, session: Some(session), client_ip };
     GraphQLResponse::from(schema.execute(request.into_inner().data(context)).await).into_response()
 }
 
@@ -126,7 +127,8 @@ async fn subscribe(
         }
     };
     let signed_in = Credentials { session: principal.as_ref().and(session.id()), token: Arc::default() };
-    let cookie_context = RequestContext { principal, session: None, client_ip: peer.ip() };
+    let client_ip = super::client_ip::client_ip(&state.trusted_proxies, peer.ip(), &headers);
+    let cookie_context = RequestContext { principal, session: None, client_ip };
     upgrade
         .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| async move {

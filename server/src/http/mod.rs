@@ -1,5 +1,6 @@
 //! The HTTP surface: each area exposes a `router()` and this module merges them.
 
+pub mod client_ip;
 mod csrf;
 mod data_plane;
 mod graphql;
