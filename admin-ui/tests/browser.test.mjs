@@ -540,6 +540,24 @@ async function run() {
     await page.getByRole('link', { name: 'Dashboard', exact: true }).waitFor();
   });
 
+  await step('GraphiQL loads from the server alone and reads the schema', async () => {
+    const gq = await page.context().newPage();
+    const foreign = [];
+    gq.on('request', (r) => {
+      if (!r.url().startsWith(base) && !r.url().startsWith('data:')) foreign.push(r.url());
+    });
+    const errors = [];
+    gq.on('pageerror', (e) => errors.push(String(e)));
+    const introspection = gq.waitForResponse((r) => r.url().endsWith('/graphql') && r.request().method() === 'POST', { timeout: TIMEOUT });
+    await gq.goto(`${base}/graphql`);
+    const answer = await (await introspection).json();
+    assert(answer?.data?.__schema?.queryType?.name === 'Query', `introspection answered ${JSON.stringify(answer).slice(0, 200)}`);
+    await gq.locator('.graphiql-container').waitFor({ timeout: TIMEOUT });
+    assert(foreign.length === 0, `GraphiQL fetched from elsewhere: ${foreign.join(', ')}`);
+    assert(errors.length === 0, `GraphiQL page errors: ${errors.join('; ')}`);
+    await gq.close();
+  });
+
   await step('sign out returns to the login page', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(/\/admin\/login/);

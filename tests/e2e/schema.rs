@@ -47,6 +47,17 @@ async fn graphiql_is_served_on_get() {
     let page = response.text().await.unwrap();
     assert!(page.contains("graphiql"), "GraphiQL page");
     assert!(page.contains("/graphql/ws"), "subscriptions endpoint wired");
+    assert!(!page.contains("https://") && !page.contains("http://"), "nothing loads from elsewhere: GraphiQL works offline");
+    // Every script and stylesheet the page names is served by this server.
+    let assets: Vec<&str> = page.split(['"', '\'']).filter(|part| part.starts_with("/admin/graphiql/")).collect();
+    assert_eq!(assets.len(), 4, "{assets:?}");
+    for asset in assets {
+        let response = reqwest::get(server.url(asset)).await.unwrap();
+        assert_eq!(response.status(), 200, "{asset}");
+        let kind = response.headers()["content-type"].to_str().unwrap().to_owned();
+        assert!(kind.contains("javascript") || kind.starts_with("text/css"), "{asset}: {kind}");
+        assert!(response.bytes().await.unwrap().len() > 5_000, "{asset} is the real file");
+    }
 }
 
 #[tokio::test]

@@ -8,7 +8,7 @@ use std::{
     time::Duration,
 };
 
-use async_graphql::{Data, http::GraphiQLSource};
+use async_graphql::Data;
 use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
 use axum::{
     Router,
@@ -44,8 +44,9 @@ pub fn router(state: AppState, schema: AppSchema) -> Router {
         .with_state(Endpoint { state, schema })
 }
 
-async fn graphiql() -> Html<String> {
-    Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").finish())
+/// GraphiQL, with its scripts from the embedded SPA build (no CDN).
+async fn graphiql() -> Html<&'static str> {
+    Html(include_str!("graphiql.html"))
 }
 
 async fn session_principal(state: &AppState, session: &Session) -> ServiceResult<Option<Principal>> {
