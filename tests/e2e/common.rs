@@ -3,7 +3,10 @@
 //! `SERVERKIT_TEST_DATABASE_URL` is set — and talks to it as a client would.
 #![allow(dead_code)]
 
-use std::{net::SocketAddr, path::PathBuf};
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use futures_util::{SinkExt, StreamExt};
+use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest, http::HeaderValue};
 
 use reqwest::{Client, StatusCode};
 use sea_orm::{ConnectionTrait, Database};
@@ -249,3 +252,37 @@ impl Gql {
         .await
     }
 }
+
+/// A graphql-transport-ws socket on `/graphql/ws`, acknowledged.
+pub type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+pub async fn open_socket(server: &TestServer, cookie: Option<&str>, init: Value) -> Socket {
+    let mut request = format!("ws://{}/graphql/ws", server.addr).into_client_request().unwrap();
+    request.headers_mut().insert("sec-websocket-protocol", HeaderValue::from_static("graphql-transport-ws"));
+    request.headers_mut().insert("origin", HeaderValue::from_str(&server.base).unwrap());
+    if let Some(cookie) = cookie {
+        request.headers_mut().insert("cookie", HeaderValue::from_str(cookie).unwrap());
+    }
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.expect("WebSocket upgrade");
+    socket.send(Message::text(json!({ "type": "connection_init", "payload": init }).to_string())).await.unwrap();
+    let ack = next_json(&mut socket).await;
+    assert_eq!(ack["type"], "connection_ack", "{ack}");
+    socket
+}
+
+pub async fn next_json(socket: &mut Socket) -> Value {
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(10), socket.next())
+            .await
+            .expect("a message within 10 s")
+            .expect("socket open")
+            .expect("valid frame");
+        if let Message::Text(text) = message {
+            let value: Value = serde_json::from_str(&text).unwrap();
+            if value["type"] != "ping" {
+                return value;
+            }
+        }
+    }
+}
+

@@ -2,9 +2,9 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest, http::HeaderValue};
+use tokio_tungstenite::tungstenite::Message;
 
-use crate::common::TestServer;
+use crate::common::{Socket, TestServer, next_json, open_socket};
 
 const FIELDS: &str = "slug name kind baseUrl database storagePrefix limits { maxConcurrentRequests requestsPerSecond maxBodyBytes requestTimeoutMs } capabilities { monitoring requestLogs apiTest databaseManagement userManagement fileManagement }";
 
@@ -112,38 +112,6 @@ async fn owner_creates_and_deletes_environments() {
     for builtin in ["production", "test"] {
         let refused = owner.run(&format!("mutation {{ deleteEnvironment(slug: \"{builtin}\") }}"), json!({})).await;
         assert_eq!(refused.code(), "BAD_USER_INPUT", "{builtin}");
-    }
-}
-
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn open_socket(server: &TestServer, cookie: Option<&str>, init: Value) -> Socket {
-    let mut request = format!("ws://{}/graphql/ws", server.addr).into_client_request().unwrap();
-    request.headers_mut().insert("sec-websocket-protocol", HeaderValue::from_static("graphql-transport-ws"));
-    request.headers_mut().insert("origin", HeaderValue::from_str(&server.base).unwrap());
-    if let Some(cookie) = cookie {
-        request.headers_mut().insert("cookie", HeaderValue::from_str(cookie).unwrap());
-    }
-    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.expect("WebSocket upgrade");
-    socket.send(Message::text(json!({ "type": "connection_init", "payload": init }).to_string())).await.unwrap();
-    let ack = next_json(&mut socket).await;
-    assert_eq!(ack["type"], "connection_ack", "{ack}");
-    socket
-}
-
-async fn next_json(socket: &mut Socket) -> Value {
-    loop {
-        let message = tokio::time::timeout(Duration::from_secs(10), socket.next())
-            .await
-            .expect("a message within 10 s")
-            .expect("socket open")
-            .expect("valid frame");
-        if let Message::Text(text) = message {
-            let value: Value = serde_json::from_str(&text).unwrap();
-            if value["type"] != "ping" {
-                return value;
-            }
-        }
     }
 }
 

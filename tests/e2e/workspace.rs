@@ -128,3 +128,33 @@ async fn definitions_are_edited_one_by_one_and_each_edit_is_a_revision() {
     let reserved = developer.run("mutation($def: JSON!) { putRouter(definition: $def) { revision } }", json!({ "def": bad_router })).await;
     assert_eq!(reserved.body["errors"][0]["extensions"]["field"], "routers.x.path");
 }
+
+#[tokio::test]
+async fn saved_revisions_stream_to_subscribers() {
+    use futures_util::SinkExt;
+    use tokio_tungstenite::tungstenite::Message;
+
+    let server = TestServer::start().await;
+    let owner = server.owner().await;
+    let token = owner.run("mutation { createApiToken(input: { name: \"ws\", role: VIEWER }) { token } }", json!({})).await.data()["createApiToken"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut socket = crate::common::open_socket(&server, None, json!({ "token": token })).await;
+    let start = json!({ "id": "1", "type": "subscribe", "payload": { "query": "subscription { workspaceChanges { revision authorEmail } }" } });
+    socket.send(Message::text(start.to_string())).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+
+    let saved = owner.run("mutation { putGroup(name: \"staff\") { revision } }", json!({})).await.data();
+    let event = crate::common::next_json(&mut socket).await;
+    assert_eq!(event["type"], "next", "{event}");
+    assert_eq!(
+        event["payload"]["data"]["workspaceChanges"],
+        json!({ "revision": saved["putGroup"]["revision"], "authorEmail": crate::common::OWNER_EMAIL })
+    );
+    // A save that changes nothing makes no revision and no event; the next one does.
+    owner.run("mutation { putGroup(name: \"staff\") { revision } }", json!({})).await.data();
+    owner.run("mutation { putGroup(name: \"editors\") { revision } }", json!({})).await.data();
+    let next = crate::common::next_json(&mut socket).await;
+    assert_eq!(next["payload"]["data"]["workspaceChanges"]["revision"], saved["putGroup"]["revision"].as_i64().unwrap() + 1);
+}

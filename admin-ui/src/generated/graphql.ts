@@ -305,6 +305,11 @@ export type RefreshEventsSubscriptionVariables = Exact<{ [key: string]: never; }
 
 export type RefreshEventsSubscription = { refreshEvents: { environment: string, ok: boolean, revision: number | null, error: string | null, routersServed: number, changes: Array<{ kind: string, description: string, destructive: boolean }> } };
 
+export type WorkspaceChangesSubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type WorkspaceChangesSubscription = { workspaceChanges: { revision: number, authorEmail: string | null } };
+
 export type RowsQueryVariables = Exact<{
   environment: Scalars['String']['input'];
   table: Scalars['String']['input'];

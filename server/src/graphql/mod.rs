@@ -49,7 +49,7 @@ pub struct MutationRoot(
 
 #[derive(MergedSubscription, Default)]
 #[graphql(name = "Subscription")]
-pub struct SubscriptionRoot(environments::EnvironmentSubscription, refresh::RefreshSubscription);
+pub struct SubscriptionRoot(environments::EnvironmentSubscription, refresh::RefreshSubscription, workspace::WorkspaceSubscription);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 

@@ -1,4 +1,6 @@
-use async_graphql::{Context, Json, Object, Result, SimpleObject};
+use async_graphql::{Context, Json, Object, Result, SimpleObject, Subscription};
+use futures_util::{Stream, StreamExt};
+use tokio_stream::wrappers::BroadcastStream;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
@@ -224,5 +226,28 @@ impl WorkspaceMutation {
     async fn delete_group(&self, ctx: &Context<'_>, name: String, expected_revision: Option<i64>) -> Result<WorkspaceObject> {
         let saved = state(ctx).workspace.edit(principal(ctx)?, expected_revision, |doc| remove(&mut doc.groups, &name, "group", |g| &g.name));
         Ok(WorkspaceObject(saved.await?))
+    }
+}
+
+/// A revision someone saved.
+#[derive(SimpleObject)]
+#[graphql(name = "WorkspaceChange")]
+pub struct WorkspaceChangeObject {
+    revision: i64,
+    /// Who saved it (null when the author's account is gone).
+    author_email: Option<String>,
+}
+
+#[derive(Default)]
+pub struct WorkspaceSubscription;
+
+#[Subscription]
+impl WorkspaceSubscription {
+    /// Every revision saved from now on, by anyone: editors reload what changed.
+    #[graphql(guard = "RoleGuard::new(Role::Viewer)")]
+    async fn workspace_changes(&self, ctx: &Context<'_>) -> impl Stream<Item = WorkspaceChangeObject> {
+        BroadcastStream::new(state(ctx).workspace.subscribe()).filter_map(|change| async move {
+            change.ok().map(|c| WorkspaceChangeObject { revision: c.revision, author_email: c.author_email })
+        })
     }
 }

@@ -20,9 +20,17 @@ pub struct Revision {
     pub created_at: Option<DateTime<Utc>>,
 }
 
+/// A new revision was saved; what `workspaceChanges` streams.
+#[derive(Debug, Clone)]
+pub struct WorkspaceChange {
+    pub revision: i64,
+    pub author_email: Option<String>,
+}
+
 #[derive(Clone)]
 pub struct Workspace {
     db: DatabaseConnection,
+    changes: tokio::sync::broadcast::Sender<WorkspaceChange>,
 }
 
 /// Reads a document from JSON, reporting serde's complaint with its location.
@@ -47,7 +55,12 @@ pub fn parse_as<T: serde::de::DeserializeOwned>(json: serde_json::Value, what: &
 
 impl Workspace {
     pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+        Self { db, changes: tokio::sync::broadcast::channel(64).0 }
+    }
+
+    /// Every revision saved from now on (through this server).
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<WorkspaceChange> {
+        self.changes.subscribe()
     }
 
     pub async fn current(&self) -> ServiceResult<Revision> {
@@ -92,7 +105,12 @@ impl Workspace {
             created_at: Set(now),
         };
         match model.insert(&self.db).await {
-            Ok(model) => to_revision(model),
+            Ok(model) => {
+                let revision = to_revision(model)?;
+                // No subscriber is not an error.
+                let _ = self.changes.send(WorkspaceChange { revision: revision.number, author_email: revision.author_email.clone() });
+                Ok(revision)
+            }
             // Someone else saved revision n+1 first.
             Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
                 Err(stale(current.number, current.number + 1))

@@ -405,6 +405,18 @@ export const RefreshEventsSubscription = gql<
   ${MigrationChangeFields}
 `;
 
+export const WorkspaceChangesSubscription = gql<
+  T.WorkspaceChangesSubscription,
+  T.WorkspaceChangesSubscriptionVariables
+>`
+  subscription WorkspaceChanges {
+    workspaceChanges {
+      revision
+      authorEmail
+    }
+  }
+`;
+
 // ---- rows of an environment's tables ----
 
 export const RowsQuery = gql<T.RowsQuery, T.RowsQueryVariables>`

@@ -2,9 +2,11 @@
 // pages. Every mutation returns the new revision, which replaces `current`.
 import type { OperationResult } from '@urql/core';
 import type { WorkspaceFieldsFragment } from '../../generated/graphql';
-import { query } from '../graphql/client';
+import { client, query } from '../graphql/client';
 import { toUiErrors, type UiError } from '../graphql/errors';
-import { WorkspaceQuery } from '../graphql/operations';
+import { WorkspaceChangesSubscription, WorkspaceQuery } from '../graphql/operations';
+import { session } from './session.svelte';
+import { toast } from './toast.svelte';
 import type { RouterDef, TableDef, WorkspaceDoc } from '../workspace';
 
 export type Workspace = WorkspaceFieldsFragment;
@@ -21,6 +23,23 @@ export async function loadWorkspace(): Promise<void> {
   workspace.loading = false;
   if (res.data) workspace.current = res.data.workspace;
   workspace.errors = toUiErrors(res.error);
+}
+
+/**
+ * Follows revisions saved by anyone: a newer one is loaded, so lists show it
+ * and editors without unsaved changes follow it (edited drafts keep theirs
+ * and meet the conflict on save). Returns the unsubscribe.
+ */
+export function watchWorkspace(): () => void {
+  const sub = client.subscription(WorkspaceChangesSubscription, {}).subscribe((res) => {
+    const change = res.data?.workspaceChanges;
+    if (!change || !workspace.current || change.revision <= workspace.current.revision) return;
+    if (change.authorEmail !== session.viewer?.email) {
+      toast(`Workspace revision ${change.revision} saved by ${change.authorEmail ?? 'someone'}`, 'info', 5000);
+    }
+    void loadWorkspace();
+  });
+  return () => sub.unsubscribe();
 }
 
 /**
