@@ -89,6 +89,9 @@ impl App {
         resume_environments(&environments, &workspace, &engine).await?;
         let mut background = background;
         background.push(follow_environment_changes(&environments, engine.clone()).abort_handle());
+        // Replicas on one PostgreSQL database tell each other what changed.
+        let replica = crate::cluster::Replica::new(db.clone(), environments.clone(), workspace.clone(), engine.clone());
+        background.extend(replica.start(&config.database_url()).iter().map(JoinHandle::abort_handle));
         // Apps put many end users behind one address (a proxy, a NAT): per address
         // the allowance is wide, per email it is tight.
         let end_user_throttle = LoginThrottle::with_quotas(config.login_attempts_per_minute.saturating_mul(2), 600);

@@ -124,6 +124,12 @@ impl TestServer {
         Self { addr, base: format!("http://{addr}"), config, setup_link, env_addresses, stop: Some(stop), task: Some(task), _dir: dir, _pg: pg }
     }
 
+    /// A second server on the same database and files, as a replica behind a
+    /// load balancer would be.
+    pub async fn replica(&self) -> TestServer {
+        Self::launch(self.config.clone(), self._dir.clone(), self._pg.clone()).await
+    }
+
     /// Stops the server (gracefully) and starts a new one on the same data.
     pub async fn restart(mut self) -> Self {
         self.shutdown().await;

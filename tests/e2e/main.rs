@@ -13,6 +13,7 @@ mod environments;
 mod limits;
 mod own_address;
 mod refresh;
+mod replicas;
 mod roles;
 mod schema;
 mod surface;

@@ -88,6 +88,7 @@ pub struct Engine {
     events: tokio::sync::broadcast::Sender<RefreshEvent>,
     active: Arc<RwLock<HashMap<String, Arc<ArcSwapOption<Active>>>>>,
     users: Arc<RwLock<HashMap<String, Users>>>,
+    user_changes: tokio::sync::broadcast::Sender<super::users::UserChange>,
     /// One refresh at a time per process: migrations must not interleave.
     refreshing: Arc<tokio::sync::Mutex<()>>,
 }
@@ -95,7 +96,23 @@ pub struct Engine {
 impl Engine {
     pub fn new(databases: DataDatabases) -> Self {
         let (events, _) = tokio::sync::broadcast::channel(64);
-        Self { databases, events, active: Arc::default(), users: Arc::default(), refreshing: Arc::default() }
+        let (user_changes, _) = tokio::sync::broadcast::channel(256);
+        Self { databases, events, active: Arc::default(), users: Arc::default(), user_changes, refreshing: Arc::default() }
+    }
+
+    /// End users changed through this server.
+    pub fn subscribe_user_changes(&self) -> tokio::sync::broadcast::Receiver<super::users::UserChange> {
+        self.user_changes.subscribe()
+    }
+
+    /// Applies an end-user change made by another replica to the token cache.
+    pub async fn forget_end_user_change(&self, change: &super::users::UserChange) {
+        if let Some(users) = self.users.read().await.get(&change.environment) {
+            match &change.what {
+                super::users::Changed::User(id) => users.forget_user(*id),
+                super::users::Changed::Token(hash) => users.forget_token(hash),
+            }
+        }
     }
 
     pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<RefreshEvent> {
@@ -124,7 +141,7 @@ impl Engine {
         if let Some(users) = self.users.read().await.get(slug) {
             return users.clone();
         }
-        self.users.write().await.entry(slug.to_owned()).or_insert_with(|| Users::new(db)).clone()
+        self.users.write().await.entry(slug.to_owned()).or_insert_with(|| Users::new(slug, db, self.user_changes.clone())).clone()
     }
 
     /// Opens an environment's database with its system tables in place.

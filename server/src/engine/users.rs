@@ -85,6 +85,22 @@ fn hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
+/// What changed about an environment's end users, for the caches of other
+/// replicas (see `cluster`).
+#[derive(Debug, Clone)]
+pub struct UserChange {
+    pub environment: String,
+    pub what: Changed,
+}
+
+#[derive(Debug, Clone)]
+pub enum Changed {
+    /// A user's account or groups: their cached tokens must be read again.
+    User(i64),
+    /// A token was signed out (by its hash).
+    Token(String),
+}
+
 /// End users of one environment.
 #[derive(Clone)]
 pub struct Users {
@@ -93,16 +109,18 @@ pub struct Users {
     /// Writes: sign-ups, tokens, admin changes.
     writer: DatabaseConnection,
     cache: moka::sync::Cache<String, Option<Caller>>,
+    environment: String,
+    changes: tokio::sync::broadcast::Sender<UserChange>,
 }
 
 impl Users {
-    pub fn new(db: &super::databases::EnvDb) -> Self {
+    pub fn new(environment: &str, db: &super::databases::EnvDb, changes: tokio::sync::broadcast::Sender<UserChange>) -> Self {
         let cache = moka::sync::Cache::builder()
             .max_capacity(100_000)
             .time_to_live(Duration::from_secs(60))
             .support_invalidation_closures()
             .build();
-        Self { db: db.read.clone(), writer: db.write.clone(), cache }
+        Self { db: db.read.clone(), writer: db.write.clone(), cache, environment: environment.to_owned(), changes }
     }
 
     pub fn backend(&self) -> DbBackend {
@@ -167,6 +185,7 @@ impl Users {
         delete.from_table(Alias::new(TOKENS)).and_where(Expr::col(Alias::new("token_hash")).eq(hashed.clone()));
         self.writer.execute(&delete).await?;
         self.cache.invalidate(&hashed);
+        self.announce(Changed::Token(hashed));
         Ok(())
     }
 
@@ -237,7 +256,7 @@ impl Users {
             txn.execute(&member).await?;
         }
         txn.commit().await?;
-        self.forget_user(user_id);
+        self.user_changed(user_id);
         Ok(Caller { id: user_id, email, groups: sorted })
     }
 
@@ -325,7 +344,7 @@ impl Users {
         if disabled {
             self.revoke_tokens(id).await?;
         }
-        self.forget_user(id);
+        self.user_changed(id);
         self.get(id).await
     }
 
@@ -339,7 +358,7 @@ impl Users {
             return Err(ServiceError::not_found(format!("no user {id}")));
         }
         self.revoke_tokens(id).await?;
-        self.forget_user(id);
+        self.user_changed(id);
         self.get(id).await
     }
 
@@ -350,7 +369,7 @@ impl Users {
         if self.writer.execute(&delete).await?.rows_affected() == 0 {
             return Err(ServiceError::not_found(format!("no user {id}")));
         }
-        self.forget_user(id);
+        self.user_changed(id);
         Ok(())
     }
 
@@ -364,6 +383,22 @@ impl Users {
     /// Forgets cached tokens of a user whose account or groups changed.
     pub fn forget_user(&self, id: i64) {
         let _ = self.cache.invalidate_entries_if(move |_, caller| caller.as_ref().is_some_and(|c| c.id == id));
+    }
+
+    /// Forgets a token signed out elsewhere.
+    pub fn forget_token(&self, token_hash: &str) {
+        self.cache.invalidate(token_hash);
+    }
+
+    /// A user changed here: forget their cached tokens and tell the others.
+    fn user_changed(&self, id: i64) {
+        self.forget_user(id);
+        self.announce(Changed::User(id));
+    }
+
+    fn announce(&self, what: Changed) {
+        // No listener (a single server) is not an error.
+        let _ = self.changes.send(UserChange { environment: self.environment.clone(), what });
     }
 }
 

@@ -1,0 +1,184 @@
+//! Replicas sharing one PostgreSQL database hear of each other's changes
+//! through LISTEN/NOTIFY: an environment refreshed, edited or deleted, an end
+//! user changed or signed out. Each replica publishes what happened through
+//! it and applies what the others publish to what it serves, so a refresh
+//! done through one replica is served by all. On SQLite there is one process
+//! and nothing to tell.
+
+use std::time::Duration;
+
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, sqlx::postgres::PgListener};
+use serde::{Deserialize, Serialize};
+use tokio::{sync::broadcast::error::RecvError, task::JoinHandle};
+use uuid::Uuid;
+
+use crate::{
+    engine::{
+        Engine,
+        users::{Changed, UserChange},
+    },
+    environments::{EnvironmentEventKind, Environments},
+    workspace::Workspace,
+};
+
+const CHANNEL: &str = "serverkit_events";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum Event {
+    /// `environment` now serves workspace `revision` (its tables are migrated).
+    Activated { environment: String, revision: i64 },
+    /// An environment's settings changed, or it was deleted.
+    Environment { slug: String, deleted: bool },
+    /// An end user's account or groups changed.
+    EndUser { environment: String, user_id: i64 },
+    /// An end user's token was signed out.
+    TokenRevoked { environment: String, token_hash: String },
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Envelope {
+    /// The replica that published it, which ignores its own events.
+    from: Uuid,
+    event: Event,
+}
+
+/// What a replica changes when another one tells it something.
+#[derive(Clone)]
+pub struct Replica {
+    db: DatabaseConnection,
+    environments: Environments,
+    workspace: Workspace,
+    engine: Engine,
+    id: Uuid,
+}
+
+impl Replica {
+    pub fn new(db: DatabaseConnection, environments: Environments, workspace: Workspace, engine: Engine) -> Self {
+        Self { db, environments, workspace, engine, id: Uuid::new_v4() }
+    }
+
+    /// Starts publishing this replica's changes and applying the others'
+    /// (PostgreSQL only; `url` is the control database).
+    pub fn start(self, url: &str) -> Vec<JoinHandle<()>> {
+        if self.db.get_database_backend() != DbBackend::Postgres {
+            return Vec::new();
+        }
+        vec![tokio::spawn(self.clone().publish()), tokio::spawn(self.listen(url.to_owned()))]
+    }
+
+    async fn notify(&self, event: Event) {
+        let payload = match serde_json::to_string(&Envelope { from: self.id, event }) {
+            Ok(payload) => payload,
+            Err(err) => return tracing::error!(error = %err, "encoding a cluster event"),
+        };
+        let statement = Statement::from_sql_and_values(DbBackend::Postgres, "SELECT pg_notify($1, $2)", [CHANNEL.into(), payload.into()]);
+        if let Err(err) = self.db.execute_raw(statement).await {
+            tracing::warn!(error = %err, "could not tell the other replicas");
+        }
+    }
+
+    /// Forwards what happens through this replica to the others.
+    async fn publish(self) {
+        let mut refreshes = self.engine.subscribe();
+        let mut environments = self.environments.subscribe();
+        let mut users = self.engine.subscribe_user_changes();
+        loop {
+            let event = tokio::select! {
+                refresh = refreshes.recv() => match refresh {
+                    Ok(refresh) => match refresh.result {
+                        Ok(report) => Event::Activated { environment: refresh.environment, revision: report.revision },
+                        Err(_) => continue,
+                    },
+                    Err(RecvError::Lagged(_)) => continue,
+                    Err(RecvError::Closed) => return,
+                },
+                change = environments.recv() => match change {
+                    Ok(change) => Event::Environment { deleted: change.kind == EnvironmentEventKind::Deleted, slug: change.slug },
+                    Err(RecvError::Lagged(_)) => continue,
+                    Err(RecvError::Closed) => return,
+                },
+                change = users.recv() => match change {
+                    Ok(UserChange { environment, what: Changed::User(user_id) }) => Event::EndUser { environment, user_id },
+                    Ok(UserChange { environment, what: Changed::Token(token_hash) }) => Event::TokenRevoked { environment, token_hash },
+                    Err(RecvError::Lagged(_)) => continue,
+                    Err(RecvError::Closed) => return,
+                },
+            };
+            self.notify(event).await;
+        }
+    }
+
+    /// Applies the other replicas' events; reconnects when the connection drops.
+    async fn listen(self, url: String) {
+        loop {
+            match PgListener::connect(&url).await {
+                Ok(mut listener) => match listener.listen(CHANNEL).await {
+                    Ok(()) => loop {
+                        match listener.recv().await {
+                            Ok(notification) => self.received(notification.payload()).await,
+                            Err(err) => {
+                                // sqlx reconnects by itself; what was sent meanwhile is lost.
+                                tracing::warn!(error = %err, "cluster events: connection lost, reconnecting");
+                                break;
+                            }
+                        }
+                    },
+                    Err(err) => tracing::warn!(error = %err, "cluster events: LISTEN failed"),
+                },
+                Err(err) => tracing::warn!(error = %err, "cluster events: cannot connect"),
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    }
+
+    async fn received(&self, payload: &str) {
+        let envelope: Envelope = match serde_json::from_str(payload) {
+            Ok(envelope) => envelope,
+            Err(err) => return tracing::warn!(error = %err, "cluster events: unreadable payload"),
+        };
+        if envelope.from == self.id {
+            return;
+        }
+        tracing::debug!(event = ?envelope.event, "applying another replica's change");
+        match envelope.event {
+            Event::Activated { environment, revision } => {
+                let env = self.environments.get(&environment).await;
+                let revision = self.workspace.revision(revision).await;
+                match (env, revision) {
+                    (Ok(env), Ok(revision)) => {
+                        if let Err(err) = self.engine.resume(&env, &revision).await {
+                            tracing::error!(environment = %env.slug, error = %err.message(), "could not serve what another replica activated");
+                        }
+                    }
+                    _ => tracing::warn!(%environment, "another replica activated an environment or revision this one cannot read"),
+                }
+            }
+            Event::Environment { slug, deleted: true } => self.engine.forget(&slug).await,
+            Event::Environment { slug, deleted: false } => match self.environments.get(&slug).await {
+                Ok(env) => self.engine.update_settings(&env).await,
+                Err(err) => tracing::warn!(%slug, error = %err.message(), "could not read a changed environment"),
+            },
+            Event::EndUser { environment, user_id } => {
+                self.engine.forget_end_user_change(&UserChange { environment, what: Changed::User(user_id) }).await;
+            }
+            Event::TokenRevoked { environment, token_hash } => {
+                self.engine.forget_end_user_change(&UserChange { environment, what: Changed::Token(token_hash) }).await;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_read_back_as_written() {
+        let envelope = Envelope { from: Uuid::nil(), event: Event::Activated { environment: "test".into(), revision: 7 } };
+        let text = serde_json::to_string(&envelope).expect("encodes");
+        assert_eq!(text, r#"{"from":"00000000-0000-0000-0000-000000000000","event":{"kind":"activated","environment":"test","revision":7}}"#);
+        let back: Envelope = serde_json::from_str(&text).expect("decodes");
+        assert_eq!(back.event, envelope.event);
+    }
+}

@@ -1,0 +1,92 @@
+//! Two replicas on one PostgreSQL database: what changes through one is
+//! served by the other (LISTEN/NOTIFY). SQLite is one process, so these run
+//! on PostgreSQL only (CI runs the suite on both).
+
+use std::time::Duration;
+
+use reqwest::Client;
+use serde_json::{Value, json};
+
+use crate::{blog::Blog, common::TestServer};
+
+fn on_postgres() -> bool {
+    let yes = std::env::var("SERVERKIT_TEST_DATABASE_URL").is_ok();
+    if !yes {
+        eprintln!("replicas: skipped on SQLite (one process); run with SERVERKIT_TEST_DATABASE_URL");
+    }
+    yes
+}
+
+/// Retries `check` until it holds, for up to 5 s.
+async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..50 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("not within 5 s: {what}");
+}
+
+async fn status(http: &Client, url: String, token: Option<&str>) -> u16 {
+    let mut request = http.get(url);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    request.send().await.map(|r| r.status().as_u16()).unwrap_or(0)
+}
+
+#[tokio::test]
+async fn what_changes_through_one_replica_is_served_by_the_other() {
+    if !on_postgres() {
+        return;
+    }
+    let first = TestServer::start().await;
+    let second = first.replica().await;
+    let other = |path: &str| second.url(&format!("/env/test{path}"));
+    let http = Client::new();
+    assert_eq!(status(&http, other("/posts"), None).await, 503, "nothing refreshed yet");
+
+    // A refresh through the first replica is served by the second.
+    let blog = Blog::start_on(first).await;
+    let (token, user_id) = blog.user("both@example.com").await;
+    let (_, post) = blog.call("POST", "/posts", Some(&token), Some(json!({ "title": "everywhere", "published": true }))).await;
+    eventually("the second replica serves the refreshed routers", || async {
+        let response = http.get(other(&format!("/posts/{}", post["id"]))).send().await;
+        match response {
+            Ok(r) if r.status() == 200 => r.json::<Value>().await.is_ok_and(|body| body == post),
+            _ => false,
+        }
+    })
+    .await;
+
+    // Settings edited through the first apply on the second.
+    blog.owner
+        .run("mutation { updateEnvironment(slug: \"test\", input: { corsOrigins: [\"https://app.example\"] }) { slug } }", json!({}))
+        .await
+        .data();
+    eventually("the second replica allows the new origin", || async {
+        let response = http.get(other("/posts")).header("origin", "https://app.example").send().await;
+        response.is_ok_and(|r| r.headers().get("access-control-allow-origin").is_some_and(|v| v == "https://app.example"))
+    })
+    .await;
+
+    // An end user disabled through the first is refused by the second, though
+    // the second had their token cached.
+    assert_eq!(status(&http, other("/auth/me"), Some(&token)).await, 200);
+    blog.owner
+        .run("mutation($id: ID!) { disableUser(environment: \"test\", userId: $id) { disabled } }", json!({ "id": user_id.to_string() }))
+        .await
+        .data();
+    eventually("the second replica refuses the disabled user", || async { status(&http, other("/auth/me"), Some(&token)).await == 401 }).await;
+
+    // A token signed out through the first stops working on the second.
+    let (other_token, _) = blog.user("leaves@example.com").await;
+    assert_eq!(status(&http, other("/auth/me"), Some(&other_token)).await, 200);
+    assert_eq!(blog.call("POST", "/auth/logout", Some(&other_token), None).await.0.as_u16(), 204);
+    eventually("the second replica forgets the signed-out token", || async { status(&http, other("/auth/me"), Some(&other_token)).await == 401 }).await;
+}
