@@ -22,6 +22,9 @@ use crate::{
 };
 
 const CHANNEL: &str = "serverkit_events";
+/// How often a replica compares what it serves with what the database says
+/// was last applied, in case it missed an event (its listener reconnecting).
+const RECONCILE_EVERY: Duration = Duration::from_secs(15);
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -64,7 +67,33 @@ impl Replica {
         if self.db.get_database_backend() != DbBackend::Postgres {
             return Vec::new();
         }
-        vec![tokio::spawn(self.clone().publish()), tokio::spawn(self.listen(url.to_owned()))]
+        vec![tokio::spawn(self.clone().publish()), tokio::spawn(self.clone().reconcile()), tokio::spawn(self.listen(url.to_owned()))]
+    }
+
+    /// Serves what each environment last applied, when an event went missing.
+    async fn reconcile(self) {
+        let mut every = tokio::time::interval(RECONCILE_EVERY);
+        every.tick().await;
+        loop {
+            every.tick().await;
+            let Ok(environments) = self.environments.list().await else { continue };
+            for env in environments {
+                let served = self.engine.active(&env.slug).await.map(|active| active.revision.revision);
+                let Some(applied) = self.engine.last_applied(&env.slug).await else { continue };
+                if served == Some(applied) {
+                    continue;
+                }
+                tracing::info!(environment = %env.slug, ?served, applied, "catching up with a revision applied by another replica");
+                match self.workspace.revision(applied).await {
+                    Ok(revision) => {
+                        if let Err(err) = self.engine.resume(&env, &revision).await {
+                            tracing::error!(environment = %env.slug, error = %err.message(), "could not serve the applied revision");
+                        }
+                    }
+                    Err(err) => tracing::warn!(environment = %env.slug, error = %err.message(), "cannot read the applied revision"),
+                }
+            }
+        }
     }
 
     async fn notify(&self, event: Event) {

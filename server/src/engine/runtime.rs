@@ -152,6 +152,13 @@ impl Engine {
         Ok(db)
     }
 
+    /// The revision `slug`'s database says was last applied, read without
+    /// preparing anything (None: never applied, or no such table yet).
+    pub async fn last_applied(&self, slug: &str) -> Option<i64> {
+        let db = self.databases.get(slug).await.ok()?;
+        state::read(&db.read).await.ok().flatten().map(|a| a.revision).filter(|r| *r > 0)
+    }
+
     /// The plan that would bring `env` to `revision`, without running it.
     pub async fn plan(&self, env: &Environment, revision: &Revision) -> ServiceResult<Plan> {
         let db = self.prepare(&env.slug).await?;
