@@ -25,9 +25,21 @@ use crate::{
     engine::{Engine, databases::DataDatabases},
 };
 
-/// Shared by every handler and resolver; cheap to clone.
+/// Shared by every handler and resolver; one `Arc`, so the clone that every
+/// request's extractors make is one counter increment.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Services>);
+
+impl std::ops::Deref for AppState {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.0
+    }
+}
+
+/// What `AppState` holds.
+pub struct Services {
     pub config: Arc<Config>,
     pub db: DatabaseConnection,
     pub environments: Environments,
@@ -96,7 +108,7 @@ impl App {
         // the allowance is wide, per email it is tight.
         let end_user_throttle = LoginThrottle::with_quotas(config.login_attempts_per_minute.saturating_mul(2), 600);
         let trusted_proxies = http::client_ip::parse_trusted(&config.trusted_proxies)?.into();
-        let state = AppState { config, db, environments, throttle, end_user_throttle, setup, public_url, metrics, trusted_proxies, workspace, engine };
+        let state = AppState(Arc::new(Services { config, db, environments, throttle, end_user_throttle, setup, public_url, metrics, trusted_proxies, workspace, engine }));
         let router = http::router(state.clone(), graphql::schema(state.clone()), sessions);
         let mut env_listeners = Vec::new();
         for (slug, address) in &state.config.env_listen {
@@ -140,7 +152,7 @@ impl App {
         for task in &self.background {
             task.abort();
         }
-        self.state.db.close().await.ok();
+        self.state.db.clone().close().await.ok();
         result.context("serving HTTP")
     }
 }
