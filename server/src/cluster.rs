@@ -1,9 +1,12 @@
 //! Replicas sharing one PostgreSQL database hear of each other's changes
-//! through LISTEN/NOTIFY: an environment refreshed, edited or deleted, an end
-//! user changed or signed out. Each replica publishes what happened through
-//! it and applies what the others publish to what it serves, so a refresh
-//! done through one replica is served by all. On SQLite there is one process
-//! and nothing to tell.
+//! through LISTEN/NOTIFY: an environment refreshed, edited or deleted, a
+//! workspace revision saved, an end user changed or signed out. Each replica
+//! publishes what happened through it, applies what the others publish to
+//! what it serves, and relays it to its own subscribers (marked
+//! `from_elsewhere`, so it is not published again). A refresh done through
+//! one replica is served by all, and every admin sees it live whichever
+//! replica their browser is connected to. On SQLite there is one process and
+//! nothing to tell.
 
 use std::time::Duration;
 
@@ -14,11 +17,12 @@ use uuid::Uuid;
 
 use crate::{
     engine::{
-        Engine,
+        Engine, RefreshEvent, RefreshReport,
+        schema::Plan,
         users::{Changed, UserChange},
     },
     environments::{EnvironmentEventKind, Environments},
-    workspace::Workspace,
+    workspace::{Workspace, service::WorkspaceChange},
 };
 
 const CHANNEL: &str = "serverkit_events";
@@ -30,13 +34,43 @@ const RECONCILE_EVERY: Duration = Duration::from_secs(15);
 #[serde(tag = "kind", rename_all = "snake_case")]
 enum Event {
     /// `environment` now serves workspace `revision` (its tables are migrated).
-    Activated { environment: String, revision: i64 },
-    /// An environment's settings changed, or it was deleted.
-    Environment { slug: String, deleted: bool },
+    Activated { environment: String, revision: i64, routers: usize, author_email: String },
+    /// An environment was created, edited or deleted.
+    Environment { slug: String, change: EnvironmentChange },
+    /// A workspace revision was saved.
+    Workspace { revision: i64, author_email: Option<String> },
     /// An end user's account or groups changed.
     EndUser { environment: String, user_id: i64 },
     /// An end user's token was signed out.
     TokenRevoked { environment: String, token_hash: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum EnvironmentChange {
+    Created,
+    Updated,
+    Deleted,
+}
+
+impl From<EnvironmentEventKind> for EnvironmentChange {
+    fn from(kind: EnvironmentEventKind) -> Self {
+        match kind {
+            EnvironmentEventKind::Created => Self::Created,
+            EnvironmentEventKind::Updated => Self::Updated,
+            EnvironmentEventKind::Deleted => Self::Deleted,
+        }
+    }
+}
+
+impl From<EnvironmentChange> for EnvironmentEventKind {
+    fn from(change: EnvironmentChange) -> Self {
+        match change {
+            EnvironmentChange::Created => Self::Created,
+            EnvironmentChange::Updated => Self::Updated,
+            EnvironmentChange::Deleted => Self::Deleted,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -112,18 +146,33 @@ impl Replica {
         let mut refreshes = self.engine.subscribe();
         let mut environments = self.environments.subscribe();
         let mut users = self.engine.subscribe_user_changes();
+        let mut revisions = self.workspace.subscribe();
         loop {
+            // What was relayed from elsewhere is not published again.
             let event = tokio::select! {
                 refresh = refreshes.recv() => match refresh {
+                    Ok(RefreshEvent { from_elsewhere: true, .. }) => continue,
                     Ok(refresh) => match refresh.result {
-                        Ok(report) => Event::Activated { environment: refresh.environment, revision: report.revision },
+                        Ok(report) => Event::Activated {
+                            environment: refresh.environment,
+                            revision: report.revision,
+                            routers: report.routers,
+                            author_email: refresh.author_email,
+                        },
                         Err(_) => continue,
                     },
                     Err(RecvError::Lagged(_)) => continue,
                     Err(RecvError::Closed) => return,
                 },
                 change = environments.recv() => match change {
-                    Ok(change) => Event::Environment { deleted: change.kind == EnvironmentEventKind::Deleted, slug: change.slug },
+                    Ok(change) if change.from_elsewhere => continue,
+                    Ok(change) => Event::Environment { change: change.kind.into(), slug: change.slug },
+                    Err(RecvError::Lagged(_)) => continue,
+                    Err(RecvError::Closed) => return,
+                },
+                revision = revisions.recv() => match revision {
+                    Ok(WorkspaceChange { from_elsewhere: true, .. }) => continue,
+                    Ok(change) => Event::Workspace { revision: change.revision, author_email: change.author_email },
                     Err(RecvError::Lagged(_)) => continue,
                     Err(RecvError::Closed) => return,
                 },
@@ -171,23 +220,30 @@ impl Replica {
         }
         tracing::debug!(event = ?envelope.event, "applying another replica's change");
         match envelope.event {
-            Event::Activated { environment, revision } => {
+            Event::Activated { environment, revision, routers, author_email } => {
                 let env = self.environments.get(&environment).await;
-                let revision = self.workspace.revision(revision).await;
-                match (env, revision) {
-                    (Ok(env), Ok(revision)) => {
-                        if let Err(err) = self.engine.resume(&env, &revision).await {
-                            tracing::error!(environment = %env.slug, error = %err.message(), "could not serve what another replica activated");
-                        }
-                    }
+                let saved = self.workspace.revision(revision).await;
+                match (env, saved) {
+                    (Ok(env), Ok(saved)) => match self.engine.resume(&env, &saved).await {
+                        Ok(()) => self.engine.relay(RefreshEvent {
+                            environment,
+                            author_email,
+                            result: Ok(RefreshReport { revision, plan: Plan::default(), routers }),
+                            from_elsewhere: true,
+                        }),
+                        Err(err) => tracing::error!(environment = %env.slug, error = %err.message(), "could not serve what another replica activated"),
+                    },
                     _ => tracing::warn!(%environment, "another replica activated an environment or revision this one cannot read"),
                 }
             }
-            Event::Environment { slug, deleted: true } => self.engine.forget(&slug).await,
-            Event::Environment { slug, deleted: false } => match self.environments.get(&slug).await {
-                Ok(env) => self.engine.update_settings(&env).await,
+            // Relayed as this replica's own environment events, which its
+            // engine follows (see `app::follow_environment_changes`).
+            Event::Environment { slug, change: EnvironmentChange::Deleted } => self.environments.relay(EnvironmentEventKind::Deleted, &slug, None),
+            Event::Environment { slug, change } => match self.environments.get(&slug).await {
+                Ok(env) => self.environments.relay(change.into(), &slug, Some(env)),
                 Err(err) => tracing::warn!(%slug, error = %err.message(), "could not read a changed environment"),
             },
+            Event::Workspace { revision, author_email } => self.workspace.relay(WorkspaceChange { revision, author_email, from_elsewhere: true }),
             Event::EndUser { environment, user_id } => {
                 self.engine.forget_end_user_change(&UserChange { environment, what: Changed::User(user_id) }).await;
             }
@@ -204,9 +260,15 @@ mod tests {
 
     #[test]
     fn events_read_back_as_written() {
-        let envelope = Envelope { from: Uuid::nil(), event: Event::Activated { environment: "test".into(), revision: 7 } };
+        let event = Event::Activated { environment: "test".into(), revision: 7, routers: 8, author_email: "a@example.com".into() };
+        let envelope = Envelope { from: Uuid::nil(), event };
         let text = serde_json::to_string(&envelope).expect("encodes");
-        assert_eq!(text, r#"{"from":"00000000-0000-0000-0000-000000000000","event":{"kind":"activated","environment":"test","revision":7}}"#);
+        assert_eq!(
+            text,
+            r#"{"from":"00000000-0000-0000-0000-000000000000","event":{"kind":"activated","environment":"test","revision":7,"routers":8,"author_email":"a@example.com"}}"#
+        );
+        let change = serde_json::to_string(&Event::Environment { slug: "qa".into(), change: EnvironmentChange::Deleted }).expect("encodes");
+        assert_eq!(change, r#"{"kind":"environment","slug":"qa","change":"deleted"}"#);
         let back: Envelope = serde_json::from_str(&text).expect("decodes");
         assert_eq!(back.event, envelope.event);
     }

@@ -4,7 +4,9 @@
 
 use std::time::Duration;
 
+use futures_util::SinkExt;
 use reqwest::Client;
+use tokio_tungstenite::tungstenite::Message;
 use serde_json::{Value, json};
 
 use crate::{blog::Blog, common::TestServer};
@@ -89,4 +91,32 @@ async fn what_changes_through_one_replica_is_served_by_the_other() {
     assert_eq!(status(&http, other("/auth/me"), Some(&other_token)).await, 200);
     assert_eq!(blog.call("POST", "/auth/logout", Some(&other_token), None).await.0.as_u16(), 204);
     eventually("the second replica forgets the signed-out token", || async { status(&http, other("/auth/me"), Some(&other_token)).await == 401 }).await;
+
+    // Admins connected to the second replica see what happens through the first, live.
+    let token = blog.owner.run("mutation { createApiToken(input: { name: \"ws\", role: VIEWER }) { token } }", json!({})).await.data()["createApiToken"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut socket = crate::common::open_socket(&second, None, json!({ "token": token })).await;
+    for (id, query) in [
+        ("workspace", "subscription { workspaceChanges { revision authorEmail } }"),
+        ("refresh", "subscription { refreshEvents { environment ok revision } }"),
+        ("environment", "subscription { environmentEvents { kind slug environment { name } } }"),
+    ] {
+        let start = json!({ "id": id, "type": "subscribe", "payload": { "query": query } });
+        socket.send(Message::text(start.to_string())).await.unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let revision = blog.owner.run("mutation { putGroup(name: \"staff\") { revision } }", json!({})).await.data()["putGroup"]["revision"].clone();
+    blog.owner.run("mutation { refresh(environment: \"test\") { revision } }", json!({})).await.data();
+    blog.owner.run("mutation { updateEnvironment(slug: \"test\", input: { name: \"Shared\" }) { slug } }", json!({})).await.data();
+    let mut seen = std::collections::HashMap::new();
+    while seen.len() < 3 {
+        let message = crate::common::next_json(&mut socket).await;
+        assert_eq!(message["type"], "next", "{message}");
+        seen.insert(message["id"].as_str().unwrap().to_owned(), message["payload"]["data"].clone());
+    }
+    assert_eq!(seen["workspace"]["workspaceChanges"], json!({ "revision": revision, "authorEmail": crate::common::OWNER_EMAIL }));
+    assert_eq!(seen["refresh"]["refreshEvents"], json!({ "environment": "test", "ok": true, "revision": revision }));
+    assert_eq!(seen["environment"]["environmentEvents"], json!({ "kind": "UPDATED", "slug": "test", "environment": { "name": "Shared" } }));
 }

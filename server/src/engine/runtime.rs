@@ -80,6 +80,8 @@ pub struct RefreshEvent {
     pub author_email: String,
     /// The report, or the message and problems of the failure.
     pub result: Result<RefreshReport, (String, Vec<Problem>)>,
+    /// Done through another replica and relayed here (see `cluster`).
+    pub from_elsewhere: bool,
 }
 
 #[derive(Clone)]
@@ -180,8 +182,14 @@ impl Engine {
                 };
                 (err.message(), problems)
             }),
+            from_elsewhere: false,
         });
         result
+    }
+
+    /// Tells this replica's subscribers of a refresh done through another.
+    pub fn relay(&self, event: RefreshEvent) {
+        let _ = self.events.send(RefreshEvent { from_elsewhere: true, ..event });
     }
 
     async fn refresh_inner(&self, env: &Environment, revision: &Revision, allow_destructive: bool) -> ServiceResult<RefreshReport> {

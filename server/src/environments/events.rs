@@ -14,4 +14,6 @@ pub struct EnvironmentEvent {
     pub slug: String,
     /// The environment after the change; `None` once deleted.
     pub environment: Option<Environment>,
+    /// Made through another replica and relayed here (see `cluster`).
+    pub from_elsewhere: bool,
 }

@@ -261,9 +261,15 @@ impl Environments {
         Ok(())
     }
 
+    /// Tells this replica's subscribers (and its engine) of a change made
+    /// through another replica.
+    pub fn relay(&self, kind: EnvironmentEventKind, slug: &str, environment: Option<Environment>) {
+        let _ = self.events.send(EnvironmentEvent { kind, slug: slug.to_owned(), environment, from_elsewhere: true });
+    }
+
     fn publish(&self, kind: EnvironmentEventKind, slug: &str, environment: Option<Environment>) {
         // No subscriber is not an error.
-        let _ = self.events.send(EnvironmentEvent { kind, slug: slug.to_owned(), environment });
+        let _ = self.events.send(EnvironmentEvent { kind, slug: slug.to_owned(), environment, from_elsewhere: false });
     }
 }
 

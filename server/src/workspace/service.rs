@@ -25,6 +25,8 @@ pub struct Revision {
 pub struct WorkspaceChange {
     pub revision: i64,
     pub author_email: Option<String>,
+    /// Saved through another replica and relayed here (see `cluster`).
+    pub from_elsewhere: bool,
 }
 
 #[derive(Clone)]
@@ -58,7 +60,12 @@ impl Workspace {
         Self { db, changes: tokio::sync::broadcast::channel(64).0 }
     }
 
-    /// Every revision saved from now on (through this server).
+    /// Tells this replica's subscribers of a revision saved through another.
+    pub fn relay(&self, change: WorkspaceChange) {
+        let _ = self.changes.send(WorkspaceChange { from_elsewhere: true, ..change });
+    }
+
+    /// Every revision saved from now on (through this server or, relayed, another).
     pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<WorkspaceChange> {
         self.changes.subscribe()
     }
@@ -108,7 +115,7 @@ impl Workspace {
             Ok(model) => {
                 let revision = to_revision(model)?;
                 // No subscriber is not an error.
-                let _ = self.changes.send(WorkspaceChange { revision: revision.number, author_email: revision.author_email.clone() });
+                let _ = self.changes.send(WorkspaceChange { revision: revision.number, author_email: revision.author_email.clone(), from_elsewhere: false });
                 Ok(revision)
             }
             // Someone else saved revision n+1 first.
