@@ -20,7 +20,6 @@ use serde_json::{Value, json};
 
 use crate::{
     app::AppState,
-    auth::throttle::LoginThrottle,
     engine::{
         execute::{self, Failure, RequestParts},
         runtime::Active,
@@ -118,8 +117,7 @@ async fn handle(state: AppState, peer: SocketAddr, slug: String, rest: String, r
     if request.method() == Method::OPTIONS && request.headers().contains_key(header::ACCESS_CONTROL_REQUEST_METHOD) {
         return preflight(allowed, request.headers());
     }
-    let address = super::client_ip::client_ip(&state.trusted_proxies, peer.ip(), request.headers());
-    let throttle = Throttle { limiter: state.end_user_throttle.clone(), address, slug: slug.clone() };
+    let throttle = Throttle { state, peer: peer.ip(), slug };
     let mut response = limited(guards, active, rest, request, throttle).await;
     if let Some(allowed) = allowed {
         response.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, allowed);
@@ -147,9 +145,10 @@ fn preflight(allowed: Option<HeaderValue>, headers: &HeaderMap) -> Response {
 
 /// The request under the environment's rate, concurrency and time limits.
 /// Who is asking, for throttling sign-ins and sign-ups per address and email.
+/// The client address is worked out only for the sign-in endpoints that use it.
 struct Throttle {
-    limiter: LoginThrottle,
-    address: IpAddr,
+    state: AppState,
+    peer: IpAddr,
     slug: String,
 }
 
@@ -269,7 +268,8 @@ async fn auth(active: &Active, path: &str, method: &Method, headers: &HeaderMap,
         let email = body.get("email").and_then(Value::as_str).unwrap_or_default().to_owned();
         let password = body.get("password").and_then(Value::as_str).unwrap_or_default().to_owned();
         // Guessing passwords or mass sign-ups: attempts count per address and per email.
-        throttle.limiter.check(throttle.address, &format!("{}/{email}", throttle.slug)).map_err(service_error)?;
+        let address = super::client_ip::client_ip(&throttle.state.trusted_proxies, throttle.peer, headers);
+        throttle.state.end_user_throttle.check(address, &format!("{}/{email}", throttle.slug)).map_err(service_error)?;
         Ok::<_, Response>((email, password))
     };
     match (method.clone(), path) {
