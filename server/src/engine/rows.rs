@@ -29,23 +29,27 @@ pub enum RowError {
     Db(DbErr),
 }
 
-impl From<DbErr> for RowError {
-    fn from(err: DbErr) -> Self {
-        match err.sql_err() {
-            Some(SqlErr::UniqueConstraintViolation(detail)) => {
-                RowError::Conflict { field: None, message: format!("a row with this value exists ({})", short(&detail)) }
-            }
-            Some(SqlErr::ForeignKeyConstraintViolation(_)) => RowError::Invalid(FieldError {
-                field: "relation".into(),
-                message: "a related row does not exist, or other rows still refer to this one".into(),
-            }),
-            _ => RowError::Db(err),
-        }
+impl RowError {
+    /// A unique column already holds the value; `detail` is the database's word.
+    pub(super) fn duplicate(detail: &str) -> Self {
+        let detail: String = detail.chars().take(120).collect();
+        RowError::Conflict { field: None, message: format!("a row with this value exists ({detail})") }
+    }
+
+    /// A foreign key refused the write.
+    pub(super) fn broken_relation() -> Self {
+        invalid("relation", "a related row does not exist, or other rows still refer to this one")
     }
 }
 
-fn short(detail: &str) -> String {
-    detail.chars().take(120).collect()
+impl From<DbErr> for RowError {
+    fn from(err: DbErr) -> Self {
+        match err.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(detail)) => RowError::duplicate(&detail),
+            Some(SqlErr::ForeignKeyConstraintViolation(_)) => RowError::broken_relation(),
+            _ => RowError::Db(err),
+        }
+    }
 }
 
 fn invalid(field: &str, message: impl Into<String>) -> RowError {

@@ -118,16 +118,11 @@ fn lite_error(err: LiteError) -> RowError {
     if let LiteError::Sqlite(rusqlite::Error::SqliteFailure(code, message)) = &err
         && code.code == ErrorCode::ConstraintViolation
     {
-        let detail: String = message.as_deref().unwrap_or("constraint failed").chars().take(120).collect();
+        let detail = message.as_deref().unwrap_or("constraint failed");
         return match code.extended_code {
-            ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY => {
-                RowError::Conflict { field: None, message: format!("a row with this value exists ({detail})") }
-            }
-            ffi::SQLITE_CONSTRAINT_FOREIGNKEY => RowError::Invalid(FieldError {
-                field: "relation".into(),
-                message: "a related row does not exist, or other rows still refer to this one".into(),
-            }),
-            _ => RowError::Invalid(FieldError { field: "row".into(), message: detail }),
+            ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY => RowError::duplicate(detail),
+            ffi::SQLITE_CONSTRAINT_FOREIGNKEY => RowError::broken_relation(),
+            _ => RowError::Invalid(FieldError { field: "row".into(), message: detail.chars().take(120).collect() }),
         };
     }
     RowError::Db(DbErr::Custom(err.to_string()))
