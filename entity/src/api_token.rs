@@ -20,12 +20,7 @@ pub struct Model {
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
-    #[sea_orm(
-        belongs_to = "super::admin::Entity",
-        from = "Column::AdminId",
-        to = "super::admin::Column::Id",
-        on_delete = "Cascade"
-    )]
+    #[sea_orm(belongs_to = "super::admin::Entity", from = "Column::AdminId", to = "super::admin::Column::Id", on_delete = "Cascade")]
     Admin,
 }
 

@@ -135,9 +135,6 @@ pub(crate) const FUNCTIONS: &[(&str, Func, usize, usize)] = &[
 
 impl Func {
     pub(crate) fn name(self) -> &'static str {
-        FUNCTIONS
-            .iter()
-            .find(|(_, f, _, _)| *f == self)
-            .map_or("?", |(name, _, _, _)| name)
+        FUNCTIONS.iter().find(|(_, f, _, _)| *f == self).map_or("?", |(name, _, _, _)| name)
     }
 }

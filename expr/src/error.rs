@@ -17,10 +17,7 @@ pub struct CompileError {
 
 impl CompileError {
     pub(crate) fn new(position: usize, message: impl Into<String>) -> Self {
-        CompileError {
-            position,
-            message: message.into(),
-        }
+        CompileError { position, message: message.into() }
     }
 }
 
@@ -43,11 +40,7 @@ pub struct TemplateError {
 
 impl fmt::Display for TemplateError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.path.is_empty() {
-            write!(f, "{}", self.error)
-        } else {
-            write!(f, "in `{}`: {}", self.path, self.error)
-        }
+        if self.path.is_empty() { write!(f, "{}", self.error) } else { write!(f, "in `{}`: {}", self.path, self.error) }
     }
 }
 
@@ -62,9 +55,7 @@ pub struct EvalError {
 
 impl EvalError {
     pub(crate) fn new(message: impl Into<String>) -> Self {
-        EvalError {
-            message: message.into(),
-        }
+        EvalError { message: message.into() }
     }
 }
 
@@ -77,17 +68,9 @@ impl fmt::Display for EvalError {
 impl std::error::Error for EvalError {}
 
 /// The candidate closest to `name` if it is close enough to be a typo.
-pub(crate) fn suggest<'c>(
-    name: &str,
-    candidates: impl IntoIterator<Item = &'c str>,
-) -> Option<&'c str> {
+pub(crate) fn suggest<'c>(name: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
     let limit = (name.chars().count() / 3).max(1);
-    candidates
-        .into_iter()
-        .map(|c| (edit_distance(name, c), c))
-        .filter(|(d, _)| *d <= limit)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
+    candidates.into_iter().map(|c| (edit_distance(name, c), c)).filter(|(d, _)| *d <= limit).min_by_key(|(d, _)| *d).map(|(_, c)| c)
 }
 
 /// Levenshtein distance with one row of memory; names are short.

@@ -49,11 +49,7 @@ fn test<'a>(node: &'a Node, scope: &'a dyn Scope) -> Result<bool, EvalError> {
 }
 
 #[inline(never)]
-fn path<'a>(
-    base: &'a Node,
-    steps: &'a [Step],
-    scope: &'a dyn Scope,
-) -> Result<Cow<'a, Value>, EvalError> {
+fn path<'a>(base: &'a Node, steps: &'a [Step], scope: &'a dyn Scope) -> Result<Cow<'a, Value>, EvalError> {
     let mut current = eval(base, scope)?;
     for step in steps {
         current = step_into(current, step, scope)?;
@@ -72,11 +68,7 @@ fn neg<'a>(inner: &'a Node, scope: &'a dyn Scope) -> Result<Cow<'a, Value>, Eval
 }
 
 #[inline(never)]
-fn chain<'a>(
-    first: &'a Node,
-    rest: &'a [(BinOp, Node)],
-    scope: &'a dyn Scope,
-) -> Result<Cow<'a, Value>, EvalError> {
+fn chain<'a>(first: &'a Node, rest: &'a [(BinOp, Node)], scope: &'a dyn Scope) -> Result<Cow<'a, Value>, EvalError> {
     let mut acc = eval(first, scope)?;
     for (op, rhs) in rest {
         acc = ops::binary(*op, acc, eval(rhs, scope)?)?;
@@ -114,10 +106,7 @@ fn array<'a>(items: &'a [Node], scope: &'a dyn Scope) -> Result<Cow<'a, Value>, 
 }
 
 #[inline(never)]
-fn object<'a>(
-    fields: &'a [(String, Node)],
-    scope: &'a dyn Scope,
-) -> Result<Cow<'a, Value>, EvalError> {
+fn object<'a>(fields: &'a [(String, Node)], scope: &'a dyn Scope) -> Result<Cow<'a, Value>, EvalError> {
     let mut map = Map::new();
     for (key, item) in fields {
         map.insert(key.clone(), eval(item, scope)?.into_owned());
@@ -126,20 +115,13 @@ fn object<'a>(
 }
 
 #[inline(never)]
-fn matches_const<'a>(
-    subject: &'a Node,
-    regex: &'a Regex,
-    scope: &'a dyn Scope,
-) -> Result<Cow<'a, Value>, EvalError> {
+fn matches_const<'a>(subject: &'a Node, regex: &'a Regex, scope: &'a dyn Scope) -> Result<Cow<'a, Value>, EvalError> {
     functions::matches(&*eval(subject, scope)?, regex)
 }
 
 /// `??` and `coalesce`: the first value that is not null, evaluating no
 /// further than needed; null when all are null.
-pub(crate) fn first_present<'a>(
-    items: &'a [Node],
-    scope: &'a dyn Scope,
-) -> Result<Cow<'a, Value>, EvalError> {
+pub(crate) fn first_present<'a>(items: &'a [Node], scope: &'a dyn Scope) -> Result<Cow<'a, Value>, EvalError> {
     for item in items {
         let v = eval(item, scope)?;
         if !v.is_null() {
@@ -149,11 +131,7 @@ pub(crate) fn first_present<'a>(
     Ok(Cow::Borrowed(&NULL))
 }
 
-fn step_into<'a>(
-    current: Cow<'a, Value>,
-    step: &'a Step,
-    scope: &'a dyn Scope,
-) -> Result<Cow<'a, Value>, EvalError> {
+fn step_into<'a>(current: Cow<'a, Value>, step: &'a Step, scope: &'a dyn Scope) -> Result<Cow<'a, Value>, EvalError> {
     let key: Cow<'a, Value> = match step {
         Step::Field(name) => return Ok(field(current, name)),
         Step::At(i) => return Ok(at(current, *i)),
@@ -166,10 +144,7 @@ fn step_into<'a>(
             None => Cow::Borrowed(&NULL),
         }),
         Value::Null => Ok(Cow::Borrowed(&NULL)),
-        other => Err(EvalError::new(format!(
-            "an index in `[…]` must be a string or a number, got {}",
-            a_type(other)
-        ))),
+        other => Err(EvalError::new(format!("an index in `[…]` must be a string or a number, got {}", a_type(other)))),
     }
 }
 
@@ -186,11 +161,7 @@ fn field<'a>(current: Cow<'a, Value>, name: &str) -> Cow<'a, Value> {
 /// (the i-th character); null when out of range.
 fn at(current: Cow<'_, Value>, i: i64) -> Cow<'_, Value> {
     match current {
-        Cow::Borrowed(Value::Array(items)) => Cow::Borrowed(
-            resolve_index(i, items.len())
-                .and_then(|i| items.get(i))
-                .unwrap_or(&NULL),
-        ),
+        Cow::Borrowed(Value::Array(items)) => Cow::Borrowed(resolve_index(i, items.len()).and_then(|i| items.get(i)).unwrap_or(&NULL)),
         Cow::Owned(Value::Array(mut items)) => match resolve_index(i, items.len()) {
             Some(i) if i < items.len() => Cow::Owned(items.swap_remove(i)),
             _ => Cow::Borrowed(&NULL),

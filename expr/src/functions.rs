@@ -25,11 +25,7 @@ fn owned<'a>(v: Value) -> Cow<'a, Value> {
 }
 
 fn wrong(func: Func, wanted: &str, got: &Value) -> EvalError {
-    EvalError::new(format!(
-        "`{}` needs {wanted}, got {}",
-        func.name(),
-        a_type(got)
-    ))
+    EvalError::new(format!("`{}` needs {wanted}, got {}", func.name(), a_type(got)))
 }
 
 pub(crate) fn call<'a>(func: Func, args: &'a [Node], scope: &'a dyn Scope) -> Out<'a> {
@@ -42,9 +38,7 @@ pub(crate) fn call<'a>(func: Func, args: &'a [Node], scope: &'a dyn Scope) -> Ou
     };
     match func {
         Func::Coalesce => first_present(args, scope),
-        Func::Now => Ok(owned(Value::String(
-            scope.now().to_rfc3339_opts(SecondsFormat::Millis, true),
-        ))),
+        Func::Now => Ok(owned(Value::String(scope.now().to_rfc3339_opts(SecondsFormat::Millis, true)))),
         Func::Min => extreme(func, args, scope, Ordering::Less),
         Func::Max => extreme(func, args, scope, Ordering::Greater),
         Func::Len => len(func, &*arg(0)?),
@@ -71,11 +65,7 @@ pub(crate) fn call<'a>(func: Func, args: &'a [Node], scope: &'a dyn Scope) -> Ou
         Func::Matches => {
             let pattern = arg(1)?;
             let Value::String(pattern) = pattern.as_ref() else {
-                return Err(wrong(
-                    func,
-                    "a pattern string as its second argument",
-                    &pattern,
-                ));
+                return Err(wrong(func, "a pattern string as its second argument", &pattern));
             };
             matches(&*arg(0)?, &compile_regex(pattern)?)
         }
@@ -88,11 +78,7 @@ pub(crate) fn call<'a>(func: Func, args: &'a [Node], scope: &'a dyn Scope) -> Ou
 /// Patterns come from users: the size limits keep a pathological pattern
 /// from using unbounded memory, and the regex engine never backtracks.
 pub(crate) fn compile_regex(pattern: &str) -> Result<Regex, EvalError> {
-    RegexBuilder::new(pattern)
-        .size_limit(1 << 20)
-        .dfa_size_limit(1 << 20)
-        .build()
-        .map_err(|e| EvalError::new(format!("invalid pattern `{pattern}`: {e}")))
+    RegexBuilder::new(pattern).size_limit(1 << 20).dfa_size_limit(1 << 20).build().map_err(|e| EvalError::new(format!("invalid pattern `{pattern}`: {e}")))
 }
 
 pub(crate) fn matches<'a>(subject: &Value, regex: &Regex) -> Out<'a> {
@@ -137,10 +123,7 @@ fn trunc_to_int(func: Func, f: f64) -> Result<Value, EvalError> {
     if (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&t) {
         Ok(Value::from(t as i64))
     } else {
-        Err(EvalError::new(format!(
-            "`{}`: {f} is too large for an integer",
-            func.name()
-        )))
+        Err(EvalError::new(format!("`{}`: {f} is too large for an integer", func.name())))
     }
 }
 
@@ -178,9 +161,7 @@ fn to_float<'a>(func: Func, v: &Value) -> Out<'a> {
         },
         other => return Err(wrong(func, "a number, a string or a boolean", other)),
     };
-    Ok(owned(
-        Number::from_f64(f).map_or(Value::Null, Value::Number),
-    ))
+    Ok(owned(Number::from_f64(f).map_or(Value::Null, Value::Number)))
 }
 
 /// Truthiness, except that text such as a query parameter `?active=false`
@@ -189,9 +170,7 @@ fn to_bool(v: &Value) -> bool {
     match v {
         Value::String(s) => {
             let s = s.trim();
-            !["", "false", "0", "no", "off"]
-                .iter()
-                .any(|f| s.eq_ignore_ascii_case(f))
+            !["", "false", "0", "no", "off"].iter().any(|f| s.eq_ignore_ascii_case(f))
         }
         other => truthy(other),
     }
@@ -200,9 +179,7 @@ fn to_bool(v: &Value) -> bool {
 fn keys_or_values<'a>(func: Func, v: &Value) -> Out<'a> {
     match v {
         Value::Null => Ok(Cow::Borrowed(&NULL)),
-        Value::Object(map) if func == Func::Keys => Ok(owned(Value::Array(
-            map.keys().map(|k| Value::String(k.clone())).collect(),
-        ))),
+        Value::Object(map) if func == Func::Keys => Ok(owned(Value::Array(map.keys().map(|k| Value::String(k.clone())).collect()))),
         Value::Object(map) => Ok(owned(Value::Array(map.values().cloned().collect()))),
         other => Err(wrong(func, "an object", other)),
     }
@@ -223,13 +200,8 @@ fn join<'a>(func: Func, items: &Value, sep: &Value) -> Out<'a> {
 fn split<'a>(func: Func, s: &Value, sep: &Value) -> Out<'a> {
     let parts: Vec<Value> = match (s, sep) {
         (Value::Null, _) => return Ok(Cow::Borrowed(&NULL)),
-        (Value::String(s), Value::String(sep)) if sep.is_empty() => {
-            s.chars().map(|c| Value::String(c.to_string())).collect()
-        }
-        (Value::String(s), Value::String(sep)) => s
-            .split(sep.as_str())
-            .map(|p| Value::String(p.to_string()))
-            .collect(),
+        (Value::String(s), Value::String(sep)) if sep.is_empty() => s.chars().map(|c| Value::String(c.to_string())).collect(),
+        (Value::String(s), Value::String(sep)) => s.split(sep.as_str()).map(|p| Value::String(p.to_string())).collect(),
         (Value::String(_), other) | (other, _) => return Err(wrong(func, "two strings", other)),
     };
     Ok(owned(Value::Array(parts)))
@@ -241,22 +213,13 @@ fn order(func: Func, a: &Value, b: &Value) -> Result<Ordering, EvalError> {
         (Value::String(x), Value::String(y)) => Ok(x.cmp(y)),
         _ => match (Num::of(a), Num::of(b)) {
             (Some(x), Some(y)) => Ok(ops::num_cmp(x, y).unwrap_or(Ordering::Equal)),
-            _ => Err(EvalError::new(format!(
-                "`{}` compares numbers with numbers or strings with strings, got {} and {}",
-                func.name(),
-                a_type(a),
-                a_type(b)
-            ))),
+            _ => Err(EvalError::new(format!("`{}` compares numbers with numbers or strings with strings, got {} and {}", func.name(), a_type(a), a_type(b)))),
         },
     }
 }
 
 /// Index of the smallest (`want = Less`) or largest value, skipping nulls.
-fn pick<'v>(
-    func: Func,
-    items: impl Iterator<Item = &'v Value>,
-    want: Ordering,
-) -> Result<Option<usize>, EvalError> {
+fn pick<'v>(func: Func, items: impl Iterator<Item = &'v Value>, want: Ordering) -> Result<Option<usize>, EvalError> {
     let mut best: Option<(usize, &Value)> = None;
     for (i, v) in items.enumerate() {
         if v.is_null() {
@@ -277,11 +240,7 @@ fn pick<'v>(
 fn extreme<'a>(func: Func, args: &'a [Node], scope: &'a dyn Scope, want: Ordering) -> Out<'a> {
     if let [only] = args {
         return match eval(only, scope)? {
-            Cow::Borrowed(Value::Array(items)) => Ok(Cow::Borrowed(
-                pick(func, items.iter(), want)?
-                    .and_then(|i| items.get(i))
-                    .unwrap_or(&NULL),
-            )),
+            Cow::Borrowed(Value::Array(items)) => Ok(Cow::Borrowed(pick(func, items.iter(), want)?.and_then(|i| items.get(i)).unwrap_or(&NULL))),
             Cow::Owned(Value::Array(mut items)) => Ok(match pick(func, items.iter(), want)? {
                 Some(i) if i < items.len() => owned(items.swap_remove(i)),
                 _ => Cow::Borrowed(&NULL),
@@ -292,10 +251,7 @@ fn extreme<'a>(func: Func, args: &'a [Node], scope: &'a dyn Scope, want: Orderin
             }
         };
     }
-    let mut values = args
-        .iter()
-        .map(|n| eval(n, scope))
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut values = args.iter().map(|n| eval(n, scope)).collect::<Result<Vec<_>, _>>()?;
     Ok(match pick(func, values.iter().map(AsRef::as_ref), want)? {
         Some(i) if i < values.len() => values.swap_remove(i),
         _ => Cow::Borrowed(&NULL),
@@ -308,9 +264,7 @@ fn abs(func: Func, v: Cow<'_, Value>) -> Out<'_> {
     }
     let n = match Num::of(&v) {
         // |i64::MIN| does not fit in an i64.
-        Some(Num::I(i)) => i
-            .checked_abs()
-            .map_or_else(|| Num::F((i as f64).abs()), Num::I),
+        Some(Num::I(i)) => i.checked_abs().map_or_else(|| Num::F((i as f64).abs()), Num::I),
         Some(Num::F(f)) => Num::F(f.abs()),
         None => return Err(wrong(func, "a number", &v)),
     };
@@ -325,9 +279,7 @@ fn round<'a>(func: Func, v: Cow<'a, Value>, digits: &Value) -> Out<'a> {
         Value::Number(n) => match n.as_i64().filter(|d| (-15..=15).contains(d)) {
             Some(d) => d as i32,
             None => {
-                return Err(EvalError::new(
-                    "`round` takes a whole number of digits between -15 and 15",
-                ));
+                return Err(EvalError::new("`round` takes a whole number of digits between -15 and 15"));
             }
         },
         other => return Err(wrong(func, "a whole number of digits", other)),
@@ -353,16 +305,8 @@ fn replace<'a>(func: Func, s: Cow<'a, Value>, from: &Value, to: &Value) -> Out<'
         (Value::Null, _, _) => Ok(s),
         // Replacing "nothing" would insert `to` between every character.
         (Value::String(_), Value::String(from), Value::String(_)) if from.is_empty() => Ok(s),
-        (Value::String(text), Value::String(from), Value::String(to)) => {
-            Ok(owned(Value::String(text.replace(from.as_str(), to))))
-        }
-        _ => Err(EvalError::new(format!(
-            "`{}` needs three strings, got {}, {} and {}",
-            func.name(),
-            a_type(&s),
-            a_type(from),
-            a_type(to)
-        ))),
+        (Value::String(text), Value::String(from), Value::String(to)) => Ok(owned(Value::String(text.replace(from.as_str(), to)))),
+        _ => Err(EvalError::new(format!("`{}` needs three strings, got {}, {} and {}", func.name(), a_type(&s), a_type(from), a_type(to)))),
     }
 }
 
@@ -394,9 +338,7 @@ fn slice<'a>(func: Func, v: &Value, start: &Value, end: &Value) -> Out<'a> {
         Value::Array(items) => {
             let len = items.len();
             let (from, to) = (clamp(start, 0, len), clamp(end, len, len));
-            Ok(owned(Value::Array(
-                items.get(from..to.max(from)).unwrap_or_default().to_vec(),
-            )))
+            Ok(owned(Value::Array(items.get(from..to.max(from)).unwrap_or_default().to_vec())))
         }
         other => Err(wrong(func, "a string or an array", other)),
     }

@@ -107,20 +107,12 @@ pub(crate) struct Lexer<'s> {
 
 impl<'s> Lexer<'s> {
     pub(crate) fn new(chars: &'s [char], start: usize, end: usize) -> Self {
-        Lexer {
-            chars,
-            pos: start,
-            end: end.min(chars.len()),
-        }
+        Lexer { chars, pos: start, end: end.min(chars.len()) }
     }
 
     fn peek_at(&self, offset: usize) -> Option<char> {
         let i = self.pos + offset;
-        if i < self.end {
-            self.chars.get(i).copied()
-        } else {
-            None
-        }
+        if i < self.end { self.chars.get(i).copied() } else { None }
     }
 
     pub(crate) fn next_token(&mut self) -> Result<Token, CompileError> {
@@ -129,10 +121,7 @@ impl<'s> Lexer<'s> {
         }
         let start = self.pos;
         let Some(c) = self.peek_at(0) else {
-            return Ok(Token {
-                tok: Tok::Eof,
-                pos: start,
-            });
+            return Ok(Token { tok: Tok::Eof, pos: start });
         };
         let next = self.peek_at(1);
         let (tok, width) = match (c, next) {
@@ -173,10 +162,7 @@ impl<'s> Lexer<'s> {
     fn word(&mut self) -> Token {
         let start = self.pos;
         let mut word = String::new();
-        while let Some(c) = self
-            .peek_at(0)
-            .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
-        {
+        while let Some(c) = self.peek_at(0).filter(|c| c.is_ascii_alphanumeric() || *c == '_') {
             word.push(c);
             self.pos += 1;
         }
@@ -212,29 +198,17 @@ impl<'s> Lexer<'s> {
                 self.pos += 1;
             }
             if !self.peek_at(0).is_some_and(|c| c.is_ascii_digit()) {
-                return Err(CompileError::new(
-                    start,
-                    format!("malformed number at {start}: an exponent needs digits, as in `1e3`"),
-                ));
+                return Err(CompileError::new(start, format!("malformed number at {start}: an exponent needs digits, as in `1e3`")));
             }
             self.digits(&mut text);
         }
         if !is_float && let Ok(n) = text.parse::<i64>() {
-            return Ok(Token {
-                tok: Tok::Int(n),
-                pos: start,
-            });
+            return Ok(Token { tok: Tok::Int(n), pos: start });
         }
         // Integers too large for 64 bits degrade to floats, like JSON parsers do.
         match text.parse::<f64>() {
-            Ok(f) if f.is_finite() => Ok(Token {
-                tok: Tok::Float(f),
-                pos: start,
-            }),
-            _ => Err(CompileError::new(
-                start,
-                format!("the number at {start} is too large"),
-            )),
+            Ok(f) if f.is_finite() => Ok(Token { tok: Tok::Float(f), pos: start }),
+            _ => Err(CompileError::new(start, format!("the number at {start} is too large"))),
         }
     }
 
@@ -251,17 +225,11 @@ impl<'s> Lexer<'s> {
         let mut out = String::new();
         loop {
             let Some(c) = self.peek_at(0) else {
-                return Err(CompileError::new(
-                    start,
-                    format!("the string starting at {start} is not closed; add a closing {quote}"),
-                ));
+                return Err(CompileError::new(start, format!("the string starting at {start} is not closed; add a closing {quote}")));
             };
             self.pos += 1;
             if c == quote {
-                return Ok(Token {
-                    tok: Tok::Str(out),
-                    pos: start,
-                });
+                return Ok(Token { tok: Tok::Str(out), pos: start });
             }
             if c != '\\' {
                 out.push(c);
@@ -281,12 +249,7 @@ impl<'s> Lexer<'s> {
                 Some('$') => out.push('$'),
                 Some('u') => out.push(self.unicode_escape(escape_pos)?),
                 _ => {
-                    return Err(CompileError::new(
-                        escape_pos,
-                        format!(
-                            "unknown escape at {escape_pos}; use \\n, \\t, \\r, \\\\, \\', \\\" or \\u{{…}}"
-                        ),
-                    ));
+                    return Err(CompileError::new(escape_pos, format!("unknown escape at {escape_pos}; use \\n, \\t, \\r, \\\\, \\', \\\" or \\u{{…}}")));
                 }
             }
         }
@@ -294,14 +257,7 @@ impl<'s> Lexer<'s> {
 
     /// `\u{1F600}`: one to six hex digits naming a Unicode scalar value.
     fn unicode_escape(&mut self, escape_pos: usize) -> Result<char, CompileError> {
-        let bad = || {
-            CompileError::new(
-                escape_pos,
-                format!(
-                    "bad unicode escape at {escape_pos}; write it like \\u{{e9}} or \\u{{1F600}}"
-                ),
-            )
-        };
+        let bad = || CompileError::new(escape_pos, format!("bad unicode escape at {escape_pos}; write it like \\u{{e9}} or \\u{{1F600}}"));
         if self.peek_at(0) != Some('{') {
             return Err(bad());
         }
@@ -318,10 +274,7 @@ impl<'s> Lexer<'s> {
             return Err(bad());
         }
         self.pos += 1;
-        u32::from_str_radix(&hex, 16)
-            .ok()
-            .and_then(char::from_u32)
-            .ok_or_else(bad)
+        u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32).ok_or_else(bad)
     }
 }
 
@@ -372,10 +325,7 @@ mod tests {
             ]
         );
         assert_eq!(lex("99999999999999999999").unwrap(), vec![Tok::Float(1e20)]);
-        assert_eq!(
-            lex(r"'\u{e9}\n\'\\'").unwrap(),
-            vec![Tok::Str("é\n'\\".into())]
-        );
+        assert_eq!(lex(r"'\u{e9}\n\'\\'").unwrap(), vec![Tok::Str("é\n'\\".into())]);
     }
 
     #[test]

@@ -22,15 +22,7 @@
 
 #![forbid(unsafe_code)]
 // User data must never crash a request; unit tests may unwrap.
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::indexing_slicing
-    )
-)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
 mod ast;
 mod error;
@@ -74,9 +66,7 @@ impl Roots {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        Roots {
-            names: names.into_iter().map(Into::into).collect(),
-        }
+        Roots { names: names.into_iter().map(Into::into).collect() }
     }
 
     /// The index a [`Scope`] is asked for when an expression reads `name`.
@@ -145,17 +135,8 @@ impl Expr {
     /// [`MAX_SOURCE_LEN`] bytes and [`MAX_DEPTH`] levels deep.
     pub fn compile(src: &str, roots: &Roots) -> Result<Expr, CompileError> {
         if src.len() > MAX_SOURCE_LEN {
-            let position = src
-                .char_indices()
-                .take_while(|(byte, _)| *byte < MAX_SOURCE_LEN)
-                .count();
-            return Err(CompileError::new(
-                position,
-                format!(
-                    "the expression is too long ({} bytes; at most {MAX_SOURCE_LEN})",
-                    src.len()
-                ),
-            ));
+            let position = src.char_indices().take_while(|(byte, _)| *byte < MAX_SOURCE_LEN).count();
+            return Err(CompileError::new(position, format!("the expression is too long ({} bytes; at most {MAX_SOURCE_LEN})", src.len())));
         }
         let chars: Vec<char> = src.chars().collect();
         let node = parser::parse(&chars, 0, chars.len(), roots)?;

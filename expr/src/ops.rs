@@ -76,10 +76,7 @@ impl Num {
     pub(crate) fn of(v: &Value) -> Option<Num> {
         match v {
             // u64 values beyond i64 are rare enough to be treated as floats.
-            Value::Number(n) => Some(
-                n.as_i64()
-                    .map_or_else(|| Num::F(n.as_f64().unwrap_or(0.0)), Num::I),
-            ),
+            Value::Number(n) => Some(n.as_i64().map_or_else(|| Num::F(n.as_f64().unwrap_or(0.0)), Num::I)),
             _ => None,
         }
     }
@@ -94,9 +91,7 @@ impl Num {
     pub(crate) fn into_value(self) -> Result<Value, EvalError> {
         match self {
             Num::I(i) => Ok(Value::from(i)),
-            Num::F(f) => Number::from_f64(f)
-                .map(Value::Number)
-                .ok_or_else(|| EvalError::new("the result is too large to be a number")),
+            Num::F(f) => Number::from_f64(f).map(Value::Number).ok_or_else(|| EvalError::new("the result is too large to be a number")),
         }
     }
 }
@@ -111,24 +106,14 @@ pub(crate) fn num_cmp(a: Num, b: Num) -> Option<Ordering> {
 /// Deep JSON equality where `1 == 1.0`.
 pub(crate) fn equal(a: &Value, b: &Value) -> bool {
     match (a, b) {
-        (Value::Number(_), Value::Number(_)) => {
-            Num::of(a).zip(Num::of(b)).and_then(|(x, y)| num_cmp(x, y)) == Some(Ordering::Equal)
-        }
-        (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| equal(p, q))
-        }
-        (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| equal(v, w)))
-        }
+        (Value::Number(_), Value::Number(_)) => Num::of(a).zip(Num::of(b)).and_then(|(x, y)| num_cmp(x, y)) == Some(Ordering::Equal),
+        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| equal(p, q)),
+        (Value::Object(x), Value::Object(y)) => x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| equal(v, w))),
         _ => a == b,
     }
 }
 
-pub(crate) fn binary<'a>(
-    op: BinOp,
-    l: Cow<'a, Value>,
-    r: Cow<'a, Value>,
-) -> Result<Cow<'a, Value>, EvalError> {
+pub(crate) fn binary<'a>(op: BinOp, l: Cow<'a, Value>, r: Cow<'a, Value>) -> Result<Cow<'a, Value>, EvalError> {
     match op {
         BinOp::Eq => Ok(boolean(equal(&l, &r))),
         BinOp::Ne => Ok(boolean(!equal(&l, &r))),
@@ -137,33 +122,19 @@ pub(crate) fn binary<'a>(
         BinOp::Add => add(l.into_owned(), r).map(Cow::Owned),
         BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Rem => match (Num::of(&l), Num::of(&r)) {
             (Some(a), Some(b)) => arith(op, a, b)?.into_value().map(Cow::Owned),
-            _ => Err(EvalError::new(format!(
-                "`{}` needs two numbers, got {} and {}{}",
-                op.symbol(),
-                a_type(&l),
-                a_type(&r),
-                null_hint(&l, &r)
-            ))),
+            _ => Err(EvalError::new(format!("`{}` needs two numbers, got {} and {}{}", op.symbol(), a_type(&l), a_type(&r), null_hint(&l, &r)))),
         },
     }
 }
 
 fn null_hint(l: &Value, r: &Value) -> &'static str {
-    if l.is_null() || r.is_null() {
-        " (a value is missing; use `??` to give a default)"
-    } else {
-        ""
-    }
+    if l.is_null() || r.is_null() { " (a value is missing; use `??` to give a default)" } else { "" }
 }
 
 /// Integer arithmetic that falls back to floats instead of overflowing.
 pub(crate) fn arith(op: BinOp, a: Num, b: Num) -> Result<Num, EvalError> {
     if matches!(op, BinOp::Div | BinOp::Rem) && b.as_f64() == 0.0 {
-        return Err(EvalError::new(if op == BinOp::Div {
-            "division by zero"
-        } else {
-            "remainder of a division by zero"
-        }));
+        return Err(EvalError::new(if op == BinOp::Div { "division by zero" } else { "remainder of a division by zero" }));
     }
     if let (Num::I(x), Num::I(y)) = (a, b) {
         let exact = match op {
@@ -171,10 +142,7 @@ pub(crate) fn arith(op: BinOp, a: Num, b: Num) -> Result<Num, EvalError> {
             BinOp::Sub => x.checked_sub(y),
             BinOp::Mul => x.checked_mul(y),
             // Stays an integer only when exact: 6 / 3 == 2 but 7 / 2 == 3.5.
-            BinOp::Div => x
-                .checked_rem(y)
-                .filter(|r| *r == 0)
-                .and_then(|_| x.checked_div(y)),
+            BinOp::Div => x.checked_rem(y).filter(|r| *r == 0).and_then(|_| x.checked_div(y)),
             // Only i64::MIN % -1 fails, and its remainder is 0.
             BinOp::Rem => Some(x.checked_rem(y).unwrap_or(0)),
             _ => None,
@@ -195,15 +163,9 @@ pub(crate) fn arith(op: BinOp, a: Num, b: Num) -> Result<Num, EvalError> {
 
 pub(crate) fn negate(v: &Value) -> Result<Value, EvalError> {
     match Num::of(v) {
-        Some(Num::I(i)) => Ok(i
-            .checked_neg()
-            .map_or_else(|| Num::F(-(i as f64)), Num::I)
-            .into_value()?),
+        Some(Num::I(i)) => Ok(i.checked_neg().map_or_else(|| Num::F(-(i as f64)), Num::I).into_value()?),
         Some(Num::F(f)) => Num::F(-f).into_value(),
-        None => Err(EvalError::new(format!(
-            "`-` needs a number, got {}",
-            a_type(v)
-        ))),
+        None => Err(EvalError::new(format!("`-` needs a number, got {}", a_type(v)))),
     }
 }
 
@@ -214,9 +176,7 @@ fn compare(op: BinOp, l: &Value, r: &Value) -> Result<bool, EvalError> {
     let ordering = match (l, r) {
         (Value::Null, _) | (_, Value::Null) => return Ok(false),
         (Value::String(a), Value::String(b)) => Some(a.cmp(b)),
-        (Value::Number(_), Value::Number(_)) => {
-            Num::of(l).zip(Num::of(r)).and_then(|(a, b)| num_cmp(a, b))
-        }
+        (Value::Number(_), Value::Number(_)) => Num::of(l).zip(Num::of(r)).and_then(|(a, b)| num_cmp(a, b)),
         _ => {
             return Err(EvalError::new(format!(
                 "cannot compare {} with {} using `{}`; compare numbers with numbers or strings with strings",
@@ -247,14 +207,8 @@ pub(crate) fn contains(haystack: &Value, needle: &Value) -> Result<bool, EvalErr
         (Value::Object(_), _) => Ok(false),
         (Value::String(s), Value::String(part)) => Ok(s.contains(part.as_str())),
         (Value::String(_), Value::Null) => Ok(false),
-        (Value::String(_), other) => Err(EvalError::new(format!(
-            "looking for {} in a string: only text can be part of a string",
-            a_type(other)
-        ))),
-        (other, _) => Err(EvalError::new(format!(
-            "`in` needs an array, an object or a string on its right, got {}",
-            a_type(other)
-        ))),
+        (Value::String(_), other) => Err(EvalError::new(format!("looking for {} in a string: only text can be part of a string", a_type(other)))),
+        (other, _) => Err(EvalError::new(format!("`in` needs an array, an object or a string on its right, got {}", a_type(other)))),
     }
 }
 
@@ -284,21 +238,10 @@ fn add(l: Value, r: Cow<'_, Value>) -> Result<Value, EvalError> {
         (Value::Object(mut a), Value::Object(_)) => {
             match r {
                 Cow::Owned(Value::Object(b)) => a.extend(b),
-                other => a.extend(
-                    other
-                        .as_object()
-                        .into_iter()
-                        .flatten()
-                        .map(|(k, v)| (k.clone(), v.clone())),
-                ),
+                other => a.extend(other.as_object().into_iter().flatten().map(|(k, v)| (k.clone(), v.clone()))),
             }
             Ok(Value::Object(a))
         }
-        (l, r) => Err(EvalError::new(format!(
-            "cannot add {} and {}{}",
-            a_type(&l),
-            a_type(r),
-            null_hint(&l, r)
-        ))),
+        (l, r) => Err(EvalError::new(format!("cannot add {} and {}{}", a_type(&l), a_type(r), null_hint(&l, r)))),
     }
 }

@@ -16,37 +16,17 @@ use crate::error::{CompileError, suggest};
 use crate::lexer::{Lexer, Tok, Token};
 
 /// Parses `chars[start..end]`; positions in errors are offsets into `chars`.
-pub(crate) fn parse(
-    chars: &[char],
-    start: usize,
-    end: usize,
-    roots: &Roots,
-) -> Result<Node, CompileError> {
+pub(crate) fn parse(chars: &[char], start: usize, end: usize, roots: &Roots) -> Result<Node, CompileError> {
     let mut lexer = Lexer::new(chars, start, end);
     let tok = lexer.next_token()?;
     if tok.tok == Tok::Eof {
-        return Err(CompileError::new(
-            tok.pos,
-            format!("the expression at {} is empty", tok.pos),
-        ));
+        return Err(CompileError::new(tok.pos, format!("the expression at {} is empty", tok.pos)));
     }
-    let mut parser = Parser {
-        lexer,
-        tok,
-        depth: 0,
-        roots,
-    };
+    let mut parser = Parser { lexer, tok, depth: 0, roots };
     let node = parser.expression()?;
     if parser.tok.tok != Tok::Eof {
         let t = &parser.tok;
-        return Err(CompileError::new(
-            t.pos,
-            format!(
-                "expected an operator or the end of the expression at {}, found {}",
-                t.pos,
-                t.tok.describe()
-            ),
-        ));
+        return Err(CompileError::new(t.pos, format!("expected an operator or the end of the expression at {}, found {}", t.pos, t.tok.describe())));
     }
     Ok(node)
 }
@@ -78,27 +58,14 @@ impl Parser<'_> {
             return Ok(());
         }
         let found = &self.tok;
-        Err(CompileError::new(
-            found.pos,
-            format!(
-                "expected {} {context} at {}, found {}",
-                tok.describe(),
-                found.pos,
-                found.tok.describe()
-            ),
-        ))
+        Err(CompileError::new(found.pos, format!("expected {} {context} at {}, found {}", tok.describe(), found.pos, found.tok.describe())))
     }
 
     fn enter(&mut self) -> Result<(), CompileError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             let pos = self.tok.pos;
-            return Err(CompileError::new(
-                pos,
-                format!(
-                    "the expression is nested too deeply at {pos} (at most {MAX_DEPTH} levels)"
-                ),
-            ));
+            return Err(CompileError::new(pos, format!("the expression is nested too deeply at {pos} (at most {MAX_DEPTH} levels)")));
         }
         Ok(())
     }
@@ -122,20 +89,11 @@ impl Parser<'_> {
         let then = self.expression()?;
         self.expect(&Tok::Colon, "after the `?` branch")?;
         let otherwise = self.expression()?;
-        Ok(Node::Cond(
-            Box::new(cond),
-            Box::new(then),
-            Box::new(otherwise),
-        ))
+        Ok(Node::Cond(Box::new(cond), Box::new(then), Box::new(otherwise)))
     }
 
     /// Parses `next (op next)*` for the short-circuit operators.
-    fn chain(
-        &mut self,
-        op: &Tok,
-        next: fn(&mut Self) -> Result<Node, CompileError>,
-        build: fn(Vec<Node>) -> Node,
-    ) -> Result<Node, CompileError> {
+    fn chain(&mut self, op: &Tok, next: fn(&mut Self) -> Result<Node, CompileError>, build: fn(Vec<Node>) -> Node) -> Result<Node, CompileError> {
         let first = next(self)?;
         if self.tok.tok != *op {
             return Ok(first);
@@ -160,22 +118,14 @@ impl Parser<'_> {
     }
 
     /// Parses a left-associative level whose operators `ops` maps from tokens.
-    fn binary(
-        &mut self,
-        ops: fn(&Tok) -> Option<BinOp>,
-        next: fn(&mut Self) -> Result<Node, CompileError>,
-    ) -> Result<Node, CompileError> {
+    fn binary(&mut self, ops: fn(&Tok) -> Option<BinOp>, next: fn(&mut Self) -> Result<Node, CompileError>) -> Result<Node, CompileError> {
         let first = next(self)?;
         let mut rest = Vec::new();
         while let Some(op) = ops(&self.tok.tok) {
             self.advance()?;
             rest.push((op, next(self)?));
         }
-        Ok(if rest.is_empty() {
-            first
-        } else {
-            Node::Binary(Box::new(first), rest)
-        })
+        Ok(if rest.is_empty() { first } else { Node::Binary(Box::new(first), rest) })
     }
 
     fn equality(&mut self) -> Result<Node, CompileError> {
@@ -257,20 +207,14 @@ impl Parser<'_> {
                 self.expect(&Tok::RBracket, "to close the `[`")?;
                 steps.push(match index {
                     Node::Const(Value::String(s)) => Step::Field(s),
-                    Node::Const(Value::Number(n)) if n.is_i64() => {
-                        Step::At(n.as_i64().unwrap_or_default())
-                    }
+                    Node::Const(Value::Number(n)) if n.is_i64() => Step::At(n.as_i64().unwrap_or_default()),
                     other => Step::Index(other),
                 });
             } else {
                 break;
             }
         }
-        Ok(if steps.is_empty() {
-            base
-        } else {
-            Node::Path(Box::new(base), steps)
-        })
+        Ok(if steps.is_empty() { base } else { Node::Path(Box::new(base), steps) })
     }
 
     /// After a `.`: a name, keywords included, so `request.body.in` works.
@@ -282,20 +226,12 @@ impl Parser<'_> {
             Tok::False => Ok("false".into()),
             Tok::Null => Ok("null".into()),
             Tok::In => Ok("in".into()),
-            Tok::Int(_) | Tok::Float(_) => Err(CompileError::new(
-                t.pos,
-                format!(
-                    "expected a field name after `.` at {}; to pick an array item write `[0]`",
-                    t.pos
-                ),
-            )),
+            Tok::Int(_) | Tok::Float(_) => {
+                Err(CompileError::new(t.pos, format!("expected a field name after `.` at {}; to pick an array item write `[0]`", t.pos)))
+            }
             other => Err(CompileError::new(
                 t.pos,
-                format!(
-                    "expected a field name after `.` at {}, found {}; for names with spaces or dashes write `['a-b']`",
-                    t.pos,
-                    other.describe()
-                ),
+                format!("expected a field name after `.` at {}, found {}; for names with spaces or dashes write `['a-b']`", t.pos, other.describe()),
             )),
         }
     }
@@ -304,9 +240,7 @@ impl Parser<'_> {
         let t = self.advance()?;
         match t.tok {
             Tok::Int(n) => Ok(Node::Const(Value::from(n))),
-            Tok::Float(f) => Ok(Node::Const(
-                Number::from_f64(f).map_or(Value::Null, Value::Number),
-            )),
+            Tok::Float(f) => Ok(Node::Const(Number::from_f64(f).map_or(Value::Null, Value::Number))),
             Tok::Str(s) => Ok(Node::Const(Value::String(s))),
             Tok::True => Ok(Node::Const(Value::Bool(true))),
             Tok::False => Ok(Node::Const(Value::Bool(false))),
@@ -322,10 +256,7 @@ impl Parser<'_> {
             other => Err(CompileError::new(
                 t.pos,
                 match other {
-                    Tok::Eof => format!(
-                        "the expression ends too early at {}; a value is missing",
-                        t.pos
-                    ),
+                    Tok::Eof => format!("the expression ends too early at {}; a value is missing", t.pos),
                     _ => format!("expected a value at {}, found {}", t.pos, other.describe()),
                 },
             )),
@@ -334,11 +265,7 @@ impl Parser<'_> {
 
     /// Parses `item, item, …` up to `close`; a trailing comma is allowed.
     /// Items are expressions, which count their own nesting depth.
-    fn list<T>(
-        &mut self,
-        close: &Tok,
-        mut item: impl FnMut(&mut Self) -> Result<T, CompileError>,
-    ) -> Result<Vec<T>, CompileError> {
+    fn list<T>(&mut self, close: &Tok, mut item: impl FnMut(&mut Self) -> Result<T, CompileError>) -> Result<Vec<T>, CompileError> {
         let mut items = Vec::new();
         loop {
             if self.eat(close)? {
@@ -355,13 +282,7 @@ impl Parser<'_> {
     fn array(&mut self) -> Result<Node, CompileError> {
         let items = self.list(&Tok::RBracket, Self::expression)?;
         if items.iter().all(|n| matches!(n, Node::Const(_))) {
-            let values = items.into_iter().filter_map(|n| {
-                if let Node::Const(v) = n {
-                    Some(v)
-                } else {
-                    None
-                }
-            });
+            let values = items.into_iter().filter_map(|n| if let Node::Const(v) = n { Some(v) } else { None });
             return Ok(Node::Const(Value::Array(values.collect())));
         }
         Ok(Node::Array(items))
@@ -377,10 +298,7 @@ impl Parser<'_> {
                 Tok::Null => "null".into(),
                 Tok::In => "in".into(),
                 other => {
-                    return Err(CompileError::new(
-                        key.pos,
-                        format!("expected a key at {}, found {}", key.pos, other.describe()),
-                    ));
+                    return Err(CompileError::new(key.pos, format!("expected a key at {}, found {}", key.pos, other.describe())));
                 }
             };
             p.expect(&Tok::Colon, "after the key")?;
@@ -389,10 +307,7 @@ impl Parser<'_> {
         let mut seen = std::collections::HashSet::new();
         for (name, pos, _) in &fields {
             if !seen.insert(name.as_str()) {
-                return Err(CompileError::new(
-                    *pos,
-                    format!("the key `{name}` appears twice in the object at {open}"),
-                ));
+                return Err(CompileError::new(*pos, format!("the key `{name}` appears twice in the object at {open}")));
             }
         }
         if fields.iter().all(|(_, _, n)| matches!(n, Node::Const(_))) {
@@ -404,12 +319,7 @@ impl Parser<'_> {
             }
             return Ok(Node::Const(Value::Object(map)));
         }
-        Ok(Node::Object(
-            fields
-                .into_iter()
-                .map(|(name, _, node)| (name, node))
-                .collect(),
-        ))
+        Ok(Node::Object(fields.into_iter().map(|(name, _, node)| (name, node)).collect()))
     }
 
     /// A bare name: a function call when followed by `(`, else a root.
@@ -422,46 +332,29 @@ impl Parser<'_> {
             return Err(self.unknown_name(&name, pos));
         }
         let Some(&(_, func, min, max)) = FUNCTIONS.iter().find(|(n, ..)| *n == name) else {
-            return Err(unknown_function(
-                &name,
-                pos,
-                self.roots.index_of(&name).is_some(),
-            ));
+            return Err(unknown_function(&name, pos, self.roots.index_of(&name).is_some()));
         };
         self.advance()?;
         let args = self.list(&Tok::RParen, Self::expression)?;
         if args.len() < min || args.len() > max {
-            return Err(CompileError::new(
-                pos,
-                arity_message(&name, min, max, args.len(), pos),
-            ));
+            return Err(CompileError::new(pos, arity_message(&name, min, max, args.len(), pos)));
         }
         if func == Func::Matches
             && let [subject, Node::Const(Value::String(pattern))] = args.as_slice()
         {
-            let regex = crate::functions::compile_regex(pattern).map_err(|e| {
-                CompileError::new(pos, format!("{} (in `matches` at {pos})", e.message))
-            })?;
-            return Ok(Node::MatchesConst(
-                Box::new(subject.clone()),
-                Box::new(regex),
-            ));
+            let regex = crate::functions::compile_regex(pattern).map_err(|e| CompileError::new(pos, format!("{} (in `matches` at {pos})", e.message)))?;
+            return Ok(Node::MatchesConst(Box::new(subject.clone()), Box::new(regex)));
         }
         Ok(Node::Call(func, args))
     }
 
     fn unknown_name(&self, name: &str, pos: usize) -> CompileError {
         let known: Vec<&str> = self.roots.names().collect();
-        let mut message = format!(
-            "unknown name `{name}` at {pos}; known: {}",
-            known.join(", ")
-        );
+        let mut message = format!("unknown name `{name}` at {pos}; known: {}", known.join(", "));
         if let Some(guess) = suggest(name, known.iter().copied()) {
             message.push_str(&format!(" (did you mean `{guess}`?)"));
         } else if FUNCTIONS.iter().any(|(n, ..)| *n == name) {
-            message.push_str(&format!(
-                " (`{name}` is a function: call it as `{name}(…)`)"
-            ));
+            message.push_str(&format!(" (`{name}` is a function: call it as `{name}(…)`)"));
         } else {
             message.push_str(" (to write text, put it in quotes: 'like this')");
         }
@@ -471,10 +364,7 @@ impl Parser<'_> {
 
 fn unknown_function(name: &str, pos: usize, is_root: bool) -> CompileError {
     if is_root {
-        return CompileError::new(
-            pos,
-            format!("`{name}` at {pos} is not a function, it cannot be called"),
-        );
+        return CompileError::new(pos, format!("`{name}` at {pos} is not a function, it cannot be called"));
     }
     let mut message = format!("unknown function `{name}` at {pos}");
     if let Some(guess) = suggest(name, FUNCTIONS.iter().map(|(n, ..)| *n)) {

@@ -52,11 +52,7 @@ enum TNode {
 
 impl TNode {
     fn into_const(self) -> Option<Value> {
-        if let TNode::Const(v) = self {
-            Some(v)
-        } else {
-            None
-        }
+        if let TNode::Const(v) = self { Some(v) } else { None }
     }
 }
 
@@ -103,27 +99,13 @@ impl Template {
     }
 }
 
-fn compile_value(
-    value: &Value,
-    roots: &Roots,
-    path: &mut String,
-    depth: usize,
-) -> Result<TNode, TemplateError> {
+fn compile_value(value: &Value, roots: &Roots, path: &mut String, depth: usize) -> Result<TNode, TemplateError> {
     if depth > MAX_TEMPLATE_DEPTH {
-        let error = CompileError::new(
-            0,
-            format!("the template is nested too deeply (at most {MAX_TEMPLATE_DEPTH} levels)"),
-        );
-        return Err(TemplateError {
-            path: path.clone(),
-            error,
-        });
+        let error = CompileError::new(0, format!("the template is nested too deeply (at most {MAX_TEMPLATE_DEPTH} levels)"));
+        return Err(TemplateError { path: path.clone(), error });
     }
     let node = match value {
-        Value::String(s) => compile_string(s, roots).map_err(|error| TemplateError {
-            path: path.clone(),
-            error,
-        })?,
+        Value::String(s) => compile_string(s, roots).map_err(|error| TemplateError { path: path.clone(), error })?,
         Value::Array(items) => {
             let mut nodes = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
@@ -134,9 +116,7 @@ fn compile_value(
             }
             // Fold from the compiled children, which have `$${` unescaped.
             if nodes.iter().all(|n| matches!(n, TNode::Const(_))) {
-                return Ok(TNode::Const(Value::Array(
-                    nodes.into_iter().filter_map(TNode::into_const).collect(),
-                )));
+                return Ok(TNode::Const(Value::Array(nodes.into_iter().filter_map(TNode::into_const).collect())));
             }
             TNode::Array(nodes)
         }
@@ -150,9 +130,7 @@ fn compile_value(
                 path.truncate(len);
             }
             if fields.iter().all(|(_, n)| matches!(n, TNode::Const(_))) {
-                let map = fields
-                    .into_iter()
-                    .filter_map(|(k, n)| n.into_const().map(|v| (k, v)));
+                let map = fields.into_iter().filter_map(|(k, n)| n.into_const().map(|v| (k, v)));
                 return Ok(TNode::Const(Value::Object(map.collect())));
             }
             TNode::Object(fields)
@@ -181,12 +159,7 @@ fn compile_string(s: &str, roots: &Roots) -> Result<TNode, CompileError> {
             let end = closing_brace(&chars, i, start)?;
             let source: String = chars.get(start..end).unwrap_or_default().iter().collect();
             if source.len() > MAX_SOURCE_LEN {
-                return Err(CompileError::new(
-                    start,
-                    format!(
-                        "the expression at {start} is too long (at most {MAX_SOURCE_LEN} bytes)"
-                    ),
-                ));
+                return Err(CompileError::new(start, format!("the expression at {start} is too long (at most {MAX_SOURCE_LEN} bytes)")));
             }
             let node: Node = crate::parser::parse(&chars, start, end, roots)?;
             if !literal.is_empty() {
@@ -225,10 +198,7 @@ fn closing_brace(chars: &[char], open: usize, start: usize) -> Result<usize, Com
             Tok::RBrace if depth == 0 => return Ok(token.pos),
             Tok::RBrace => depth -= 1,
             Tok::Eof => {
-                return Err(CompileError::new(
-                    open,
-                    format!("the `${{` at {open} is not closed; add a `}}`"),
-                ));
+                return Err(CompileError::new(open, format!("the `${{` at {open} is not closed; add a `}}`")));
             }
             _ => {}
         }
@@ -249,12 +219,7 @@ fn render(node: &TNode, scope: &dyn Scope) -> Result<Value, EvalError> {
             }
             Value::String(out)
         }
-        TNode::Array(items) => Value::Array(
-            items
-                .iter()
-                .map(|n| render(n, scope))
-                .collect::<Result<_, _>>()?,
-        ),
+        TNode::Array(items) => Value::Array(items.iter().map(|n| render(n, scope)).collect::<Result<_, _>>()?),
         TNode::Object(fields) => {
             let mut map = Map::new();
             for (key, n) in fields {

@@ -9,11 +9,7 @@ fn check_errors(cases: &[(&str, usize, &str)]) {
     for (src, position, fragment) in cases {
         let e = compile_err(src);
         assert_eq!(e.position, *position, "position for `{src}`: {}", e.message);
-        assert!(
-            e.message.contains(fragment),
-            "message for `{src}`: {}",
-            e.message
-        );
+        assert!(e.message.contains(fragment), "message for `{src}`: {}", e.message);
         assert_eq!(e.to_string(), e.message);
     }
 }
@@ -21,20 +17,12 @@ fn check_errors(cases: &[(&str, usize, &str)]) {
 #[test]
 fn unknown_names_and_functions() {
     check_errors(&[
-        (
-            "reqest.params.id",
-            0,
-            "unknown name `reqest` at 0; known: request, caller, env, vars, steps, item",
-        ),
+        ("reqest.params.id", 0, "unknown name `reqest` at 0; known: request, caller, env, vars, steps, item"),
         ("reqest", 0, "did you mean `request`?"),
         ("1 + calller.id", 4, "did you mean `caller`?"),
         ("status == active", 0, "put it in quotes"),
         ("len", 0, "`len` is a function"),
-        (
-            "lowr('A')",
-            0,
-            "unknown function `lowr` at 0 (did you mean `lower`?)",
-        ),
+        ("lowr('A')", 0, "unknown function `lowr` at 0 (did you mean `lower`?)"),
         ("foo(1)", 0, "functions: len, lower"),
         ("request(1)", 0, "`request` at 0 is not a function"),
         ("len()", 0, "`len` at 0 takes 1 argument, got 0"),
@@ -52,20 +40,12 @@ fn syntax_errors_point_at_the_problem() {
         ("", 0, "empty"),
         ("   ", 3, "empty"),
         ("1 +", 3, "ends too early"),
-        (
-            "(1 + 2",
-            6,
-            "expected `)` to close the `(` at 6, found the end of the expression",
-        ),
+        ("(1 + 2", 6, "expected `)` to close the `(` at 6, found the end of the expression"),
         ("[1, 2", 5, "expected `,` between items"),
         ("{a 1}", 3, "expected `:` after the key"),
         ("{1: 2}", 1, "expected a key"),
         ("{a: 1, a: 2}", 7, "the key `a` appears twice"),
-        (
-            "1 2",
-            2,
-            "expected an operator or the end of the expression at 2, found the number 2",
-        ),
+        ("1 2", 2, "expected an operator or the end of the expression at 2, found the number 2"),
         ("request.", 8, "expected a field name after `.`"),
         ("request.0", 8, "write `[0]`"),
         ("request.body.'x'", 13, "['a-b']"),
@@ -100,10 +80,7 @@ fn positions_count_characters_not_bytes() {
 #[test]
 fn length_limit() {
     let ok = format!("'{}'", "a".repeat(MAX_SOURCE_LEN - 2));
-    assert_eq!(
-        *compile(&ok).eval(&common::scope()).unwrap(),
-        json!("a".repeat(MAX_SOURCE_LEN - 2))
-    );
+    assert_eq!(*compile(&ok).eval(&common::scope()).unwrap(), json!("a".repeat(MAX_SOURCE_LEN - 2)));
     let too_long = format!("'{}'", "a".repeat(MAX_SOURCE_LEN));
     let e = compile_err(&too_long);
     assert!(e.message.contains("too long"), "{}", e.message);
@@ -112,8 +89,7 @@ fn length_limit() {
 
 #[test]
 fn depth_limit() {
-    let nest =
-        |open: &str, close: &str, n: usize| format!("{}1{}", open.repeat(n), close.repeat(n));
+    let nest = |open: &str, close: &str, n: usize| format!("{}1{}", open.repeat(n), close.repeat(n));
     // At the limit: fine (the outermost expression is one level itself).
     let ok = nest("(", ")", MAX_DEPTH - 1);
     assert_eq!(*compile(&ok).eval(&common::scope()).unwrap(), json!(1));
@@ -129,19 +105,12 @@ fn depth_limit() {
         "(".repeat(10_000),
     ] {
         let e = compile_err(&src);
-        assert!(
-            e.message.contains("too long") || e.message.contains("nested too deeply"),
-            "{}",
-            e.message
-        );
+        assert!(e.message.contains("too long") || e.message.contains("nested too deeply"), "{}", e.message);
     }
     let e = compile_err(&"(".repeat(5_000));
     // Points at the first parenthesis past the limit.
     assert_eq!(e.position, MAX_DEPTH);
-    assert_eq!(
-        e.message,
-        format!("the expression is nested too deeply at 64 (at most {MAX_DEPTH} levels)")
-    );
+    assert_eq!(e.message, format!("the expression is nested too deeply at 64 (at most {MAX_DEPTH} levels)"));
 }
 
 /// Long flat chains are not nesting: they compile and run with loops.
@@ -180,12 +149,7 @@ fn worst_case_nesting_fits_a_small_stack() {
             // Failing or not, evaluation has walked the whole tree.
             let _ = expr.eval(&scope);
         };
-        std::thread::Builder::new()
-            .stack_size(2 * 1024 * 1024)
-            .spawn(on_small_stack)
-            .unwrap()
-            .join()
-            .unwrap();
+        std::thread::Builder::new().stack_size(2 * 1024 * 1024).spawn(on_small_stack).unwrap().join().unwrap();
     }
 }
 
@@ -262,9 +226,7 @@ fn garbage_never_panics() {
     let mut compiled = 0;
     for _ in 0..20_000 {
         let len = (next() % 24) as usize;
-        let src: String = (0..len)
-            .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
-            .collect();
+        let src: String = (0..len).map(|_| PIECES[(next() % PIECES.len() as u64) as usize]).collect();
         if let Ok(expr) = Expr::compile(&src, &roots) {
             compiled += 1;
             let _ = expr.eval(&scope);

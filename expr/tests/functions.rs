@@ -13,9 +13,7 @@ fn len() {
         ("len(request.body)", json!(5)),
         ("len(request.nope)", json!(0)),
     ]);
-    assert!(
-        eval_err("len(5)").contains("`len` needs a string, an array or an object, got a number")
-    );
+    assert!(eval_err("len(5)").contains("`len` needs a string, an array or an object, got a number"));
     assert!(eval_err("len(true)").contains("len"));
 }
 
@@ -46,10 +44,7 @@ fn text_functions() {
         ("split('héj', '')", json!(["h", "é", "j"])),
         ("split(request.nope, ',')", json!(null)),
         ("join(caller.groups, ', ')", json!("admin, staff")),
-        (
-            "join([1, 'a', null, true, [2]], '|')",
-            json!("1|a|null|true|[2]"),
-        ),
+        ("join([1, 'a', null, true, [2]], '|')", json!("1|a|null|true|[2]")),
         ("join([], ',')", json!("")),
         ("join(null, ',')", json!(null)),
     ]);
@@ -107,9 +102,7 @@ fn conversions() {
         ("bool('0')", json!(false)),
         ("bool('')", json!(false)),
     ]);
-    assert!(
-        eval_err("int([1])").contains("`int` needs a number, a string or a boolean, got an array")
-    );
+    assert!(eval_err("int([1])").contains("`int` needs a number, a string or a boolean, got an array"));
     assert!(eval_err("int(1e300)").contains("too large"));
     assert!(eval_err("int('1e300')").contains("too large"));
     assert!(eval_err("float({})").contains("float"));
@@ -149,10 +142,7 @@ fn numbers() {
         ("abs(2.5)", json!(2.5)),
         ("abs(-0.5)", json!(0.5)),
         ("abs(null)", json!(null)),
-        (
-            "abs(-9223372036854775807 - 1)",
-            json!(9_223_372_036_854_775_808.0),
-        ),
+        ("abs(-9223372036854775807 - 1)", json!(9_223_372_036_854_775_808.0)),
         ("round(2.5)", json!(3)),
         ("round(-2.5)", json!(-3)),
         ("round(2.4)", json!(2)),
@@ -166,10 +156,7 @@ fn numbers() {
         ("sum([1, 2.5, null])", json!(3.5)),
         ("sum([])", json!(0)),
         ("sum(null)", json!(0)),
-        (
-            "sum([9223372036854775807, 1])",
-            json!(9_223_372_036_854_775_808.0),
-        ),
+        ("sum([9223372036854775807, 1])", json!(9_223_372_036_854_775_808.0)),
     ]);
     assert!(eval_err("min(1, 'a')").contains("compares numbers with numbers"));
     assert!(eval_err("max([1, [2]])").contains("numbers or strings"));
@@ -196,19 +183,13 @@ fn inspection() {
         ("type_of({})", json!("object")),
         ("coalesce(request.nope)", json!(null)),
         ("coalesce(null, null, 3, 4)", json!(3)),
-        (
-            "coalesce(request.nope, caller.email)",
-            json!("ada@example.com"),
-        ),
+        ("coalesce(request.nope, caller.email)", json!("ada@example.com")),
     ]);
 }
 
 #[test]
 fn now_uses_the_scope_clock() {
-    check(&[
-        ("now()", json!("2025-03-04T05:06:07.000Z")),
-        ("now() > '2025'", json!(true)),
-    ]);
+    check(&[("now()", json!("2025-03-04T05:06:07.000Z")), ("now() > '2025'", json!(true))]);
 }
 
 #[test]
@@ -227,10 +208,7 @@ fn slice() {
         ("slice([1, 2, 3], -1)", json!([3])),
         ("slice([1, 2, 3], 2, 1)", json!([])),
         ("slice([1, 2, 3], 0, 9223372036854775807)", json!([1, 2, 3])),
-        (
-            "slice([1, 2, 3], -9223372036854775807 - 1)",
-            json!([1, 2, 3]),
-        ),
+        ("slice([1, 2, 3], -9223372036854775807 - 1)", json!([1, 2, 3])),
         ("slice(null, 1)", json!(null)),
     ]);
     assert!(eval_err("slice(5, 1)").contains("a string or an array"));
@@ -240,10 +218,7 @@ fn slice() {
 #[test]
 fn matches() {
     check(&[
-        (
-            "matches(caller.email, '^[^@]+@[^@]+\\\\.[a-z]+$')",
-            json!(true),
-        ),
+        ("matches(caller.email, '^[^@]+@[^@]+\\\\.[a-z]+$')", json!(true)),
         ("matches('abc', 'B')", json!(false)),
         ("matches('abc', '(?i)B')", json!(true)),
         ("matches('Zoë', '^\\\\w+$')", json!(true)),

@@ -29,10 +29,7 @@ fn literals() {
         ("[1, 'a', [true], {}]", json!([1, "a", [true], {}])),
         ("[1, 2,]", json!([1, 2])),
         ("{}", json!({})),
-        (
-            r#"{title: 'x', "a b": 1, 'c': [null], in: 2}"#,
-            json!({"title": "x", "a b": 1, "c": [null], "in": 2}),
-        ),
+        (r#"{title: 'x', "a b": 1, 'c': [null], in: 2}"#, json!({"title": "x", "a b": 1, "c": [null], "in": 2})),
         ("{id: caller.id, n: 1 + 1}", json!({"id": "u1", "n": 2})),
         ("[caller.id, vars.total]", json!(["u1", 100])),
     ]);
@@ -45,10 +42,7 @@ fn paths() {
         ("request.query.limit", json!("10")),
         ("request.body.title", json!("Hello")),
         ("request.headers['x-api-key']", json!("secret")),
-        (
-            "request['headers'][\"content-type\"]",
-            json!("application/json"),
-        ),
+        ("request['headers'][\"content-type\"]", json!("application/json")),
         ("caller.groups", json!(["admin", "staff"])),
         ("caller.groups[1]", json!("staff")),
         ("caller.groups[-1]", json!("staff")),
@@ -58,10 +52,7 @@ fn paths() {
         ("steps.posts[0].title", json!("first")),
         ("steps.posts[vars.zero].title", json!("first")),
         ("request.body.nested.deep.x", json!(1)),
-        (
-            "request.body[request.method == 'POST' ? 'title' : 'count']",
-            json!("Hello"),
-        ),
+        ("request.body[request.method == 'POST' ? 'title' : 'count']", json!("Hello")),
         ("'héllo'[1]", json!("é")),
         ("'héllo'[-1]", json!("o")),
         ("[1, 2, 3][2]", json!(3)),
@@ -113,27 +104,12 @@ fn arithmetic() {
         ("- vars.total", json!(-100)),
         ("request.body.count * request.body.price", json!(7.5)),
         // Overflow falls back to floats instead of failing or wrapping.
-        (
-            "9223372036854775807 + 1",
-            json!(9_223_372_036_854_775_808.0),
-        ),
-        (
-            "-9223372036854775807 - 2",
-            json!(-9_223_372_036_854_775_809.0),
-        ),
-        (
-            "9223372036854775807 * 2",
-            json!(18_446_744_073_709_551_614.0),
-        ),
-        (
-            "(-9223372036854775807 - 1) / -1",
-            json!(9_223_372_036_854_775_808.0),
-        ),
+        ("9223372036854775807 + 1", json!(9_223_372_036_854_775_808.0)),
+        ("-9223372036854775807 - 2", json!(-9_223_372_036_854_775_809.0)),
+        ("9223372036854775807 * 2", json!(18_446_744_073_709_551_614.0)),
+        ("(-9223372036854775807 - 1) / -1", json!(9_223_372_036_854_775_808.0)),
         ("(-9223372036854775807 - 1) % -1", json!(0)),
-        (
-            "-(-9223372036854775807 - 1)",
-            json!(9_223_372_036_854_775_808.0),
-        ),
+        ("-(-9223372036854775807 - 1)", json!(9_223_372_036_854_775_808.0)),
     ]);
     assert_eq!(eval_err("1 / 0"), "division by zero");
     assert_eq!(eval_err("1.5 / 0.0"), "division by zero");
@@ -158,10 +134,7 @@ fn plus() {
         ("[1] + [2, 3]", json!([1, 2, 3])),
         ("caller.groups + ['x']", json!(["admin", "staff", "x"])),
         ("{a: 1, b: 2} + {b: 3}", json!({"a": 1, "b": 3})),
-        (
-            "request.body.nested + {y: 2}",
-            json!({"deep": {"x": 1}, "y": 2}),
-        ),
+        ("request.body.nested + {y: 2}", json!({"deep": {"x": 1}, "y": 2})),
         ("'Zoë' + '🎉'", json!("Zoë🎉")),
     ]);
     assert!(eval_err("'a' + null").contains("use `??`"));
@@ -338,11 +311,7 @@ fn precedence_table() {
 
 #[test]
 fn whitespace_is_free() {
-    check(&[
-        ("  1\n+\t2  ", json!(3)),
-        ("request . body . title", json!("Hello")),
-        ("len ( 'ab' )", json!(2)),
-    ]);
+    check(&[("  1\n+\t2  ", json!(3)), ("request . body . title", json!("Hello")), ("len ( 'ab' )", json!(2))]);
 }
 
 #[test]
@@ -375,10 +344,7 @@ fn plain_reads_are_borrowed() {
         "string(caller.id)",
     ] {
         let expr = compile(src);
-        assert!(
-            matches!(expr.eval(&scope).unwrap(), Cow::Borrowed(_)),
-            "{src} allocated"
-        );
+        assert!(matches!(expr.eval(&scope).unwrap(), Cow::Borrowed(_)), "{src} allocated");
     }
 }
 

@@ -6,8 +6,7 @@ use serverkit_expr::{Roots, Template, TemplateError};
 
 fn render(template: Value) -> Value {
     let t = Template::compile(&template, &roots()).unwrap_or_else(|e| panic!("{template}: {e}"));
-    t.render(&scope())
-        .unwrap_or_else(|e| panic!("{template}: {e}"))
+    t.render(&scope()).unwrap_or_else(|e| panic!("{template}: {e}"))
 }
 
 fn compile_err(template: Value) -> TemplateError {
@@ -19,30 +18,18 @@ fn exact_expression_keeps_its_type() {
     assert_eq!(render(json!("${caller.groups}")), json!(["admin", "staff"]));
     assert_eq!(render(json!("${ vars.total }")), json!(100));
     assert_eq!(render(json!("${request.nope}")), json!(null));
-    assert_eq!(
-        render(json!("${ {a: 1, b: [vars.total]} }")),
-        json!({"a": 1, "b": [100]})
-    );
+    assert_eq!(render(json!("${ {a: 1, b: [vars.total]} }")), json!({"a": 1, "b": [100]}));
     assert_eq!(render(json!("${'}'}")), json!("}"));
 }
 
 #[test]
 fn interpolation_builds_text() {
-    assert_eq!(
-        render(json!("Hello ${caller.email}!")),
-        json!("Hello ada@example.com!")
-    );
+    assert_eq!(render(json!("Hello ${caller.email}!")), json!("Hello ada@example.com!"));
     assert_eq!(render(json!("${vars.total} items")), json!("100 items"));
     assert_eq!(render(json!("${caller.id}${vars.total}")), json!("u1100"));
-    assert_eq!(
-        render(json!("tags=${request.body.tags}")),
-        json!("tags=[\"a\",\"b\"]")
-    );
+    assert_eq!(render(json!("tags=${request.body.tags}")), json!("tags=[\"a\",\"b\"]"));
     assert_eq!(render(json!("x=${request.nope}")), json!("x=null"));
-    assert_eq!(
-        render(json!("${'{' + '}'} and ${ {a: '}'}.a }")),
-        json!("{} and }")
-    );
+    assert_eq!(render(json!("${'{' + '}'} and ${ {a: '}'}.a }")), json!("{} and }"));
     assert_eq!(render(json!("Zoë ${vars.name} 😀")), json!("Zoë Zoë 😀"));
 }
 
@@ -50,20 +37,14 @@ fn interpolation_builds_text() {
 fn escapes_and_constants() {
     assert_eq!(render(json!("cost: $${price}")), json!("cost: ${price}"));
     assert_eq!(render(json!("$${a} ${vars.total}")), json!("${a} 100"));
-    assert_eq!(
-        render(json!("$5 and $ {x} and {y}")),
-        json!("$5 and $ {x} and {y}")
-    );
+    assert_eq!(render(json!("$5 and $ {x} and {y}")), json!("$5 and $ {x} and {y}"));
     assert_eq!(render(json!("plain")), json!("plain"));
     assert_eq!(render(json!(42)), json!(42));
     assert_eq!(render(json!(null)), json!(null));
     let constant = json!({"a": [1, "two", {"b": "$${not}"}]});
     let t = Template::compile(&constant, &roots()).unwrap();
     assert!(t.is_constant());
-    assert_eq!(
-        t.render(&scope()).unwrap(),
-        json!({"a": [1, "two", {"b": "${not}"}]})
-    );
+    assert_eq!(t.render(&scope()).unwrap(), json!({"a": [1, "two", {"b": "${not}"}]}));
 }
 
 #[test]
@@ -92,23 +73,12 @@ fn errors_name_the_string_and_position() {
     let e = compile_err(json!({"body": {"items": [1, "ok ${reqest.id}"]}}));
     assert_eq!(e.path, "/body/items/1");
     assert_eq!(e.error.position, 5);
-    assert!(
-        e.error.message.contains("unknown name `reqest` at 5"),
-        "{}",
-        e.error.message
-    );
-    assert!(
-        e.to_string()
-            .starts_with("in `/body/items/1`: unknown name")
-    );
+    assert!(e.error.message.contains("unknown name `reqest` at 5"), "{}", e.error.message);
+    assert!(e.to_string().starts_with("in `/body/items/1`: unknown name"));
 
     let e = compile_err(json!("abc ${1 +"));
     assert_eq!(e.path, "");
-    assert!(
-        e.error.message.contains("not closed"),
-        "{}",
-        e.error.message
-    );
+    assert!(e.error.message.contains("not closed"), "{}", e.error.message);
     assert_eq!(e.error.position, 4);
 
     let e = compile_err(json!("${}"));
@@ -116,18 +86,10 @@ fn errors_name_the_string_and_position() {
 
     let e = compile_err(json!({"a/b": {"c~d": "${ 'x }"}}));
     assert_eq!(e.path, "/a~1b/c~0d");
-    assert!(
-        e.error.message.contains("not closed"),
-        "{}",
-        e.error.message
-    );
+    assert!(e.error.message.contains("not closed"), "{}", e.error.message);
 
     let e = compile_err(json!(format!("${{{}}}", "(".repeat(1000))));
-    assert!(
-        e.error.message.contains("nested too deeply"),
-        "{}",
-        e.error.message
-    );
+    assert!(e.error.message.contains("nested too deeply"), "{}", e.error.message);
 }
 
 #[test]
@@ -156,14 +118,7 @@ fn deep_json_is_refused_not_overflowed() {
 #[test]
 fn templates_use_their_own_roots() {
     let roots = Roots::new(["item"]);
-    let t = Template::compile(
-        &json!({"name": "${item.name}", "upper": "${upper(item.name)}"}),
-        &roots,
-    )
-    .unwrap();
-    assert_eq!(
-        t.render(&[json!({"name": "x"})]).unwrap(),
-        json!({"name": "x", "upper": "X"})
-    );
+    let t = Template::compile(&json!({"name": "${item.name}", "upper": "${upper(item.name)}"}), &roots).unwrap();
+    assert_eq!(t.render(&[json!({"name": "x"})]).unwrap(), json!({"name": "x", "upper": "X"}));
     assert!(Template::compile(&json!("${request.id}"), &roots).is_err());
 }

@@ -34,23 +34,12 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone_null(ApiTokens::LastUsedAt))
                     .col(timestamp_with_time_zone_null(ApiTokens::ExpiresAt))
                     .foreign_key(
-                        ForeignKey::create()
-                            .from(ApiTokens::Table, ApiTokens::AdminId)
-                            .to(Admins::Table, Admins::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
+                        ForeignKey::create().from(ApiTokens::Table, ApiTokens::AdminId).to(Admins::Table, Admins::Id).on_delete(ForeignKeyAction::Cascade),
                     )
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_api_tokens_admin_id")
-                    .table(ApiTokens::Table)
-                    .col(ApiTokens::AdminId)
-                    .to_owned(),
-            )
-            .await
+        manager.create_index(Index::create().name("idx_api_tokens_admin_id").table(ApiTokens::Table).col(ApiTokens::AdminId).to_owned()).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

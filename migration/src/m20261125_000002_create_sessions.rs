@@ -17,15 +17,7 @@ impl MigrationTrait for Migration {
             )
             .await?;
         // The expired-session sweeper deletes by expiry.
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_admin_sessions_expires_at")
-                    .table(AdminSessions::Table)
-                    .col(AdminSessions::ExpiresAt)
-                    .to_owned(),
-            )
-            .await
+        manager.create_index(Index::create().name("idx_admin_sessions_expires_at").table(AdminSessions::Table).col(AdminSessions::ExpiresAt).to_owned()).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

@@ -7,12 +7,8 @@ pub struct Migration;
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         // One column per statement: SQLite alters one thing at a time.
-        manager
-            .alter_table(Table::alter().table(Environments::Table).add_column(text(Environments::CorsOrigins).default("[]")).to_owned())
-            .await?;
-        manager
-            .alter_table(Table::alter().table(Environments::Table).add_column(text(Environments::Variables).default("{}")).to_owned())
-            .await
+        manager.alter_table(Table::alter().table(Environments::Table).add_column(text(Environments::CorsOrigins).default("[]")).to_owned()).await?;
+        manager.alter_table(Table::alter().table(Environments::Table).add_column(text(Environments::Variables).default("{}")).to_owned()).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

@@ -17,12 +17,12 @@ use crate::{
     auth::{Role, admins, session_store::DbSessionStore, setup::SetupToken, throttle::LoginThrottle},
     config::Config,
     db,
+    engine::{Engine, databases::DataDatabases},
     environments::{DataPlacement, EnvironmentEventKind, Environments},
     graphql,
     http::{self, metrics::HttpMetrics},
     storage,
     workspace::Workspace,
-    engine::{Engine, databases::DataDatabases},
 };
 
 /// Shared by every handler and resolver; one `Arc`, so the clone that every
@@ -73,8 +73,7 @@ impl App {
         // One TLS crypto stack for every client (PostgreSQL, S3): ring. Another
         // App in this process may have installed it already, which is fine.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        std::fs::create_dir_all(&config.data_dir)
-            .with_context(|| format!("cannot create the data folder {}", config.data_dir.display()))?;
+        std::fs::create_dir_all(&config.data_dir).with_context(|| format!("cannot create the data folder {}", config.data_dir.display()))?;
 
         let db = db::connect_control(&config.database_url()).await?;
         let store = storage::open(config.storage_url.as_ref().map(|s| s.expose_secret()), &config.data_dir)?;
@@ -108,7 +107,19 @@ impl App {
         // the allowance is wide, per email it is tight.
         let end_user_throttle = LoginThrottle::with_quotas(config.login_attempts_per_minute.saturating_mul(2), 600);
         let trusted_proxies = http::client_ip::parse_trusted(&config.trusted_proxies)?.into();
-        let state = AppState(Arc::new(Services { config, db, environments, throttle, end_user_throttle, setup, public_url, metrics, trusted_proxies, workspace, engine }));
+        let state = AppState(Arc::new(Services {
+            config,
+            db,
+            environments,
+            throttle,
+            end_user_throttle,
+            setup,
+            public_url,
+            metrics,
+            trusted_proxies,
+            workspace,
+            engine,
+        }));
         let router = http::router(state.clone(), graphql::schema(state.clone()), sessions);
         let mut env_listeners = Vec::new();
         for (slug, address) in &state.config.env_listen {
@@ -166,12 +177,7 @@ fn service_error(err: crate::error::ServiceError) -> anyhow::Error {
 
 /// Creates the first owner from the configuration, or issues a setup link when
 /// no admin exists at all.
-async fn ensure_first_owner(
-    config: &Config,
-    db: &DatabaseConnection,
-    setup: &SetupToken,
-    public_url: &str,
-) -> anyhow::Result<Option<String>> {
+async fn ensure_first_owner(config: &Config, db: &DatabaseConnection, setup: &SetupToken, public_url: &str) -> anyhow::Result<Option<String>> {
     if admins::count(db).await.map_err(service_error)? > 0 {
         return Ok(None);
     }

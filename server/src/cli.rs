@@ -69,9 +69,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             std::io::stdin().lock().read_line(&mut password).context("reading the password from stdin")?;
             let db = db::connect_control(&config.database_url()).await?;
             let role: Role = role.parse().map_err(|_| anyhow::anyhow!("unknown role"))?;
-            let admin = admins::create(&db, &email, password.trim_end_matches(['\r', '\n']), role)
-                .await
-                .map_err(|err| anyhow::anyhow!(err.message()))?;
+            let admin = admins::create(&db, &email, password.trim_end_matches(['\r', '\n']), role).await.map_err(|err| anyhow::anyhow!(err.message()))?;
             println!("created {} ({})", admin.email, admin.role);
             Ok(())
         }

@@ -20,16 +20,13 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
 /// Opens a pool of at most `size` connections.
 pub async fn connect_pool(url: &str, size: u32) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(url.to_owned());
-    options
-        .sqlx_logging(false)
-        .acquire_timeout(Duration::from_secs(10))
-        .map_sqlx_sqlite_opts(|opts| {
-            opts.create_if_missing(true)
-                .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
-                .busy_timeout(Duration::from_secs(5))
-                .foreign_keys(true)
-        });
+    options.sqlx_logging(false).acquire_timeout(Duration::from_secs(10)).map_sqlx_sqlite_opts(|opts| {
+        opts.create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(5))
+            .foreign_keys(true)
+    });
     options.max_connections(size).min_connections(1);
     Database::connect(options).await.with_context(|| "cannot connect to the database")
 }
@@ -39,8 +36,7 @@ pub async fn connect_control(url: &str) -> anyhow::Result<DatabaseConnection> {
     if let Some(path) = sqlite_path(url)
         && let Some(parent) = std::path::Path::new(path).parent()
     {
-        std::fs::create_dir_all(parent)
-            .with_context(|| format!("cannot create {}", parent.display()))?;
+        std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
     }
     let db = connect(url).await?;
     Migrator::up(&db, None).await.context("migrating the control database")?;

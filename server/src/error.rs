@@ -22,12 +22,20 @@ pub enum ServiceError {
     /// A sign-in with an unknown email or a wrong password (which one is not said).
     WrongCredentials,
     Forbidden(String),
-    BadInput { field: Option<String>, message: String },
+    BadInput {
+        field: Option<String>,
+        message: String,
+    },
     /// A definition with one or more problems (all of them are reported).
     Invalid(Vec<Problem>),
     NotFound(String),
-    Conflict { field: Option<String>, message: String },
-    RateLimited { retry_after_secs: u64 },
+    Conflict {
+        field: Option<String>,
+        message: String,
+    },
+    RateLimited {
+        retry_after_secs: u64,
+    },
     /// The work ran past its time budget and was stopped.
     Timeout(String),
     Internal(anyhow::Error),

@@ -18,10 +18,7 @@ impl PageRequest {
             None => DEFAULT_PAGE_SIZE,
             Some(n) if n >= 0 && (n as u64) <= MAX_PAGE_SIZE => n as u64,
             Some(_) => {
-                return Err(ServiceError::bad_input(
-                    "first",
-                    format!("first must be between 0 and {MAX_PAGE_SIZE}"),
-                ));
+                return Err(ServiceError::bad_input("first", format!("first must be between 0 and {MAX_PAGE_SIZE}")));
             }
         };
         Ok(Self { first, after })

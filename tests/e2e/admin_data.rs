@@ -23,17 +23,16 @@ async fn rows_are_browsed_and_edited_with_validation() {
     let after = rows["pageInfo"]["endCursor"].clone();
     let next = blog
         .owner
-        .run("query($a: String) { rows(environment: \"test\", table: \"posts\", first: 2, after: $a) { nodes { values } pageInfo { hasNextPage } } }", json!({ "a": after }))
+        .run(
+            "query($a: String) { rows(environment: \"test\", table: \"posts\", first: 2, after: $a) { nodes { values } pageInfo { hasNextPage } } }",
+            json!({ "a": after }),
+        )
         .await
         .data();
     assert_eq!(next["rows"]["nodes"][0]["values"]["title"], "t0");
     assert_eq!(next["rows"]["pageInfo"]["hasNextPage"], false);
 
-    let filtered = blog
-        .owner
-        .run("{ rows(environment: \"test\", table: \"posts\", filter: { title: \"t1\" }) { totalCount } }", json!({}))
-        .await
-        .data();
+    let filtered = blog.owner.run("{ rows(environment: \"test\", table: \"posts\", filter: { title: \"t1\" }) { totalCount } }", json!({})).await.data();
     assert_eq!(filtered["rows"]["totalCount"], 1);
 
     // The columns come from what the environment serves, not from the workspace.
@@ -63,7 +62,10 @@ async fn rows_are_browsed_and_edited_with_validation() {
 
     let updated = blog
         .owner
-        .run("mutation($id: ID!) { updateRow(environment: \"test\", table: \"posts\", id: $id, values: { title: \"renamed\" }) { values } }", json!({ "id": id }))
+        .run(
+            "mutation($id: ID!) { updateRow(environment: \"test\", table: \"posts\", id: $id, values: { title: \"renamed\" }) { values } }",
+            json!({ "id": id }),
+        )
         .await
         .data();
     assert_eq!(updated["updateRow"]["values"]["title"], "renamed");
@@ -77,10 +79,7 @@ async fn rows_are_browsed_and_edited_with_validation() {
 #[tokio::test]
 async fn production_rows_and_users_stay_private() {
     let blog = Blog::start().await;
-    for query in [
-        "{ rows(environment: \"production\", table: \"posts\") { totalCount } }",
-        "{ users(environment: \"production\") { totalCount } }",
-    ] {
+    for query in ["{ rows(environment: \"production\", table: \"posts\") { totalCount } }", "{ users(environment: \"production\") { totalCount } }"] {
         assert_eq!(blog.owner.run(query, json!({})).await.code(), "FORBIDDEN", "{query}");
     }
     // Group sizes are always visible.
@@ -127,7 +126,10 @@ async fn users_are_listed_by_group_and_managed() {
         .await
         .data();
     blog.owner
-        .run("mutation($id: ID!) { resetUserPassword(environment: \"test\", userId: $id, password: \"a brand new password\") { email } }", json!({ "id": id.to_string() }))
+        .run(
+            "mutation($id: ID!) { resetUserPassword(environment: \"test\", userId: $id, password: \"a brand new password\") { email } }",
+            json!({ "id": id.to_string() }),
+        )
         .await
         .data();
     let (status, _) = blog.call("POST", "/auth/login", None, Some(json!({ "email": "member@example.com", "password": "a brand new password" }))).await;
@@ -135,7 +137,10 @@ async fn users_are_listed_by_group_and_managed() {
 
     let created = blog
         .owner
-        .run("mutation { createUser(environment: \"test\", email: \"made@example.com\", password: \"made by an admin\", groups: [\"editors\"]) { id groups } }", json!({}))
+        .run(
+            "mutation { createUser(environment: \"test\", email: \"made@example.com\", password: \"made by an admin\", groups: [\"editors\"]) { id groups } }",
+            json!({}),
+        )
         .await
         .data();
     assert_eq!(created["createUser"]["groups"], json!(["editors"]));

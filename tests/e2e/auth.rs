@@ -128,9 +128,8 @@ async fn session_cookie(server: &TestServer) -> String {
 async fn a_cookie_replayed_after_logout_is_refused() {
     let server = TestServer::start().await;
     let cookie = session_cookie(&server).await;
-    let with_cookie = |query: &'static str| {
-        reqwest::Client::new().post(server.url("/graphql")).header("cookie", cookie.clone()).json(&json!({ "query": query })).send()
-    };
+    let with_cookie =
+        |query: &'static str| reqwest::Client::new().post(server.url("/graphql")).header("cookie", cookie.clone()).json(&json!({ "query": query })).send();
     let body: serde_json::Value = with_cookie(VIEWER).await.unwrap().json().await.unwrap();
     assert_eq!(body["data"]["viewer"]["email"], OWNER_EMAIL);
     let body: serde_json::Value = with_cookie("mutation { logout }").await.unwrap().json().await.unwrap();

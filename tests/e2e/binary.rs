@@ -80,11 +80,7 @@ fn serve_prints_where_everything_is_and_stops_on_sigterm() {
 #[test]
 fn config_file_env_and_flags_layer_in_that_order() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("serverkit.toml"),
-        "public_url = \"https://from-file.example\"\nadmin_email = \"file@example.com\"\n",
-    )
-    .unwrap();
+    std::fs::write(dir.path().join("serverkit.toml"), "public_url = \"https://from-file.example\"\nadmin_email = \"file@example.com\"\n").unwrap();
     let mut child = serverkit(dir.path())
         .env("SERVERKIT_ADMIN_PASSWORD", "a secret that must never print")
         .env("SERVERKIT_PUBLIC_URL", "https://from-env.example")

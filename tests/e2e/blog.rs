@@ -33,7 +33,10 @@ impl Blog {
         assert_eq!(refreshed["refresh"]["routersServed"], 8);
         // Generous limits: these tests are about behaviour, not throttling.
         owner
-            .run("mutation { updateEnvironment(slug: \"test\", input: { limits: { requestsPerSecond: 100000, maxConcurrentRequests: 1000 } }) { slug } }", json!({}))
+            .run(
+                "mutation { updateEnvironment(slug: \"test\", input: { limits: { requestsPerSecond: 100000, maxConcurrentRequests: 1000 } }) { slug } }",
+                json!({}),
+            )
             .await
             .data();
         Self { server, owner, http: Client::new() }

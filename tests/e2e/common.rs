@@ -155,11 +155,7 @@ impl TestServer {
 
     /// A client with its own cookie jar, like one browser.
     pub fn client(&self) -> Gql {
-        Gql {
-            http: Client::builder().cookie_store(true).build().expect("client"),
-            endpoint: self.url("/graphql"),
-            bearer: None,
-        }
+        Gql { http: Client::builder().cookie_store(true).build().expect("client"), endpoint: self.url("/graphql"), bearer: None }
     }
 
     /// A client signed in as the owner.
@@ -227,10 +223,7 @@ impl Answer {
 
     /// The `extensions.code` of the first error, failing the test if there is none.
     pub fn code(&self) -> String {
-        self.body["errors"][0]["extensions"]["code"]
-            .as_str()
-            .unwrap_or_else(|| panic!("expected an error code in {:#}", self.body))
-            .to_owned()
+        self.body["errors"][0]["extensions"]["code"].as_str().unwrap_or_else(|| panic!("expected an error code in {:#}", self.body)).to_owned()
     }
 }
 
@@ -278,11 +271,8 @@ pub async fn open_socket(server: &TestServer, cookie: Option<&str>, init: Value)
 
 pub async fn next_json(socket: &mut Socket) -> Value {
     loop {
-        let message = tokio::time::timeout(Duration::from_secs(10), socket.next())
-            .await
-            .expect("a message within 10 s")
-            .expect("socket open")
-            .expect("valid frame");
+        let message =
+            tokio::time::timeout(Duration::from_secs(10), socket.next()).await.expect("a message within 10 s").expect("socket open").expect("valid frame");
         if let Message::Text(text) = message {
             let value: Value = serde_json::from_str(&text).unwrap();
             if value["type"] != "ping" {
@@ -291,4 +281,3 @@ pub async fn next_json(socket: &mut Socket) -> Value {
         }
     }
 }
-

@@ -40,9 +40,7 @@ async fn text_plain_posts_are_refused() {
 async fn cross_site_origin_is_refused() {
     let server = TestServer::start().await;
     let client = server.owner().await;
-    let post = |origin: String| {
-        client.http.post(server.url("/graphql")).header("origin", origin).json(&json!({ "query": "{ viewer { email } }" })).send()
-    };
+    let post = |origin: String| client.http.post(server.url("/graphql")).header("origin", origin).json(&json!({ "query": "{ viewer { email } }" })).send();
     let evil = post("https://evil.example".into()).await.unwrap();
     assert_eq!(evil.status(), 403);
     let body: serde_json::Value = evil.json().await.unwrap();
@@ -61,8 +59,7 @@ async fn cross_site_origin_is_refused() {
 async fn bearer_tokens_are_not_subject_to_the_cookie_rules() {
     let server = TestServer::start().await;
     let owner = server.owner().await;
-    let token = owner.run("mutation { createApiToken(input: { name: \"ci\" }) { token } }", json!({})).await.data()
-        ["createApiToken"]["token"]
+    let token = owner.run("mutation { createApiToken(input: { name: \"ci\" }) { token } }", json!({})).await.data()["createApiToken"]["token"]
         .as_str()
         .unwrap()
         .to_owned();

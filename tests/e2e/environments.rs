@@ -26,10 +26,7 @@ async fn test_and_production_exist_from_the_first_start() {
         json!({ "monitoring": false, "requestLogs": false, "apiTest": true, "databaseManagement": false, "userManagement": false, "fileManagement": false })
     );
     assert!(test["capabilities"].as_object().unwrap().values().all(|v| v == true));
-    assert!(
-        test["limits"]["requestsPerSecond"].as_i64() < production["limits"]["requestsPerSecond"].as_i64(),
-        "the test server is the limited one"
-    );
+    assert!(test["limits"]["requestsPerSecond"].as_i64() < production["limits"]["requestsPerSecond"].as_i64(), "the test server is the limited one");
     let one = owner.run("{ environment(slug: \"production\") { slug } }", json!({})).await.data();
     assert_eq!(one["environment"]["slug"], "production");
     let missing = owner.run("{ environment(slug: \"nope\") { slug } }", json!({})).await;
@@ -61,7 +58,13 @@ async fn limits_and_capabilities_are_edited_and_persist() {
     owner.run(update, input).await.data();
     let server = server.restart().await;
     let owner = server.owner().await;
-    let env = owner.run("{ environment(slug: \"test\") { name limits { requestsPerSecond maxBodyBytes maxConcurrentRequests } capabilities { requestLogs apiTest } } }", json!({})).await.data();
+    let env = owner
+        .run(
+            "{ environment(slug: \"test\") { name limits { requestsPerSecond maxBodyBytes maxConcurrentRequests } capabilities { requestLogs apiTest } } }",
+            json!({}),
+        )
+        .await
+        .data();
     assert_eq!(
         env["environment"],
         json!({ "name": "QA", "limits": { "requestsPerSecond": 42, "maxBodyBytes": 2048, "maxConcurrentRequests": 32 }, "capabilities": { "requestLogs": false, "apiTest": true } })
@@ -126,8 +129,7 @@ async fn subscribe(socket: &mut Socket) {
 async fn environment_changes_stream_to_subscribers() {
     let server = TestServer::start().await;
     let owner = server.owner().await;
-    let token = owner.run("mutation { createApiToken(input: { name: \"ws\", role: VIEWER }) { token } }", json!({})).await.data()
-        ["createApiToken"]["token"]
+    let token = owner.run("mutation { createApiToken(input: { name: \"ws\", role: VIEWER }) { token } }", json!({})).await.data()["createApiToken"]["token"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -226,10 +228,7 @@ async fn subscriptions_end_when_the_sign_in_ends() {
 
     let logout = http.post(server.url("/graphql")).header("cookie", &cookie).json(&json!({ "query": "mutation { logout }" })).send().await.unwrap();
     assert_eq!(logout.json::<Value>().await.unwrap()["data"]["logout"], true);
-    owner
-        .run("mutation($id: ID!) { revokeApiToken(id: $id) }", json!({ "id": created["createApiToken"]["apiToken"]["id"] }))
-        .await
-        .data();
+    owner.run("mutation($id: ID!) { revokeApiToken(id: $id) }", json!({ "id": created["createApiToken"]["apiToken"]["id"] })).await.data();
     closed_within(&mut by_cookie, Duration::from_secs(10)).await;
     closed_within(&mut by_token, Duration::from_secs(10)).await;
 }

@@ -86,7 +86,8 @@ async fn routers_read_the_environments_variables() {
 
     // Headers are in scope too (lowercased); credentials are not.
     let mut doc = doc.clone();
-    doc["routers"][8]["steps"][1]["respond"]["body"] = json!({ "client": "${request.headers['x-client'] ?? 'none'}", "auth": "${request.headers.authorization ?? 'hidden'}" });
+    doc["routers"][8]["steps"][1]["respond"]["body"] =
+        json!({ "client": "${request.headers['x-client'] ?? 'none'}", "auth": "${request.headers.authorization ?? 'hidden'}" });
     blog_app.owner.run("mutation($d: JSON!) { importWorkspace(document: $d) { revision } }", json!({ "d": doc })).await.data();
     blog_app.owner.run("mutation { refresh(environment: \"test\") { revision } }", json!({})).await.data();
     let response = blog_app.http.get(blog_app.url("/hello")).header("X-Client", "cli/1.0").bearer_auth("ut_whatever").send().await.unwrap();

@@ -7,7 +7,8 @@ use serde_json::json;
 
 use crate::blog::{Blog, blog};
 
-const REFRESH: &str = "mutation($allow: Boolean) { refresh(environment: \"test\", allowDestructive: $allow) { revision changes { kind description destructive } } }";
+const REFRESH: &str =
+    "mutation($allow: Boolean) { refresh(environment: \"test\", allowDestructive: $allow) { revision changes { kind description destructive } } }";
 
 #[tokio::test]
 async fn safe_changes_apply_and_destructive_ones_need_consent() {
@@ -107,11 +108,7 @@ async fn refresh_events_stream_to_subscribers() {
     use futures_util::{SinkExt, StreamExt};
     use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest, http::HeaderValue};
     let blog_app = Blog::start().await;
-    let token = blog_app
-        .owner
-        .run("mutation { createApiToken(input: { name: \"ws\" }) { token } }", json!({}))
-        .await
-        .data()["createApiToken"]["token"]
+    let token = blog_app.owner.run("mutation { createApiToken(input: { name: \"ws\" }) { token } }", json!({})).await.data()["createApiToken"]["token"]
         .as_str()
         .unwrap()
         .to_owned();

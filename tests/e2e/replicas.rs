@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use futures_util::SinkExt;
 use reqwest::Client;
-use tokio_tungstenite::tungstenite::Message;
 use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
 
 use crate::{blog::Blog, common::TestServer};
 
@@ -67,10 +67,7 @@ async fn what_changes_through_one_replica_is_served_by_the_other() {
     .await;
 
     // Settings edited through the first apply on the second.
-    blog.owner
-        .run("mutation { updateEnvironment(slug: \"test\", input: { corsOrigins: [\"https://app.example\"] }) { slug } }", json!({}))
-        .await
-        .data();
+    blog.owner.run("mutation { updateEnvironment(slug: \"test\", input: { corsOrigins: [\"https://app.example\"] }) { slug } }", json!({})).await.data();
     eventually("the second replica allows the new origin", || async {
         let response = http.get(other("/posts")).header("origin", "https://app.example").send().await;
         response.is_ok_and(|r| r.headers().get("access-control-allow-origin").is_some_and(|v| v == "https://app.example"))
@@ -80,10 +77,7 @@ async fn what_changes_through_one_replica_is_served_by_the_other() {
     // An end user disabled through the first is refused by the second, though
     // the second had their token cached.
     assert_eq!(status(&http, other("/auth/me"), Some(&token)).await, 200);
-    blog.owner
-        .run("mutation($id: ID!) { disableUser(environment: \"test\", userId: $id) { disabled } }", json!({ "id": user_id.to_string() }))
-        .await
-        .data();
+    blog.owner.run("mutation($id: ID!) { disableUser(environment: \"test\", userId: $id) { disabled } }", json!({ "id": user_id.to_string() })).await.data();
     eventually("the second replica refuses the disabled user", || async { status(&http, other("/auth/me"), Some(&token)).await == 401 }).await;
 
     // A token signed out through the first stops working on the second.
@@ -93,10 +87,11 @@ async fn what_changes_through_one_replica_is_served_by_the_other() {
     eventually("the second replica forgets the signed-out token", || async { status(&http, other("/auth/me"), Some(&other_token)).await == 401 }).await;
 
     // Admins connected to the second replica see what happens through the first, live.
-    let token = blog.owner.run("mutation { createApiToken(input: { name: \"ws\", role: VIEWER }) { token } }", json!({})).await.data()["createApiToken"]["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token =
+        blog.owner.run("mutation { createApiToken(input: { name: \"ws\", role: VIEWER }) { token } }", json!({})).await.data()["createApiToken"]["token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
     let mut socket = crate::common::open_socket(&second, None, json!({ "token": token })).await;
     for (id, query) in [
         ("workspace", "subscription { workspaceChanges { revision authorEmail } }"),

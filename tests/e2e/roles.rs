@@ -2,7 +2,8 @@ use serde_json::json;
 
 use crate::common::{OWNER_PASSWORD, TestServer};
 
-const UPDATE_ENV: &str = "mutation($slug: String!, $rps: Int!) { updateEnvironment(slug: $slug, input: { limits: { requestsPerSecond: $rps } }) { limits { requestsPerSecond } } }";
+const UPDATE_ENV: &str =
+    "mutation($slug: String!, $rps: Int!) { updateEnvironment(slug: $slug, input: { limits: { requestsPerSecond: $rps } }) { limits { requestsPerSecond } } }";
 const CREATE_ADMIN: &str = "mutation($input: CreateAdminInput!) { createAdmin(input: $input) { id } }";
 
 #[tokio::test]

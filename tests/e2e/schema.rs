@@ -8,10 +8,7 @@ use crate::common::TestServer;
 fn committed_schema_matches_the_code() {
     let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql")).expect("schema.graphql at the repo root");
     let generated = serverkit_server::graphql::sdl();
-    assert!(
-        committed == generated,
-        "schema.graphql is stale: run `cargo run -- schema > schema.graphql` and commit it"
-    );
+    assert!(committed == generated, "schema.graphql is stale: run `cargo run -- schema > schema.graphql` and commit it");
 }
 
 #[tokio::test]

@@ -46,11 +46,8 @@ async fn spa_index_is_revalidated_and_client_routes_fall_back_to_it() {
 async fn hashed_assets_are_immutable_and_compressed() {
     let server = TestServer::start().await;
     let html = reqwest::get(server.url("/admin/")).await.unwrap().text().await.unwrap();
-    let script = html
-        .split('"')
-        .find(|part| part.starts_with("/admin/assets/") && part.ends_with(".js"))
-        .expect("index.html references a hashed script")
-        .to_owned();
+    let script =
+        html.split('"').find(|part| part.starts_with("/admin/assets/") && part.ends_with(".js")).expect("index.html references a hashed script").to_owned();
     let response = reqwest::Client::new().get(server.url(&script)).header("accept-encoding", "gzip").send().await.unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["cache-control"], "public, max-age=31536000, immutable");

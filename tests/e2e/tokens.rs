@@ -49,9 +49,7 @@ async fn a_token_never_exceeds_its_role_or_its_owner() {
     let token = read_only["createApiToken"]["token"].as_str().unwrap();
     let script = server.client().with_bearer(token);
     script.run("{ environments { slug } }", json!({})).await.data();
-    let write = script
-        .run("mutation { updateEnvironment(slug: \"test\", input: { name: \"x\" }) { name } }", json!({}))
-        .await;
+    let write = script.run("mutation { updateEnvironment(slug: \"test\", input: { name: \"x\" }) { name } }", json!({})).await;
     assert_eq!(write.code(), "FORBIDDEN");
 }
 

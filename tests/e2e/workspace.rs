@@ -49,12 +49,8 @@ async fn an_invalid_document_is_refused_whole_with_every_problem_located() {
         .iter()
         .map(|p| p["path"].as_str().unwrap().to_owned())
         .collect();
-    for expected in [
-        "tables.posts.columns.title.min",
-        "routers.createPost.steps[0].insert.table",
-        "routers.deletePost.access.allow",
-        "routers.updatePost.path",
-    ] {
+    for expected in ["tables.posts.columns.title.min", "routers.createPost.steps[0].insert.table", "routers.deletePost.access.allow", "routers.updatePost.path"]
+    {
         assert!(problems.iter().any(|p| p == expected), "{expected} missing from {problems:?}");
     }
     // Nothing was saved.
@@ -106,9 +102,7 @@ async fn definitions_are_edited_one_by_one_and_each_edit_is_a_revision() {
     assert_eq!(put["putTable"]["tables"][2]["name"], "tags");
 
     // Someone still on revision 1 is told, not overwritten.
-    let stale = developer
-        .run("mutation { deleteTable(name: \"tags\", expectedRevision: 1) { revision } }", json!({}))
-        .await;
+    let stale = developer.run("mutation { deleteTable(name: \"tags\", expectedRevision: 1) { revision } }", json!({})).await;
     assert_eq!(stale.code(), "CONFLICT");
 
     // A table that routers use cannot go.
@@ -148,10 +142,7 @@ async fn saved_revisions_stream_to_subscribers() {
     let saved = owner.run("mutation { putGroup(name: \"staff\") { revision } }", json!({})).await.data();
     let event = crate::common::next_json(&mut socket).await;
     assert_eq!(event["type"], "next", "{event}");
-    assert_eq!(
-        event["payload"]["data"]["workspaceChanges"],
-        json!({ "revision": saved["putGroup"]["revision"], "authorEmail": crate::common::OWNER_EMAIL })
-    );
+    assert_eq!(event["payload"]["data"]["workspaceChanges"], json!({ "revision": saved["putGroup"]["revision"], "authorEmail": crate::common::OWNER_EMAIL }));
     // A save that changes nothing makes no revision and no event; the next one does.
     owner.run("mutation { putGroup(name: \"staff\") { revision } }", json!({})).await.data();
     owner.run("mutation { putGroup(name: \"editors\") { revision } }", json!({})).await.data();

@@ -46,9 +46,7 @@ pub fn compile(src: &str) -> Expr {
 pub fn eval(src: &str) -> Value {
     let expr = compile(src);
     let scope = scope();
-    let value = expr
-        .eval(&scope)
-        .unwrap_or_else(|e| panic!("`{src}` failed: {e}"));
+    let value = expr.eval(&scope).unwrap_or_else(|e| panic!("`{src}` failed: {e}"));
     value.into_owned()
 }
 

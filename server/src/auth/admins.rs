@@ -2,10 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use entity::admin;
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr};
 
 use super::{Principal, Role, password};
 use crate::{
@@ -27,9 +24,7 @@ impl TryFrom<admin::Model> for Admin {
 
     fn try_from(model: admin::Model) -> ServiceResult<Self> {
         Ok(Self {
-            role: model.role.parse().map_err(|_| {
-                ServiceError::internal(anyhow::anyhow!("admin {} has role {:?}", model.id, model.role))
-            })?,
+            role: model.role.parse().map_err(|_| ServiceError::internal(anyhow::anyhow!("admin {} has role {:?}", model.id, model.role)))?,
             id: model.id,
             email: model.email,
             created_at: model.created_at,
@@ -42,9 +37,9 @@ impl TryFrom<admin::Model> for Admin {
 pub fn normalize_email(field: &str, email: &str) -> ServiceResult<String> {
     let email = email.trim().to_lowercase();
     let valid = email.len() <= 254
-        && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && !domain.is_empty() && !domain.starts_with('.') && !email.contains(char::is_whitespace)
-        });
+        && email
+            .split_once('@')
+            .is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty() && !domain.starts_with('.') && !email.contains(char::is_whitespace));
     if valid { Ok(email) } else { Err(ServiceError::bad_input(field, "not a valid email address")) }
 }
 
@@ -106,20 +101,10 @@ pub async fn list(db: &DatabaseConnection, page: &PageRequest) -> ServiceResult<
     let mut rows = query.limit(page.first + 1).all(db).await?;
     let has_next = rows.len() as u64 > page.first;
     rows.truncate(page.first as usize);
-    Ok(Page {
-        items: rows.into_iter().map(Admin::try_from).collect::<ServiceResult<_>>()?,
-        has_next,
-        has_previous: page.after.is_some(),
-        total,
-    })
+    Ok(Page { items: rows.into_iter().map(Admin::try_from).collect::<ServiceResult<_>>()?, has_next, has_previous: page.after.is_some(), total })
 }
 
-pub async fn update(
-    db: &DatabaseConnection,
-    id: &str,
-    role: Option<Role>,
-    new_password: Option<&str>,
-) -> ServiceResult<Admin> {
+pub async fn update(db: &DatabaseConnection, id: &str, role: Option<Role>, new_password: Option<&str>) -> ServiceResult<Admin> {
     let model = find_model(db, id).await?;
     if let Some(role) = role
         && role != Role::Owner
@@ -160,19 +145,12 @@ pub async fn change_password(db: &DatabaseConnection, id: &str, current: &str, n
 }
 
 async fn find_model(db: &DatabaseConnection, id: &str) -> ServiceResult<admin::Model> {
-    admin::Entity::find_by_id(id.to_owned())
-        .one(db)
-        .await?
-        .ok_or_else(|| ServiceError::not_found(format!("no admin with id {id}")))
+    admin::Entity::find_by_id(id.to_owned()).one(db).await?.ok_or_else(|| ServiceError::not_found(format!("no admin with id {id}")))
 }
 
 /// Refuses changes that would leave nobody able to manage admins.
 async fn ensure_another_owner(db: &DatabaseConnection, except: &str) -> ServiceResult<()> {
-    let others = admin::Entity::find()
-        .filter(admin::Column::Role.eq(Role::Owner.as_str()))
-        .filter(admin::Column::Id.ne(except))
-        .count(db)
-        .await?;
+    let others = admin::Entity::find().filter(admin::Column::Role.eq(Role::Owner.as_str())).filter(admin::Column::Id.ne(except)).count(db).await?;
     if others == 0 {
         return Err(ServiceError::bad_input("role", "the last owner must stay an owner"));
     }

@@ -10,16 +10,10 @@ pub const MAX_PASSWORD_LEN: usize = 256;
 pub fn validate(field: &str, password: &str) -> ServiceResult<()> {
     let len = password.chars().count();
     if len < MIN_PASSWORD_LEN {
-        return Err(ServiceError::bad_input(
-            field,
-            format!("a password needs at least {MIN_PASSWORD_LEN} characters"),
-        ));
+        return Err(ServiceError::bad_input(field, format!("a password needs at least {MIN_PASSWORD_LEN} characters")));
     }
     if len > MAX_PASSWORD_LEN {
-        return Err(ServiceError::bad_input(
-            field,
-            format!("a password has at most {MAX_PASSWORD_LEN} characters"),
-        ));
+        return Err(ServiceError::bad_input(field, format!("a password has at most {MAX_PASSWORD_LEN} characters")));
     }
     Ok(())
 }
@@ -42,8 +36,7 @@ pub async fn verify(password: &str, stored: Option<String>) -> ServiceResult<boo
     let password = password.to_owned();
     tokio::task::spawn_blocking(move || {
         let stored = stored.unwrap_or_else(|| dummy_hash().to_owned());
-        let parsed = PasswordHash::new(&stored)
-            .map_err(|err| ServiceError::internal(anyhow::anyhow!("stored hash unreadable: {err}")))?;
+        let parsed = PasswordHash::new(&stored).map_err(|err| ServiceError::internal(anyhow::anyhow!("stored hash unreadable: {err}")))?;
         Ok(Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
     })
     .await
@@ -52,10 +45,5 @@ pub async fn verify(password: &str, stored: Option<String>) -> ServiceResult<boo
 
 fn dummy_hash() -> &'static str {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DUMMY.get_or_init(|| {
-        Argon2::default()
-            .hash_password(b"not-a-real-password")
-            .map(|hash| hash.to_string())
-            .unwrap_or_default()
-    })
+    DUMMY.get_or_init(|| Argon2::default().hash_password(b"not-a-real-password").map(|hash| hash.to_string()).unwrap_or_default())
 }

@@ -61,10 +61,6 @@ pub struct Principal {
 
 impl Principal {
     pub fn require(&self, role: Role) -> Result<(), ServiceError> {
-        if self.role >= role {
-            Ok(())
-        } else {
-            Err(ServiceError::forbidden(format!("this needs the {role} role")))
-        }
+        if self.role >= role { Ok(()) } else { Err(ServiceError::forbidden(format!("this needs the {role} role"))) }
     }
 }

@@ -6,9 +6,7 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use entity::admin_session;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, sea_query::OnConflict,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, sea_query::OnConflict};
 use time::OffsetDateTime;
 use tower_sessions::{
     ExpiredDeletion, SessionStore,
@@ -44,11 +42,7 @@ impl SessionStore for DbSessionStore {
     async fn create(&self, record: &mut Record) -> Result<()> {
         // Ids are 128 random bits; on the freak collision, draw again.
         loop {
-            let exists = admin_session::Entity::find_by_id(record.id.to_string())
-                .one(&self.db)
-                .await
-                .map_err(backend)?
-                .is_some();
+            let exists = admin_session::Entity::find_by_id(record.id.to_string()).one(&self.db).await.map_err(backend)?.is_some();
             if !exists {
                 break;
             }
@@ -61,9 +55,7 @@ impl SessionStore for DbSessionStore {
     async fn save(&self, record: &Record) -> Result<()> {
         admin_session::Entity::insert(to_model(record)?)
             .on_conflict(
-                OnConflict::column(admin_session::Column::Id)
-                    .update_columns([admin_session::Column::Data, admin_session::Column::ExpiresAt])
-                    .to_owned(),
+                OnConflict::column(admin_session::Column::Id).update_columns([admin_session::Column::Data, admin_session::Column::ExpiresAt]).to_owned(),
             )
             .exec(&self.db)
             .await
@@ -73,18 +65,13 @@ impl SessionStore for DbSessionStore {
 
     async fn load(&self, id: &Id) -> Result<Option<Record>> {
         let now = OffsetDateTime::now_utc().unix_timestamp();
-        let Some(model) = admin_session::Entity::find_by_id(id.to_string())
-            .filter(admin_session::Column::ExpiresAt.gt(now))
-            .one(&self.db)
-            .await
-            .map_err(backend)?
+        let Some(model) =
+            admin_session::Entity::find_by_id(id.to_string()).filter(admin_session::Column::ExpiresAt.gt(now)).one(&self.db).await.map_err(backend)?
         else {
             return Ok(None);
         };
-        let data: HashMap<String, serde_json::Value> =
-            serde_json::from_str(&model.data).map_err(|err| Error::Decode(err.to_string()))?;
-        let expiry_date = OffsetDateTime::from_unix_timestamp(model.expires_at)
-            .map_err(|err| Error::Decode(err.to_string()))?;
+        let data: HashMap<String, serde_json::Value> = serde_json::from_str(&model.data).map_err(|err| Error::Decode(err.to_string()))?;
+        let expiry_date = OffsetDateTime::from_unix_timestamp(model.expires_at).map_err(|err| Error::Decode(err.to_string()))?;
         Ok(Some(Record { id: *id, data, expiry_date }))
     }
 
@@ -98,11 +85,7 @@ impl SessionStore for DbSessionStore {
 impl ExpiredDeletion for DbSessionStore {
     async fn delete_expired(&self) -> Result<()> {
         let now = OffsetDateTime::now_utc().unix_timestamp();
-        admin_session::Entity::delete_many()
-            .filter(admin_session::Column::ExpiresAt.lte(now))
-            .exec(&self.db)
-            .await
-            .map_err(backend)?;
+        admin_session::Entity::delete_many().filter(admin_session::Column::ExpiresAt.lte(now)).exec(&self.db).await.map_err(backend)?;
         Ok(())
     }
 }

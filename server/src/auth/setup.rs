@@ -29,13 +29,7 @@ impl SetupToken {
     }
 
     /// Creates the first owner if `token` is the issued one and no admin exists yet.
-    pub async fn complete(
-        &self,
-        db: &DatabaseConnection,
-        token: &str,
-        email: &str,
-        password: &str,
-    ) -> ServiceResult<admins::Admin> {
+    pub async fn complete(&self, db: &DatabaseConnection, token: &str, email: &str, password: &str) -> ServiceResult<admins::Admin> {
         let valid = self.lock().as_deref().is_some_and(|issued| bool::from(issued.as_bytes().ct_eq(token.as_bytes())));
         if !valid || admins::count(db).await? > 0 {
             return Err(ServiceError::forbidden("this setup link is not valid (any more)"));

@@ -25,21 +25,14 @@ impl LoginThrottle {
         let per_minute = |n: u32| NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN);
         let quota = Quota::per_minute(per_minute(per_email));
         let address_quota = Quota::per_minute(per_minute(per_address));
-        Self {
-            by_address: Arc::new(DefaultKeyedRateLimiter::keyed(address_quota)),
-            by_email: Arc::new(DefaultKeyedRateLimiter::keyed(quota)),
-        }
+        Self { by_address: Arc::new(DefaultKeyedRateLimiter::keyed(address_quota)), by_email: Arc::new(DefaultKeyedRateLimiter::keyed(quota)) }
     }
 
     /// Spends one attempt for this address and email, or says how long to wait.
     pub fn check(&self, address: IpAddr, email: &str) -> ServiceResult<()> {
         let clock = governor::clock::DefaultClock::default();
         let wait = |not_until: governor::NotUntil<_>| not_until.wait_time_from(clock.now());
-        let result = self
-            .by_address
-            .check_key(&address)
-            .map_err(wait)
-            .and_then(|_| self.by_email.check_key(&email.trim().to_lowercase()).map_err(wait));
+        let result = self.by_address.check_key(&address).map_err(wait).and_then(|_| self.by_email.check_key(&email.trim().to_lowercase()).map_err(wait));
         result.map_err(|wait: Duration| ServiceError::RateLimited { retry_after_secs: wait.as_secs().max(1) })
     }
 

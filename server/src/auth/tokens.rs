@@ -5,10 +5,7 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Duration, Utc};
 use entity::{admin, api_token};
 use rand::RngCore;
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 use sha2::{Digest, Sha256};
 
 use super::{Principal, Role, principal::Credential};
@@ -96,11 +93,7 @@ pub async fn authenticate(db: &DatabaseConnection, token: &str) -> ServiceResult
     if !token.starts_with(TOKEN_PREFIX) {
         return Ok(None);
     }
-    let found = api_token::Entity::find()
-        .filter(api_token::Column::TokenHash.eq(hash_token(token)))
-        .find_also_related(admin::Entity)
-        .one(db)
-        .await?;
+    let found = api_token::Entity::find().filter(api_token::Column::TokenHash.eq(hash_token(token))).find_also_related(admin::Entity).one(db).await?;
     let Some((model, Some(owner))) = found else { return Ok(None) };
     let now = Utc::now();
     if model.expires_at.is_some_and(|at| at <= now) {
@@ -136,10 +129,7 @@ pub async fn list(db: &DatabaseConnection, actor: &Principal, page: &PageRequest
     let mut rows = query.find_also_related(admin::Entity).limit(page.first + 1).all(db).await?;
     let has_next = rows.len() as u64 > page.first;
     rows.truncate(page.first as usize);
-    let items = rows
-        .into_iter()
-        .map(|(token, owner)| to_domain(token, owner.map(|o| o.email).unwrap_or_default()))
-        .collect::<ServiceResult<_>>()?;
+    let items = rows.into_iter().map(|(token, owner)| to_domain(token, owner.map(|o| o.email).unwrap_or_default())).collect::<ServiceResult<_>>()?;
     Ok(Page { items, has_next, has_previous: page.after.is_some(), total })
 }
 

@@ -46,15 +46,47 @@ pub struct CompiledStep {
 
 #[allow(clippy::large_enum_variant, reason = "built once per revision; boxing would add a hop per step")]
 pub enum CompiledAction {
-    List { table: Arc<Table>, filter: Template, order_by: Vec<String>, limit: Option<Template>, after: Option<Template>, offset: Option<Template> },
-    Get { table: Arc<Table>, id: Template },
-    Insert { table: Arc<Table>, values: Template },
-    Update { table: Arc<Table>, id: Template, values: Template },
-    Delete { table: Arc<Table>, id: Template },
-    Count { table: Arc<Table>, filter: Template },
-    Set { name: String, value: Template },
-    Check { condition: Expr, status: u16, message: String },
-    Script { ast: Arc<rhai::AST> },
+    List {
+        table: Arc<Table>,
+        filter: Template,
+        order_by: Vec<String>,
+        limit: Option<Template>,
+        after: Option<Template>,
+        offset: Option<Template>,
+    },
+    Get {
+        table: Arc<Table>,
+        id: Template,
+    },
+    Insert {
+        table: Arc<Table>,
+        values: Template,
+    },
+    Update {
+        table: Arc<Table>,
+        id: Template,
+        values: Template,
+    },
+    Delete {
+        table: Arc<Table>,
+        id: Template,
+    },
+    Count {
+        table: Arc<Table>,
+        filter: Template,
+    },
+    Set {
+        name: String,
+        value: Template,
+    },
+    Check {
+        condition: Expr,
+        status: u16,
+        message: String,
+    },
+    Script {
+        ast: Arc<rhai::AST>,
+    },
     Respond {
         status: u16,
         headers: Vec<(axum::http::HeaderName, Template)>,
@@ -142,27 +174,44 @@ impl Compiler<'_> {
                     let after = list.after.as_ref().map(|a| self.template(&format!("{at}.{kind}.after"), a));
                     let offset = list.offset.as_ref().map(|o| self.template(&format!("{at}.{kind}.offset"), o));
                     match (filter, limit, after, offset) {
-                        (Some(filter), limit, after, offset) if limit.as_ref().is_none_or(Option::is_some) && after.as_ref().is_none_or(Option::is_some) && offset.as_ref().is_none_or(Option::is_some) => {
-                            Some(CompiledAction::List { table, filter, order_by: list.order_by.clone(), limit: limit.flatten(), after: after.flatten(), offset: offset.flatten() })
+                        (Some(filter), limit, after, offset)
+                            if limit.as_ref().is_none_or(Option::is_some)
+                                && after.as_ref().is_none_or(Option::is_some)
+                                && offset.as_ref().is_none_or(Option::is_some) =>
+                        {
+                            Some(CompiledAction::List {
+                                table,
+                                filter,
+                                order_by: list.order_by.clone(),
+                                limit: limit.flatten(),
+                                after: after.flatten(),
+                                offset: offset.flatten(),
+                            })
                         }
                         _ => None,
                     }
                 }
                 (Action::Get(row), Some(table)) => self.template(&format!("{at}.{kind}.id"), &row.id).map(|id| CompiledAction::Get { table, id }),
                 (Action::Delete(row), Some(table)) => self.template(&format!("{at}.{kind}.id"), &row.id).map(|id| CompiledAction::Delete { table, id }),
-                (Action::Insert(write), Some(table)) => self.template(&format!("{at}.{kind}.values"), &write.values).map(|values| CompiledAction::Insert { table, values }),
+                (Action::Insert(write), Some(table)) => {
+                    self.template(&format!("{at}.{kind}.values"), &write.values).map(|values| CompiledAction::Insert { table, values })
+                }
                 (Action::Update(write), Some(table)) => {
                     let id = self.template(&format!("{at}.{kind}.id"), write.id.as_ref().unwrap_or(&Value::Null));
                     let values = self.template(&format!("{at}.{kind}.values"), &write.values);
                     id.zip(values).map(|(id, values)| CompiledAction::Update { table, id, values })
                 }
-                (Action::Count(count), Some(table)) => {
-                    self.template(&format!("{at}.{kind}.where"), count.filter.as_ref().unwrap_or(&Value::Null)).map(|filter| CompiledAction::Count { table, filter })
+                (Action::Count(count), Some(table)) => self
+                    .template(&format!("{at}.{kind}.where"), count.filter.as_ref().unwrap_or(&Value::Null))
+                    .map(|filter| CompiledAction::Count { table, filter }),
+                (Action::Set(set), _) => {
+                    self.template(&format!("{at}.set.value"), &set.value).map(|value| CompiledAction::Set { name: set.name.clone(), value })
                 }
-                (Action::Set(set), _) => self.template(&format!("{at}.set.value"), &set.value).map(|value| CompiledAction::Set { name: set.name.clone(), value }),
-                (Action::Check(check), _) => self
-                    .expr(&format!("{at}.check.condition"), &check.condition)
-                    .map(|condition| CompiledAction::Check { condition, status: check.status, message: check.message.clone() }),
+                (Action::Check(check), _) => self.expr(&format!("{at}.check.condition"), &check.condition).map(|condition| CompiledAction::Check {
+                    condition,
+                    status: check.status,
+                    message: check.message.clone(),
+                }),
                 (Action::Script(code), _) => match script::compile(&code.code) {
                     Ok(ast) => Some(CompiledAction::Script { ast: Arc::new(ast) }),
                     Err(message) => {
@@ -225,11 +274,8 @@ impl Compiler<'_> {
 /// Compiles a validated document, or lists every problem found.
 pub fn compile(revision: i64, document: &WorkspaceDocument) -> Result<CompiledRevision, Vec<Problem>> {
     crate::workspace::validate::validate(document)?;
-    let mut compiler = Compiler {
-        roots: roots(),
-        tables: document.tables.iter().map(|t| (t.name.as_str(), Arc::new(t.clone()))).collect(),
-        problems: Vec::new(),
-    };
+    let mut compiler =
+        Compiler { roots: roots(), tables: document.tables.iter().map(|t| (t.name.as_str(), Arc::new(t.clone()))).collect(), problems: Vec::new() };
     let mut routes = matchit::Router::new();
     let mut by_path: Vec<HashMap<Method, Arc<CompiledRouter>>> = Vec::new();
     let mut patterns: HashMap<String, usize> = HashMap::new();

@@ -39,11 +39,7 @@ pub struct DataDatabases {
 
 impl DataDatabases {
     pub fn new(control_url: &str, data_dir: &std::path::Path, is_postgres: bool) -> Self {
-        let source = if is_postgres {
-            Source::Postgres { url: control_url.to_owned() }
-        } else {
-            Source::SqliteDir(data_dir.join("envs"))
-        };
+        let source = if is_postgres { Source::Postgres { url: control_url.to_owned() } } else { Source::SqliteDir(data_dir.join("envs")) };
         Self { source, open: Arc::default() }
     }
 

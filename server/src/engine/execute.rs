@@ -74,7 +74,9 @@ fn coerce(pairs: &[(String, String)], schema: Option<&Value>) -> Value {
         let declared = properties.and_then(|p| p.get(key)).and_then(|p| p.get("type")).and_then(Value::as_str);
         let value = match declared {
             Some("integer") => text.parse::<i64>().map(Value::from).unwrap_or_else(|_| Value::from(text.as_str())),
-            Some("number") => text.parse::<f64>().ok().and_then(|n| serde_json::Number::from_f64(n).map(Value::Number)).unwrap_or_else(|| Value::from(text.as_str())),
+            Some("number") => {
+                text.parse::<f64>().ok().and_then(|n| serde_json::Number::from_f64(n).map(Value::Number)).unwrap_or_else(|| Value::from(text.as_str()))
+            }
             Some("boolean") => match text.as_str() {
                 "true" => Value::Bool(true),
                 "false" => Value::Bool(false),
@@ -89,11 +91,8 @@ fn coerce(pairs: &[(String, String)], schema: Option<&Value>) -> Value {
 
 fn check_input(part: &str, validator: Option<&jsonschema::Validator>, value: &Value) -> Result<(), Failure> {
     let Some(validator) = validator else { return Ok(()) };
-    let errors: Vec<Value> = validator
-        .iter_errors(value)
-        .take(20)
-        .map(|err| json!({ "field": format!("{part}{}", err.instance_path), "message": err.to_string() }))
-        .collect();
+    let errors: Vec<Value> =
+        validator.iter_errors(value).take(20).map(|err| json!({ "field": format!("{part}{}", err.instance_path), "message": err.to_string() })).collect();
     if errors.is_empty() {
         return Ok(());
     }

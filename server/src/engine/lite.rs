@@ -160,9 +160,7 @@ impl LiteDb {
         conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")?;
         let (writer, jobs) = mpsc::unbounded_channel();
         let name = format!("sk-writer-{}", path.file_stem().and_then(|s| s.to_str()).unwrap_or("env"));
-        std::thread::Builder::new()
-            .name(name)
-            .spawn(move || write_loop(conn, jobs))?;
+        std::thread::Builder::new().name(name).spawn(move || write_loop(conn, jobs))?;
         let budget_ms = AtomicU64::new(DEFAULT_BUDGET.as_millis() as u64);
         let blocking = blocking_readers();
         let idle_readers = blocking + std::thread::available_parallelism().map_or(4, |n| n.get());
@@ -217,10 +215,7 @@ impl LiteDb {
 
     /// Runs a read that may scan on the blocking pool, so it never stalls the
     /// threads serving requests.
-    pub async fn read<T: Send + 'static>(
-        self: &Arc<Self>,
-        f: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
-    ) -> Result<T, LiteError> {
+    pub async fn read<T: Send + 'static>(self: &Arc<Self>, f: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static) -> Result<T, LiteError> {
         let _turn = self.blocking.acquire().await.map_err(|_| LiteError::Closed)?;
         let db = self.clone();
         tokio::task::spawn_blocking(move || db.read_now(f)).await.map_err(|_| LiteError::Closed)?

@@ -21,7 +21,10 @@ pub enum RowError {
     NotFound,
     Invalid(FieldError),
     /// A unique column already holds this value.
-    Conflict { field: Option<String>, message: String },
+    Conflict {
+        field: Option<String>,
+        message: String,
+    },
     /// The statement ran past its time budget and was stopped.
     Timeout,
     /// The database stayed locked by other work (a migration) too long.

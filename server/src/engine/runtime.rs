@@ -44,11 +44,7 @@ impl Guards {
 
     /// The value for `Access-Control-Allow-Origin` when `origin` may call.
     pub fn allowed_origin<'a>(&self, origin: &'a str) -> Option<&'a str> {
-        if self.cors_origins.iter().any(|o| o == "*") {
-            Some("*")
-        } else {
-            self.cors_origins.iter().any(|o| o == origin).then_some(origin)
-        }
+        if self.cors_origins.iter().any(|o| o == "*") { Some("*") } else { self.cors_origins.iter().any(|o| o == origin).then_some(origin) }
     }
 
     pub fn timeout(&self) -> Duration {
@@ -222,13 +218,7 @@ impl Engine {
         let users = self.users(&env.slug, &db).await;
         let guards = Arc::new(Guards::new(env));
         db.rows.set_read_budget(guards.timeout());
-        let active = Active {
-            revision: Arc::new(compiled),
-            db,
-            users,
-            guards,
-            vars: serde_json::Value::Object(env.variables.clone()),
-        };
+        let active = Active { revision: Arc::new(compiled), db, users, guards, vars: serde_json::Value::Object(env.variables.clone()) };
         self.slot(&env.slug).await.store(Some(Arc::new(active)));
     }
 

@@ -77,12 +77,7 @@ fn crc(text: &str) -> u32 {
 
 /// Unique columns become unique indexes, so they can be added and dropped later.
 fn all_indexes(table: &Table) -> Vec<Index> {
-    let mut indexes: Vec<Index> = table
-        .columns
-        .iter()
-        .filter(|c| c.unique)
-        .map(|c| Index { columns: vec![c.name.clone()], unique: true })
-        .collect();
+    let mut indexes: Vec<Index> = table.columns.iter().filter(|c| c.unique).map(|c| Index { columns: vec![c.name.clone()], unique: true }).collect();
     indexes.extend(table.indexes.iter().cloned());
     if table.owned {
         indexes.push(Index { columns: vec!["owner".into()], unique: false });
@@ -237,7 +232,8 @@ pub async fn apply(txn: &DatabaseTransaction, old: &[Table], new: &[Table], plan
                 }
                 let drop = SqlTable::alter().table(Alias::new(table)).drop_column(Alias::new(column)).to_owned();
                 txn.execute(&drop).await?;
-                let def = find(new, table).and_then(|t| t.columns.iter().find(|c| &c.name == column)).ok_or_else(|| anyhow::anyhow!("planned column missing"))?;
+                let def =
+                    find(new, table).and_then(|t| t.columns.iter().find(|c| &c.name == column)).ok_or_else(|| anyhow::anyhow!("planned column missing"))?;
                 if let (ColumnType::Relation, Some(target)) = (def.kind, &def.table) {
                     add_reference(txn, table, column, target, on_delete(def.on_delete)).await?;
                 } else {
@@ -256,24 +252,13 @@ pub async fn apply(txn: &DatabaseTransaction, old: &[Table], new: &[Table], plan
 /// `ALTER TABLE … ADD COLUMN … REFERENCES …`: SQLite accepts a reference only
 /// inline in the column definition, which sea-query does not write for ALTER.
 /// Every name here passed identifier validation and is quoted.
-async fn add_reference(
-    txn: &DatabaseTransaction,
-    table: &str,
-    column: &str,
-    target: &str,
-    action: ForeignKeyAction,
-) -> anyhow::Result<()> {
+async fn add_reference(txn: &DatabaseTransaction, table: &str, column: &str, target: &str, action: ForeignKeyAction) -> anyhow::Result<()> {
     let action = match action {
         ForeignKeyAction::Cascade => "CASCADE",
         ForeignKeyAction::SetNull => "SET NULL",
         _ => "RESTRICT",
     };
-    let sql = format!(
-        "ALTER TABLE {} ADD COLUMN {} BIGINT REFERENCES {} (\"id\") ON DELETE {action}",
-        quote(table),
-        quote(column),
-        quote(target)
-    );
+    let sql = format!("ALTER TABLE {} ADD COLUMN {} BIGINT REFERENCES {} (\"id\") ON DELETE {action}", quote(table), quote(column), quote(target));
     txn.execute_unprepared(&sql).await?;
     Ok(())
 }

@@ -35,9 +35,7 @@ fn engine() -> &'static Engine {
             .set_max_map_size(MAX_COLLECTION_ITEMS)
             .set_max_variables(1_000)
             .set_max_functions(100);
-        engine.on_progress(|_| {
-            STARTED.with(|started| started.get().filter(|at| at.elapsed() > MAX_TIME).map(|_| Dynamic::from("time limit")))
-        });
+        engine.on_progress(|_| STARTED.with(|started| started.get().filter(|at| at.elapsed() > MAX_TIME).map(|_| Dynamic::from("time limit"))));
         engine.on_print(|_| {});
         engine.on_debug(|_, _, _| {});
         engine
@@ -61,9 +59,7 @@ pub enum ScriptError {
 /// `caller`, `env`, `vars`, `steps`); its last expression is the result.
 /// Runs on a blocking thread: a busy script must not stall the async workers.
 pub async fn run(ast: std::sync::Arc<rhai::AST>, inputs: [(&'static str, Value); 5]) -> Result<Value, ScriptError> {
-    tokio::task::spawn_blocking(move || run_blocking(&ast, inputs))
-        .await
-        .map_err(|err| ScriptError::Failed(err.to_string()))?
+    tokio::task::spawn_blocking(move || run_blocking(&ast, inputs)).await.map_err(|err| ScriptError::Failed(err.to_string()))?
 }
 
 fn run_blocking(ast: &rhai::AST, inputs: [(&'static str, Value); 5]) -> Result<Value, ScriptError> {

@@ -5,7 +5,10 @@
 use std::sync::Arc;
 
 use rusqlite::{ErrorCode, ffi, types::Value as Cell};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, QueryResult, sea_query::{QueryStatementWriter, SelectStatement}};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DbErr, QueryResult,
+    sea_query::{QueryStatementWriter, SelectStatement},
+};
 use serde_json::Value;
 
 use super::{

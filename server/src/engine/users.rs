@@ -66,7 +66,12 @@ pub async fn ensure_tables(db: &impl ConnectionTrait) -> Result<(), sea_orm::DbE
         .col(ColumnDef::new(Alias::new("user_id")).big_integer().not_null())
         .col(ColumnDef::new(Alias::new("group_name")).text().not_null())
         .primary_key(Index::create().col(Alias::new("user_id")).col(Alias::new("group_name")))
-        .foreign_key(ForeignKey::create().from(Alias::new(USER_GROUPS), Alias::new("user_id")).to(Alias::new(USERS), Alias::new("id")).on_delete(ForeignKeyAction::Cascade))
+        .foreign_key(
+            ForeignKey::create()
+                .from(Alias::new(USER_GROUPS), Alias::new("user_id"))
+                .to(Alias::new(USERS), Alias::new("id"))
+                .on_delete(ForeignKeyAction::Cascade),
+        )
         .to_owned();
     db.execute(&groups).await?;
     let tokens = Table::create()
@@ -75,7 +80,9 @@ pub async fn ensure_tables(db: &impl ConnectionTrait) -> Result<(), sea_orm::DbE
         .col(ColumnDef::new(Alias::new("token_hash")).text().not_null().primary_key())
         .col(ColumnDef::new(Alias::new("user_id")).big_integer().not_null())
         .col(ColumnDef::new(Alias::new("expires_at")).timestamp_with_time_zone().not_null())
-        .foreign_key(ForeignKey::create().from(Alias::new(TOKENS), Alias::new("user_id")).to(Alias::new(USERS), Alias::new("id")).on_delete(ForeignKeyAction::Cascade))
+        .foreign_key(
+            ForeignKey::create().from(Alias::new(TOKENS), Alias::new("user_id")).to(Alias::new(USERS), Alias::new("id")).on_delete(ForeignKeyAction::Cascade),
+        )
         .to_owned();
     db.execute(&tokens).await?;
     Ok(())
@@ -115,11 +122,7 @@ pub struct Users {
 
 impl Users {
     pub fn new(environment: &str, db: &super::databases::EnvDb, changes: tokio::sync::broadcast::Sender<UserChange>) -> Self {
-        let cache = moka::sync::Cache::builder()
-            .max_capacity(100_000)
-            .time_to_live(Duration::from_secs(60))
-            .support_invalidation_closures()
-            .build();
+        let cache = moka::sync::Cache::builder().max_capacity(100_000).time_to_live(Duration::from_secs(60)).support_invalidation_closures().build();
         Self { db: db.read.clone(), writer: db.write.clone(), cache, environment: environment.to_owned(), changes }
     }
 
@@ -161,10 +164,7 @@ impl Users {
     pub async fn login(&self, email: &str, password: &str, ttl_hours: u32) -> ServiceResult<(String, Caller)> {
         let email = email.trim().to_lowercase();
         let mut select = Query::select();
-        select
-            .columns(["id", "password_hash", "disabled"].map(Alias::new))
-            .from(Alias::new(USERS))
-            .and_where(Expr::col(Alias::new("email")).eq(email.clone()));
+        select.columns(["id", "password_hash", "disabled"].map(Alias::new)).from(Alias::new(USERS)).and_where(Expr::col(Alias::new("email")).eq(email.clone()));
         let row = self.db.query_one(&select).await?;
         let stored = row.as_ref().map(|r| r.try_get::<String>("", "password_hash")).transpose()?;
         if !password::verify(password, stored).await? {
@@ -239,11 +239,7 @@ impl Users {
         let txn = self.writer.begin().await?;
         let mut select = Query::select();
         select.column(Alias::new("email")).from(Alias::new(USERS)).and_where(Expr::col(Alias::new("id")).eq(user_id));
-        let email: String = txn
-            .query_one(&select)
-            .await?
-            .ok_or_else(|| ServiceError::not_found(format!("no user {user_id}")))?
-            .try_get("", "email")?;
+        let email: String = txn.query_one(&select).await?.ok_or_else(|| ServiceError::not_found(format!("no user {user_id}")))?.try_get("", "email")?;
         let mut clear = Query::delete();
         clear.from_table(Alias::new(USER_GROUPS)).and_where(Expr::col(Alias::new("user_id")).eq(user_id));
         txn.execute(&clear).await?;
@@ -408,10 +404,11 @@ async fn issue_token(db: &impl ConnectionTrait, user_id: i64, ttl_hours: u32) ->
     let token = format!("{TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(secret));
     let expires = Utc::now() + chrono::Duration::hours(ttl_hours.into());
     let mut insert = Query::insert();
-    insert
-        .into_table(Alias::new(TOKENS))
-        .columns(["token_hash", "user_id", "expires_at"].map(Alias::new))
-        .values_panic([hash(&token).into(), user_id.into(), expires.into()]);
+    insert.into_table(Alias::new(TOKENS)).columns(["token_hash", "user_id", "expires_at"].map(Alias::new)).values_panic([
+        hash(&token).into(),
+        user_id.into(),
+        expires.into(),
+    ]);
     db.execute(&insert).await?;
     Ok(token)
 }

@@ -37,19 +37,10 @@ pub struct Limits {
 
 impl Limits {
     /// The test server is deliberately limited (the seed's table).
-    pub const TEST: Limits = Limits {
-        max_concurrent_requests: 32,
-        requests_per_second: 100,
-        max_body_bytes: 1024 * 1024,
-        request_timeout_ms: 10_000,
-    };
+    pub const TEST: Limits = Limits { max_concurrent_requests: 32, requests_per_second: 100, max_body_bytes: 1024 * 1024, request_timeout_ms: 10_000 };
     /// Production runs at the plan's capacity.
-    pub const PRODUCTION: Limits = Limits {
-        max_concurrent_requests: 1024,
-        requests_per_second: 10_000,
-        max_body_bytes: 10 * 1024 * 1024,
-        request_timeout_ms: 30_000,
-    };
+    pub const PRODUCTION: Limits =
+        Limits { max_concurrent_requests: 1024, requests_per_second: 10_000, max_body_bytes: 10 * 1024 * 1024, request_timeout_ms: 30_000 };
 
     pub fn validate(&self) -> ServiceResult<()> {
         let check = |field: &str, value: i64, min: i64, max: i64| {
@@ -78,23 +69,11 @@ pub struct Capabilities {
 }
 
 impl Capabilities {
-    pub const TEST: Capabilities = Capabilities {
-        monitoring: true,
-        request_logs: true,
-        api_test: true,
-        database_management: true,
-        user_management: true,
-        file_management: true,
-    };
+    pub const TEST: Capabilities =
+        Capabilities { monitoring: true, request_logs: true, api_test: true, database_management: true, user_management: true, file_management: true };
     /// Real users' data stays private by default.
-    pub const PRODUCTION: Capabilities = Capabilities {
-        monitoring: false,
-        request_logs: false,
-        api_test: true,
-        database_management: false,
-        user_management: false,
-        file_management: false,
-    };
+    pub const PRODUCTION: Capabilities =
+        Capabilities { monitoring: false, request_logs: false, api_test: true, database_management: false, user_management: false, file_management: false };
 }
 
 #[derive(Debug, Clone, Default)]

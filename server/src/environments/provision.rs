@@ -8,7 +8,10 @@ use anyhow::Context;
 use object_store::path::Path;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 
-use crate::{db, storage::{self, Store}};
+use crate::{
+    db,
+    storage::{self, Store},
+};
 
 #[derive(Clone)]
 pub enum DataPlacement {

@@ -1,14 +1,10 @@
 use chrono::Utc;
 use entity::environment;
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, SqlErr,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, SqlErr};
 use tokio::sync::broadcast;
 
 use super::{
-    Capabilities, CapabilitiesPatch, Environment, EnvironmentEvent, EnvironmentEventKind,
-    EnvironmentKind, Limits, LimitsPatch,
+    Capabilities, CapabilitiesPatch, Environment, EnvironmentEvent, EnvironmentEventKind, EnvironmentKind, Limits, LimitsPatch,
     provision::{self, DataPlacement},
 };
 use crate::{
@@ -49,14 +45,7 @@ fn validate_slug(slug: &str) -> ServiceResult<()> {
         && chars.next().is_some_and(|c| c.is_ascii_lowercase())
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !slug.ends_with('-');
-    if valid {
-        Ok(())
-    } else {
-        Err(ServiceError::bad_input(
-            "slug",
-            "2–32 characters: lowercase letters, digits and '-', starting with a letter",
-        ))
-    }
+    if valid { Ok(()) } else { Err(ServiceError::bad_input("slug", "2–32 characters: lowercase letters, digits and '-', starting with a letter")) }
 }
 
 fn validate_name(name: &str) -> ServiceResult<String> {
@@ -119,23 +108,14 @@ impl Environments {
 
     pub async fn list(&self) -> ServiceResult<Vec<Environment>> {
         // Environments of kind test first (by creation), production last: the order of the flow.
-        let rows = environment::Entity::find()
-            .order_by_asc(environment::Column::Kind)
-            .order_by_asc(environment::Column::CreatedAt)
-            .all(&self.db)
-            .await?;
+        let rows = environment::Entity::find().order_by_asc(environment::Column::Kind).order_by_asc(environment::Column::CreatedAt).all(&self.db).await?;
         let mut envs = rows.into_iter().map(Environment::try_from).collect::<ServiceResult<Vec<_>>>()?;
         envs.sort_by_key(|env| env.kind != EnvironmentKind::Test);
         Ok(envs)
     }
 
     pub async fn find(&self, slug: &str) -> ServiceResult<Option<Environment>> {
-        environment::Entity::find()
-            .filter(environment::Column::Slug.eq(slug))
-            .one(&self.db)
-            .await?
-            .map(Environment::try_from)
-            .transpose()
+        environment::Entity::find().filter(environment::Column::Slug.eq(slug)).one(&self.db).await?.map(Environment::try_from).transpose()
     }
 
     pub async fn get(&self, slug: &str) -> ServiceResult<Environment> {
@@ -159,14 +139,7 @@ impl Environments {
         Ok(env)
     }
 
-    async fn insert(
-        &self,
-        slug: &str,
-        name: String,
-        kind: EnvironmentKind,
-        limits: Limits,
-        capabilities: Capabilities,
-    ) -> ServiceResult<Environment> {
+    async fn insert(&self, slug: &str, name: String, kind: EnvironmentKind, limits: Limits, capabilities: Capabilities) -> ServiceResult<Environment> {
         self.placement.create(slug).await.map_err(ServiceError::internal)?;
         let now = Utc::now();
         let model = environment::ActiveModel {
@@ -229,10 +202,7 @@ impl Environments {
             cap_user_management: Set(capabilities.user_management),
             cap_file_management: Set(capabilities.file_management),
             cors_origins: cors.map_or(sea_orm::ActiveValue::NotSet, Set),
-            variables: patch
-                .variables
-                .map(|v| serde_json::to_string(&v).unwrap_or_else(|_| "{}".into()))
-                .map_or(sea_orm::ActiveValue::NotSet, Set),
+            variables: patch.variables.map(|v| serde_json::to_string(&v).unwrap_or_else(|_| "{}".into())).map_or(sea_orm::ActiveValue::NotSet, Set),
             updated_at: Set(Utc::now()),
             ..Default::default()
         };

@@ -81,12 +81,7 @@ pub struct AdminQuery;
 impl AdminQuery {
     /// All admin accounts. Owner only.
     #[graphql(guard = "RoleGuard::new(Role::Owner)")]
-    async fn admins(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-    ) -> Result<CountedConnection<AdminObject>> {
+    async fn admins(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<CountedConnection<AdminObject>> {
         let page = admins::list(&state(ctx).db, &PageRequest::new(first, after)?).await?;
         Ok(from_page(page, |admin| admin.id.clone(), AdminObject))
     }

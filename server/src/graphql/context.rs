@@ -15,8 +15,7 @@ pub struct RequestContext {
 }
 
 pub fn request<'a>(ctx: &Context<'a>) -> Result<&'a RequestContext, ServiceError> {
-    ctx.data::<RequestContext>()
-        .map_err(|_| ServiceError::internal(anyhow::anyhow!("request context missing")))
+    ctx.data::<RequestContext>().map_err(|_| ServiceError::internal(anyhow::anyhow!("request context missing")))
 }
 
 /// The signed-in admin, or UNAUTHENTICATED.

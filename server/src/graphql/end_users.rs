@@ -1,7 +1,10 @@
 //! End users of an environment, for admins: listing and editing need the
 //! environment's user management; group sizes are always visible.
 
-use async_graphql::{Context, ID, Object, Result, SimpleObject, connection::{Connection, Edge}};
+use async_graphql::{
+    Context, ID, Object, Result, SimpleObject,
+    connection::{Connection, Edge},
+};
 use chrono::{DateTime, Utc};
 
 use super::{connection::TotalCount, context::state, guard::RoleGuard};
@@ -92,10 +95,7 @@ impl EndUserQuery {
     async fn groups(&self, ctx: &Context<'_>, environment: String) -> Result<Vec<GroupObject>> {
         let (users, groups) = users_of(ctx, &environment, false).await?;
         let sizes = users.group_sizes().await?;
-        Ok(groups
-            .into_iter()
-            .map(|g| GroupObject { members: sizes.get(&g.name).copied().unwrap_or(0), name: g.name, description: g.description })
-            .collect())
+        Ok(groups.into_iter().map(|g| GroupObject { members: sizes.get(&g.name).copied().unwrap_or(0), name: g.name, description: g.description }).collect())
     }
 }
 

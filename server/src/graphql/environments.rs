@@ -10,8 +10,8 @@ use super::{
 use crate::{
     auth::Role,
     environments::{
-        Capabilities, CapabilitiesPatch, Environment, EnvironmentEvent, EnvironmentEventKind,
-        EnvironmentKind, EnvironmentPatch, Limits, LimitsPatch, NewEnvironment,
+        Capabilities, CapabilitiesPatch, Environment, EnvironmentEvent, EnvironmentEventKind, EnvironmentKind, EnvironmentPatch, Limits, LimitsPatch,
+        NewEnvironment,
     },
 };
 
@@ -216,24 +216,14 @@ impl EnvironmentMutation {
     /// A new environment of kind test, with its own database and files. Owner only.
     #[graphql(guard = "RoleGuard::new(Role::Owner)")]
     async fn create_environment(&self, ctx: &Context<'_>, input: CreateEnvironmentInput) -> Result<EnvironmentObject> {
-        let new = NewEnvironment {
-            slug: input.slug,
-            name: input.name,
-            limits: input.limits.into(),
-            capabilities: input.capabilities.into(),
-        };
+        let new = NewEnvironment { slug: input.slug, name: input.name, limits: input.limits.into(), capabilities: input.capabilities.into() };
         Ok(EnvironmentObject(state(ctx).environments.create(principal(ctx)?, new).await?))
     }
 
     /// Changes name, limits or capabilities. Developers may edit environments of
     /// kind test; production needs an owner.
     #[graphql(guard = "RoleGuard::new(Role::Developer)")]
-    async fn update_environment(
-        &self,
-        ctx: &Context<'_>,
-        slug: String,
-        input: UpdateEnvironmentInput,
-    ) -> Result<EnvironmentObject> {
+    async fn update_environment(&self, ctx: &Context<'_>, slug: String, input: UpdateEnvironmentInput) -> Result<EnvironmentObject> {
         let variables = match input.variables.map(|v| v.0) {
             None => None,
             Some(serde_json::Value::Object(map)) => Some(map),
@@ -299,7 +289,6 @@ impl EnvironmentSubscription {
     async fn environment_events(&self, ctx: &Context<'_>) -> impl Stream<Item = EnvironmentEventObject> {
         // A subscriber that falls more than the channel's capacity behind skips
         // the missed events rather than ending the stream.
-        BroadcastStream::new(state(ctx).environments.subscribe())
-            .filter_map(|event| async move { event.ok().map(EnvironmentEventObject::from) })
+        BroadcastStream::new(state(ctx).environments.subscribe()).filter_map(|event| async move { event.ok().map(EnvironmentEventObject::from) })
     }
 }

@@ -4,11 +4,11 @@
 mod admins;
 mod connection;
 pub mod context;
+mod end_users;
 mod environments;
 mod error_codes;
 mod errors;
 mod guard;
-mod end_users;
 mod refresh;
 mod rows;
 mod session;

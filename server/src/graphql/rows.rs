@@ -3,13 +3,13 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, ID, Json, Object, Result, SimpleObject, connection::{Connection, Edge}};
+use async_graphql::{
+    Context, ID, Json, Object, Result, SimpleObject,
+    connection::{Connection, Edge},
+};
 use serde_json::{Map, Value};
 
-use super::{
-    context::state,
-    guard::RoleGuard,
-};
+use super::{context::state, guard::RoleGuard};
 use crate::{
     auth::Role,
     engine::{
@@ -134,7 +134,8 @@ impl RowQuery {
         let total = rows::count(&active.db.rows, &table, &filter, None).await.map_err(row_error)?;
         let request = ListRequest { filter: &filter, order_by: &order_by, limit: first, after: after.as_deref(), offset: None, owner: None };
         let page = rows::list(&active.db.rows, &table, request).await.map_err(row_error)?;
-        let mut connection = Connection::with_additional_fields(after.is_some(), page.has_more, RowsExtra { total_count: total.max(0) as u64, columns: served_columns(&table) });
+        let mut connection =
+            Connection::with_additional_fields(after.is_some(), page.has_more, RowsExtra { total_count: total.max(0) as u64, columns: served_columns(&table) });
         let cursors: Vec<String> = page.items.iter().map(|row| page.cursor(row)).collect();
         connection.edges.extend(page.items.into_iter().zip(cursors).map(|(row, cursor)| Edge::new(cursor, Row::from(row))));
         Ok(connection)

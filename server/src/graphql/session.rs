@@ -37,10 +37,7 @@ pub struct SessionMutation;
 /// Starts a fresh session for `admin`: a new id, so a session id planted before
 /// sign-in is worthless after it.
 async fn start_session(ctx: &Context<'_>, admin: &admins::Admin) -> Result<(), ServiceError> {
-    let session = request(ctx)?
-        .session
-        .as_ref()
-        .ok_or_else(|| ServiceError::bad_input("session", "sign in over HTTP, not a WebSocket"))?;
+    let session = request(ctx)?.session.as_ref().ok_or_else(|| ServiceError::bad_input("session", "sign in over HTTP, not a WebSocket"))?;
     session.cycle_id().await.map_err(ServiceError::internal)?;
     session.insert(SESSION_ADMIN_KEY, &admin.id).await.map_err(ServiceError::internal)?;
     Ok(())

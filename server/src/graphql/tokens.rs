@@ -67,12 +67,7 @@ pub struct TokenQuery;
 impl TokenQuery {
     /// Your API tokens; an owner sees everyone's.
     #[graphql(guard = "RoleGuard::new(Role::Viewer)")]
-    async fn api_tokens(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-    ) -> Result<CountedConnection<ApiTokenObject>> {
+    async fn api_tokens(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<CountedConnection<ApiTokenObject>> {
         let page = tokens::list(&state(ctx).db, principal(ctx)?, &PageRequest::new(first, after)?).await?;
         Ok(from_page(page, |token| token.id.clone(), ApiTokenObject))
     }
@@ -85,11 +80,7 @@ pub struct TokenMutation;
 impl TokenMutation {
     #[graphql(guard = "RoleGuard::new(Role::Viewer)")]
     async fn create_api_token(&self, ctx: &Context<'_>, input: CreateApiTokenInput) -> Result<CreatedApiToken> {
-        let new = tokens::NewToken {
-            name: input.name,
-            role: input.role.map(Role::from),
-            expires_in_days: input.expires_in_days,
-        };
+        let new = tokens::NewToken { name: input.name, role: input.role.map(Role::from), expires_in_days: input.expires_in_days };
         let (token, record) = tokens::create(&state(ctx).db, principal(ctx)?, new).await?;
         Ok(CreatedApiToken { token, api_token: ApiTokenObject(record) })
     }

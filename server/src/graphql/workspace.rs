@@ -1,8 +1,8 @@
 use async_graphql::{Context, Json, Object, Result, SimpleObject, Subscription};
-use futures_util::{Stream, StreamExt};
-use tokio_stream::wrappers::BroadcastStream;
 use chrono::{DateTime, Utc};
+use futures_util::{Stream, StreamExt};
 use serde_json::Value;
+use tokio_stream::wrappers::BroadcastStream;
 
 use super::{
     context::{principal, state},
@@ -163,7 +163,6 @@ fn remove<T>(items: &mut Vec<T>, wanted: &str, kind: &str, name: impl Fn(&T) -> 
     Ok(())
 }
 
-
 #[derive(Default)]
 pub struct WorkspaceMutation;
 
@@ -246,8 +245,7 @@ impl WorkspaceSubscription {
     /// Every revision saved from now on, by anyone: editors reload what changed.
     #[graphql(guard = "RoleGuard::new(Role::Viewer)")]
     async fn workspace_changes(&self, ctx: &Context<'_>) -> impl Stream<Item = WorkspaceChangeObject> {
-        BroadcastStream::new(state(ctx).workspace.subscribe()).filter_map(|change| async move {
-            change.ok().map(|c| WorkspaceChangeObject { revision: c.revision, author_email: c.author_email })
-        })
+        BroadcastStream::new(state(ctx).workspace.subscribe())
+            .filter_map(|change| async move { change.ok().map(|c| WorkspaceChangeObject { revision: c.revision, author_email: c.author_email }) })
     }
 }

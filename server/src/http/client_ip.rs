@@ -37,12 +37,7 @@ pub fn client_ip(proxies: &[IpNet], peer: IpAddr, headers: &HeaderMap) -> IpAddr
     if proxies.is_empty() || !trusted(proxies, peer) {
         return peer;
     }
-    let hops: Vec<&str> = headers
-        .get_all("x-forwarded-for")
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
-        .collect();
+    let hops: Vec<&str> = headers.get_all("x-forwarded-for").iter().filter_map(|value| value.to_str().ok()).flat_map(|value| value.split(',')).collect();
     // From the right: each trusted proxy appended the address it got the
     // request from. The first one that is not a trusted proxy is the client.
     let mut client = peer;

@@ -61,10 +61,7 @@ pub fn same_origin(state: &AppState, headers: &HeaderMap) -> bool {
 pub async fn guard_post(State(state): State<AppState>, req: Request, next: Next) -> Response {
     if req.method() == Method::POST && !has_bearer(req.headers()) {
         if !is_json(req.headers()) {
-            return graphql_refusal(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "requests signed in by cookie must be sent as application/json",
-            );
+            return graphql_refusal(StatusCode::UNSUPPORTED_MEDIA_TYPE, "requests signed in by cookie must be sent as application/json");
         }
         if !same_origin(&state, req.headers()) {
             return graphql_refusal(StatusCode::FORBIDDEN, "cross-site request refused");

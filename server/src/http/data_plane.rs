@@ -30,11 +30,7 @@ use crate::{
 };
 
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/env/{slug}", any(serve_root))
-        .route("/env/{slug}/", any(serve_root))
-        .route("/env/{slug}/{*rest}", any(serve))
-        .with_state(state)
+    Router::new().route("/env/{slug}", any(serve_root)).route("/env/{slug}/", any(serve_root)).route("/env/{slug}/{*rest}", any(serve)).with_state(state)
 }
 
 /// `slug`'s API at the root: `/posts/1` here is `/env/{slug}/posts/1` there.
@@ -237,14 +233,8 @@ async fn dispatch(active: Arc<Active>, path: String, request: Request, throttle:
         Ok(body) => body,
         Err(response) => return response,
     };
-    let request = RequestParts {
-        method: router.method.as_str(),
-        path: path.clone(),
-        params,
-        query: query_pairs(parts.uri.query()),
-        headers: parts.headers,
-        body,
-    };
+    let request =
+        RequestParts { method: router.method.as_str(), path: path.clone(), params, query: query_pairs(parts.uri.query()), headers: parts.headers, body };
     match execute::run(router, &active.db, caller.as_ref(), &active.vars, request).await {
         Ok(outcome) => {
             let mut response = match outcome.body {

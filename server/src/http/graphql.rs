@@ -36,10 +36,7 @@ struct Endpoint {
 
 pub fn router(state: AppState, schema: AppSchema) -> Router {
     Router::new()
-        .route(
-            "/graphql",
-            get(graphiql).post(execute).route_layer(middleware::from_fn_with_state(state.clone(), csrf::guard_post)),
-        )
+        .route("/graphql", get(graphiql).post(execute).route_layer(middleware::from_fn_with_state(state.clone(), csrf::guard_post)))
         .route("/graphql/ws", get(subscribe))
         .with_state(Endpoint { state, schema })
 }
@@ -130,32 +127,30 @@ async fn subscribe(
     let signed_in = Credentials { session: principal.as_ref().and(session.id()), token: Arc::default() };
     let client_ip = super::client_ip::client_ip(&state.trusted_proxies, peer.ip(), &headers);
     let cookie_context = RequestContext { principal, session: None, client_ip };
-    upgrade
-        .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| async move {
-            let mut data = Data::default();
-            data.insert(cookie_context.clone());
-            let (init_state, token_slot) = (state.clone(), signed_in.token.clone());
-            let serving = GraphQLWebSocket::new(socket, schema, protocol)
-                .with_data(data)
-                .on_connection_init(move |payload| async move {
-                    let mut data = Data::default();
-                    if let Some(token) = init_token(&payload) {
-                        let principal = tokens::authenticate(&init_state.db, &token)
-                            .await
-                            .map_err(async_graphql::Error::from)?
-                            .ok_or_else(|| async_graphql::Error::from(ServiceError::Unauthenticated))?;
-                        data.insert(RequestContext { principal: Some(principal), ..cookie_context });
-                        *token_slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(token);
-                    }
-                    Ok(data)
-                })
-                .serve();
-            tokio::select! {
-                () = serving => {}
-                () = signed_in.revoked(&state) => tracing::info!("closed a subscription socket: its sign-in ended"),
-            }
-        })
+    upgrade.protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |socket| async move {
+        let mut data = Data::default();
+        data.insert(cookie_context.clone());
+        let (init_state, token_slot) = (state.clone(), signed_in.token.clone());
+        let serving = GraphQLWebSocket::new(socket, schema, protocol)
+            .with_data(data)
+            .on_connection_init(move |payload| async move {
+                let mut data = Data::default();
+                if let Some(token) = init_token(&payload) {
+                    let principal = tokens::authenticate(&init_state.db, &token)
+                        .await
+                        .map_err(async_graphql::Error::from)?
+                        .ok_or_else(|| async_graphql::Error::from(ServiceError::Unauthenticated))?;
+                    data.insert(RequestContext { principal: Some(principal), ..cookie_context });
+                    *token_slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(token);
+                }
+                Ok(data)
+            })
+            .serve();
+        tokio::select! {
+            () = serving => {}
+            () = signed_in.revoked(&state) => tracing::info!("closed a subscription socket: its sign-in ended"),
+        }
+    })
 }
 
 /// How often an open subscription socket checks that its sign-in still holds.

@@ -42,14 +42,9 @@ fn serve(path: &str, headers: &HeaderMap) -> Response {
 fn respond(file: rust_embed::EmbeddedFile, path: &str, cache: &'static str, headers: &HeaderMap) -> Response {
     let etag = format!("\"{}\"", hex::encode(&file.metadata.sha256_hash()[..16]));
     let mime = mime_guess::from_path(path).first_or_octet_stream();
-    let common = [
-        (header::CACHE_CONTROL, HeaderValue::from_static(cache)),
-        (header::ETAG, HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"\""))),
-    ];
-    let not_modified = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|tag| tag.trim() == etag));
+    let common =
+        [(header::CACHE_CONTROL, HeaderValue::from_static(cache)), (header::ETAG, HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"\"")))];
+    let not_modified = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v.split(',').any(|tag| tag.trim() == etag));
     if not_modified {
         return (StatusCode::NOT_MODIFIED, common).into_response();
     }

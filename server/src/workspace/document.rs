@@ -31,14 +31,7 @@ pub struct WorkspaceDocument {
 
 impl Default for WorkspaceDocument {
     fn default() -> Self {
-        Self {
-            format: FORMAT.into(),
-            version: VERSION,
-            tables: Vec::new(),
-            groups: Vec::new(),
-            routers: Vec::new(),
-            auth: AuthSettings::default(),
-        }
+        Self { format: FORMAT.into(), version: VERSION, tables: Vec::new(), groups: Vec::new(), routers: Vec::new(), auth: AuthSettings::default() }
     }
 }
 

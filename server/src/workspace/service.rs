@@ -1,8 +1,6 @@
 use chrono::{DateTime, Utc};
 use entity::workspace_revision;
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, DatabaseConnection, EntityTrait, QueryOrder, SqlErr,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, EntityTrait, QueryOrder, SqlErr};
 
 use super::{WorkspaceDocument, validate};
 use crate::{
@@ -71,10 +69,7 @@ impl Workspace {
     }
 
     pub async fn current(&self) -> ServiceResult<Revision> {
-        let latest = workspace_revision::Entity::find()
-            .order_by_desc(workspace_revision::Column::Revision)
-            .one(&self.db)
-            .await?;
+        let latest = workspace_revision::Entity::find().order_by_desc(workspace_revision::Column::Revision).one(&self.db).await?;
         match latest {
             None => Ok(Revision { number: 0, document: WorkspaceDocument::default(), author_email: None, created_at: None }),
             Some(model) => to_revision(model),
@@ -119,9 +114,7 @@ impl Workspace {
                 Ok(revision)
             }
             // Someone else saved revision n+1 first.
-            Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-                Err(stale(current.number, current.number + 1))
-            }
+            Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => Err(stale(current.number, current.number + 1)),
             Err(err) => Err(err.into()),
         }
     }
@@ -148,12 +141,7 @@ fn stale(expected: i64, actual: i64) -> ServiceError {
 }
 
 fn to_revision(model: workspace_revision::Model) -> ServiceResult<Revision> {
-    let document = serde_json::from_str(&model.document)
-        .map_err(|err| ServiceError::internal(anyhow::anyhow!("stored revision {} unreadable: {err}", model.revision)))?;
-    Ok(Revision {
-        number: model.revision,
-        document,
-        author_email: Some(model.author_email),
-        created_at: Some(model.created_at),
-    })
+    let document =
+        serde_json::from_str(&model.document).map_err(|err| ServiceError::internal(anyhow::anyhow!("stored revision {} unreadable: {err}", model.revision)))?;
+    Ok(Revision { number: model.revision, document, author_email: Some(model.author_email), created_at: Some(model.created_at) })
 }

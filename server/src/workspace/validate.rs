@@ -27,16 +27,12 @@ impl Report {
 /// `[a-z][a-z0-9_]*`, at most 63 characters: safe as an SQL identifier once quoted.
 pub fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
-    name.len() <= 63
-        && chars.next().is_some_and(|c| c.is_ascii_lowercase())
-        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    name.len() <= 63 && chars.next().is_some_and(|c| c.is_ascii_lowercase()) && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
 fn is_router_name(name: &str) -> bool {
     let mut chars = name.chars();
-    name.len() <= 100
-        && chars.next().is_some_and(|c| c.is_ascii_alphabetic())
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    name.len() <= 100 && chars.next().is_some_and(|c| c.is_ascii_alphabetic()) && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 pub fn validate(doc: &WorkspaceDocument) -> Result<(), Vec<Problem>> {
@@ -117,9 +113,7 @@ fn check_column(column: &Column, tables: &HashSet<&str>, at: &str, report: &mut 
     }
     match (column.kind, &column.table) {
         (ColumnType::Relation, None) => report.add(format!("{at}.table"), "a relation names the table it refers to"),
-        (ColumnType::Relation, Some(target)) if !tables.contains(target.as_str()) => {
-            report.add(format!("{at}.table"), format!("no table `{target}`"))
-        }
+        (ColumnType::Relation, Some(target)) if !tables.contains(target.as_str()) => report.add(format!("{at}.table"), format!("no table `{target}`")),
         (ColumnType::Relation, Some(_)) if column.on_delete == Some(OnDelete::SetNull) && column.required => {
             report.add(format!("{at}.onDelete"), "a required column cannot be emptied: use restrict or cascade")
         }
@@ -177,11 +171,7 @@ pub fn parse_path(path: &str) -> Result<Vec<Result<&str, &str>>, String> {
                 } else {
                     Err(format!("`{segment}` is not a valid parameter"))
                 }
-            } else if !segment.is_empty()
-                && segment != "."
-                && segment != ".."
-                && segment.chars().all(|c| c.is_ascii_alphanumeric() || "-._~".contains(c))
-            {
+            } else if !segment.is_empty() && segment != "." && segment != ".." && segment.chars().all(|c| c.is_ascii_alphanumeric() || "-._~".contains(c)) {
                 Ok(Ok(segment))
             } else {
                 Err(format!("`{segment}` is not a valid path segment"))
@@ -301,9 +291,7 @@ fn check_steps(router: &Router, at: &str, doc: &WorkspaceDocument, tables: &Hash
 /// The columns a step's `values` sets.
 fn write_fields(action: &Action) -> Vec<&str> {
     match action {
-        Action::Insert(w) | Action::Update(w) => {
-            w.values.as_object().map(|m| m.keys().map(String::as_str).collect()).unwrap_or_default()
-        }
+        Action::Insert(w) | Action::Update(w) => w.values.as_object().map(|m| m.keys().map(String::as_str).collect()).unwrap_or_default(),
         _ => Vec::new(),
     }
 }
