@@ -52,6 +52,9 @@ pub struct Config {
     /// names the client; from anyone else the header is ignored.
     #[serde(default)]
     pub trusted_proxies: Vec<String>,
+    /// Largest body `/graphql` reads (and largest WebSocket message); bigger
+    /// requests are answered 413 before they are read whole.
+    pub admin_max_body_bytes: usize,
     pub log_format: LogFormat,
     /// tracing env-filter directive, e.g. `info,serverkit_server=debug`.
     pub log: String,
@@ -66,6 +69,7 @@ struct Defaults {
     session_idle_minutes: u32,
     login_attempts_per_minute: u32,
     allowed_origins: Vec<String>,
+    admin_max_body_bytes: usize,
     log_format: LogFormat,
     log: String,
 }
@@ -79,6 +83,8 @@ impl Default for Defaults {
             session_idle_minutes: 12 * 60,
             login_attempts_per_minute: 5,
             allowed_origins: Vec::new(),
+            // Room for a large workspace document; far below what hurts.
+            admin_max_body_bytes: 4 * 1024 * 1024,
             log_format: LogFormat::Pretty,
             log: "info".into(),
         }
@@ -144,6 +150,7 @@ impl Config {
             login_attempts_per_minute: d.login_attempts_per_minute,
             allowed_origins: d.allowed_origins,
             trusted_proxies: Vec::new(),
+            admin_max_body_bytes: d.admin_max_body_bytes,
             log_format: d.log_format,
             log: d.log,
         }

@@ -129,10 +129,12 @@ async fn posts_follow_the_access_matrix() {
     assert_eq!((post["owner"].as_i64(), post["published"].as_bool()), (Some(alice_id), Some(false)));
     let id = post["id"].as_i64().unwrap();
 
-    // Drafts are not listed, but are readable by id.
+    // Drafts are neither listed nor readable by id, except by their author.
     let (_, list) = blog.call("GET", "/posts", None, None).await;
     assert_eq!(list["items"], json!([]));
-    assert_eq!(blog.call("GET", &format!("/posts/{id}"), None, None).await.0, StatusCode::OK);
+    assert_eq!(blog.call("GET", &format!("/posts/{id}"), None, None).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(blog.call("GET", &format!("/posts/{id}"), Some(&bob), None).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(blog.call("GET", &format!("/posts/{id}"), Some(&alice), None).await.0, StatusCode::OK);
 
     // Only the owner edits.
     let (status, _) = blog.call("PATCH", &format!("/posts/{id}"), Some(&bob), Some(json!({ "published": true }))).await;

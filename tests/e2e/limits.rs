@@ -30,7 +30,11 @@ async fn rate_and_body_limits_answer_429_and_413() {
 async fn slow_requests_answer_504() {
     let blog_app = Blog::start().await;
     let mut doc = blog();
-    doc["routers"][0]["steps"].as_array_mut().unwrap().insert(0, json!({ "script": { "code": "let n = 0; loop { n += 1; }" } }));
+    // Scripts are bounded by operations, not time: many long scripts within
+    // their budget make a request that outlasts the 100 ms timeout.
+    for _ in 0..20 {
+        doc["routers"][0]["steps"].as_array_mut().unwrap().insert(0, json!({ "script": { "code": "let n = 0; while n < 200000 { n += 1; } n" } }));
+    }
     blog_app.owner.run("mutation($d: JSON!) { importWorkspace(document: $d) { revision } }", json!({ "d": doc })).await.data();
     blog_app.owner.run("mutation { refresh(environment: \"test\") { revision } }", json!({})).await.data();
     blog_app.owner.run(UPDATE, json!({ "input": { "limits": { "requestTimeoutMs": 100 } } })).await.data();

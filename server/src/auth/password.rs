@@ -1,8 +1,12 @@
-//! argon2id hashing, off the async threads: a hash costs tens of milliseconds.
+//! argon2id hashing, off the async threads and a bounded number at a time:
+//! a hash costs tens of milliseconds and ~19 MiB (see `crate::heavy`).
 
 use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
 
-use crate::error::{ServiceError, ServiceResult};
+use crate::{
+    error::{ServiceError, ServiceResult},
+    heavy::{self, Pool},
+};
 
 pub const MIN_PASSWORD_LEN: usize = 10;
 pub const MAX_PASSWORD_LEN: usize = 256;
@@ -20,27 +24,25 @@ pub fn validate(field: &str, password: &str) -> ServiceResult<()> {
 
 pub async fn hash(password: &str) -> ServiceResult<String> {
     let password = password.to_owned();
-    tokio::task::spawn_blocking(move || {
+    heavy::run(Pool::Hash, move || {
         Argon2::default()
             .hash_password(password.as_bytes())
             .map(|hash| hash.to_string())
             .map_err(|err| ServiceError::internal(anyhow::anyhow!("hashing a password: {err}")))
     })
-    .await
-    .map_err(ServiceError::internal)?
+    .await?
 }
 
 /// Checks `password` against a stored PHC hash. With no hash (unknown account) it
 /// still spends the time of a check, so timing does not reveal which emails exist.
 pub async fn verify(password: &str, stored: Option<String>) -> ServiceResult<bool> {
     let password = password.to_owned();
-    tokio::task::spawn_blocking(move || {
+    heavy::run(Pool::Hash, move || {
         let stored = stored.unwrap_or_else(|| dummy_hash().to_owned());
         let parsed = PasswordHash::new(&stored).map_err(|err| ServiceError::internal(anyhow::anyhow!("stored hash unreadable: {err}")))?;
         Ok(Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
     })
-    .await
-    .map_err(ServiceError::internal)?
+    .await?
 }
 
 fn dummy_hash() -> &'static str {

@@ -16,6 +16,9 @@ use crate::{
     },
 };
 
+/// The most rows one list step returns; `limit` is checked against it.
+pub const MAX_LIST_LIMIT: i64 = 1000;
+
 /// The names expressions may start from, in scope order.
 pub const ROOTS: [&str; 5] = ["request", "caller", "env", "vars", "steps"];
 
@@ -151,6 +154,16 @@ impl Compiler<'_> {
         }
     }
 
+    /// A constant `limit` or `offset` must be a whole number in `range`.
+    fn literal_in_range(&mut self, at: &str, template: Option<&Template>, range: std::ops::RangeInclusive<i64>) {
+        let Some(template) = template.filter(|t| t.is_constant()) else { return };
+        let value = template.render(&(&[] as &[Value])).unwrap_or(Value::Null);
+        let number = value.as_i64().or_else(|| value.as_str().and_then(|s| s.trim().parse().ok()));
+        if !number.is_some_and(|n| range.contains(&n)) {
+            self.problem(at.to_owned(), format!("must be a whole number from {} to {}, or a template", range.start(), range.end()));
+        }
+    }
+
     fn table(&self, name: &str) -> Option<Arc<Table>> {
         self.tables.get(name).cloned()
     }
@@ -173,6 +186,9 @@ impl Compiler<'_> {
                     let limit = list.limit.as_ref().map(|l| self.template(&format!("{at}.{kind}.limit"), l));
                     let after = list.after.as_ref().map(|a| self.template(&format!("{at}.{kind}.after"), a));
                     let offset = list.offset.as_ref().map(|o| self.template(&format!("{at}.{kind}.offset"), o));
+                    // A literal that every request would refuse is the definition's fault.
+                    self.literal_in_range(&format!("{at}.{kind}.limit"), limit.as_ref().and_then(Option::as_ref), 1..=MAX_LIST_LIMIT);
+                    self.literal_in_range(&format!("{at}.{kind}.offset"), offset.as_ref().and_then(Option::as_ref), 0..=i64::MAX);
                     match (filter, limit, after, offset) {
                         (Some(filter), limit, after, offset)
                             if limit.as_ref().is_none_or(Option::is_some)
@@ -272,7 +288,25 @@ impl Compiler<'_> {
 }
 
 /// Compiles a validated document, or lists every problem found.
-pub fn compile(revision: i64, document: &WorkspaceDocument) -> Result<CompiledRevision, Vec<Problem>> {
+pub fn compile(revision: i64, document: WorkspaceDocument) -> Result<CompiledRevision, Vec<Problem>> {
+    let (routes, by_path) = routes(&document)?;
+    Ok(CompiledRevision { revision, document, routes, by_path })
+}
+
+/// `compile` on the compile pool, off the async workers.
+pub async fn compile_off_thread(revision: i64, document: WorkspaceDocument) -> crate::error::ServiceResult<CompiledRevision> {
+    crate::heavy::run(crate::heavy::Pool::Compile, move || compile(revision, document)).await?.map_err(crate::error::ServiceError::Invalid)
+}
+
+/// Every problem activation would find in `document` (none: it activates,
+/// unless the data contradicts it). What validation runs.
+pub fn check(document: &WorkspaceDocument) -> Result<(), Vec<Problem>> {
+    routes(document).map(drop)
+}
+
+type Routes = (matchit::Router<usize>, Vec<HashMap<Method, Arc<CompiledRouter>>>);
+
+fn routes(document: &WorkspaceDocument) -> Result<Routes, Vec<Problem>> {
     crate::workspace::validate::validate(document)?;
     let mut compiler =
         Compiler { roots: roots(), tables: document.tables.iter().map(|t| (t.name.as_str(), Arc::new(t.clone()))).collect(), problems: Vec::new() };
@@ -301,5 +335,5 @@ pub fn compile(revision: i64, document: &WorkspaceDocument) -> Result<CompiledRe
     if !compiler.problems.is_empty() {
         return Err(compiler.problems);
     }
-    Ok(CompiledRevision { revision, document: document.clone(), routes, by_path })
+    Ok((routes, by_path))
 }

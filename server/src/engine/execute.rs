@@ -109,8 +109,8 @@ fn as_limit(value: Option<Value>, default: u64) -> Result<u64, Failure> {
     match value {
         None | Some(Value::Null) => Ok(default),
         Some(v) => match as_id(&v) {
-            Some(n) if (1..=1000).contains(&n) => Ok(n as u64),
-            _ => Err(Failure::new(StatusCode::BAD_REQUEST, "INVALID_INPUT", "limit must be between 1 and 1000")),
+            Some(n) if (1..=super::compile::MAX_LIST_LIMIT).contains(&n) => Ok(n as u64),
+            _ => Err(Failure::new(StatusCode::BAD_REQUEST, "INVALID_INPUT", format!("limit must be between 1 and {}", super::compile::MAX_LIST_LIMIT))),
         },
     }
 }
@@ -235,7 +235,9 @@ pub async fn run(
                 let mut rendered = Vec::with_capacity(headers.len());
                 for (name, template) in headers {
                     let value = template.render(&scope).map_err(Failure::eval)?;
+                    // A missing value means no header, never the text "null".
                     let text = match &value {
+                        Value::Null => continue,
                         Value::String(s) => s.clone(),
                         other => other.to_string(),
                     };

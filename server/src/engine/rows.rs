@@ -99,9 +99,15 @@ fn returning_all(table: &Table) -> sea_orm::sea_query::ReturningClause {
     Query::returning().columns(all_columns(table))
 }
 
+/// Values one filter may bind, `in` lists included: far below SQLite's
+/// 32,766 and PostgreSQL's 65,535 bound parameters, with room for the rest
+/// of the statement.
+pub const MAX_FILTER_VALUES: usize = 1000;
+
 /// `{"published": true, "views": {"gte": 10}}` as a condition.
 fn filter(table: &Table, filter: &Value) -> Result<Cond, RowError> {
     let mut cond = Cond::all();
+    let mut bound = 0usize;
     let Some(object) = filter.as_object() else {
         return if filter.is_null() { Ok(cond) } else { Err(invalid("where", "a filter maps columns to values")) };
     };
@@ -113,6 +119,10 @@ fn filter(table: &Table, filter: &Value) -> Result<Cond, RowError> {
             other => vec![("eq", other)],
         };
         for (op, value) in ops {
+            bound += value.as_array().map_or(1, Vec::len);
+            if bound > MAX_FILTER_VALUES {
+                return Err(invalid(name, format!("a filter compares with at most {MAX_FILTER_VALUES} values (`in` lists included); narrow it or page through")));
+            }
             let lenient = Column { required: false, min: None, max: None, ..column.clone().into_owned() };
             let sql = |v: &Value| to_sql(&lenient, v).map_err(RowError::Invalid);
             cond = cond.add(match op {
@@ -258,6 +268,47 @@ pub async fn count(db: &RowStore, table: &Table, where_: &Value, owner: Option<i
         .cond_where(filter(table, where_)?)
         .cond_where(owner_filter(table, owner));
     db.count(&select).await
+}
+
+/// How many rows match, as an admin's page shows it.
+pub struct Total {
+    pub count: i64,
+    /// The count passed `EXACT_COUNT_UP_TO` and was estimated instead.
+    pub is_estimate: bool,
+}
+
+/// Counts above this are estimated: counting a million rows exactly takes
+/// longer than the page it is shown on.
+pub const EXACT_COUNT_UP_TO: u64 = 10_000;
+/// Rows (the newest) a filtered estimate looks at to learn how many match.
+const ESTIMATE_SAMPLE: u64 = 10_000;
+
+/// The number of matching rows, exact up to `EXACT_COUNT_UP_TO`, estimated
+/// past it: the table's size from its highest id (an index lookup), times the
+/// share of the newest rows that match when there is a filter.
+pub async fn count_bounded(db: &RowStore, table: &Table, where_: &Value) -> Result<Total, RowError> {
+    let condition = filter(table, where_)?;
+    let mut capped = Query::select();
+    capped.expr(Expr::val(1)).from(Alias::new(&table.name)).cond_where(condition.clone()).limit(EXACT_COUNT_UP_TO + 1);
+    let mut exact = Query::select();
+    exact.expr(Expr::cust("COUNT(*)")).from_subquery(capped, Alias::new("capped"));
+    let count = db.count(&exact).await?;
+    if count <= EXACT_COUNT_UP_TO as i64 {
+        return Ok(Total { count, is_estimate: false });
+    }
+    let mut highest = Query::select();
+    highest.expr(Expr::cust("COALESCE(MAX(\"id\"), 0)")).from(Alias::new(&table.name));
+    let size = Ord::max(db.count(&highest).await?, count);
+    if where_.as_object().is_none_or(|o| o.is_empty()) {
+        return Ok(Total { count: size, is_estimate: true });
+    }
+    let mut newest = Query::select();
+    newest.column(sea_orm::sea_query::Asterisk).from(Alias::new(&table.name)).order_by(Alias::new("id"), Order::Desc).limit(ESTIMATE_SAMPLE);
+    let mut sampled = Query::select();
+    sampled.expr(Expr::cust("COUNT(*)")).from_subquery(newest, Alias::new("newest")).cond_where(condition);
+    let matched = db.count(&sampled).await?;
+    let share = matched as f64 / Ord::max(Ord::min(ESTIMATE_SAMPLE, size as u64), 1) as f64;
+    Ok(Total { count: Ord::max((share * size as f64).round() as i64, count), is_estimate: true })
 }
 
 /// Checks `values` against the table: known columns, types, constraints.

@@ -190,7 +190,7 @@ impl Engine {
 
     async fn refresh_inner(&self, env: &Environment, revision: &Revision, allow_destructive: bool) -> ServiceResult<RefreshReport> {
         let _one_at_a_time = self.refreshing.lock().await;
-        let compiled = compile::compile(revision.number, &revision.document).map_err(ServiceError::Invalid)?;
+        let compiled = compile::compile_off_thread(revision.number, revision.document.clone()).await?;
         let db = self.prepare(&env.slug).await?;
         let applied = state::read(&db.write).await?.unwrap_or_default();
         let plan = schema::plan(&applied.tables, &revision.document.tables);
@@ -231,7 +231,7 @@ impl Engine {
 
     /// Serves `revision` again without migrating (its tables are in place).
     pub async fn resume(&self, env: &Environment, revision: &Revision) -> ServiceResult<()> {
-        let compiled = compile::compile(revision.number, &revision.document).map_err(ServiceError::Invalid)?;
+        let compiled = compile::compile_off_thread(revision.number, revision.document.clone()).await?;
         let db = self.prepare(&env.slug).await?;
         self.install(env, compiled, db).await;
         Ok(())

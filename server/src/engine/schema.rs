@@ -76,7 +76,7 @@ fn crc(text: &str) -> u32 {
 }
 
 /// Unique columns become unique indexes, so they can be added and dropped later.
-fn all_indexes(table: &Table) -> Vec<Index> {
+pub fn all_indexes(table: &Table) -> Vec<Index> {
     let mut indexes: Vec<Index> = table.columns.iter().filter(|c| c.unique).map(|c| Index { columns: vec![c.name.clone()], unique: true }).collect();
     indexes.extend(table.indexes.iter().cloned());
     if table.owned {

@@ -15,7 +15,10 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::{
-    auth::{admins::normalize_email, password},
+    auth::{
+        admins::{canonical_email, normalize_email},
+        password,
+    },
     error::{ServiceError, ServiceResult},
 };
 
@@ -162,7 +165,7 @@ impl Users {
     }
 
     pub async fn login(&self, email: &str, password: &str, ttl_hours: u32) -> ServiceResult<(String, Caller)> {
-        let email = email.trim().to_lowercase();
+        let email = canonical_email(email);
         let mut select = Query::select();
         select.columns(["id", "password_hash", "disabled"].map(Alias::new)).from(Alias::new(USERS)).and_where(Expr::col(Alias::new("email")).eq(email.clone()));
         let row = self.db.query_one(&select).await?;

@@ -36,7 +36,9 @@ impl From<EndUser> for EndUserObject {
 pub struct GroupObject {
     name: String,
     description: String,
-    members: i64,
+    /// How many users the group has; null where user management is off
+    /// (how many users an environment has is part of its private data).
+    members: Option<i64>,
 }
 
 /// The users of `environment` when its user management is on; plus the
@@ -94,8 +96,12 @@ impl EndUserQuery {
     #[graphql(guard = "RoleGuard::new(Role::Viewer)")]
     async fn groups(&self, ctx: &Context<'_>, environment: String) -> Result<Vec<GroupObject>> {
         let (users, groups) = users_of(ctx, &environment, false).await?;
-        let sizes = users.group_sizes().await?;
-        Ok(groups.into_iter().map(|g| GroupObject { members: sizes.get(&g.name).copied().unwrap_or(0), name: g.name, description: g.description }).collect())
+        let managed = state(ctx).environments.get(&environment).await?.capabilities.user_management;
+        let sizes = if managed { Some(users.group_sizes().await?) } else { None };
+        Ok(groups
+            .into_iter()
+            .map(|g| GroupObject { members: sizes.as_ref().map(|s| s.get(&g.name).copied().unwrap_or(0)), name: g.name, description: g.description })
+            .collect())
     }
 }
 

@@ -9,6 +9,7 @@ mod environments;
 mod error_codes;
 mod errors;
 mod guard;
+mod limits;
 mod refresh;
 mod rows;
 mod session;
@@ -61,6 +62,7 @@ fn builder() -> async_graphql::SchemaBuilder<QueryRoot, MutationRoot, Subscripti
     Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot::default())
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
+        .extension(limits::RequestLimits)
         .extension(error_codes::ErrorCodes)
 }
 

@@ -55,8 +55,11 @@ fn served_columns(table: &Table) -> Vec<RowColumn> {
 /// What a page of rows carries besides the rows.
 #[derive(SimpleObject)]
 pub struct RowsExtra {
-    /// How many rows match, over all pages.
+    /// How many rows match, over all pages: exact up to 10,000, estimated
+    /// past that (see `totalCountIsEstimate`). Counted only when selected.
     total_count: u64,
+    /// Whether `totalCount` is an estimate (more than 10,000 rows match).
+    total_count_is_estimate: bool,
     /// The table's columns, system ones first, in the order rows list them.
     columns: Vec<RowColumn>,
 }
@@ -131,11 +134,16 @@ impl RowQuery {
         let first = page_size(first)?;
         let filter = filter.map(|f| f.0).unwrap_or(Value::Null);
         let order_by = order_by.unwrap_or_default();
-        let total = rows::count(&active.db.rows, &table, &filter, None).await.map_err(row_error)?;
+        // Counting costs more than the page on a large table: only when asked.
+        let wanted = ctx.look_ahead().field("totalCount").exists() || ctx.look_ahead().field("totalCountIsEstimate").exists();
+        let total = match wanted {
+            true => rows::count_bounded(&active.db.rows, &table, &filter).await.map_err(row_error)?,
+            false => rows::Total { count: 0, is_estimate: false },
+        };
         let request = ListRequest { filter: &filter, order_by: &order_by, limit: first, after: after.as_deref(), offset: None, owner: None };
         let page = rows::list(&active.db.rows, &table, request).await.map_err(row_error)?;
         let mut connection =
-            Connection::with_additional_fields(after.is_some(), page.has_more, RowsExtra { total_count: total.max(0) as u64, columns: served_columns(&table) });
+            Connection::with_additional_fields(after.is_some(), page.has_more, RowsExtra { total_count: total.count.max(0) as u64, total_count_is_estimate: total.is_estimate, columns: served_columns(&table) });
         let cursors: Vec<String> = page.items.iter().map(|row| page.cursor(row)).collect();
         connection.edges.extend(page.items.into_iter().zip(cursors).map(|(row, cursor)| Edge::new(cursor, Row::from(row))));
         Ok(connection)

@@ -135,15 +135,36 @@ impl WorkspaceQuery {
     }
 
     /// Every problem of a document, without saving it (empty when it is valid).
-    #[graphql(guard = "RoleGuard::new(Role::Viewer)")]
-    async fn validate_workspace(&self, document: Json<Value>) -> Vec<ProblemObject> {
-        let problems = match parse(document.0) {
-            Ok(document) => validate::validate(&document).err().unwrap_or_default(),
+    /// The same full check as `refresh` runs: a document without problems refreshes.
+    #[graphql(guard = "RoleGuard::new(Role::Viewer)", complexity = "document_cost(&document)")]
+    async fn validate_workspace(&self, document: Json<Value>) -> Result<Vec<ProblemObject>> {
+        let problems = match parse_off_thread(document.0).await {
+            Ok(document) => validate::check(document).await?.1,
             Err(ServiceError::Invalid(problems)) => problems,
-            Err(other) => vec![crate::error::Problem { path: "document".into(), message: other.message() }],
+            Err(other) => return Err(other.into()),
         };
-        problems.into_iter().map(|p| ProblemObject { path: p.path, message: p.message }).collect()
+        Ok(problems.into_iter().map(ProblemObject::from).collect())
     }
+}
+
+/// What validating or importing a document costs against the operation's
+/// complexity budget: its size, 1 per 4 KiB, so one request cannot ask for
+/// many validations of a large document (see `graphql::MAX_COMPLEXITY`).
+fn document_cost(document: &Json<Value>) -> usize {
+    fn bytes(value: &Value) -> usize {
+        match value {
+            Value::String(text) => text.len() + 2,
+            Value::Array(items) => items.iter().map(bytes).sum::<usize>() + 2,
+            Value::Object(map) => map.iter().map(|(key, item)| key.len() + 3 + bytes(item)).sum::<usize>() + 2,
+            _ => 8,
+        }
+    }
+    10 + bytes(&document.0) / 4096
+}
+
+/// Reads a document from JSON on the compile pool: a large one takes a while.
+async fn parse_off_thread(json: Value) -> ServiceResult<WorkspaceDocument> {
+    crate::heavy::run(crate::heavy::Pool::Compile, move || parse(json)).await?
 }
 
 /// Replaces the item named like `item` or appends it.
@@ -170,9 +191,9 @@ pub struct WorkspaceMutation;
 impl WorkspaceMutation {
     /// Replaces the whole workspace with `document`, validated first: all or
     /// nothing. `expectedRevision` guards against overwriting someone's edit.
-    #[graphql(guard = "RoleGuard::new(Role::Developer)")]
+    #[graphql(guard = "RoleGuard::new(Role::Developer)", complexity = "document_cost(&document)")]
     async fn import_workspace(&self, ctx: &Context<'_>, document: Json<Value>, expected_revision: Option<i64>) -> Result<WorkspaceObject> {
-        let document: WorkspaceDocument = parse(document.0)?;
+        let document: WorkspaceDocument = parse_off_thread(document.0).await?;
         Ok(WorkspaceObject(state(ctx).workspace.save(principal(ctx)?, document, expected_revision).await?))
     }
 

@@ -11,7 +11,7 @@ use std::{
 use axum::{
     Json, Router,
     body::{Body, Bytes},
-    extract::{ConnectInfo, Path, Request, State},
+    extract::{ConnectInfo, Path, Request, State, rejection::PathRejection},
     http::{HeaderMap, HeaderValue, Method, StatusCode, header},
     response::{IntoResponse, Response},
     routing::any,
@@ -47,9 +47,14 @@ pub fn root_router(state: AppState, slug: String) -> Router {
         )
         .route(
             "/{*rest}",
-            any(move |State(state): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, Path(rest): Path<String>, request: Request| {
+            any(move |State(state): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, rest: Result<Path<String>, PathRejection>, request: Request| {
                 let slug = slug.to_string();
-                async move { handle(state, peer, slug, rest, request).await }
+                async move {
+                    match rest {
+                        Ok(Path(rest)) => handle(state, peer, slug, rest, request).await,
+                        Err(_) => bad_url(),
+                    }
+                }
             }),
         )
         .with_state(state)
@@ -83,20 +88,40 @@ fn service_error(err: ServiceError) -> Response {
     if let Some(field) = err.field() {
         body["field"] = field.into();
     }
-    (status, Json(json!({ "error": body }))).into_response()
+    let mut response = (status, Json(json!({ "error": body }))).into_response();
+    if let ServiceError::RateLimited { retry_after_secs } = err {
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs.max(1)));
+    }
+    response
 }
 
-async fn serve_root(State(state): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, Path(slug): Path<String>, request: Request) -> Response {
-    handle(state, peer, slug, String::new(), request).await
+async fn serve_root(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    slug: Result<Path<String>, PathRejection>,
+    request: Request,
+) -> Response {
+    match slug {
+        Ok(Path(slug)) => handle(state, peer, slug, String::new(), request).await,
+        Err(_) => bad_url(),
+    }
+}
+
+/// Percent-escapes that do not decode to UTF-8 (`%ff`, `%c0%af`) name nothing we serve.
+fn bad_url() -> Response {
+    error(StatusCode::BAD_REQUEST, "INVALID_INPUT", "the URL's path is not valid UTF-8 once percent-decoded")
 }
 
 async fn serve(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Path((slug, rest)): Path<(String, String)>,
+    path: Result<Path<(String, String)>, PathRejection>,
     request: Request,
 ) -> Response {
-    handle(state, peer, slug, rest, request).await
+    match path {
+        Ok(Path((slug, rest))) => handle(state, peer, slug, rest, request).await,
+        Err(_) => bad_url(),
+    }
 }
 
 async fn handle(state: AppState, peer: SocketAddr, slug: String, rest: String, request: Request) -> Response {
@@ -149,8 +174,11 @@ struct Throttle {
 }
 
 async fn limited(guards: Arc<crate::engine::runtime::Guards>, active: Arc<Active>, rest: String, request: Request, throttle: Throttle) -> Response {
-    if guards.rate.check().is_err() {
-        return error(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", "too many requests; slow down");
+    if let Err(not_until) = guards.rate.check() {
+        let wait = not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
+        let mut response = error(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", "too many requests; slow down");
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs().max(1)));
+        return response;
     }
     let Ok(_permit) = guards.concurrency.clone().try_acquire_owned() else {
         return error(StatusCode::SERVICE_UNAVAILABLE, "OVERLOADED", "too many requests in flight; retry shortly");
@@ -176,7 +204,18 @@ async fn read_body(body: Body, limit: usize, headers: &HeaderMap) -> Result<Valu
     if !is_json {
         return Err(error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "UNSUPPORTED_MEDIA_TYPE", "send the body as application/json"));
     }
-    serde_json::from_slice(&bytes).map_err(|err| error(StatusCode::BAD_REQUEST, "INVALID_JSON", format!("the body is not valid JSON: {err}")))
+    let body: Value =
+        serde_json::from_slice(&bytes).map_err(|err| error(StatusCode::BAD_REQUEST, "INVALID_JSON", format!("the body is not valid JSON: {err}")))?;
+    match crate::input::nul_path(&body) {
+        Some(field) => Err(invalid_text(&format!("body.{field}"))),
+        None => Ok(body),
+    }
+}
+
+fn invalid_text(field: &str) -> Response {
+    let mut failure = Failure::new(StatusCode::BAD_REQUEST, "INVALID_INPUT", format!("{field}: {}", crate::input::NUL_MESSAGE));
+    failure.details = Some(json!([{ "field": field, "message": crate::input::NUL_MESSAGE }]));
+    self::failure(failure)
 }
 
 async fn caller(active: &Active, headers: &HeaderMap) -> Result<Option<Caller>, Response> {
@@ -225,6 +264,11 @@ async fn dispatch(active: Arc<Active>, path: String, request: Request, throttle:
         return response;
     };
     let params: Vec<(String, String)> = matched.params.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+    let query = query_pairs(parts.uri.query());
+    let with_nul = params.iter().map(|(k, v)| ("params", k, v)).chain(query.iter().map(|(k, v)| ("query", k, v))).find(|(_, k, v)| k.contains('\0') || v.contains('\0'));
+    if let Some((part, key, _)) = with_nul {
+        return invalid_text(&format!("{part}.{}", key.replace('\0', "\\u0000")));
+    }
     let caller = match caller(&active, &parts.headers).await {
         Ok(caller) => caller,
         Err(response) => return response,

@@ -9,9 +9,10 @@ use std::{
 };
 
 use async_graphql::Data;
-use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
+use async_graphql_axum::{GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
 use axum::{
     Router,
+    body::Body,
     extract::{ConnectInfo, State, WebSocketUpgrade},
     http::{HeaderMap, StatusCode},
     middleware,
@@ -82,15 +83,19 @@ async fn execute(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     session: Session,
     headers: HeaderMap,
-    request: GraphQLRequest,
+    body: Body,
 ) -> Response {
+    let request = match super::graphql_body::read(body, &headers, state.config.admin_max_body_bytes).await {
+        Ok(request) => request,
+        Err(refusal) => return refusal,
+    };
     let principal = match resolve_principal(&state, &headers, &session).await {
         Ok(principal) => principal,
         Err(err) => return error_response(err),
     };
     let client_ip = super::client_ip::client_ip(&state.trusted_proxies, peer.ip(), &headers);
     let context = RequestContext { principal, session: Some(session), client_ip };
-    GraphQLResponse::from(schema.execute(request.into_inner().data(context)).await).into_response()
+    GraphQLResponse::from(schema.execute(request.data(context)).await).into_response()
 }
 
 /// The token a WebSocket client may send in `connection_init`:
@@ -127,7 +132,9 @@ async fn subscribe(
     let signed_in = Credentials { session: principal.as_ref().and(session.id()), token: Arc::default() };
     let client_ip = super::client_ip::client_ip(&state.trusted_proxies, peer.ip(), &headers);
     let cookie_context = RequestContext { principal, session: None, client_ip };
-    upgrade.protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |socket| async move {
+    // A subscription message is a small document: the same bound as a POST body.
+    let limit = state.config.admin_max_body_bytes;
+    upgrade.max_message_size(limit).max_frame_size(limit).protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |socket| async move {
         let mut data = Data::default();
         data.insert(cookie_context.clone());
         let (init_state, token_slot) = (state.clone(), signed_in.token.clone());

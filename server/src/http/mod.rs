@@ -4,6 +4,7 @@ pub mod client_ip;
 mod csrf;
 mod data_plane;
 mod graphql;
+mod graphql_body;
 mod health;
 pub mod metrics;
 mod spa;

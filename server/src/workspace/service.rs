@@ -95,7 +95,10 @@ impl Workspace {
         {
             return Err(stale(expected, current.number));
         }
-        validate::validate(&document).map_err(ServiceError::Invalid)?;
+        let (document, problems) = validate::check(document).await?;
+        if !problems.is_empty() {
+            return Err(ServiceError::Invalid(problems));
+        }
         if current.document == document && current.number > 0 {
             return Ok(current);
         }

@@ -1,6 +1,8 @@
 //! Checks a workspace document as a whole and reports every problem with the
 //! path of the definition at fault (`tables.posts.columns.title.max`), so an
-//! editor can point at it. Expressions are checked when routers are compiled.
+//! editor can point at it. `check` adds the full compile that activation runs
+//! (expressions, JSON Schemas, scripts), so a document that validates always
+//! activates.
 
 use std::collections::HashSet;
 
@@ -12,6 +14,11 @@ pub use crate::error::Problem;
 
 /// Columns every table has, managed by ServerKit.
 pub const SYSTEM_COLUMNS: [&str; 4] = ["id", "created_at", "updated_at", "owner"];
+/// Column names either database keeps for itself: PostgreSQL's system
+/// columns and SQLite's aliases of the row id.
+pub const DATABASE_COLUMNS: [&str; 8] = ["tableoid", "xmin", "cmin", "xmax", "cmax", "ctid", "oid", "rowid"];
+/// Table-name prefixes either database keeps for its own catalog.
+pub const DATABASE_PREFIXES: [&str; 2] = ["sqlite_", "pg_"];
 /// Paths under each environment's base URL that routers cannot take.
 pub const RESERVED_PREFIXES: [&str; 1] = ["/auth"];
 
@@ -46,6 +53,7 @@ pub fn validate(doc: &WorkspaceDocument) -> Result<(), Vec<Problem>> {
     let tables: HashSet<&str> = doc.tables.iter().map(|t| t.name.as_str()).collect();
     let groups: HashSet<&str> = doc.groups.iter().map(|g| g.name.as_str()).collect();
     check_tables(doc, &tables, &mut report);
+    check_relation_names(doc, &mut report);
     check_groups(doc, &mut report);
     if let Some(group) = &doc.auth.default_group
         && !groups.contains(group.as_str())
@@ -69,6 +77,9 @@ fn check_tables(doc: &WorkspaceDocument, tables: &HashSet<&str>, report: &mut Re
         if !seen.insert(table.name.as_str()) {
             report.add(&at, "two tables have this name");
         }
+        if let Some(prefix) = DATABASE_PREFIXES.iter().find(|p| table.name.starts_with(**p)) {
+            report.add(&at, format!("names starting with `{prefix}` are reserved by the database"));
+        }
         let mut columns = HashSet::new();
         for column in &table.columns {
             let at = format!("{at}.columns.{}", column.name);
@@ -77,6 +88,9 @@ fn check_tables(doc: &WorkspaceDocument, tables: &HashSet<&str>, report: &mut Re
             }
             if SYSTEM_COLUMNS.contains(&column.name.as_str()) {
                 report.add(&at, format!("`{}` is a system column every table has", column.name));
+            }
+            if DATABASE_COLUMNS.contains(&column.name.as_str()) {
+                report.add(&at, format!("`{}` is reserved by the database", column.name));
             }
             if !columns.insert(column.name.as_str()) {
                 report.add(&at, "two columns have this name");
@@ -93,6 +107,22 @@ fn check_tables(doc: &WorkspaceDocument, tables: &HashSet<&str>, report: &mut Re
                 if !system && !columns.contains(name.as_str()) {
                     report.add(&at, format!("no column `{name}` in `{}`", table.name));
                 }
+            }
+        }
+    }
+}
+
+/// Tables, their indexes, primary keys and id sequences share one namespace
+/// in both databases: no two of them may have one name.
+fn check_relation_names(doc: &WorkspaceDocument, report: &mut Report) {
+    let mut taken: std::collections::HashMap<String, String> = doc.tables.iter().map(|t| (t.name.clone(), format!("table `{}`", t.name))).collect();
+    for table in &doc.tables {
+        let implied = [(format!("{}_pkey", table.name), "primary key"), (format!("{}_id_seq", table.name), "id sequence")];
+        let indexes = crate::engine::schema::all_indexes(table).into_iter().map(|i| (crate::engine::schema::index_name(&table.name, &i), "index"));
+        for (name, what) in implied.into_iter().chain(indexes) {
+            let owner = format!("the {what} of `{}`", table.name);
+            if let Some(other) = taken.insert(name.clone(), owner.clone()) {
+                report.add(format!("tables.{}", table.name), format!("`{name}` would name both {other} and {owner}: rename a table or drop a duplicate index"));
             }
         }
     }
@@ -302,4 +332,15 @@ fn table_columns(doc: &WorkspaceDocument, table: &str) -> Option<Vec<String>> {
     let mut columns: Vec<String> = SYSTEM_COLUMNS.iter().filter(|c| **c != "owner" || table.owned).map(|c| (*c).to_owned()).collect();
     columns.extend(table.columns.iter().map(|c| c.name.clone()));
     Some(columns)
+}
+
+/// Every problem of `document` that activation would find: the structural
+/// checks above and the full compile, on the compile pool (a large document
+/// must not hold an async worker). Gives the document back.
+pub async fn check(document: WorkspaceDocument) -> crate::error::ServiceResult<(WorkspaceDocument, Vec<Problem>)> {
+    crate::heavy::run(crate::heavy::Pool::Compile, move || {
+        let problems = crate::engine::compile::check(&document).err().unwrap_or_default();
+        (document, problems)
+    })
+    .await
 }
