@@ -82,8 +82,10 @@ async fn production_rows_and_users_stay_private() {
     for query in ["{ rows(environment: \"production\", table: \"posts\") { totalCount } }", "{ users(environment: \"production\") { totalCount } }"] {
         assert_eq!(blog.owner.run(query, json!({})).await.code(), "FORBIDDEN", "{query}");
     }
-    // Group sizes are always visible.
+    // The groups are the definition's; how many users each has is private data.
     let groups = blog.owner.run("{ groups(environment: \"production\") { name members } }", json!({})).await.data();
+    assert_eq!(groups["groups"], json!([{ "name": "editors", "members": null }]));
+    let groups = blog.owner.run("{ groups(environment: \"test\") { name members } }", json!({})).await.data();
     assert_eq!(groups["groups"], json!([{ "name": "editors", "members": 0 }]));
     let viewer = blog.server.admin_with_role("VIEWER").await;
     let write = viewer.run("mutation { insertRow(environment: \"test\", table: \"posts\", values: { title: \"x\" }) { id } }", json!({})).await;

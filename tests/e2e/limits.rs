@@ -32,8 +32,8 @@ async fn slow_requests_answer_504() {
     let mut doc = blog();
     // Scripts are bounded by operations, not time: many long scripts within
     // their budget make a request that outlasts the 100 ms timeout.
-    for _ in 0..20 {
-        doc["routers"][0]["steps"].as_array_mut().unwrap().insert(0, json!({ "script": { "code": "let n = 0; while n < 200000 { n += 1; } n" } }));
+    for _ in 0..60 {
+        doc["routers"][0]["steps"].as_array_mut().unwrap().insert(0, json!({ "script": { "code": "let n = 0; while n < 50000 { n += 1; } n" } }));
     }
     blog_app.owner.run("mutation($d: JSON!) { importWorkspace(document: $d) { revision } }", json!({ "d": doc })).await.data();
     blog_app.owner.run("mutation { refresh(environment: \"test\") { revision } }", json!({})).await.data();

@@ -50,13 +50,14 @@ async fn safe_changes_apply_and_destructive_ones_need_consent() {
 }
 
 #[tokio::test]
-async fn expression_mistakes_are_located_at_refresh() {
+async fn expression_mistakes_are_located_when_saved() {
     let blog_app = Blog::start().await;
     let mut doc = blog();
     doc["routers"][0]["steps"][0]["list"]["limit"] = json!("${reqest.query.limit}");
     doc["routers"][7]["steps"][3]["script"]["code"] = json!("let x = ;");
-    blog_app.owner.run("mutation($d: JSON!) { importWorkspace(document: $d) { revision } }", json!({ "d": doc })).await.data();
-    let refused = blog_app.owner.run(REFRESH, json!({})).await;
+    // Saving runs the compile that refresh runs: the document is refused, every mistake located.
+    let refused = blog_app.owner.run("mutation($d: JSON!) { importWorkspace(document: $d) { revision } }", json!({ "d": doc })).await;
+    assert_eq!(refused.code(), "BAD_USER_INPUT");
     let paths: Vec<&str> = refused.body["errors"][0]["extensions"]["problems"].as_array().unwrap().iter().map(|p| p["path"].as_str().unwrap()).collect();
     assert!(paths.contains(&"routers.listPosts.steps[0].list.limit"), "{paths:?}");
     assert!(paths.contains(&"routers.stats.steps[3].script.code"), "{paths:?}");

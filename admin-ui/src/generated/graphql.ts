@@ -320,7 +320,7 @@ export type RowsQueryVariables = Exact<{
 }>;
 
 
-export type RowsQuery = { rows: { totalCount: number, columns: Array<{ name: string, type: string, required: boolean, system: boolean }>, pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ id: string, values: unknown }> } };
+export type RowsQuery = { rows: { totalCount: number, totalCountIsEstimate: boolean, columns: Array<{ name: string, type: string, required: boolean, system: boolean }>, pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ id: string, values: unknown }> } };
 
 export type InsertRowMutationVariables = Exact<{
   environment: Scalars['String']['input'];
@@ -357,7 +357,7 @@ export type EndUserGroupsQueryVariables = Exact<{
 }>;
 
 
-export type EndUserGroupsQuery = { groups: Array<{ name: string, description: string, members: number }> };
+export type EndUserGroupsQuery = { groups: Array<{ name: string, description: string, members: number | null }> };
 
 export type EndUsersQueryVariables = Exact<{
   environment: Scalars['String']['input'];

@@ -423,6 +423,7 @@ export const RowsQuery = gql<T.RowsQuery, T.RowsQueryVariables>`
   query Rows($environment: String!, $table: String!, $filter: JSON, $orderBy: [String!], $first: Int, $after: String) {
     rows(environment: $environment, table: $table, filter: $filter, orderBy: $orderBy, first: $first, after: $after) {
       totalCount
+      totalCountIsEstimate
       columns {
         name
         type
