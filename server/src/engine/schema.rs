@@ -7,6 +7,8 @@
 //! unique and plain indexes). Required, default, min and max are checked by
 //! the engine on every write, so they can change without a table rebuild.
 
+use std::collections::HashSet;
+
 use sea_orm::{
     ConnectionTrait, DatabaseTransaction,
     sea_query::{Alias, ColumnDef, ForeignKey, ForeignKeyAction, Index as SqlIndex, Table as SqlTable},
@@ -177,11 +179,26 @@ fn quote(name: &str) -> String {
 
 /// Runs `plan` from `old` to `new` inside `txn`. The caller commits.
 pub async fn apply(txn: &DatabaseTransaction, old: &[Table], new: &[Table], plan: &Plan) -> anyhow::Result<()> {
-    for change in &plan.changes {
+    // PostgreSQL refuses a reference to a table that does not exist yet: a
+    // relation to a new table created later (or two new tables that refer to
+    // each other) is added once every new table is there.
+    let mut uncreated: HashSet<&str> = plan.changes.iter().filter_map(|c| if let Change::CreateTable { table } = c { Some(table.as_str()) } else { None }).collect();
+    let last_create = plan.changes.iter().rposition(|c| matches!(c, Change::CreateTable { .. }));
+    let mut deferred: Vec<(&Table, &Column)> = Vec::new();
+    for (i, change) in plan.changes.iter().enumerate() {
         match change {
             Change::CreateTable { table } => {
                 let table = find(new, table).ok_or_else(|| anyhow::anyhow!("planned table {table} missing"))?;
-                txn.execute(&create_table(table)).await?;
+                uncreated.remove(table.name.as_str());
+                let later = |column: &&Column| column.table.as_deref().is_some_and(|target| uncreated.contains(target));
+                deferred.extend(table.columns.iter().filter(later).map(|column| (table, column)));
+                txn.execute(&create_table(table, &uncreated)).await?;
+                if Some(i) == last_create {
+                    for (table, column) in deferred.drain(..) {
+                        let target = column.table.as_deref().unwrap_or_default();
+                        add_reference(txn, &table.name, &column.name, target, on_delete(column.on_delete)).await?;
+                    }
+                }
             }
             Change::AddColumn { table, column } => {
                 let def = find(new, table).ok_or_else(|| anyhow::anyhow!("planned table {table} missing"))?;
@@ -242,7 +259,15 @@ pub async fn apply(txn: &DatabaseTransaction, old: &[Table], new: &[Table], plan
                 }
             }
             Change::DropTable { table } => {
-                txn.execute(&SqlTable::drop().table(Alias::new(table)).to_owned()).await?;
+                let mut drop = SqlTable::drop();
+                drop.table(Alias::new(table));
+                // Tables dropped together may refer to each other; no table that
+                // stays may refer to a dropped one (validation), so CASCADE only
+                // removes references among the dropped. SQLite has no CASCADE here.
+                if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+                    drop.cascade();
+                }
+                txn.execute(&drop).await?;
             }
         }
     }
@@ -263,7 +288,8 @@ async fn add_reference(txn: &DatabaseTransaction, table: &str, column: &str, tar
     Ok(())
 }
 
-fn create_table(table: &Table) -> sea_orm::sea_query::TableCreateStatement {
+/// The table with its columns, but for relations to `uncreated` tables (added later).
+fn create_table(table: &Table, uncreated: &HashSet<&str>) -> sea_orm::sea_query::TableCreateStatement {
     let mut create = SqlTable::create();
     create
         .table(Alias::new(&table.name))
@@ -279,7 +305,7 @@ fn create_table(table: &Table) -> sea_orm::sea_query::TableCreateStatement {
                 .on_delete(ForeignKeyAction::SetNull),
         );
     }
-    for column in &table.columns {
+    for column in table.columns.iter().filter(|c| c.table.as_deref().is_none_or(|target| !uncreated.contains(target))) {
         create.col(column_def(column));
         if let (ColumnType::Relation, Some(target)) = (column.kind, &column.table) {
             create.foreign_key(
