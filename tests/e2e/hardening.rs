@@ -18,13 +18,8 @@ use crate::{
 
 /// POSTs raw bytes to `/graphql` (no sign-in) and gives status, content type and body.
 async fn raw_graphql(server: &TestServer, body: Vec<u8>) -> (StatusCode, String, Value) {
-    let response = reqwest::Client::new()
-        .post(server.url("/graphql"))
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(body)
-        .send()
-        .await
-        .expect("POST /graphql");
+    let response =
+        reqwest::Client::new().post(server.url("/graphql")).header(header::CONTENT_TYPE, "application/json").body(body).send().await.expect("POST /graphql");
     let status = response.status();
     let kind = response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
     let text = response.text().await.unwrap_or_default();
@@ -73,7 +68,10 @@ async fn admin_bodies_are_bounded_before_they_are_read() {
 
     // A WebSocket message past the limit ends the socket (before anyone reads it).
     let mut ws = open_socket(&server, None, json!({})).await;
-    let big = format!(r#"{{"id":"1","type":"subscribe","payload":{{"query":"subscription {{ workspaceChanges {{ revision }} }}","variables":{{"x":"{}"}}}}}}"#, "a".repeat(limit + 1));
+    let big = format!(
+        r#"{{"id":"1","type":"subscribe","payload":{{"query":"subscription {{ workspaceChanges {{ revision }} }}","variables":{{"x":"{}"}}}}}}"#,
+        "a".repeat(limit + 1)
+    );
     let _ = ws.send(Message::text(big)).await;
     let ended = tokio::time::timeout(Duration::from_secs(10), async {
         loop {
@@ -254,7 +252,9 @@ async fn grow_posts(blog: &Blog, times: u32) {
         let path = blog.server.data_dir().join("envs").join("test.db");
         (
             format!("sqlite://{}", path.display()),
-            format!("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {times}) INSERT INTO posts ({columns}) SELECT {columns} FROM posts, n"),
+            format!(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {times}) INSERT INTO posts ({columns}) SELECT {columns} FROM posts, n"
+            ),
         )
     };
     let db = Database::connect(&url).await.expect("the environment's database");

@@ -170,7 +170,9 @@ mod tests {
     #[test]
     fn emails_are_trimmed_lowercased_and_checked() {
         assert_eq!(normalize_email("email", "  Ann@Example.COM ").ok().as_deref(), Some("ann@example.com"));
-        for bad in ["", "ann", "@example.com", "ann@", "ann@.com", "a nn@example.com", "a\u{0}@x.com", "Ann <ann@example.com>", "ann@[127.0.0.1]", "ann@@example.com"] {
+        for bad in
+            ["", "ann", "@example.com", "ann@", "ann@.com", "a nn@example.com", "a\u{0}@x.com", "Ann <ann@example.com>", "ann@[127.0.0.1]", "ann@@example.com"]
+        {
             assert!(normalize_email("email", bad).is_err(), "{bad:?}");
         }
     }

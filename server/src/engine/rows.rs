@@ -121,7 +121,10 @@ fn filter(table: &Table, filter: &Value) -> Result<Cond, RowError> {
         for (op, value) in ops {
             bound += value.as_array().map_or(1, Vec::len);
             if bound > MAX_FILTER_VALUES {
-                return Err(invalid(name, format!("a filter compares with at most {MAX_FILTER_VALUES} values (`in` lists included); narrow it or page through")));
+                return Err(invalid(
+                    name,
+                    format!("a filter compares with at most {MAX_FILTER_VALUES} values (`in` lists included); narrow it or page through"),
+                ));
             }
             let lenient = Column { required: false, min: None, max: None, ..column.clone().into_owned() };
             let sql = |v: &Value| to_sql(&lenient, v).map_err(RowError::Invalid);
@@ -307,7 +310,7 @@ pub async fn count_bounded(db: &RowStore, table: &Table, where_: &Value) -> Resu
     let mut sampled = Query::select();
     sampled.expr(Expr::cust("COUNT(*)")).from_subquery(newest, Alias::new("newest")).cond_where(condition);
     let matched = db.count(&sampled).await?;
-    let share = matched as f64 / Ord::max(Ord::min(ESTIMATE_SAMPLE, size as u64), 1) as f64;
+    let share = matched as f64 / (size as u64).clamp(1, ESTIMATE_SAMPLE) as f64;
     Ok(Total { count: Ord::max((share * size as f64).round() as i64, count), is_estimate: true })
 }
 

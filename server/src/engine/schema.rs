@@ -182,7 +182,8 @@ pub async fn apply(txn: &DatabaseTransaction, old: &[Table], new: &[Table], plan
     // PostgreSQL refuses a reference to a table that does not exist yet: a
     // relation to a new table created later (or two new tables that refer to
     // each other) is added once every new table is there.
-    let mut uncreated: HashSet<&str> = plan.changes.iter().filter_map(|c| if let Change::CreateTable { table } = c { Some(table.as_str()) } else { None }).collect();
+    let mut uncreated: HashSet<&str> =
+        plan.changes.iter().filter_map(|c| if let Change::CreateTable { table } = c { Some(table.as_str()) } else { None }).collect();
     let last_create = plan.changes.iter().rposition(|c| matches!(c, Change::CreateTable { .. }));
     let mut deferred: Vec<(&Table, &Column)> = Vec::new();
     for (i, change) in plan.changes.iter().enumerate() {

@@ -50,11 +50,7 @@ impl Extension for RequestLimitsExtension {
         for (_, operation) in document.operations.iter() {
             let roots = count_fields(&document, &operation.node.selection_set.node, 0);
             if roots > MAX_ROOT_FIELDS {
-                return Err(refusal(
-                    "BAD_USER_INPUT",
-                    format!("this operation selects {roots} root fields; at most {MAX_ROOT_FIELDS} per request"),
-                    None,
-                ));
+                return Err(refusal("BAD_USER_INPUT", format!("this operation selects {roots} root fields; at most {MAX_ROOT_FIELDS} per request"), None));
             }
             if let Some(field) = selection_nul(&document, &operation.node.selection_set.node, 0) {
                 return Err(refusal("BAD_USER_INPUT", format!("{field}: {}", crate::input::NUL_MESSAGE), Some(field)));
@@ -95,10 +91,9 @@ fn selection_nul(document: &ExecutableDocument, set: &SelectionSet, hops: usize)
                 .or_else(|| selection_nul(document, &field.selection_set.node, hops))
         }
         Selection::InlineFragment(fragment) => selection_nul(document, &fragment.node.selection_set.node, hops),
-        Selection::FragmentSpread(spread) if hops < MAX_FRAGMENT_HOPS => document
-            .fragments
-            .get(&spread.node.fragment_name.node)
-            .and_then(|fragment| selection_nul(document, &fragment.node.selection_set.node, hops + 1)),
+        Selection::FragmentSpread(spread) if hops < MAX_FRAGMENT_HOPS => {
+            document.fragments.get(&spread.node.fragment_name.node).and_then(|fragment| selection_nul(document, &fragment.node.selection_set.node, hops + 1))
+        }
         Selection::FragmentSpread(_) => None,
     })
 }

@@ -142,8 +142,11 @@ impl RowQuery {
         };
         let request = ListRequest { filter: &filter, order_by: &order_by, limit: first, after: after.as_deref(), offset: None, owner: None };
         let page = rows::list(&active.db.rows, &table, request).await.map_err(row_error)?;
-        let mut connection =
-            Connection::with_additional_fields(after.is_some(), page.has_more, RowsExtra { total_count: total.count.max(0) as u64, total_count_is_estimate: total.is_estimate, columns: served_columns(&table) });
+        let mut connection = Connection::with_additional_fields(
+            after.is_some(),
+            page.has_more,
+            RowsExtra { total_count: total.count.max(0) as u64, total_count_is_estimate: total.is_estimate, columns: served_columns(&table) },
+        );
         let cursors: Vec<String> = page.items.iter().map(|row| page.cursor(row)).collect();
         connection.edges.extend(page.items.into_iter().zip(cursors).map(|(row, cursor)| Edge::new(cursor, Row::from(row))));
         Ok(connection)

@@ -47,15 +47,20 @@ pub fn root_router(state: AppState, slug: String) -> Router {
         )
         .route(
             "/{*rest}",
-            any(move |State(state): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, rest: Result<Path<String>, PathRejection>, request: Request| {
-                let slug = slug.to_string();
-                async move {
-                    match rest {
-                        Ok(Path(rest)) => handle(state, peer, slug, rest, request).await,
-                        Err(_) => bad_url(),
+            any(
+                move |State(state): State<AppState>,
+                      ConnectInfo(peer): ConnectInfo<SocketAddr>,
+                      rest: Result<Path<String>, PathRejection>,
+                      request: Request| {
+                    let slug = slug.to_string();
+                    async move {
+                        match rest {
+                            Ok(Path(rest)) => handle(state, peer, slug, rest, request).await,
+                            Err(_) => bad_url(),
+                        }
                     }
-                }
-            }),
+                },
+            ),
         )
         .with_state(state)
 }
@@ -265,7 +270,8 @@ async fn dispatch(active: Arc<Active>, path: String, request: Request, throttle:
     };
     let params: Vec<(String, String)> = matched.params.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
     let query = query_pairs(parts.uri.query());
-    let with_nul = params.iter().map(|(k, v)| ("params", k, v)).chain(query.iter().map(|(k, v)| ("query", k, v))).find(|(_, k, v)| k.contains('\0') || v.contains('\0'));
+    let with_nul =
+        params.iter().map(|(k, v)| ("params", k, v)).chain(query.iter().map(|(k, v)| ("query", k, v))).find(|(_, k, v)| k.contains('\0') || v.contains('\0'));
     if let Some((part, key, _)) = with_nul {
         return invalid_text(&format!("{part}.{}", key.replace('\0', "\\u0000")));
     }

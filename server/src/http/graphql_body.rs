@@ -46,10 +46,10 @@ mod tests {
     #[test]
     fn bodies_are_refused_in_words() {
         assert!(parse(br#"{"query":"{ viewer { email } }"}"#).is_ok());
-        assert!(parse(b"not json").unwrap_err().contains("not a GraphQL request"));
-        assert!(parse(b"[{\"query\":\"{a}\"}]").unwrap_err().contains("batched"));
-        assert!(parse(b"{\"query\":\"\xff\"}").unwrap_err().contains("UTF-8"));
+        assert!(parse(b"not json").err().unwrap_or_default().contains("not a GraphQL request"));
+        assert!(parse(b"[{\"query\":\"{a}\"}]").err().unwrap_or_default().contains("batched"));
+        assert!(parse(b"{\"query\":\"\xff\"}").err().unwrap_or_default().contains("UTF-8"));
         let deep = format!("{{\"query\":\"{{a}}\",\"variables\":{{\"x\":{}1{}}}}}", "[".repeat(200), "]".repeat(200));
-        assert!(parse(deep.as_bytes()).unwrap_err().contains("recursion limit"));
+        assert!(parse(deep.as_bytes()).err().unwrap_or_default().contains("recursion limit"));
     }
 }
