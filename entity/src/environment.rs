@@ -24,6 +24,14 @@ pub struct Model {
     pub cors_origins: String,
     /// JSON object of variables, `env.*` in routers' expressions.
     pub variables: String,
+    /// Request logs keep at most this many records…
+    pub log_retention_records: i64,
+    /// …for at most this many days.
+    pub log_retention_days: i32,
+    /// Logged bodies are cut at this many bytes.
+    pub log_body_limit_bytes: i32,
+    /// JSON array of extra header and body field names masked in request logs.
+    pub log_redact_names: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

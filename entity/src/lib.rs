@@ -6,4 +6,5 @@ pub mod admin;
 pub mod admin_session;
 pub mod api_token;
 pub mod environment;
+pub mod router_minute;
 pub mod workspace_revision;

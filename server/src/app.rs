@@ -21,6 +21,8 @@ use crate::{
     environments::{DataPlacement, EnvironmentEventKind, Environments},
     graphql,
     http::{self, metrics::HttpMetrics},
+    logs::Logs,
+    monitoring::Monitor,
     storage,
     workspace::Workspace,
 };
@@ -54,6 +56,8 @@ pub struct Services {
     pub trusted_proxies: Arc<[ipnet::IpNet]>,
     pub workspace: Workspace,
     pub engine: Engine,
+    pub logs: Logs,
+    pub monitor: Monitor,
 }
 
 pub struct App {
@@ -96,12 +100,20 @@ impl App {
         let config = Arc::new(config);
         let metrics = Arc::new(HttpMetrics::new());
         let workspace = Workspace::new(db.clone());
-        let engine = Engine::new(DataDatabases::new(&config.database_url(), &config.data_dir, config.is_postgres()));
+        let databases = DataDatabases::new(&config.database_url(), &config.data_dir, config.is_postgres());
+        let engine = Engine::new(databases.clone());
         resume_environments(&environments, &workspace, &engine).await?;
         let mut background = background;
-        background.push(follow_environment_changes(&environments, engine.clone()).abort_handle());
+        // This process among replicas: the `replica` of its log records and minutes.
+        let replica_id = uuid::Uuid::new_v4();
+        let log_dir = (!config.is_postgres()).then(|| config.data_dir.join("envs"));
+        let (logs, log_tasks) = Logs::start(databases, log_dir, replica_id.to_string(), environments.clone());
+        background.extend(log_tasks.iter().map(JoinHandle::abort_handle));
+        let (monitor, monitor_task) = Monitor::start(db.clone(), replica_id.to_string());
+        background.push(monitor_task.abort_handle());
+        background.push(follow_environment_changes(&environments, engine.clone(), logs.clone(), monitor.clone()).abort_handle());
         // Replicas on one PostgreSQL database tell each other what changed.
-        let replica = crate::cluster::Replica::new(db.clone(), environments.clone(), workspace.clone(), engine.clone());
+        let replica = crate::cluster::Replica::new(replica_id, db.clone(), environments.clone(), workspace.clone(), engine.clone(), logs.clone());
         background.extend(replica.start(&config.database_url()).iter().map(JoinHandle::abort_handle));
         // Apps put many end users behind one address (a proxy, a NAT): per address
         // the allowance is wide, per email it is tight.
@@ -119,6 +131,8 @@ impl App {
             trusted_proxies,
             workspace,
             engine,
+            logs,
+            monitor,
         }));
         let router = http::router(state.clone(), graphql::schema(state.clone()), sessions);
         let mut env_listeners = Vec::new();
@@ -206,13 +220,17 @@ async fn resume_environments(environments: &Environments, workspace: &Workspace,
 }
 
 /// Applies environment edits (limits, CORS, variables) and deletions to what is served.
-fn follow_environment_changes(environments: &Environments, engine: Engine) -> JoinHandle<()> {
+fn follow_environment_changes(environments: &Environments, engine: Engine, logs: Logs, monitor: Monitor) -> JoinHandle<()> {
     let mut events = environments.subscribe();
     tokio::spawn(async move {
         loop {
             match events.recv().await {
                 Ok(event) => match (event.kind, &event.environment) {
-                    (EnvironmentEventKind::Deleted, _) => engine.forget(&event.slug).await,
+                    (EnvironmentEventKind::Deleted, _) => {
+                        engine.forget(&event.slug).await;
+                        logs.forget(&event.slug).await;
+                        monitor.forget(&event.slug);
+                    }
                     (_, Some(env)) => engine.update_settings(env).await,
                     _ => {}
                 },

@@ -22,6 +22,7 @@ use crate::{
         users::{Changed, UserChange},
     },
     environments::{EnvironmentEventKind, Environments},
+    logs::{Logs, StoredBatch},
     workspace::{Workspace, service::WorkspaceChange},
 };
 
@@ -43,6 +44,9 @@ enum Event {
     EndUser { environment: String, user_id: i64 },
     /// An end user's token was signed out.
     TokenRevoked { environment: String, token_hash: String },
+    /// A batch of request records was stored (ids `first` to `last` of the
+    /// publishing replica): the others read it for their live tails.
+    LogBatch { environment: String, first: String, last: String },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -87,12 +91,13 @@ pub struct Replica {
     environments: Environments,
     workspace: Workspace,
     engine: Engine,
+    logs: Logs,
     id: Uuid,
 }
 
 impl Replica {
-    pub fn new(db: DatabaseConnection, environments: Environments, workspace: Workspace, engine: Engine) -> Self {
-        Self { db, environments, workspace, engine, id: Uuid::new_v4() }
+    pub fn new(id: Uuid, db: DatabaseConnection, environments: Environments, workspace: Workspace, engine: Engine, logs: Logs) -> Self {
+        Self { db, environments, workspace, engine, logs, id }
     }
 
     /// Starts publishing this replica's changes and applying the others'
@@ -147,6 +152,8 @@ impl Replica {
         let mut environments = self.environments.subscribe();
         let mut users = self.engine.subscribe_user_changes();
         let mut revisions = self.workspace.subscribe();
+        // One event per stored batch, never one per request.
+        let mut batches = self.logs.subscribe_batches();
         loop {
             // What was relayed from elsewhere is not published again.
             let event = tokio::select! {
@@ -173,6 +180,11 @@ impl Replica {
                 revision = revisions.recv() => match revision {
                     Ok(WorkspaceChange { from_elsewhere: true, .. }) => continue,
                     Ok(change) => Event::Workspace { revision: change.revision, author_email: change.author_email },
+                    Err(RecvError::Lagged(_)) => continue,
+                    Err(RecvError::Closed) => return,
+                },
+                batch = batches.recv() => match batch {
+                    Ok(StoredBatch { environment, first, last }) => Event::LogBatch { environment, first, last },
                     Err(RecvError::Lagged(_)) => continue,
                     Err(RecvError::Closed) => return,
                 },
@@ -249,6 +261,12 @@ impl Replica {
             }
             Event::TokenRevoked { environment, token_hash } => {
                 self.engine.forget_end_user_change(&UserChange { environment, what: Changed::Token(token_hash) }).await;
+            }
+            Event::LogBatch { environment, first, last } => {
+                let batch = StoredBatch { environment, first, last };
+                if let Err(err) = self.logs.relay_batch(&envelope.from.to_string(), &batch).await {
+                    tracing::warn!(environment = %batch.environment, error = %err.message(), "could not read another replica's log batch");
+                }
             }
         }
     }

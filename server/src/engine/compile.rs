@@ -29,6 +29,8 @@ pub fn roots() -> Roots {
 pub struct CompiledRouter {
     pub name: String,
     pub method: Method,
+    /// The path template (`/posts/{id}`): what logs and metrics name it by.
+    pub path: String,
     pub access: Access,
     pub params: Option<jsonschema::Validator>,
     pub query: Option<jsonschema::Validator>,
@@ -98,6 +100,34 @@ pub enum CompiledAction {
         /// step's result is moved into the response instead of copied.
         body_step: Option<String>,
     },
+}
+
+impl CompiledAction {
+    /// The step's kind as the document names it (`list`, `get`, …).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::List { .. } => "list",
+            Self::Get { .. } => "get",
+            Self::Insert { .. } => "insert",
+            Self::Update { .. } => "update",
+            Self::Delete { .. } => "delete",
+            Self::Count { .. } => "count",
+            Self::Set { .. } => "set",
+            Self::Check { .. } => "check",
+            Self::Script { .. } => "script",
+            Self::Respond { .. } => "respond",
+        }
+    }
+
+    /// Rows a step read or wrote, given what it returned; None for steps that touch no rows.
+    pub fn rows_touched(&self, result: &Value) -> Option<i64> {
+        match self {
+            Self::List { .. } => Some(result.get("items").and_then(Value::as_array).map_or(0, |items| items.len() as i64)),
+            Self::Get { .. } | Self::Insert { .. } | Self::Update { .. } | Self::Delete { .. } => Some(1),
+            Self::Count { .. } => result.as_i64(),
+            _ => None,
+        }
+    }
 }
 
 /// All routers of a revision, by path pattern and method.
@@ -274,6 +304,7 @@ impl Compiler<'_> {
         Some(CompiledRouter {
             name: router.name.clone(),
             method: router.method,
+            path: router.path.clone(),
             access: router.access.clone(),
             params,
             query,

@@ -6,12 +6,15 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use serde_json::{Map, Value, json};
 
 use super::{
-    compile::{CompiledAction, CompiledRouter},
+    compile::{CompiledAction, CompiledRouter, CompiledStep},
     rows::{self, ListRequest, RowError},
     script::{self, ScriptError},
     users::Caller,
 };
-use crate::workspace::document::{Allow, Table};
+use crate::{
+    logs::TraceStep,
+    workspace::document::{Allow, Table},
+};
 
 /// What a request ends with: a response, or an error with a status.
 pub struct Outcome {
@@ -123,12 +126,16 @@ fn as_values(value: Value) -> Result<Map<String, Value>, Failure> {
     }
 }
 
+/// Runs `router` for one request. With `trace`, each step that runs is noted
+/// there (kind, name, time, rows, error) as it ends: a request cut short by
+/// the timeout keeps the steps that finished.
 pub async fn run(
     router: &CompiledRouter,
     db: &super::databases::EnvDb,
     caller: Option<&Caller>,
     env_vars: &Value,
     request: RequestParts,
+    mut trace: Option<&mut Vec<TraceStep>>,
 ) -> Result<Outcome, Failure> {
     match (&router.access.allow, caller) {
         (Allow::Public, _) => {}
@@ -167,52 +174,85 @@ pub async fn run(
         Value::Object(Map::new()),
     ];
 
-    for step in &router.steps {
+    for (index, step) in router.steps.iter().enumerate() {
         if let Some(condition) = &step.condition
             && !condition.eval_truthy(&scope).map_err(Failure::eval)?
         {
             continue;
         }
-        let result = match &step.action {
+        let started = trace.is_some().then(std::time::Instant::now);
+        let result = run_step(step, &mut scope, db, owner, writer).await;
+        if let (Some(trace), Some(started)) = (trace.as_deref_mut(), started) {
+            trace.push(TraceStep {
+                index,
+                kind: step.action.kind().to_owned(),
+                name: step.name.clone(),
+                duration_us: started.elapsed().as_micros() as u64,
+                rows: match &result {
+                    Ok(StepEnd::Value(value)) => step.action.rows_touched(value),
+                    _ => None,
+                },
+                error: result.as_ref().err().map(|f| format!("{} {}: {}", f.status.as_u16(), f.code, f.message)),
+            });
+        }
+        let result = match result? {
+            StepEnd::Value(value) => value,
+            StepEnd::Respond(outcome) => return Ok(outcome),
+        };
+        if let (Some(name), Value::Object(steps)) = (&step.name, &mut scope[4]) {
+            steps.insert(name.clone(), result);
+        }
+    }
+    Ok(Outcome { status: StatusCode::NO_CONTENT, headers: Vec::new(), body: None })
+}
+
+/// How a step ended: with a value for later steps, or with the response.
+enum StepEnd {
+    Value(Value),
+    Respond(Outcome),
+}
+
+async fn run_step(step: &CompiledStep, scope: &mut [Value; 5], db: &super::databases::EnvDb, owner: Option<i64>, writer: Option<i64>) -> Result<StepEnd, Failure> {
+    Ok(StepEnd::Value(match &step.action {
             CompiledAction::List { table, filter, order_by, limit, after, offset } => {
-                let filter = filter.render(&scope).map_err(Failure::eval)?;
-                let limit = as_limit(limit.as_ref().map(|l| l.render(&scope)).transpose().map_err(Failure::eval)?, 50)?;
-                let after = after.as_ref().map(|a| a.render(&scope)).transpose().map_err(Failure::eval)?;
-                let offset = offset.as_ref().map(|o| o.render(&scope)).transpose().map_err(Failure::eval)?.and_then(|o| as_id(&o)).map(|o| o.max(0) as u64);
+                let filter = filter.render(&*scope).map_err(Failure::eval)?;
+                let limit = as_limit(limit.as_ref().map(|l| l.render(&*scope)).transpose().map_err(Failure::eval)?, 50)?;
+                let after = after.as_ref().map(|a| a.render(&*scope)).transpose().map_err(Failure::eval)?;
+                let offset = offset.as_ref().map(|o| o.render(&*scope)).transpose().map_err(Failure::eval)?.and_then(|o| as_id(&o)).map(|o| o.max(0) as u64);
                 let list = ListRequest { filter: &filter, order_by, limit, after: after.as_ref().and_then(Value::as_str), offset, owner };
                 rows::list(&db.rows, table, list).await.map_err(|e| Failure::row(e, table))?.to_json()
             }
             CompiledAction::Get { table, id } => {
-                let id = as_id(&id.render(&scope).map_err(Failure::eval)?).ok_or_else(|| Failure::row(RowError::NotFound, table))?;
+                let id = as_id(&id.render(&*scope).map_err(Failure::eval)?).ok_or_else(|| Failure::row(RowError::NotFound, table))?;
                 rows::get(&db.rows, table, id, owner).await.map_err(|e| Failure::row(e, table))?
             }
             CompiledAction::Insert { table, values } => {
-                let values = as_values(values.render(&scope).map_err(Failure::eval)?)?;
+                let values = as_values(values.render(&*scope).map_err(Failure::eval)?)?;
                 rows::insert(&db.rows, table, &values, writer).await.map_err(|e| Failure::row(e, table))?
             }
             CompiledAction::Update { table, id, values } => {
-                let id = as_id(&id.render(&scope).map_err(Failure::eval)?).ok_or_else(|| Failure::row(RowError::NotFound, table))?;
-                let values = as_values(values.render(&scope).map_err(Failure::eval)?)?;
+                let id = as_id(&id.render(&*scope).map_err(Failure::eval)?).ok_or_else(|| Failure::row(RowError::NotFound, table))?;
+                let values = as_values(values.render(&*scope).map_err(Failure::eval)?)?;
                 rows::update(&db.rows, table, id, &values, owner).await.map_err(|e| Failure::row(e, table))?
             }
             CompiledAction::Delete { table, id } => {
-                let id = as_id(&id.render(&scope).map_err(Failure::eval)?).ok_or_else(|| Failure::row(RowError::NotFound, table))?;
+                let id = as_id(&id.render(&*scope).map_err(Failure::eval)?).ok_or_else(|| Failure::row(RowError::NotFound, table))?;
                 rows::delete(&db.rows, table, id, owner).await.map_err(|e| Failure::row(e, table))?;
                 Value::Null
             }
             CompiledAction::Count { table, filter } => {
-                let filter = filter.render(&scope).map_err(Failure::eval)?;
+                let filter = filter.render(&*scope).map_err(Failure::eval)?;
                 Value::from(rows::count(&db.rows, table, &filter, owner).await.map_err(|e| Failure::row(e, table))?)
             }
             CompiledAction::Set { name, value } => {
-                let value = value.render(&scope).map_err(Failure::eval)?;
+                let value = value.render(&*scope).map_err(Failure::eval)?;
                 if let Value::Object(vars) = &mut scope[3] {
                     vars.insert(name.clone(), value.clone());
                 }
                 value
             }
             CompiledAction::Check { condition, status, message } => {
-                if !condition.eval_truthy(&scope).map_err(Failure::eval)? {
+                if !condition.eval_truthy(&*scope).map_err(Failure::eval)? {
                     let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST);
                     return Err(Failure::new(status, "CHECK_FAILED", message.clone()));
                 }
@@ -234,7 +274,7 @@ pub async fn run(
             CompiledAction::Respond { status, headers, body, body_step } => {
                 let mut rendered = Vec::with_capacity(headers.len());
                 for (name, template) in headers {
-                    let value = template.render(&scope).map_err(Failure::eval)?;
+                    let value = template.render(&*scope).map_err(Failure::eval)?;
                     // A missing value means no header, never the text "null".
                     let text = match &value {
                         Value::Null => continue,
@@ -247,15 +287,10 @@ pub async fn run(
                 }
                 let body = match (body_step, &mut scope[4]) {
                     (Some(name), Value::Object(steps)) => Some(steps.remove(name).unwrap_or(Value::Null)),
-                    _ => body.as_ref().map(|b| b.render(&scope)).transpose().map_err(Failure::eval)?,
+                    _ => body.as_ref().map(|b| b.render(&*scope)).transpose().map_err(Failure::eval)?,
                 };
                 let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::OK);
-                return Ok(Outcome { status, headers: rendered, body });
+                return Ok(StepEnd::Respond(Outcome { status, headers: rendered, body }));
             }
-        };
-        if let (Some(name), Value::Object(steps)) = (&step.name, &mut scope[4]) {
-            steps.insert(name.clone(), result);
-        }
-    }
-    Ok(Outcome { status: StatusCode::NO_CONTENT, headers: Vec::new(), body: None })
+        }))
 }

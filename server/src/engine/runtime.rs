@@ -17,7 +17,7 @@ use super::{
     users::{self, Users},
 };
 use crate::{
-    environments::{Environment, Limits},
+    environments::{Capabilities, Environment, Limits, LogSettings},
     error::{Problem, ServiceError, ServiceResult},
     workspace::Revision,
 };
@@ -25,6 +25,9 @@ use crate::{
 /// The limits and settings of an environment, as enforced objects.
 pub struct Guards {
     pub limits: Limits,
+    /// What the environment records and shows (request logs, monitoring…).
+    pub capabilities: Capabilities,
+    pub logs: LogSettings,
     pub cors_origins: Vec<String>,
     pub concurrency: Arc<Semaphore>,
     pub rate: DefaultDirectRateLimiter,
@@ -36,6 +39,8 @@ impl Guards {
         let per_second = NonZeroU32::new(limits.requests_per_second.max(1) as u32).unwrap_or(NonZeroU32::MIN);
         Self {
             limits,
+            capabilities: env.capabilities,
+            logs: env.logs.clone(),
             cors_origins: env.cors_origins.clone(),
             concurrency: Arc::new(Semaphore::new(limits.max_concurrent_requests.max(1) as usize)),
             rate: DefaultDirectRateLimiter::direct(Quota::per_second(per_second)),
@@ -54,6 +59,8 @@ impl Guards {
 
 /// One environment's serving state.
 pub struct Active {
+    /// The environment served.
+    pub slug: String,
     pub revision: Arc<CompiledRevision>,
     pub db: EnvDb,
     pub users: Users,
@@ -218,7 +225,7 @@ impl Engine {
         let users = self.users(&env.slug, &db).await;
         let guards = Arc::new(Guards::new(env));
         db.rows.set_read_budget(guards.timeout());
-        let active = Active { revision: Arc::new(compiled), db, users, guards, vars: serde_json::Value::Object(env.variables.clone()) };
+        let active = Active { slug: env.slug.clone(), revision: Arc::new(compiled), db, users, guards, vars: serde_json::Value::Object(env.variables.clone()) };
         self.slot(&env.slug).await.store(Some(Arc::new(active)));
     }
 
@@ -245,6 +252,7 @@ impl Engine {
             let guards = Arc::new(Guards::new(env));
             current.db.rows.set_read_budget(guards.timeout());
             slot.store(Some(Arc::new(Active {
+                slug: current.slug.clone(),
                 revision: current.revision.clone(),
                 db: current.db.clone(),
                 users: current.users.clone(),

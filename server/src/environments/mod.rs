@@ -8,6 +8,6 @@ mod provision;
 mod service;
 
 pub use events::{EnvironmentEvent, EnvironmentEventKind};
-pub use model::{Capabilities, CapabilitiesPatch, Environment, EnvironmentKind, Limits, LimitsPatch};
+pub use model::{Capabilities, CapabilitiesPatch, Environment, EnvironmentKind, Limits, LimitsPatch, LogSettings, LogSettingsPatch};
 pub use provision::DataPlacement;
 pub use service::{EnvironmentPatch, Environments, NewEnvironment};

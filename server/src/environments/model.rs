@@ -76,6 +76,57 @@ impl Capabilities {
         Capabilities { monitoring: false, request_logs: false, api_test: true, database_management: false, user_management: false, file_management: false };
 }
 
+/// How an environment's request logs are kept: what to store and for how long.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogSettings {
+    pub retention_records: i64,
+    pub retention_days: i32,
+    /// Request and response bodies are cut at this many bytes.
+    pub body_limit_bytes: i32,
+    /// Header and body field names to mask besides the built-in ones.
+    pub redact_names: Vec<String>,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self { retention_records: 100_000, retention_days: 7, body_limit_bytes: 16 * 1024, redact_names: Vec::new() }
+    }
+}
+
+impl LogSettings {
+    pub fn validate(&self) -> ServiceResult<()> {
+        let check = |field: &str, value: i64, min: i64, max: i64| {
+            if (min..=max).contains(&value) { Ok(()) } else { Err(ServiceError::bad_input(field, format!("must be between {min} and {max}"))) }
+        };
+        check("logRetentionRecords", self.retention_records, 100, 100_000_000)?;
+        check("logRetentionDays", self.retention_days.into(), 1, 3650)?;
+        check("logBodyLimitBytes", self.body_limit_bytes.into(), 0, 1024 * 1024)?;
+        if self.redact_names.len() > 100 || self.redact_names.iter().any(|n| n.trim().is_empty() || n.len() > 100 || n.contains('\0')) {
+            return Err(ServiceError::bad_input("logRedactNames", "at most 100 names of 1 to 100 characters"));
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct LogSettingsPatch {
+    pub retention_records: Option<i64>,
+    pub retention_days: Option<i32>,
+    pub body_limit_bytes: Option<i32>,
+    pub redact_names: Option<Vec<String>>,
+}
+
+impl LogSettingsPatch {
+    pub fn apply(&self, to: &LogSettings) -> LogSettings {
+        LogSettings {
+            retention_records: self.retention_records.unwrap_or(to.retention_records),
+            retention_days: self.retention_days.unwrap_or(to.retention_days),
+            body_limit_bytes: self.body_limit_bytes.unwrap_or(to.body_limit_bytes),
+            redact_names: self.redact_names.clone().map(|names| names.into_iter().map(|n| n.trim().to_lowercase()).collect()).unwrap_or_else(|| to.redact_names.clone()),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct LimitsPatch {
     pub max_concurrent_requests: Option<i32>,
@@ -130,6 +181,7 @@ pub struct Environment {
     pub cors_origins: Vec<String>,
     /// Values routers read as `env.<name>` (API keys, feature flags…).
     pub variables: serde_json::Map<String, serde_json::Value>,
+    pub logs: LogSettings,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -163,6 +215,12 @@ impl TryFrom<environment::Model> for Environment {
             },
             cors_origins: serde_json::from_str(&m.cors_origins).unwrap_or_default(),
             variables: serde_json::from_str(&m.variables).unwrap_or_default(),
+            logs: LogSettings {
+                retention_records: m.log_retention_records,
+                retention_days: m.log_retention_days,
+                body_limit_bytes: m.log_body_limit_bytes,
+                redact_names: serde_json::from_str(&m.log_redact_names).unwrap_or_default(),
+            },
             id: m.id,
             slug: m.slug,
             name: m.name,

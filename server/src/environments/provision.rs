@@ -57,8 +57,10 @@ impl DataPlacement {
     pub async fn remove(&self, slug: &str) -> anyhow::Result<()> {
         match self {
             Self::SqliteFiles { dir } => {
-                let file = Self::sqlite_file(dir, slug);
-                for suffix in ["", "-wal", "-shm"] {
+                // Its data, and its request log beside it (see `logs::store`).
+                let data = Self::sqlite_file(dir, slug);
+                let log = dir.join(format!("{slug}.logs.db"));
+                for (file, suffix) in [&data, &log].into_iter().flat_map(|f| ["", "-wal", "-shm"].map(|s| (f, s))) {
                     let path = PathBuf::from(format!("{}{suffix}", file.display()));
                     match std::fs::remove_file(&path) {
                         Err(err) if err.kind() != std::io::ErrorKind::NotFound => {

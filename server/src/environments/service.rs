@@ -4,7 +4,7 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnectio
 use tokio::sync::broadcast;
 
 use super::{
-    Capabilities, CapabilitiesPatch, Environment, EnvironmentEvent, EnvironmentEventKind, EnvironmentKind, Limits, LimitsPatch,
+    Capabilities, CapabilitiesPatch, Environment, EnvironmentEvent, EnvironmentEventKind, EnvironmentKind, Limits, LimitsPatch, LogSettings, LogSettingsPatch,
     provision::{self, DataPlacement},
 };
 use crate::{
@@ -27,6 +27,7 @@ pub struct EnvironmentPatch {
     pub variables: Option<serde_json::Map<String, serde_json::Value>>,
     pub limits: LimitsPatch,
     pub capabilities: CapabilitiesPatch,
+    pub logs: LogSettingsPatch,
 }
 
 /// The environment service: the records in the control database, their data
@@ -159,6 +160,10 @@ impl Environments {
             cap_file_management: Set(capabilities.file_management),
             cors_origins: Set("[]".into()),
             variables: Set("{}".into()),
+            log_retention_records: Set(LogSettings::default().retention_records),
+            log_retention_days: Set(LogSettings::default().retention_days),
+            log_body_limit_bytes: Set(LogSettings::default().body_limit_bytes),
+            log_redact_names: Set("[]".into()),
             created_at: Set(now),
             updated_at: Set(now),
         };
@@ -181,6 +186,8 @@ impl Environments {
         let limits = patch.limits.apply(current.limits);
         limits.validate()?;
         let capabilities = patch.capabilities.apply(current.capabilities);
+        let logs = patch.logs.apply(&current.logs);
+        logs.validate()?;
         let name = patch.name.as_deref().map(validate_name).transpose()?;
         let cors = patch.cors_origins.as_deref().map(validate_origins).transpose()?;
         if let Some(variables) = &patch.variables
@@ -203,6 +210,10 @@ impl Environments {
             cap_file_management: Set(capabilities.file_management),
             cors_origins: cors.map_or(sea_orm::ActiveValue::NotSet, Set),
             variables: patch.variables.map(|v| serde_json::to_string(&v).unwrap_or_else(|_| "{}".into())).map_or(sea_orm::ActiveValue::NotSet, Set),
+            log_retention_records: Set(logs.retention_records),
+            log_retention_days: Set(logs.retention_days),
+            log_body_limit_bytes: Set(logs.body_limit_bytes),
+            log_redact_names: Set(serde_json::to_string(&logs.redact_names).unwrap_or_else(|_| "[]".into())),
             updated_at: Set(Utc::now()),
             ..Default::default()
         };

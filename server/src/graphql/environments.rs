@@ -11,7 +11,7 @@ use crate::{
     auth::Role,
     environments::{
         Capabilities, CapabilitiesPatch, Environment, EnvironmentEvent, EnvironmentEventKind, EnvironmentKind, EnvironmentPatch, Limits, LimitsPatch,
-        NewEnvironment,
+        LogSettingsPatch, NewEnvironment,
     },
 };
 
@@ -117,6 +117,24 @@ impl EnvironmentObject {
     async fn capabilities(&self) -> CapabilitiesObject {
         self.0.capabilities.into()
     }
+    /// Request logs keep at most this many records (older ones are deleted).
+    async fn log_retention_records(&self) -> i64 {
+        self.0.logs.retention_records
+    }
+    /// Request logs keep records for at most this many days.
+    async fn log_retention_days(&self) -> i32 {
+        self.0.logs.retention_days
+    }
+    /// Logged request and response bodies are cut at this many bytes.
+    async fn log_body_limit_bytes(&self) -> i32 {
+        self.0.logs.body_limit_bytes
+    }
+    /// Header and body field names masked in request logs, besides the
+    /// built-in ones (authorization, cookie, and names containing password,
+    /// token, secret or key).
+    async fn log_redact_names(&self) -> &[String] {
+        &self.0.logs.redact_names
+    }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
@@ -188,6 +206,14 @@ pub struct UpdateEnvironmentInput {
     variables: Option<Json<serde_json::Value>>,
     limits: Option<EnvironmentLimitsInput>,
     capabilities: Option<EnvironmentCapabilitiesInput>,
+    /// 100 to 100,000,000 records.
+    log_retention_records: Option<i64>,
+    /// 1 to 3,650 days.
+    log_retention_days: Option<i32>,
+    /// 0 (no bodies) to 1 MiB.
+    log_body_limit_bytes: Option<i32>,
+    /// Replaces the extra names to mask (matched case-insensitively).
+    log_redact_names: Option<Vec<String>>,
 }
 
 #[derive(Default)]
@@ -235,6 +261,12 @@ impl EnvironmentMutation {
             variables,
             limits: input.limits.into(),
             capabilities: input.capabilities.into(),
+            logs: LogSettingsPatch {
+                retention_records: input.log_retention_records,
+                retention_days: input.log_retention_days,
+                body_limit_bytes: input.log_body_limit_bytes,
+                redact_names: input.log_redact_names,
+            },
         };
         Ok(EnvironmentObject(state(ctx).environments.update(principal(ctx)?, &slug, patch).await?))
     }

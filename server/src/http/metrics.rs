@@ -79,6 +79,9 @@ pub async fn render(State(state): State<AppState>) -> Response {
         tracing::error!(error = %err, "encoding metrics");
         return super::json_error(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error");
     }
+    // The environments' OpenTelemetry series go before the closing `# EOF`.
+    let eof = body.rfind("# EOF").unwrap_or(body.len());
+    body.insert_str(eof, &state.monitor.prometheus());
     let content_type = HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8");
     ([(header::CONTENT_TYPE, content_type)], body).into_response()
 }

@@ -1,0 +1,180 @@
+//! Serving one request against an environment's active definition: the
+//! response, and the one record of what happened that request logs,
+//! monitoring, the API test console and test runs all use. The record is made
+//! outside the limits and the timeout, so refused and timed-out requests are
+//! recorded too. HTTP handlers are thin adapters over `serve`.
+
+mod dispatch;
+mod reply;
+
+use std::{net::SocketAddr, sync::Arc, time::Instant};
+
+use axum::{
+    body::{Body, Bytes, HttpBody},
+    extract::Request,
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use chrono::Utc;
+
+use crate::{
+    app::AppState,
+    engine::compile::CompiledRouter,
+    logs::{Detail, RequestRecord, TraceStep, redact::Redactor},
+    monitoring::UNMATCHED,
+};
+
+pub use reply::error;
+
+/// The header a response carries its record's id in.
+pub const REQUEST_ID: &str = "x-request-id";
+
+/// What the handling of a request learned along the way, kept by `serve` so a
+/// request cut short by the timeout still leaves its record.
+#[derive(Default)]
+struct Notes {
+    router: Option<Arc<CompiledRouter>>,
+    /// `login`, `signup`, `logout` or `me` for the built-in endpoints.
+    auth: Option<&'static str>,
+    user: Option<(i64, String)>,
+    /// Whether headers, bodies and the trace are wanted (request logs on).
+    detail: bool,
+    request_body: Option<Bytes>,
+    request_bytes: Option<u64>,
+    trace: Vec<TraceStep>,
+}
+
+/// Serves `rest` (`/posts/1`, the part after the environment) of `slug`,
+/// records the request, and answers.
+pub async fn serve(state: &AppState, slug: &str, rest: &str, request: Request, peer: SocketAddr) -> Response {
+    let Some(active) = state.engine.active(slug).await else {
+        return match state.environments.find(slug).await {
+            Ok(Some(_)) => error(StatusCode::SERVICE_UNAVAILABLE, "NOT_READY", format!("`{slug}` serves nothing yet: refresh it first")),
+            Ok(None) => error(StatusCode::NOT_FOUND, "NOT_FOUND", format!("no environment `{slug}`")),
+            Err(err) => reply::service_error(err),
+        };
+    };
+    let started = Instant::now();
+    let at = Utc::now();
+    let id = uuid::Uuid::now_v7().to_string();
+    let _in_flight = state.monitor.begin(slug);
+    let guards = active.guards.clone();
+    let mut notes = Notes { detail: guards.capabilities.request_logs, ..Notes::default() };
+    let method = request.method().clone();
+    let path = format!("/{rest}");
+    let query = request.uri().query().map(str::to_owned);
+    let request_headers = notes.detail.then(|| request.headers().clone());
+    let declared_bytes = request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
+    // Worked out only where it is logged: behind a proxy it costs a header parse.
+    let client_address = notes.detail.then(|| crate::http::client_ip::client_ip(&state.trusted_proxies, peer.ip(), request.headers()).to_string());
+
+    let mut response = dispatch::handle(state, &active, &path, request, peer, &mut notes).await;
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert(REQUEST_ID, value);
+    }
+    let status = response.status().as_u16();
+    let duration_us = started.elapsed().as_micros() as u64;
+
+    let (router, route) = match (&notes.router, notes.auth) {
+        (Some(router), _) => (Some(router.name.clone()), Some(router.path.clone())),
+        (None, Some(endpoint)) => (None, Some(format!("/auth/{endpoint}"))),
+        (None, None) => (None, None),
+    };
+    if guards.capabilities.monitoring {
+        let (name, route_label, method_label) = match (&notes.router, notes.auth) {
+            (Some(router), _) => (router.name.as_str(), router.path.as_str(), router.method.as_str()),
+            (None, Some(endpoint)) => (auth_name(endpoint), auth_route(endpoint), method.as_str()),
+            (None, None) => (UNMATCHED, UNMATCHED, method.as_str()),
+        };
+        state.monitor.observe(slug, name, method_label, route_label, status, duration_us);
+    }
+    if !guards.capabilities.request_logs {
+        return response;
+    }
+    let (response, response_body) = if notes.detail { take_body(response).await } else { (response, None) };
+    let response_bytes = response_body.as_ref().map(|b| b.len() as u64).or_else(|| exact_size(&response)).unwrap_or(0);
+    let detail = request_headers.map(|headers| detail(&guards.logs, &headers, response.headers(), &mut notes, response_body.as_deref()));
+    state.logs.submit(RequestRecord {
+        id,
+        at,
+        environment: slug.to_owned(),
+        router,
+        route,
+        method: method.as_str().to_owned(),
+        path,
+        query,
+        status,
+        duration_us,
+        request_bytes: notes.request_bytes.or(declared_bytes).unwrap_or(0),
+        response_bytes,
+        user_id: notes.user.as_ref().map(|(id, _)| *id),
+        user_email: notes.user.map(|(_, email)| email),
+        client_address,
+        detail,
+    });
+    response
+}
+
+fn auth_name(endpoint: &str) -> &'static str {
+    match endpoint {
+        "signup" => "auth/signup",
+        "login" => "auth/login",
+        "logout" => "auth/logout",
+        _ => "auth/me",
+    }
+}
+
+fn auth_route(endpoint: &str) -> &'static str {
+    match endpoint {
+        "signup" => "/auth/signup",
+        "login" => "/auth/login",
+        "logout" => "/auth/logout",
+        _ => "/auth/me",
+    }
+}
+
+fn exact_size(response: &Response) -> Option<u64> {
+    HttpBody::size_hint(response.body()).exact()
+}
+
+/// The response's body, read out (every answer here is already in memory)
+/// and put back, so the log can keep a copy.
+async fn take_body(response: Response) -> (Response, Option<Bytes>) {
+    let (parts, body) = response.into_parts();
+    match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(bytes) => (Response::from_parts(parts, Body::from(bytes.clone())), Some(bytes)),
+        Err(_) => (Response::from_parts(parts, Body::empty()), None),
+    }
+}
+
+fn detail(settings: &crate::environments::LogSettings, request: &HeaderMap, response: &HeaderMap, notes: &mut Notes, body: Option<&[u8]>) -> Detail {
+    let redactor = Redactor::new(&settings.redact_names);
+    let limit = usize::try_from(settings.body_limit_bytes.max(0)).unwrap_or(0);
+    let (request_body, request_cut) = notes.request_body.as_deref().map_or((None, false), |b| redactor.body(b, limit));
+    let (response_body, response_cut) = body.map_or((None, false), |b| redactor.body(b, limit));
+    Detail {
+        request_headers: redactor.headers(request),
+        request_body,
+        response_headers: redactor.headers(response),
+        response_body,
+        truncated: request_cut || response_cut,
+        trace: std::mem::take(&mut notes.trace),
+    }
+}
+
+/// Answers a CORS preflight: allowed origins get the methods and the headers
+/// they asked for; others get no CORS headers, which browsers treat as a refusal.
+pub fn preflight(allowed: Option<HeaderValue>, headers: &HeaderMap) -> Response {
+    let Some(allowed) = allowed else {
+        return error(StatusCode::FORBIDDEN, "CORS_REFUSED", "this origin may not call this environment");
+    };
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    let out = response.headers_mut();
+    out.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, allowed);
+    out.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST, PUT, PATCH, DELETE"));
+    let requested = headers.get(header::ACCESS_CONTROL_REQUEST_HEADERS).cloned().unwrap_or(HeaderValue::from_static("authorization, content-type"));
+    out.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, requested);
+    out.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+    out.insert(header::VARY, HeaderValue::from_static("Origin, Access-Control-Request-Method, Access-Control-Request-Headers"));
+    response
+}

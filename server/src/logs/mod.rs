@@ -1,0 +1,214 @@
+//! Request logs: every record the data plane hands over goes to live-tail
+//! subscribers at once and into a bounded queue that a writer task stores in
+//! batches. A full queue never blocks or fails a request: the record is
+//! dropped and counted. A retention task keeps each environment's log within
+//! its record and age allowance.
+
+pub mod record;
+pub mod redact;
+pub mod store;
+
+use std::{
+    collections::HashMap,
+    path::PathBuf,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
+
+use chrono::{DateTime, Utc};
+use tokio::sync::{broadcast, mpsc};
+
+pub use record::{Detail, RequestRecord, TraceStep};
+pub use store::{LogFilter, LogStore};
+
+use crate::{
+    engine::databases::DataDatabases,
+    environments::{Environment, Environments},
+    error::{ServiceError, ServiceResult},
+};
+
+/// Records waiting for the writer; past this, new ones are dropped and counted.
+pub const QUEUE: usize = 16_384;
+/// The writer stores at most this many records in one statement…
+const BATCH: usize = 250;
+/// …and waits at most this long for a batch to fill.
+const BATCH_WAIT: Duration = Duration::from_millis(200);
+const RETAIN_EVERY: Duration = Duration::from_secs(60);
+
+/// A batch this replica stored, announced to the others (see `cluster`).
+#[derive(Debug, Clone)]
+pub struct StoredBatch {
+    pub environment: String,
+    pub first: String,
+    pub last: String,
+}
+
+/// What a live tail receives: a record, or how many it missed by falling behind.
+#[derive(Debug, Clone)]
+pub enum TailItem {
+    Record(Arc<RequestRecord>),
+    Missed(u64),
+}
+
+#[derive(Clone)]
+pub struct Logs(Arc<Inner>);
+
+struct Inner {
+    queue: mpsc::Sender<Arc<RequestRecord>>,
+    tail: broadcast::Sender<Arc<RequestRecord>>,
+    batches: broadcast::Sender<StoredBatch>,
+    dropped: Mutex<HashMap<String, Arc<AtomicU64>>>,
+    stores: tokio::sync::Mutex<HashMap<String, LogStore>>,
+    databases: DataDatabases,
+    /// Where SQLite log files go (None on PostgreSQL).
+    sqlite_dir: Option<PathBuf>,
+    /// This process, as the `replica` column names it.
+    replica: String,
+}
+
+impl Logs {
+    /// Starts the writer and retention tasks; returns the service and their handles.
+    pub fn start(databases: DataDatabases, sqlite_dir: Option<PathBuf>, replica: String, environments: Environments) -> (Self, Vec<tokio::task::JoinHandle<()>>) {
+        let (queue, receiver) = mpsc::channel(QUEUE);
+        let inner = Inner {
+            queue,
+            tail: broadcast::channel(4096).0,
+            batches: broadcast::channel(256).0,
+            dropped: Mutex::default(),
+            stores: tokio::sync::Mutex::default(),
+            databases,
+            sqlite_dir,
+            replica,
+        };
+        let logs = Logs(Arc::new(inner));
+        let tasks = vec![tokio::spawn(logs.clone().write(receiver)), tokio::spawn(logs.clone().retain_every(environments))];
+        (logs, tasks)
+    }
+
+    /// Hands a record over: to subscribers now, to the store in the next batch.
+    /// Never waits: when the queue is full the record is dropped and counted.
+    pub fn submit(&self, record: RequestRecord) {
+        let record = Arc::new(record);
+        let _ = self.0.tail.send(record.clone());
+        if self.0.queue.try_send(record.clone()).is_err() {
+            self.dropped_counter(&record.environment).fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    fn dropped_counter(&self, environment: &str) -> Arc<AtomicU64> {
+        let mut dropped = self.0.dropped.lock().unwrap_or_else(|e| e.into_inner());
+        dropped.entry(environment.to_owned()).or_default().clone()
+    }
+
+    /// Records dropped because the queue was full, since this process started.
+    pub fn dropped(&self, environment: &str) -> u64 {
+        self.dropped_counter(environment).load(Ordering::Relaxed)
+    }
+
+    /// Every record from now on, of every environment (subscribers filter).
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<RequestRecord>> {
+        self.0.tail.subscribe()
+    }
+
+    /// The batches this replica stores, for `cluster` to announce.
+    pub fn subscribe_batches(&self) -> broadcast::Receiver<StoredBatch> {
+        self.0.batches.subscribe()
+    }
+
+    pub fn replica(&self) -> &str {
+        &self.0.replica
+    }
+
+    /// `environment`'s log store, opened (and created) on first use.
+    pub async fn store(&self, environment: &str) -> ServiceResult<LogStore> {
+        let mut stores = self.0.stores.lock().await;
+        if let Some(store) = stores.get(environment) {
+            return Ok(store.clone());
+        }
+        let db = match &self.0.sqlite_dir {
+            Some(dir) => {
+                std::fs::create_dir_all(dir).map_err(ServiceError::internal)?;
+                let url = format!("sqlite://{}?mode=rwc", dir.join(format!("{environment}.logs.db")).display());
+                crate::db::connect_pool(&url, 4).await.map_err(ServiceError::internal)?
+            }
+            None => self.0.databases.get(environment).await.map_err(ServiceError::internal)?.write,
+        };
+        let store = LogStore::open(db).await?;
+        stores.insert(environment.to_owned(), store.clone());
+        Ok(store)
+    }
+
+    /// Closes a deleted environment's log (its file goes with its data).
+    pub async fn forget(&self, environment: &str) {
+        if let Some(store) = self.0.stores.lock().await.remove(environment)
+            && self.0.sqlite_dir.is_some()
+        {
+            store.db.close().await.ok();
+        }
+    }
+
+    /// Reads another replica's announced batch and hands it to this replica's subscribers.
+    pub async fn relay_batch(&self, replica: &str, batch: &StoredBatch) -> ServiceResult<()> {
+        let store = self.store(&batch.environment).await?;
+        for record in store.batch(replica, &batch.first, &batch.last).await? {
+            let _ = self.0.tail.send(Arc::new(record));
+        }
+        Ok(())
+    }
+
+    async fn write(self, mut receiver: mpsc::Receiver<Arc<RequestRecord>>) {
+        let mut batch = Vec::with_capacity(BATCH);
+        while let Some(first) = receiver.recv().await {
+            batch.push(first);
+            let deadline = tokio::time::Instant::now() + BATCH_WAIT;
+            while batch.len() < BATCH {
+                match tokio::time::timeout_at(deadline, receiver.recv()).await {
+                    Ok(Some(record)) => batch.push(record),
+                    Ok(None) | Err(_) => break,
+                }
+            }
+            let mut by_env: HashMap<&str, Vec<Arc<RequestRecord>>> = HashMap::new();
+            for record in &batch {
+                by_env.entry(record.environment.as_str()).or_default().push(record.clone());
+            }
+            for (environment, records) in by_env {
+                if let Err(err) = self.store_batch(environment, &records).await {
+                    tracing::warn!(environment, records = records.len(), error = %err.message(), "request logs: a batch was not stored");
+                }
+            }
+            batch.clear();
+        }
+    }
+
+    async fn store_batch(&self, environment: &str, records: &[Arc<RequestRecord>]) -> ServiceResult<()> {
+        let store = self.store(environment).await?;
+        store.insert(&self.0.replica, records).await?;
+        if let (Some(first), Some(last)) = (records.first(), records.last()) {
+            let _ = self.0.batches.send(StoredBatch { environment: environment.to_owned(), first: first.id.clone(), last: last.id.clone() });
+        }
+        Ok(())
+    }
+
+    async fn retain_every(self, environments: Environments) {
+        let mut every = tokio::time::interval(RETAIN_EVERY);
+        loop {
+            every.tick().await;
+            let Ok(list) = environments.list().await else { continue };
+            for env in list.iter().filter(|e| e.capabilities.request_logs) {
+                if let Err(err) = self.retain(env, Utc::now()).await {
+                    tracing::warn!(environment = %env.slug, error = %err.message(), "request logs: retention failed");
+                }
+            }
+        }
+    }
+
+    /// Applies `env`'s retention as of `now` (an argument, so tests can move
+    /// the clock). Returns how many records went.
+    pub async fn retain(&self, env: &Environment, now: DateTime<Utc>) -> ServiceResult<u64> {
+        let store = self.store(&env.slug).await?;
+        Ok(store.retain(now, chrono::Duration::days(env.logs.retention_days.into()), env.logs.retention_records).await?)
+    }
+}

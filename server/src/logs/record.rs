@@ -1,0 +1,58 @@
+//! The one record of a request that logs, monitoring, the API test console and
+//! test runs all read: what was asked, what was answered, by whom, how long it
+//! took and, where the environment keeps request logs, the details.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone)]
+pub struct RequestRecord {
+    /// A UUID v7 (time-ordered), also sent back as `x-request-id`.
+    pub id: String,
+    pub at: DateTime<Utc>,
+    pub environment: String,
+    /// The router that served it; None when no route matched (or a built-in endpoint).
+    pub router: Option<String>,
+    /// The path template (`/posts/{id}`), never the raw path.
+    pub route: Option<String>,
+    pub method: String,
+    pub path: String,
+    pub query: Option<String>,
+    pub status: u16,
+    pub duration_us: u64,
+    pub request_bytes: u64,
+    pub response_bytes: u64,
+    pub user_id: Option<i64>,
+    pub user_email: Option<String>,
+    pub client_address: Option<String>,
+    /// Headers, bodies and the step trace: only where request logs are kept.
+    pub detail: Option<Detail>,
+}
+
+/// What is kept only where the environment keeps request logs, redacted and
+/// truncated before it is stored or streamed.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Detail {
+    pub request_headers: serde_json::Map<String, serde_json::Value>,
+    pub request_body: Option<String>,
+    pub response_headers: serde_json::Map<String, serde_json::Value>,
+    pub response_body: Option<String>,
+    /// A body was cut at the environment's `logBodyLimitBytes`.
+    pub truncated: bool,
+    pub trace: Vec<TraceStep>,
+}
+
+/// One step of a router as it ran.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TraceStep {
+    pub index: usize,
+    /// list, get, insert, update, delete, count, set, check, script or respond.
+    pub kind: String,
+    pub name: Option<String>,
+    pub duration_us: u64,
+    /// Rows read or written, for the steps that touch rows.
+    pub rows: Option<i64>,
+    pub error: Option<String>,
+}

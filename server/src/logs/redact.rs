@@ -1,0 +1,138 @@
+//! Masking secrets and cutting bodies before a record is stored or streamed:
+//! nothing redacted here ever reaches the log store or a subscriber.
+
+use axum::http::HeaderMap;
+use serde_json::{Map, Value};
+
+pub const MASK: &str = "***";
+
+/// Headers always masked, whatever their name says.
+const SECRET_HEADERS: [&str; 4] = ["authorization", "cookie", "set-cookie", "x-api-key"];
+/// A header or body field whose name contains one of these is masked.
+const SECRET_WORDS: [&str; 4] = ["password", "token", "secret", "key"];
+
+/// Which names are secret: the built-in rules plus an environment's own names.
+pub struct Redactor<'a> {
+    extra: &'a [String],
+}
+
+impl<'a> Redactor<'a> {
+    pub fn new(extra: &'a [String]) -> Self {
+        Self { extra }
+    }
+
+    pub fn is_secret(&self, name: &str) -> bool {
+        let name = name.to_ascii_lowercase();
+        SECRET_HEADERS.contains(&name.as_str()) || SECRET_WORDS.iter().any(|w| name.contains(w)) || self.extra.iter().any(|e| e.eq_ignore_ascii_case(&name))
+    }
+
+    /// Headers as a JSON object (repeated ones joined with `, `), secrets masked.
+    pub fn headers(&self, headers: &HeaderMap) -> Map<String, Value> {
+        let mut out = Map::new();
+        for (name, value) in headers {
+            let text = if self.is_secret(name.as_str()) { MASK.to_owned() } else { String::from_utf8_lossy(value.as_bytes()).into_owned() };
+            match out.get_mut(name.as_str()) {
+                Some(Value::String(existing)) if existing != MASK => {
+                    existing.push_str(", ");
+                    existing.push_str(&text);
+                }
+                Some(_) => {}
+                None => {
+                    out.insert(name.as_str().to_owned(), Value::String(text));
+                }
+            }
+        }
+        out
+    }
+
+    /// Masks, in place and at any depth, the values of secret field names.
+    pub fn json(&self, value: &mut Value) {
+        match value {
+            Value::Object(map) => {
+                for (name, item) in map.iter_mut() {
+                    if self.is_secret(name) {
+                        *item = Value::String(MASK.to_owned());
+                    } else {
+                        self.json(item);
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|item| self.json(item)),
+            _ => {}
+        }
+    }
+
+    /// A body as logged: JSON with secrets masked, other text as is, cut at
+    /// `limit` bytes (on a character boundary). Returns the text and whether it was cut.
+    pub fn body(&self, bytes: &[u8], limit: usize) -> (Option<String>, bool) {
+        if bytes.is_empty() {
+            return (None, false);
+        }
+        let text = match serde_json::from_slice::<Value>(bytes) {
+            Ok(mut json) => {
+                self.json(&mut json);
+                json.to_string()
+            }
+            // Not JSON: it cannot be searched for secret fields, so only a cut of it is kept.
+            Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+        };
+        cut(text, limit)
+    }
+
+    /// A body already parsed as JSON.
+    pub fn json_body(&self, value: &Value, limit: usize) -> (Option<String>, bool) {
+        if value.is_null() {
+            return (None, false);
+        }
+        let mut value = value.clone();
+        self.json(&mut value);
+        cut(value.to_string(), limit)
+    }
+}
+
+fn cut(mut text: String, limit: usize) -> (Option<String>, bool) {
+    if text.len() <= limit {
+        return (Some(text), false);
+    }
+    let mut end = limit;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.truncate(end);
+    (Some(text), true)
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::{HeaderMap, HeaderValue};
+    use serde_json::json;
+
+    use super::{MASK, Redactor};
+
+    #[test]
+    fn secrets_are_masked_by_name_at_any_depth() {
+        let extra = vec!["x-tenant".to_owned(), "ssn".to_owned()];
+        let redactor = Redactor::new(&extra);
+        let mut body = json!({ "email": "a@x.com", "password": "p", "nested": [{ "apiKey": "k", "SSN": "1", "note": "ok" }], "refresh_token": "t" });
+        redactor.json(&mut body);
+        assert_eq!(body, json!({ "email": "a@x.com", "password": MASK, "nested": [{ "apiKey": MASK, "SSN": MASK, "note": "ok" }], "refresh_token": MASK }));
+        let mut headers = HeaderMap::new();
+        for (name, value) in [("authorization", "Bearer x"), ("cookie", "c"), ("x-tenant", "t"), ("x-client-secret", "s"), ("accept", "*/*")] {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
+        let logged = redactor.headers(&headers);
+        assert_eq!(logged["accept"], "*/*");
+        for name in ["authorization", "cookie", "x-tenant", "x-client-secret"] {
+            assert_eq!(logged[name], MASK, "{name}");
+        }
+    }
+
+    #[test]
+    fn bodies_are_cut_on_a_character_boundary() {
+        let redactor = Redactor::new(&[]);
+        let (text, cut) = redactor.body("ééééé".as_bytes(), 5);
+        assert_eq!((text.as_deref(), cut), (Some("éé"), true));
+        assert_eq!(redactor.body(b"short", 100), (Some("short".to_owned()), false));
+        assert_eq!(redactor.body(br#"{"token":"t"}"#, 100), (Some(r#"{"token":"***"}"#.to_owned()), false));
+    }
+}

@@ -1,0 +1,280 @@
+//! Where an environment's request records are kept. On SQLite a file of its
+//! own beside the environment's data (`envs/<slug>.logs.db`): a burst of log
+//! writes must never queue behind, or ahead of, the data's single writer. On
+//! PostgreSQL a table in the environment's schema. The same statements serve
+//! both, built by sea-query for the connection's backend.
+
+use chrono::{DateTime, TimeZone, Utc};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DbErr, QueryResult, Statement,
+    sea_query::{Alias, ColumnDef, Cond, Expr, ExprTrait, Index, LikeExpr, Order, Query, SelectStatement, Table},
+};
+
+use super::record::{Detail, RequestRecord};
+
+/// Not a valid workspace table name (those start with a letter), so no user table can take it.
+pub const TABLE: &str = "_sk_request_logs";
+const COLUMNS: [&str; 17] = [
+    "id",
+    "at_us",
+    "replica",
+    "router",
+    "route",
+    "method",
+    "path",
+    "query",
+    "status",
+    "duration_us",
+    "request_bytes",
+    "response_bytes",
+    "user_id",
+    "user_email",
+    "client_address",
+    "detail",
+    "environment",
+];
+
+/// What the log can be searched by (`RequestLogFilter` in GraphQL).
+#[derive(Debug, Clone, Default)]
+pub struct LogFilter {
+    pub router: Option<String>,
+    pub method: Option<String>,
+    pub status: Option<u16>,
+    /// 2, 3, 4 or 5.
+    pub status_class: Option<u16>,
+    pub user_id: Option<i64>,
+    /// Part of the caller's email.
+    pub user: Option<String>,
+    pub path_contains: Option<String>,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+}
+
+impl LogFilter {
+    /// Whether `record` passes: what a live tail applies to each record.
+    pub fn matches(&self, record: &RequestRecord) -> bool {
+        let contains = |haystack: Option<&str>, needle: &Option<String>| {
+            needle.as_deref().is_none_or(|n| haystack.is_some_and(|h| h.to_lowercase().contains(&n.to_lowercase())))
+        };
+        self.router.as_deref().is_none_or(|r| record.router.as_deref() == Some(r))
+            && self.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(&record.method))
+            && self.status.is_none_or(|s| s == record.status)
+            && self.status_class.is_none_or(|c| record.status / 100 == c)
+            && self.user_id.is_none_or(|id| record.user_id == Some(id))
+            && contains(record.user_email.as_deref(), &self.user)
+            && contains(Some(&record.path), &self.path_contains)
+            && self.since.is_none_or(|t| record.at >= t)
+            && self.until.is_none_or(|t| record.at <= t)
+    }
+
+    fn condition(&self) -> Cond {
+        let like = |text: &str| LikeExpr::new(format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"))).escape('\\');
+        let col = |name: &str| Expr::col(Alias::new(name));
+        let mut cond = Cond::all();
+        if let Some(router) = &self.router {
+            cond = cond.add(col("router").eq(router.clone()));
+        }
+        if let Some(method) = &self.method {
+            cond = cond.add(col("method").eq(method.to_uppercase()));
+        }
+        if let Some(status) = self.status {
+            cond = cond.add(col("status").eq(i32::from(status)));
+        }
+        if let Some(class) = self.status_class {
+            cond = cond.add(col("status").gte(i32::from(class) * 100)).add(col("status").lt(i32::from(class) * 100 + 100));
+        }
+        if let Some(id) = self.user_id {
+            cond = cond.add(col("user_id").eq(id));
+        }
+        if let Some(user) = &self.user {
+            // Emails are stored lowercased (see `auth::admins::canonical_email`).
+            cond = cond.add(col("user_email").like(like(&user.to_lowercase())));
+        }
+        if let Some(text) = &self.path_contains {
+            cond = cond.add(col("path").like(like(text)));
+        }
+        if let Some(since) = self.since {
+            cond = cond.add(col("at_us").gte(since.timestamp_micros()));
+        }
+        if let Some(until) = self.until {
+            cond = cond.add(col("at_us").lte(until.timestamp_micros()));
+        }
+        cond
+    }
+}
+
+/// One environment's log table, on its connection.
+#[derive(Clone)]
+pub struct LogStore {
+    pub db: DatabaseConnection,
+}
+
+fn micros(at: &DateTime<Utc>) -> i64 {
+    at.timestamp_micros()
+}
+
+impl LogStore {
+    /// Creates the table and its index when missing.
+    pub async fn open(db: DatabaseConnection) -> Result<Self, DbErr> {
+        let text = |name: &str| ColumnDef::new(Alias::new(name)).text().null().to_owned();
+        let big = |name: &str| ColumnDef::new(Alias::new(name)).big_integer().not_null().to_owned();
+        let create = Table::create()
+            .table(Alias::new(TABLE))
+            .if_not_exists()
+            .col(ColumnDef::new(Alias::new("id")).text().not_null().primary_key())
+            .col(big("at_us"))
+            .col(ColumnDef::new(Alias::new("replica")).text().not_null())
+            .col(ColumnDef::new(Alias::new("environment")).text().not_null())
+            .col(text("router"))
+            .col(text("route"))
+            .col(ColumnDef::new(Alias::new("method")).text().not_null())
+            .col(ColumnDef::new(Alias::new("path")).text().not_null())
+            .col(text("query"))
+            .col(ColumnDef::new(Alias::new("status")).integer().not_null())
+            .col(big("duration_us"))
+            .col(big("request_bytes"))
+            .col(big("response_bytes"))
+            .col(ColumnDef::new(Alias::new("user_id")).big_integer().null())
+            .col(text("user_email"))
+            .col(text("client_address"))
+            .col(text("detail"))
+            .to_owned();
+        db.execute(&create).await?;
+        let index = Index::create().if_not_exists().name("_sk_request_logs_at").table(Alias::new(TABLE)).col(Alias::new("at_us")).to_owned();
+        db.execute(&index).await?;
+        Ok(Self { db })
+    }
+
+    /// Stores a batch in one multi-row insert.
+    pub async fn insert(&self, replica: &str, records: &[std::sync::Arc<RequestRecord>]) -> Result<(), DbErr> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        let mut insert = Query::insert();
+        insert.into_table(Alias::new(TABLE)).columns(COLUMNS.map(Alias::new));
+        for r in records {
+            let detail = r.detail.as_ref().and_then(|d| serde_json::to_string(d).ok());
+            insert
+                .values([
+                    r.id.clone().into(),
+                    micros(&r.at).into(),
+                    replica.to_owned().into(),
+                    r.router.clone().into(),
+                    r.route.clone().into(),
+                    r.method.clone().into(),
+                    r.path.clone().into(),
+                    r.query.clone().into(),
+                    i32::from(r.status).into(),
+                    (r.duration_us as i64).into(),
+                    (r.request_bytes as i64).into(),
+                    (r.response_bytes as i64).into(),
+                    r.user_id.into(),
+                    r.user_email.clone().into(),
+                    r.client_address.clone().into(),
+                    detail.into(),
+                    r.environment.clone().into(),
+                ])
+                .map_err(|err| DbErr::Custom(err.to_string()))?;
+        }
+        self.db.execute(&insert).await.map(drop)
+    }
+
+    fn select(&self) -> SelectStatement {
+        let mut select = Query::select();
+        select.columns(COLUMNS.map(Alias::new)).from(Alias::new(TABLE));
+        select
+    }
+
+    /// Newest first, `first` of them after the cursor `after` (an id), plus
+    /// whether more follow. Paging by id keeps every page as fast as the first.
+    pub async fn page(&self, filter: &LogFilter, first: u64, after: Option<&str>) -> Result<(Vec<RequestRecord>, bool), DbErr> {
+        let mut select = self.select();
+        select.cond_where(filter.condition()).order_by(Alias::new("id"), Order::Desc).limit(first + 1);
+        if let Some(after) = after {
+            select.and_where(Expr::col(Alias::new("id")).lt(after.to_owned()));
+        }
+        let rows = self.db.query_all(&select).await?;
+        let mut records = rows.iter().map(decode).collect::<Result<Vec<_>, _>>()?;
+        let more = records.len() as u64 > first;
+        records.truncate(first as usize);
+        Ok((records, more))
+    }
+
+    pub async fn get(&self, id: &str) -> Result<Option<RequestRecord>, DbErr> {
+        let mut select = self.select();
+        select.and_where(Expr::col(Alias::new("id")).eq(id.to_owned()));
+        self.db.query_one(&select).await?.as_ref().map(decode).transpose()
+    }
+
+    /// The records `replica` stored with ids from `first` to `last`: a batch
+    /// another replica announced.
+    pub async fn batch(&self, replica: &str, first: &str, last: &str) -> Result<Vec<RequestRecord>, DbErr> {
+        let mut select = self.select();
+        select
+            .and_where(Expr::col(Alias::new("replica")).eq(replica.to_owned()))
+            .and_where(Expr::col(Alias::new("id")).gte(first.to_owned()))
+            .and_where(Expr::col(Alias::new("id")).lte(last.to_owned()))
+            .order_by(Alias::new("id"), Order::Asc);
+        self.db.query_all(&select).await?.iter().map(decode).collect()
+    }
+
+    /// How many records are kept, and when the oldest was served.
+    pub async fn stored(&self) -> Result<(i64, Option<DateTime<Utc>>), DbErr> {
+        let mut select = Query::select();
+        select.expr(Expr::cust("COUNT(*)")).expr(Expr::cust("MIN(\"at_us\")")).from(Alias::new(TABLE));
+        let row = self.db.query_one(&select).await?;
+        let count = row.as_ref().map(|r| r.try_get_by_index::<i64>(0)).transpose()?.unwrap_or(0);
+        let oldest = row.as_ref().and_then(|r| r.try_get_by_index::<Option<i64>>(1).ok().flatten()).and_then(|us| Utc.timestamp_micros(us).single());
+        Ok((count, oldest))
+    }
+
+    /// Deletes what is older than `max_age` before `now`, then the oldest
+    /// beyond `max_records`. Returns how many went.
+    pub async fn retain(&self, now: DateTime<Utc>, max_age: chrono::Duration, max_records: i64) -> Result<u64, DbErr> {
+        let cutoff = micros(&(now - max_age));
+        let mut deleted = self.db.execute(&Query::delete().from_table(Alias::new(TABLE)).and_where(Expr::col(Alias::new("at_us")).lt(cutoff)).to_owned()).await?.rows_affected();
+        // The id of the newest record past the allowance; it and everything older go.
+        let mut boundary = Query::select();
+        boundary.column(Alias::new("id")).from(Alias::new(TABLE)).order_by(Alias::new("id"), Order::Desc).limit(1).offset(Ord::max(max_records, 0) as u64);
+        if let Some(row) = self.db.query_one(&boundary).await? {
+            let id: String = row.try_get_by_index(0)?;
+            let delete = Query::delete().from_table(Alias::new(TABLE)).and_where(Expr::col(Alias::new("id")).lte(id)).to_owned();
+            deleted += self.db.execute(&delete).await?.rows_affected();
+        }
+        Ok(deleted)
+    }
+
+    /// The raw database handle (tests search it for secrets).
+    pub fn backend(&self) -> sea_orm::DbBackend {
+        self.db.get_database_backend()
+    }
+
+    /// Runs raw SQL (the SQLite file's `PRAGMA`s).
+    pub async fn pragma(&self, sql: &str) -> Result<(), DbErr> {
+        self.db.execute_raw(Statement::from_string(self.db.get_database_backend(), sql)).await.map(drop)
+    }
+}
+
+fn decode(row: &QueryResult) -> Result<RequestRecord, DbErr> {
+    let at_us: i64 = row.try_get("", "at_us")?;
+    let detail: Option<String> = row.try_get("", "detail")?;
+    let number = |name: &str| row.try_get::<i64>("", name).map(|n| Ord::max(n, 0) as u64);
+    Ok(RequestRecord {
+        id: row.try_get("", "id")?,
+        at: Utc.timestamp_micros(at_us).single().unwrap_or_default(),
+        environment: row.try_get("", "environment")?,
+        router: row.try_get("", "router")?,
+        route: row.try_get("", "route")?,
+        method: row.try_get("", "method")?,
+        path: row.try_get("", "path")?,
+        query: row.try_get("", "query")?,
+        status: u16::try_from(row.try_get::<i32>("", "status")?).unwrap_or_default(),
+        duration_us: number("duration_us")?,
+        request_bytes: number("request_bytes")?,
+        response_bytes: number("response_bytes")?,
+        user_id: row.try_get("", "user_id")?,
+        user_email: row.try_get("", "user_email")?,
+        client_address: row.try_get("", "client_address")?,
+        detail: detail.and_then(|text| serde_json::from_str::<Detail>(&text).ok()),
+    })
+}
