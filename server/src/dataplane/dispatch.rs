@@ -168,7 +168,8 @@ async fn dispatch(state: &AppState, active: &Arc<Active>, path: &str, target: Ta
         Target::Router { router, params } => (router, params),
     };
     let query = query_pairs(parts.uri.query());
-    let with_nul = params.iter().map(|(k, v)| ("params", k, v)).chain(query.iter().map(|(k, v)| ("query", k, v))).find(|(_, k, v)| k.contains('\0') || v.contains('\0'));
+    let with_nul =
+        params.iter().map(|(k, v)| ("params", k, v)).chain(query.iter().map(|(k, v)| ("query", k, v))).find(|(_, k, v)| k.contains('\0') || v.contains('\0'));
     if let Some((part, key, _)) = with_nul {
         return invalid_text(&format!("{part}.{}", key.replace('\0', "\\u0000")));
     }

@@ -212,85 +212,91 @@ enum StepEnd {
     Respond(Outcome),
 }
 
-async fn run_step(step: &CompiledStep, scope: &mut [Value; 5], db: &super::databases::EnvDb, owner: Option<i64>, writer: Option<i64>) -> Result<StepEnd, Failure> {
+async fn run_step(
+    step: &CompiledStep,
+    scope: &mut [Value; 5],
+    db: &super::databases::EnvDb,
+    owner: Option<i64>,
+    writer: Option<i64>,
+) -> Result<StepEnd, Failure> {
     Ok(StepEnd::Value(match &step.action {
-            CompiledAction::List { table, filter, order_by, limit, after, offset } => {
-                let filter = filter.render(&*scope).map_err(Failure::eval)?;
-                let limit = as_limit(limit.as_ref().map(|l| l.render(&*scope)).transpose().map_err(Failure::eval)?, 50)?;
-                let after = after.as_ref().map(|a| a.render(&*scope)).transpose().map_err(Failure::eval)?;
-                let offset = offset.as_ref().map(|o| o.render(&*scope)).transpose().map_err(Failure::eval)?.and_then(|o| as_id(&o)).map(|o| o.max(0) as u64);
-                let list = ListRequest { filter: &filter, order_by, limit, after: after.as_ref().and_then(Value::as_str), offset, owner };
-                rows::list(&db.rows, table, list).await.map_err(|e| Failure::row(e, table))?.to_json()
+        CompiledAction::List { table, filter, order_by, limit, after, offset } => {
+            let filter = filter.render(&*scope).map_err(Failure::eval)?;
+            let limit = as_limit(limit.as_ref().map(|l| l.render(&*scope)).transpose().map_err(Failure::eval)?, 50)?;
+            let after = after.as_ref().map(|a| a.render(&*scope)).transpose().map_err(Failure::eval)?;
+            let offset = offset.as_ref().map(|o| o.render(&*scope)).transpose().map_err(Failure::eval)?.and_then(|o| as_id(&o)).map(|o| o.max(0) as u64);
+            let list = ListRequest { filter: &filter, order_by, limit, after: after.as_ref().and_then(Value::as_str), offset, owner };
+            rows::list(&db.rows, table, list).await.map_err(|e| Failure::row(e, table))?.to_json()
+        }
+        CompiledAction::Get { table, id } => {
+            let id = as_id(&id.render(&*scope).map_err(Failure::eval)?).ok_or_else(|| Failure::row(RowError::NotFound, table))?;
+            rows::get(&db.rows, table, id, owner).await.map_err(|e| Failure::row(e, table))?
+        }
+        CompiledAction::Insert { table, values } => {
+            let values = as_values(values.render(&*scope).map_err(Failure::eval)?)?;
+            rows::insert(&db.rows, table, &values, writer).await.map_err(|e| Failure::row(e, table))?
+        }
+        CompiledAction::Update { table, id, values } => {
+            let id = as_id(&id.render(&*scope).map_err(Failure::eval)?).ok_or_else(|| Failure::row(RowError::NotFound, table))?;
+            let values = as_values(values.render(&*scope).map_err(Failure::eval)?)?;
+            rows::update(&db.rows, table, id, &values, owner).await.map_err(|e| Failure::row(e, table))?
+        }
+        CompiledAction::Delete { table, id } => {
+            let id = as_id(&id.render(&*scope).map_err(Failure::eval)?).ok_or_else(|| Failure::row(RowError::NotFound, table))?;
+            rows::delete(&db.rows, table, id, owner).await.map_err(|e| Failure::row(e, table))?;
+            Value::Null
+        }
+        CompiledAction::Count { table, filter } => {
+            let filter = filter.render(&*scope).map_err(Failure::eval)?;
+            Value::from(rows::count(&db.rows, table, &filter, owner).await.map_err(|e| Failure::row(e, table))?)
+        }
+        CompiledAction::Set { name, value } => {
+            let value = value.render(&*scope).map_err(Failure::eval)?;
+            if let Value::Object(vars) = &mut scope[3] {
+                vars.insert(name.clone(), value.clone());
             }
-            CompiledAction::Get { table, id } => {
-                let id = as_id(&id.render(&*scope).map_err(Failure::eval)?).ok_or_else(|| Failure::row(RowError::NotFound, table))?;
-                rows::get(&db.rows, table, id, owner).await.map_err(|e| Failure::row(e, table))?
+            value
+        }
+        CompiledAction::Check { condition, status, message } => {
+            if !condition.eval_truthy(&*scope).map_err(Failure::eval)? {
+                let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST);
+                return Err(Failure::new(status, "CHECK_FAILED", message.clone()));
             }
-            CompiledAction::Insert { table, values } => {
-                let values = as_values(values.render(&*scope).map_err(Failure::eval)?)?;
-                rows::insert(&db.rows, table, &values, writer).await.map_err(|e| Failure::row(e, table))?
-            }
-            CompiledAction::Update { table, id, values } => {
-                let id = as_id(&id.render(&*scope).map_err(Failure::eval)?).ok_or_else(|| Failure::row(RowError::NotFound, table))?;
-                let values = as_values(values.render(&*scope).map_err(Failure::eval)?)?;
-                rows::update(&db.rows, table, id, &values, owner).await.map_err(|e| Failure::row(e, table))?
-            }
-            CompiledAction::Delete { table, id } => {
-                let id = as_id(&id.render(&*scope).map_err(Failure::eval)?).ok_or_else(|| Failure::row(RowError::NotFound, table))?;
-                rows::delete(&db.rows, table, id, owner).await.map_err(|e| Failure::row(e, table))?;
-                Value::Null
-            }
-            CompiledAction::Count { table, filter } => {
-                let filter = filter.render(&*scope).map_err(Failure::eval)?;
-                Value::from(rows::count(&db.rows, table, &filter, owner).await.map_err(|e| Failure::row(e, table))?)
-            }
-            CompiledAction::Set { name, value } => {
-                let value = value.render(&*scope).map_err(Failure::eval)?;
-                if let Value::Object(vars) = &mut scope[3] {
-                    vars.insert(name.clone(), value.clone());
-                }
-                value
-            }
-            CompiledAction::Check { condition, status, message } => {
-                if !condition.eval_truthy(&*scope).map_err(Failure::eval)? {
-                    let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST);
-                    return Err(Failure::new(status, "CHECK_FAILED", message.clone()));
-                }
-                Value::Bool(true)
-            }
-            CompiledAction::Script { ast } => {
-                let inputs = [
-                    ("request", scope[0].clone()),
-                    ("caller", scope[1].clone()),
-                    ("env", scope[2].clone()),
-                    ("vars", scope[3].clone()),
-                    ("steps", scope[4].clone()),
-                ];
-                script::run(ast.clone(), inputs).await.map_err(|err| match err {
-                    ScriptError::Limit(message) => Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "SCRIPT_LIMIT", message),
-                    ScriptError::Failed(message) => Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "SCRIPT_FAILED", message),
-                })?
-            }
-            CompiledAction::Respond { status, headers, body, body_step } => {
-                let mut rendered = Vec::with_capacity(headers.len());
-                for (name, template) in headers {
-                    let value = template.render(&*scope).map_err(Failure::eval)?;
-                    // A missing value means no header, never the text "null".
-                    let text = match &value {
-                        Value::Null => continue,
-                        Value::String(s) => s.clone(),
-                        other => other.to_string(),
-                    };
-                    if let Ok(value) = HeaderValue::from_str(&text) {
-                        rendered.push((name.clone(), value));
-                    }
-                }
-                let body = match (body_step, &mut scope[4]) {
-                    (Some(name), Value::Object(steps)) => Some(steps.remove(name).unwrap_or(Value::Null)),
-                    _ => body.as_ref().map(|b| b.render(&*scope)).transpose().map_err(Failure::eval)?,
+            Value::Bool(true)
+        }
+        CompiledAction::Script { ast } => {
+            let inputs = [
+                ("request", scope[0].clone()),
+                ("caller", scope[1].clone()),
+                ("env", scope[2].clone()),
+                ("vars", scope[3].clone()),
+                ("steps", scope[4].clone()),
+            ];
+            script::run(ast.clone(), inputs).await.map_err(|err| match err {
+                ScriptError::Limit(message) => Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "SCRIPT_LIMIT", message),
+                ScriptError::Failed(message) => Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "SCRIPT_FAILED", message),
+            })?
+        }
+        CompiledAction::Respond { status, headers, body, body_step } => {
+            let mut rendered = Vec::with_capacity(headers.len());
+            for (name, template) in headers {
+                let value = template.render(&*scope).map_err(Failure::eval)?;
+                // A missing value means no header, never the text "null".
+                let text = match &value {
+                    Value::Null => continue,
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
                 };
-                let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::OK);
-                return Ok(StepEnd::Respond(Outcome { status, headers: rendered, body }));
+                if let Ok(value) = HeaderValue::from_str(&text) {
+                    rendered.push((name.clone(), value));
+                }
             }
-        }))
+            let body = match (body_step, &mut scope[4]) {
+                (Some(name), Value::Object(steps)) => Some(steps.remove(name).unwrap_or(Value::Null)),
+                _ => body.as_ref().map(|b| b.render(&*scope)).transpose().map_err(Failure::eval)?,
+            };
+            let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::OK);
+            return Ok(StepEnd::Respond(Outcome { status, headers: rendered, body }));
+        }
+    }))
 }

@@ -5,9 +5,11 @@
 mod events;
 mod model;
 mod provision;
+mod scope;
 mod service;
 
 pub use events::{EnvironmentEvent, EnvironmentEventKind};
 pub use model::{Capabilities, CapabilitiesPatch, Environment, EnvironmentKind, Limits, LimitsPatch, LogSettings, LogSettingsPatch};
 pub use provision::DataPlacement;
+pub use scope::Capability;
 pub use service::{EnvironmentPatch, Environments, NewEnvironment};

@@ -122,7 +122,11 @@ impl LogSettingsPatch {
             retention_records: self.retention_records.unwrap_or(to.retention_records),
             retention_days: self.retention_days.unwrap_or(to.retention_days),
             body_limit_bytes: self.body_limit_bytes.unwrap_or(to.body_limit_bytes),
-            redact_names: self.redact_names.clone().map(|names| names.into_iter().map(|n| n.trim().to_lowercase()).collect()).unwrap_or_else(|| to.redact_names.clone()),
+            redact_names: self
+                .redact_names
+                .clone()
+                .map(|names| names.into_iter().map(|n| n.trim().to_lowercase()).collect())
+                .unwrap_or_else(|| to.redact_names.clone()),
         }
     }
 }

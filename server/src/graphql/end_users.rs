@@ -11,6 +11,7 @@ use super::{connection::TotalCount, context::state, guard::RoleGuard};
 use crate::{
     auth::Role,
     engine::users::{EndUser, Users},
+    environments::Capability,
     error::ServiceError,
     pagination::page_size,
 };
@@ -45,10 +46,10 @@ pub struct GroupObject {
 /// groups of the workspace revision it serves (or the current one).
 async fn users_of(ctx: &Context<'_>, environment: &str, need_management: bool) -> Result<(Users, Vec<crate::workspace::document::Group>), ServiceError> {
     let app = state(ctx);
-    let env = app.environments.get(environment).await?;
-    if need_management && !env.capabilities.user_management {
-        return Err(ServiceError::forbidden(format!("user management is off in `{environment}`: its users stay private")));
-    }
+    let env = match need_management {
+        true => app.environments.scope(super::context::principal(ctx)?, environment, Capability::UserManagement).await?,
+        false => app.environments.get(environment).await?,
+    };
     let groups = match app.engine.active(environment).await {
         Some(active) => active.revision.document.groups.clone(),
         None => app.workspace.current().await?.document.groups,

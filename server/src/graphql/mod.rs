@@ -10,6 +10,8 @@ mod error_codes;
 mod errors;
 mod guard;
 mod limits;
+mod logs;
+mod monitoring;
 mod refresh;
 mod rows;
 mod session;
@@ -33,6 +35,8 @@ pub struct QueryRoot(
     refresh::RefreshQuery,
     rows::RowQuery,
     end_users::EndUserQuery,
+    logs::LogQuery,
+    monitoring::MonitoringQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -50,7 +54,7 @@ pub struct MutationRoot(
 
 #[derive(MergedSubscription, Default)]
 #[graphql(name = "Subscription")]
-pub struct SubscriptionRoot(environments::EnvironmentSubscription, refresh::RefreshSubscription, workspace::WorkspaceSubscription);
+pub struct SubscriptionRoot(environments::EnvironmentSubscription, refresh::RefreshSubscription, workspace::WorkspaceSubscription, logs::LogSubscription);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 

@@ -16,6 +16,7 @@ use crate::{
         rows::{self, ListRequest, RowError},
         runtime::Active,
     },
+    environments::Capability,
     error::ServiceError,
     pagination::page_size,
     workspace::document::Table,
@@ -84,10 +85,7 @@ pub fn row_error(err: RowError) -> ServiceError {
 /// The served revision of `environment` and the table, if row access is on there.
 async fn table_of(ctx: &Context<'_>, environment: &str, table: &str) -> Result<(Arc<Active>, Table), ServiceError> {
     let app = state(ctx);
-    let env = app.environments.get(environment).await?;
-    if !env.capabilities.database_management {
-        return Err(ServiceError::forbidden(format!("database management is off in `{environment}`: its rows stay private")));
-    }
+    app.environments.scope(super::context::principal(ctx)?, environment, Capability::DatabaseManagement).await?;
     let active = app.engine.active(environment).await.ok_or_else(|| ServiceError::bad_input("environment", "refresh the environment first"))?;
     let table = active
         .revision

@@ -14,11 +14,7 @@ use axum::{
 use crate::{app::AppState, dataplane};
 
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/env/{slug}", any(serve_root))
-        .route("/env/{slug}/", any(serve_root))
-        .route("/env/{slug}/{*rest}", any(serve))
-        .with_state(state)
+    Router::new().route("/env/{slug}", any(serve_root)).route("/env/{slug}/", any(serve_root)).route("/env/{slug}/{*rest}", any(serve)).with_state(state)
 }
 
 /// `slug`'s API at the root: `/posts/1` here is `/env/{slug}/posts/1` there.
@@ -35,15 +31,20 @@ pub fn root_router(state: AppState, slug: String) -> Router {
         )
         .route(
             "/{*rest}",
-            any(move |State(state): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, rest: Result<Path<String>, PathRejection>, request: Request| {
-                let slug = slug.clone();
-                async move {
-                    match rest {
-                        Ok(Path(rest)) => dataplane::serve(&state, &slug, &rest, request, peer).await,
-                        Err(_) => bad_url(),
+            any(
+                move |State(state): State<AppState>,
+                      ConnectInfo(peer): ConnectInfo<SocketAddr>,
+                      rest: Result<Path<String>, PathRejection>,
+                      request: Request| {
+                    let slug = slug.clone();
+                    async move {
+                        match rest {
+                            Ok(Path(rest)) => dataplane::serve(&state, &slug, &rest, request, peer).await,
+                            Err(_) => bad_url(),
+                        }
                     }
-                }
-            }),
+                },
+            ),
         )
         .with_state(state)
 }
@@ -53,7 +54,12 @@ fn bad_url() -> Response {
     dataplane::error(StatusCode::BAD_REQUEST, "INVALID_INPUT", "the URL's path is not valid UTF-8 once percent-decoded")
 }
 
-async fn serve_root(State(state): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, slug: Result<Path<String>, PathRejection>, request: Request) -> Response {
+async fn serve_root(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    slug: Result<Path<String>, PathRejection>,
+    request: Request,
+) -> Response {
     match slug {
         Ok(Path(slug)) => dataplane::serve(&state, &slug, "", request, peer).await,
         Err(_) => bad_url(),

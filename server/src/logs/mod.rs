@@ -46,13 +46,6 @@ pub struct StoredBatch {
     pub last: String,
 }
 
-/// What a live tail receives: a record, or how many it missed by falling behind.
-#[derive(Debug, Clone)]
-pub enum TailItem {
-    Record(Arc<RequestRecord>),
-    Missed(u64),
-}
-
 #[derive(Clone)]
 pub struct Logs(Arc<Inner>);
 
@@ -71,7 +64,12 @@ struct Inner {
 
 impl Logs {
     /// Starts the writer and retention tasks; returns the service and their handles.
-    pub fn start(databases: DataDatabases, sqlite_dir: Option<PathBuf>, replica: String, environments: Environments) -> (Self, Vec<tokio::task::JoinHandle<()>>) {
+    pub fn start(
+        databases: DataDatabases,
+        sqlite_dir: Option<PathBuf>,
+        replica: String,
+        environments: Environments,
+    ) -> (Self, Vec<tokio::task::JoinHandle<()>>) {
         let (queue, receiver) = mpsc::channel(QUEUE);
         let inner = Inner {
             queue,

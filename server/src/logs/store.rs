@@ -232,7 +232,11 @@ impl LogStore {
     /// beyond `max_records`. Returns how many went.
     pub async fn retain(&self, now: DateTime<Utc>, max_age: chrono::Duration, max_records: i64) -> Result<u64, DbErr> {
         let cutoff = micros(&(now - max_age));
-        let mut deleted = self.db.execute(&Query::delete().from_table(Alias::new(TABLE)).and_where(Expr::col(Alias::new("at_us")).lt(cutoff)).to_owned()).await?.rows_affected();
+        let mut deleted = self
+            .db
+            .execute(&Query::delete().from_table(Alias::new(TABLE)).and_where(Expr::col(Alias::new("at_us")).lt(cutoff)).to_owned())
+            .await?
+            .rows_affected();
         // The id of the newest record past the allowance; it and everything older go.
         let mut boundary = Query::select();
         boundary.column(Alias::new("id")).from(Alias::new(TABLE)).order_by(Alias::new("id"), Order::Desc).limit(1).offset(Ord::max(max_records, 0) as u64);

@@ -1,0 +1,60 @@
+//! The one check of what an admin may see of an environment: their role, and
+//! whether the environment offers the capability at all. GraphQL and HTTP
+//! both call `Environments::scope`, never the capability flags directly.
+
+use super::{Capabilities, Environment, Environments};
+use crate::{
+    auth::{Principal, Role},
+    error::{ServiceError, ServiceResult},
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Capability {
+    Monitoring,
+    RequestLogs,
+    ApiTest,
+    DatabaseManagement,
+    UserManagement,
+    FileManagement,
+}
+
+impl Capability {
+    fn is_on(self, capabilities: &Capabilities) -> bool {
+        match self {
+            Self::Monitoring => capabilities.monitoring,
+            Self::RequestLogs => capabilities.request_logs,
+            Self::ApiTest => capabilities.api_test,
+            Self::DatabaseManagement => capabilities.database_management,
+            Self::UserManagement => capabilities.user_management,
+            Self::FileManagement => capabilities.file_management,
+        }
+    }
+
+    /// How users and the API name it: the words, and the `capabilities` field.
+    fn names(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Monitoring => ("monitoring", "monitoring"),
+            Self::RequestLogs => ("request logs", "requestLogs"),
+            Self::ApiTest => ("API test", "apiTest"),
+            Self::DatabaseManagement => ("database management", "databaseManagement"),
+            Self::UserManagement => ("user management", "userManagement"),
+            Self::FileManagement => ("file management", "fileManagement"),
+        }
+    }
+}
+
+impl Environments {
+    /// `slug`, when `principal` may read it with `capability`: FORBIDDEN,
+    /// naming the capability and how to turn it on, where it is off.
+    pub async fn scope(&self, principal: &Principal, slug: &str, capability: Capability) -> ServiceResult<Environment> {
+        principal.require(Role::Viewer)?;
+        let env = self.get(slug).await?;
+        if !capability.is_on(&env.capabilities) {
+            let (words, field) = capability.names();
+            return Err(ServiceError::forbidden(format!(
+                "{words} is off in `{slug}`: an owner can turn it on in the environment's settings (capabilities.{field})"
+            )));
+        }
+        Ok(env)
+    }
+}
