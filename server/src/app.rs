@@ -107,7 +107,7 @@ impl App {
         // This process among replicas: the `replica` of its log records and minutes.
         let replica_id = uuid::Uuid::new_v4();
         let log_dir = (!config.is_postgres()).then(|| config.data_dir.join("envs"));
-        let (logs, log_tasks) = Logs::start(databases, log_dir, replica_id.to_string(), environments.clone());
+        let (logs, log_tasks) = Logs::start(databases, log_dir, replica_id.to_string(), environments.clone(), config.request_log_queue);
         background.extend(log_tasks.iter().map(JoinHandle::abort_handle));
         let (monitor, monitor_task) = Monitor::start(db.clone(), replica_id.to_string());
         background.push(monitor_task.abort_handle());

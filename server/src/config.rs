@@ -55,6 +55,9 @@ pub struct Config {
     /// Largest body `/graphql` reads (and largest WebSocket message); bigger
     /// requests are answered 413 before they are read whole.
     pub admin_max_body_bytes: usize,
+    /// Request records waiting to be stored; past this, new ones are dropped
+    /// and counted (a request never waits for its log).
+    pub request_log_queue: usize,
     pub log_format: LogFormat,
     /// tracing env-filter directive, e.g. `info,serverkit_server=debug`.
     pub log: String,
@@ -70,6 +73,7 @@ struct Defaults {
     login_attempts_per_minute: u32,
     allowed_origins: Vec<String>,
     admin_max_body_bytes: usize,
+    request_log_queue: usize,
     log_format: LogFormat,
     log: String,
 }
@@ -85,6 +89,7 @@ impl Default for Defaults {
             allowed_origins: Vec::new(),
             // Room for a large workspace document; far below what hurts.
             admin_max_body_bytes: 4 * 1024 * 1024,
+            request_log_queue: 16_384,
             log_format: LogFormat::Pretty,
             log: "info".into(),
         }
@@ -151,6 +156,7 @@ impl Config {
             allowed_origins: d.allowed_origins,
             trusted_proxies: Vec::new(),
             admin_max_body_bytes: d.admin_max_body_bytes,
+            request_log_queue: d.request_log_queue,
             log_format: d.log_format,
             log: d.log,
         }

@@ -13,6 +13,7 @@ mod environments;
 mod flood;
 mod hardening;
 mod limits;
+mod logs;
 mod own_address;
 mod refresh;
 mod replicas;

@@ -30,8 +30,6 @@ use crate::{
     error::{ServiceError, ServiceResult},
 };
 
-/// Records waiting for the writer; past this, new ones are dropped and counted.
-pub const QUEUE: usize = 16_384;
 /// The writer stores at most this many records in one statement…
 const BATCH: usize = 250;
 /// …and waits at most this long for a batch to fill.
@@ -63,14 +61,17 @@ struct Inner {
 }
 
 impl Logs {
-    /// Starts the writer and retention tasks; returns the service and their handles.
+    /// Starts the writer and retention tasks; returns the service and their
+    /// handles. `queue` records may wait for the writer; past that, new ones
+    /// are dropped and counted.
     pub fn start(
         databases: DataDatabases,
         sqlite_dir: Option<PathBuf>,
         replica: String,
         environments: Environments,
+        queue: usize,
     ) -> (Self, Vec<tokio::task::JoinHandle<()>>) {
-        let (queue, receiver) = mpsc::channel(QUEUE);
+        let (queue, receiver) = mpsc::channel(queue.max(1));
         let inner = Inner {
             queue,
             tail: broadcast::channel(4096).0,
