@@ -56,6 +56,8 @@ pub struct TestServer {
     pub addr: SocketAddr,
     pub base: String,
     pub config: Config,
+    /// The running app's services, for what a client cannot reach (the retention clock).
+    pub app: serverkit_server::app::AppState,
     pub setup_link: Option<String>,
     /// Environments served at the root of their own address.
     pub env_addresses: Vec<(String, SocketAddr)>,
@@ -72,11 +74,13 @@ pub struct Options {
     /// Environments to serve at the root of a free port of their own.
     pub env_listen: Vec<&'static str>,
     pub trusted_proxies: Vec<&'static str>,
+    /// Request records that may wait for the log writer (the default when None).
+    pub request_log_queue: Option<usize>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Self { with_owner: true, login_attempts_per_minute: 5, env_listen: Vec::new(), trusted_proxies: Vec::new() }
+        Self { with_owner: true, login_attempts_per_minute: 5, env_listen: Vec::new(), trusted_proxies: Vec::new(), request_log_queue: None }
     }
 }
 
@@ -100,6 +104,9 @@ impl TestServer {
         }
         config.login_attempts_per_minute = options.login_attempts_per_minute;
         config.trusted_proxies = options.trusted_proxies.iter().map(|p| p.to_string()).collect();
+        if let Some(queue) = options.request_log_queue {
+            config.request_log_queue = queue;
+        }
         for slug in options.env_listen {
             config.env_listen.insert(slug.into(), "127.0.0.1:0".parse().unwrap());
         }
@@ -113,6 +120,7 @@ impl TestServer {
         let app = App::build(config.clone(), addr).await.expect("build the app");
         let setup_link = app.setup_link.clone();
         let env_addresses = app.env_addresses();
+        let state = app.state.clone();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             app.serve(listener, async {
@@ -121,7 +129,7 @@ impl TestServer {
             .await
             .expect("serve");
         });
-        Self { addr, base: format!("http://{addr}"), config, setup_link, env_addresses, stop: Some(stop), task: Some(task), _dir: dir, _pg: pg }
+        Self { addr, base: format!("http://{addr}"), config, app: state, setup_link, env_addresses, stop: Some(stop), task: Some(task), _dir: dir, _pg: pg }
     }
 
     /// A second server on the same database and files, as a replica behind a
@@ -277,6 +285,95 @@ pub async fn next_json(socket: &mut Socket) -> Value {
             let value: Value = serde_json::from_str(&text).unwrap();
             if value["type"] != "ping" {
                 return value;
+            }
+        }
+    }
+}
+
+/// The next message that is not a ping, or None if none comes by `deadline`.
+pub async fn next_json_before(socket: &mut Socket, deadline: tokio::time::Instant) -> Option<Value> {
+    loop {
+        let message = tokio::time::timeout_at(deadline, socket.next()).await.ok()?.expect("socket open").expect("valid frame");
+        if let Message::Text(text) = message {
+            let value: Value = serde_json::from_str(&text).unwrap();
+            if value["type"] != "ping" {
+                return Some(value);
+            }
+        }
+    }
+}
+
+/// The next message that `stray` does not match, passing over those it does
+/// (such as the late events of `until_first_event`'s earlier attempts).
+pub async fn next_json_skipping(socket: &mut Socket, stray: impl Fn(&Value) -> bool) -> Value {
+    loop {
+        let message = next_json(socket).await;
+        if !stray(&message) {
+            return message;
+        }
+    }
+}
+
+// Subscriptions are fed by broadcast channels: one sees only the events
+// published after the server has attached it, and graphql-transport-ws sends
+// nothing to say that a `subscribe` is attached. Sleeping after `subscribe`
+// and then triggering the event races on a loaded machine; these helpers
+// instead repeat the trigger until an event arrives.
+
+/// How long to wait for an event after each attempt of the trigger.
+const ATTEMPT_WAIT: Duration = Duration::from_secs(2);
+/// How long the subscriptions may take to be attached, in all.
+const ATTACH_DEADLINE: Duration = Duration::from_secs(20);
+
+/// Runs `trigger` (given the attempt number, from 0) until the socket
+/// receives a `next`, and returns that first `next`. The trigger must be
+/// repeatable; events of its earlier attempts may still arrive afterwards.
+pub async fn until_first_event<F, Fut>(socket: &mut Socket, trigger: F) -> Value
+where
+    F: FnMut(u32) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let first = retry_until(socket, trigger, "any subscription", |first| !first.is_empty()).await;
+    first.into_values().next().expect("one event")
+}
+
+/// `until_first_event` for several subscriptions on one socket: runs
+/// `trigger` until each of `ids` has received a `next`, and returns the first
+/// `next` of each, by id.
+pub async fn until_each_streams<F, Fut>(socket: &mut Socket, ids: &[&str], trigger: F) -> std::collections::HashMap<String, Value>
+where
+    F: FnMut(u32) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    retry_until(socket, trigger, &format!("{ids:?}"), |first| ids.iter().all(|id| first.contains_key(*id))).await
+}
+
+async fn retry_until<F, Fut>(
+    socket: &mut Socket,
+    mut trigger: F,
+    what: &str,
+    enough: impl Fn(&std::collections::HashMap<String, Value>) -> bool,
+) -> std::collections::HashMap<String, Value>
+where
+    F: FnMut(u32) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let deadline = tokio::time::Instant::now() + ATTACH_DEADLINE;
+    let mut first = std::collections::HashMap::new();
+    let mut attempt = 0;
+    loop {
+        if tokio::time::Instant::now() >= deadline {
+            panic!("no event on {what} within {ATTACH_DEADLINE:?} of subscribing, though the trigger ran {attempt} times (got {first:?})");
+        }
+        trigger(attempt).await;
+        attempt += 1;
+        let wait = tokio::time::Instant::now() + ATTEMPT_WAIT;
+        while let Some(message) = next_json_before(socket, wait).await {
+            assert_eq!(message["type"], "next", "{message}");
+            let id = message["id"].as_str().expect("an operation id").to_owned();
+            first.entry(id).or_insert(message);
+            if enough(&first) {
+                return first;
             }
         }
     }

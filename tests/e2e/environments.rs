@@ -4,7 +4,7 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::common::{Socket, TestServer, next_json, open_socket};
+use crate::common::{Gql, Socket, TestServer, next_json, next_json_skipping, open_socket, until_first_event};
 
 const FIELDS: &str = "slug name kind baseUrl database storagePrefix limits { maxConcurrentRequests requestsPerSecond maxBodyBytes requestTimeoutMs } capabilities { monitoring requestLogs apiTest databaseManagement userManagement fileManagement }";
 
@@ -121,8 +121,22 @@ async fn owner_creates_and_deletes_environments() {
 async fn subscribe(socket: &mut Socket) {
     let start = json!({ "id": "1", "type": "subscribe", "payload": { "query": "subscription { environmentEvents { kind slug environment { name limits { requestsPerSecond } } } }" } });
     socket.send(Message::text(start.to_string())).await.unwrap();
-    // Give the server a moment to attach the subscription before events are sent.
-    tokio::time::sleep(Duration::from_millis(200)).await;
+}
+
+/// Waits until the socket's subscription streams: renames `production` until
+/// an event arrives (see `until_first_event`). The tests then change `test`
+/// and pass over these warm-up events with `not_warm_up`.
+async fn until_streaming(socket: &mut Socket, owner: &Gql) {
+    let rename = "mutation($name: String!) { updateEnvironment(slug: \"production\", input: { name: $name }) { slug } }";
+    until_first_event(socket, |n| async move {
+        owner.run(rename, json!({ "name": format!("Warm-up {n}") })).await.data();
+    })
+    .await;
+}
+
+/// The next event that is not one of `until_streaming`'s.
+async fn not_warm_up(socket: &mut Socket) -> Value {
+    next_json_skipping(socket, |event| event["payload"]["data"]["environmentEvents"]["slug"] == "production").await
 }
 
 #[tokio::test]
@@ -135,9 +149,10 @@ async fn environment_changes_stream_to_subscribers() {
         .to_owned();
     let mut socket = open_socket(&server, None, json!({ "token": token })).await;
     subscribe(&mut socket).await;
+    until_streaming(&mut socket, &owner).await;
 
     owner.run("mutation { updateEnvironment(slug: \"test\", input: { limits: { requestsPerSecond: 77 } }) { slug } }", json!({})).await.data();
-    let event = next_json(&mut socket).await;
+    let event = not_warm_up(&mut socket).await;
     assert_eq!(event["type"], "next", "{event}");
     assert_eq!(event["payload"]["data"]["environmentEvents"]["kind"], "UPDATED");
     assert_eq!(event["payload"]["data"]["environmentEvents"]["environment"]["limits"]["requestsPerSecond"], 77);
@@ -178,8 +193,10 @@ async fn a_session_cookie_authenticates_the_socket() {
     let cookie = login.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
     let mut socket = open_socket(&server, Some(&cookie), json!({})).await;
     subscribe(&mut socket).await;
-    server.owner().await.run("mutation { updateEnvironment(slug: \"test\", input: { name: \"Live\" }) { slug } }", json!({})).await.data();
-    let event = next_json(&mut socket).await;
+    let owner = server.owner().await;
+    until_streaming(&mut socket, &owner).await;
+    owner.run("mutation { updateEnvironment(slug: \"test\", input: { name: \"Live\" }) { slug } }", json!({})).await.data();
+    let event = not_warm_up(&mut socket).await;
     assert_eq!(event["payload"]["data"]["environmentEvents"]["environment"]["name"], "Live");
 }
 
@@ -220,11 +237,13 @@ async fn subscriptions_end_when_the_sign_in_ends() {
     let token = created["createApiToken"]["token"].as_str().unwrap().to_owned();
     let mut by_token = open_socket(&server, None, json!({ "token": token })).await;
     subscribe(&mut by_token).await;
+    until_streaming(&mut by_cookie, &owner).await;
+    until_streaming(&mut by_token, &owner).await;
 
     // Both stream while signed in.
     owner.run("mutation { updateEnvironment(slug: \"test\", input: { name: \"Before\" }) { slug } }", json!({})).await.data();
-    assert_eq!(next_json(&mut by_cookie).await["payload"]["data"]["environmentEvents"]["environment"]["name"], "Before");
-    assert_eq!(next_json(&mut by_token).await["payload"]["data"]["environmentEvents"]["environment"]["name"], "Before");
+    assert_eq!(not_warm_up(&mut by_cookie).await["payload"]["data"]["environmentEvents"]["environment"]["name"], "Before");
+    assert_eq!(not_warm_up(&mut by_token).await["payload"]["data"]["environmentEvents"]["environment"]["name"], "Before");
 
     let logout = http.post(server.url("/graphql")).header("cookie", &cookie).json(&json!({ "query": "mutation { logout }" })).send().await.unwrap();
     assert_eq!(logout.json::<Value>().await.unwrap()["data"]["logout"], true);

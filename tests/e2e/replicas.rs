@@ -101,13 +101,34 @@ async fn what_changes_through_one_replica_is_served_by_the_other() {
         let start = json!({ "id": id, "type": "subscribe", "payload": { "query": query } });
         socket.send(Message::text(start.to_string())).await.unwrap();
     }
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Warm-up rounds until all three stream: a new group revision, refreshed
+    // into `test`, and `production` renamed.
+    let owner = &blog.owner;
+    crate::common::until_each_streams(&mut socket, &["workspace", "refresh", "environment"], |n| async move {
+        owner.run("mutation($d: String) { putGroup(name: \"warmup\", description: $d) { revision } }", json!({ "d": format!("attempt {n}") })).await.data();
+        owner.run("mutation { refresh(environment: \"test\") { revision } }", json!({})).await.data();
+        let rename = "mutation($name: String!) { updateEnvironment(slug: \"production\", input: { name: $name }) { slug } }";
+        owner.run(rename, json!({ "name": format!("Warm-up {n}") })).await.data();
+    })
+    .await;
+
     let revision = blog.owner.run("mutation { putGroup(name: \"staff\") { revision } }", json!({})).await.data()["putGroup"]["revision"].clone();
     blog.owner.run("mutation { refresh(environment: \"test\") { revision } }", json!({})).await.data();
     blog.owner.run("mutation { updateEnvironment(slug: \"test\", input: { name: \"Shared\" }) { slug } }", json!({})).await.data();
+    // Each subscription's warm-up events come before these: pass over them.
+    let warm_up = |message: &Value| {
+        let data = &message["payload"]["data"];
+        let older = |r: &Value| r.as_i64().is_some_and(|r| r < revision.as_i64().unwrap());
+        match message["id"].as_str() {
+            Some("workspace") => older(&data["workspaceChanges"]["revision"]),
+            Some("refresh") => older(&data["refreshEvents"]["revision"]),
+            Some("environment") => data["environmentEvents"]["slug"] == "production",
+            _ => false,
+        }
+    };
     let mut seen = std::collections::HashMap::new();
     while seen.len() < 3 {
-        let message = crate::common::next_json(&mut socket).await;
+        let message = crate::common::next_json_skipping(&mut socket, warm_up).await;
         assert_eq!(message["type"], "next", "{message}");
         seen.insert(message["id"].as_str().unwrap().to_owned(), message["payload"]["data"].clone());
     }

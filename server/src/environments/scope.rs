@@ -30,15 +30,15 @@ impl Capability {
         }
     }
 
-    /// How users and the API name it: the words, and the `capabilities` field.
+    /// How users and the API name it: the words ("… is off"), and the `capabilities` field.
     fn names(self) -> (&'static str, &'static str) {
         match self {
-            Self::Monitoring => ("monitoring", "monitoring"),
-            Self::RequestLogs => ("request logs", "requestLogs"),
-            Self::ApiTest => ("API test", "apiTest"),
-            Self::DatabaseManagement => ("database management", "databaseManagement"),
-            Self::UserManagement => ("user management", "userManagement"),
-            Self::FileManagement => ("file management", "fileManagement"),
+            Self::Monitoring => ("monitoring is", "monitoring"),
+            Self::RequestLogs => ("request logs are", "requestLogs"),
+            Self::ApiTest => ("the API test console is", "apiTest"),
+            Self::DatabaseManagement => ("database management is", "databaseManagement"),
+            Self::UserManagement => ("user management is", "userManagement"),
+            Self::FileManagement => ("file management is", "fileManagement"),
         }
     }
 }
@@ -52,7 +52,7 @@ impl Environments {
         if !capability.is_on(&env.capabilities) {
             let (words, field) = capability.names();
             return Err(ServiceError::forbidden(format!(
-                "{words} is off in `{slug}`: an owner can turn it on in the environment's settings (capabilities.{field})"
+                "{words} off in `{slug}`: an owner can turn this on in the environment's settings (capabilities.{field})"
             )));
         }
         Ok(env)

@@ -19,7 +19,6 @@ pub fn render(slots: &[std::sync::Arc<Slot>], active: &[(String, i64)]) -> Strin
     let mut out = String::new();
     let _ = writeln!(out, "# HELP http_server_request_duration_seconds Duration of HTTP server requests served by environments.");
     let _ = writeln!(out, "# TYPE http_server_request_duration_seconds histogram");
-    let _ = writeln!(out, "# UNIT http_server_request_duration_seconds seconds");
     for slot in slots {
         let state = slot.state.lock().unwrap_or_else(|e| e.into_inner());
         let route = if slot.router == super::UNMATCHED { super::UNMATCHED.to_owned() } else { escape(&slot.route) };
