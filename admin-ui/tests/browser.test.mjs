@@ -424,6 +424,169 @@ async function run() {
     assert(post.status === 201, `create post: ${post.status} ${await post.text()}`);
   });
 
+  await wstep('settings: the test environment masks an extra name in its request logs', async () => {
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.waitForURL(/\/admin\/settings/);
+    const form = page.getByTestId('env-settings-test');
+    const records = form.getByLabel('Retention (records)');
+    await eventually(async () => Number(await records.inputValue()) >= 100, 'log retention shown');
+    await form.getByLabel('Extra names to mask').fill('X-Probe');
+    await form.getByRole('button', { name: 'Add', exact: true }).click();
+    await form.getByRole('list', { name: 'Names masked in request logs' }).getByText('x-probe').waitFor();
+    await form.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByTestId('toast').filter({ hasText: 'Saved' }).waitFor();
+    const res = await gqlFromPage(page, '{ environment(slug: "test") { logRedactNames } }');
+    assert(JSON.stringify(res.data?.environment?.logRedactNames) === '["x-probe"]', `saved: ${JSON.stringify(res)}`);
+  });
+
+  /** Calls the test environment from outside the browser; resolves to the record id (x-request-id). */
+  const callApi = async (path, init = {}) => {
+    const res = await fetch(`${serverBase}/env/test${path}`, init);
+    await res.arrayBuffer();
+    const id = res.headers.get('x-request-id');
+    assert(id, `no x-request-id on ${path} (${res.status})`);
+    return { id, status: res.status };
+  };
+  /** Repeats an outside call until its record shows in the log panel (the tail may still be starting). */
+  const callUntilListed = async (path, init = {}, tries = 6) => {
+    for (let i = 0; i < tries; i++) {
+      const { id, status } = await callApi(path, init);
+      const row = page.getByTestId(`log-row-${id}`);
+      const seen = await row.waitFor({ timeout: 2_500 }).then(() => true, () => false);
+      if (seen) return { id, status, row };
+    }
+    throw new Error(`no request to ${path} appeared in the log after ${tries} tries`);
+  };
+  const logRows = page.locator('[data-testid="log-table"] tbody tr[data-testid^="log-row-"]');
+
+  if (!process.env.SKIP_LIVE) {
+    await wstep('api: with Live on, a request made outside appears in the log without a reload', async () => {
+      await page.getByRole('link', { name: 'API', exact: true }).click();
+      await page.waitForURL(/\/admin\/api/);
+      await page.getByTestId('router-stat-listPosts').waitFor();
+      await page.locator('[data-testid="log-live"][aria-pressed="true"]').waitFor();
+      await page.locator('[data-testid="log-live"][data-connected="true"]').waitFor();
+      await eventually(async () => Number(await page.getByTestId('log-table').getAttribute('data-count')) >= 1,
+        'the earlier requests are listed');
+      await page.evaluate(() => (window.__sameDocument = true));
+      const { row, status } = await callUntilListed('/posts');
+      assert(status === 200, `GET /posts answered ${status}`);
+      assert((await row.getAttribute('data-live')) === 'true', 'the row came over the live tail');
+      assert((await row.getAttribute('data-router')) === 'listPosts', 'the row names its router');
+      assert(await page.evaluate(() => window.__sameDocument === true), 'the page was not reloaded');
+      await page.screenshot({ path: join(SHOTS, 'api.png'), fullPage: true });
+      const stat = page.getByTestId('router-stat-listPosts');
+      await page.getByTestId('window-FIVE_MINUTES').click();
+      await eventually(async () => Number(await stat.getAttribute('data-requests')) >= 1, 'routerStats counts GET /posts');
+    });
+
+    await wstep('api: filtering by status class or router narrows the list', async () => {
+      const missing = await callUntilListed('/no-such-route');
+      assert(missing.status === 404, `unmatched answered ${missing.status}`);
+      const statuses = async () => logRows.evaluateAll((rows) => rows.map((r) => Number(r.dataset.status)));
+      const routers = async () => logRows.evaluateAll((rows) => rows.map((r) => r.dataset.router));
+      const before = (await statuses()).length;
+      assert((await statuses()).some((s) => s < 400), 'successful requests are listed before filtering');
+      await page.getByTestId('filter-status-class').selectOption('4');
+      let seen = [];
+      await eventually(async () => {
+        const s = (seen = await statuses());
+        return s.length >= 1 && s.length < before && s.every((x) => x >= 400 && x < 500);
+      }, 'only 4xx rows after filtering by status class').catch((e) => {
+        throw new Error(`${e.message}: ${seen.join(', ')} (${before} before)`);
+      });
+      await page.getByTestId(`log-row-${missing.id}`).waitFor();
+      await page.getByTestId('filter-clear').click();
+      await eventually(async () => (await statuses()).length >= before, 'all rows again after Clear');
+      await page.getByTestId('filter-router').selectOption('listPosts');
+      await eventually(async () => {
+        const r = (seen = await routers());
+        return r.length >= 1 && r.length < before && r.every((x) => x === 'listPosts');
+      }, 'only listPosts rows after filtering by router').catch((e) => {
+        throw new Error(`${e.message}: ${seen.join(', ')} (${before} before)`);
+      });
+      // Still live with the filter: a matching call shows, the 404 stays out.
+      await callUntilListed('/posts');
+      assert((await page.getByTestId(`log-row-${missing.id}`).count()) === 0, 'the unmatched request is filtered out');
+      await page.getByTestId('filter-clear').click();
+      await page.getByTestId(`log-row-${missing.id}`).waitFor();
+    });
+
+    await wstep('api: clicking a row opens the drawer with headers, body and trace', async () => {
+      const login = await fetch(`${serverBase}/env/test/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(endUser),
+      });
+      const { token } = await login.json();
+      assert(login.status === 200 && token, `login: ${login.status}`);
+      // A comment (the rows steps below count posts): get the post, insert, respond.
+      const { row, status } = await callUntilListed('/posts/1/comments', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-probe': 'probe-secret' },
+        body: JSON.stringify({ body: 'Logged by the browser test' }),
+      });
+      assert(status === 201, `POST /posts/1/comments answered ${status}`);
+      assert((await row.innerText()).includes(endUser.email), 'the row names the caller');
+      await row.click();
+      const drawer = page.getByTestId('log-drawer');
+      const headers = drawer.getByTestId('log-request-headers');
+      await headers.waitFor();
+      const headerText = await headers.innerText();
+      assert(/authorization\s+\*\*\*/i.test(headerText), `authorization is masked: ${headerText}`);
+      assert(/x-probe\s+\*\*\*/i.test(headerText) && !headerText.includes('probe-secret'), `x-probe is masked: ${headerText}`);
+      const body = drawer.getByTestId('log-request-body');
+      assert((await body.getAttribute('data-json')) === 'true', 'the request body is shown as JSON');
+      assert((await body.innerText()).includes('"body": "Logged by the browser test"'), 'the body is pretty-printed');
+      assert((await drawer.getByTestId('log-response-body').innerText()).includes('Logged by the browser test'), 'response body');
+      await drawer.getByTestId('log-response-headers').getByText('content-type').waitFor();
+      const steps = drawer.locator('[data-testid="log-trace"] li');
+      assert((await steps.count()) === 3, `the trace lists the 3 steps: ${await drawer.getByTestId('log-trace').innerText()}`);
+      assert((await steps.nth(1).getAttribute('data-kind')) === 'insert', 'the second step inserts');
+      assert((await drawer.getByTestId('log-request-id').innerText()).trim() === (await row.getAttribute('data-testid')).slice('log-row-'.length),
+        'the drawer shows the request id');
+      await page.screenshot({ path: join(SHOTS, 'api-drawer.png') });
+      await drawer.getByTestId('log-drawer-close').click();
+      await eventually(async () => (await page.getByTestId('log-drawer').count()) === 0, 'the drawer closes');
+    });
+
+    await wstep('dashboard: the last hour of traffic is charted from routerStats', async () => {
+      await page.getByRole('link', { name: 'Dashboard', exact: true }).click();
+      const chart = page.getByTestId('traffic-requests');
+      await chart.waitFor();
+      await eventually(async () => Number(await chart.getAttribute('data-total')) >= 3, 'the requests chart counts the calls');
+      assert((await chart.locator('rect').count()) === 60, 'one bar per minute');
+      await page.screenshot({ path: join(SHOTS, 'dashboard-traffic.png') });
+    });
+  }
+
+  await wstep('api: production says request logs and monitoring are off and how to turn them on', async () => {
+    await page.getByRole('link', { name: 'API', exact: true }).click();
+    await page.waitForURL(/\/admin\/api/);
+    const asked = [];
+    const record = (req) => {
+      const body = req.method() === 'POST' && req.url().endsWith('/graphql') ? req.postData() ?? '' : '';
+      if (/requestLog|routerStats/.test(body) && body.includes('"production"')) asked.push(body.slice(0, 120));
+    };
+    page.on('request', record);
+    await page.getByTestId('env-switcher').selectOption('production');
+    const off = page.getByTestId('logs-off');
+    await off.waitFor();
+    const text = await off.innerText();
+    assert(/request logging is off for production/i.test(text), `says logs are off: ${text}`);
+    assert(/owner ticks “Request logs”/.test(text) && /Settings/.test(text), `says how to turn them on: ${text}`);
+    await off.getByRole('link', { name: 'Settings' }).waitFor();
+    await page.getByTestId('monitoring-off').waitFor();
+    await page.getByTestId('router-stat-listPosts').waitFor(); // the workspace's routers, without figures
+    await page.screenshot({ path: join(SHOTS, 'api-production.png'), fullPage: true });
+    await page.getByRole('link', { name: 'Dashboard', exact: true }).click();
+    await page.getByTestId('traffic-off').waitFor();
+    page.off('request', record);
+    assert(asked.length === 0, `log or stats fields were requested for production: ${asked.join(' | ')}`);
+    await page.getByTestId('env-switcher').selectOption('test');
+    await page.getByTestId('traffic').waitFor();
+  });
+
   await wstep('database rows: the post is listed; its title is edited in place and saved', async () => {
     await page.getByRole('link', { name: 'Database' }).click();
     await page.getByTestId('tab-rows').click();

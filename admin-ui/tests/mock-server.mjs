@@ -29,7 +29,9 @@ const mkEnv = (slug, name, kind) => ({
   limits: kind === 'TEST'
     ? { maxConcurrentRequests: 32, requestsPerSecond: 100, maxBodyBytes: 1048576, requestTimeoutMs: 10000 }
     : { maxConcurrentRequests: 1024, requestsPerSecond: 10000, maxBodyBytes: 10485760, requestTimeoutMs: 30000 },
-  capabilities: caps(kind === 'TEST'), createdAt: now(), updatedAt: now(),
+  capabilities: caps(kind === 'TEST'), servedRevision: null, corsOrigins: [], variables: {},
+  logRetentionRecords: 100000, logRetentionDays: 7, logBodyLimitBytes: 16384, logRedactNames: [],
+  createdAt: now(), updatedAt: now(),
 });
 const envs = [mkEnv('test', 'Test', 'TEST'), mkEnv('production', 'Production', 'PRODUCTION')];
 const sessions = new Map();
@@ -44,6 +46,12 @@ const findEnv = (slug) => envs.find((e) => e.slug === slug) ?? (() => { throw fa
 function root(ctx) {
   const me = () => ctx.admin ?? (() => { throw fail('UNAUTHENTICATED', 'sign in first'); })();
   const owner = () => { if (me().role !== 'OWNER') throw fail('FORBIDDEN', 'owners only'); return ctx.admin; };
+  const logsOf = (slug) => {
+    me();
+    const env = findEnv(slug);
+    if (!env.capabilities.requestLogs) throw fail('FORBIDDEN', `request logs are off for ${slug}`);
+    return env;
+  };
   const applyLimits = (env, limits) => {
     for (const [k, v] of Object.entries(limits ?? {})) {
       if (v == null) continue;
@@ -57,6 +65,18 @@ function root(ctx) {
     environments: () => (me(), envs),
     environment: ({ slug }) => (me(), findEnv(slug)),
     admins: () => (owner(), conn(admins)),
+    // No data plane here: empty logs and figures (the capability still decides).
+    requestLogs: ({ environment }) => (logsOf(environment), conn([])),
+    requestLog: ({ environment }) => (logsOf(environment), null),
+    requestLogStats: ({ environment }) => {
+      const env = logsOf(environment);
+      return { stored: 0, dropped: 0, oldest: null, retentionRecords: env.logRetentionRecords, retentionDays: env.logRetentionDays };
+    },
+    routerStats: ({ environment }) => {
+      me();
+      if (!findEnv(environment).capabilities.monitoring) throw fail('FORBIDDEN', `monitoring is off for ${environment}`);
+      return [];
+    },
     apiTokens: () => conn(tokens.filter((t) => me().role === 'OWNER' || t.ownerEmail === me().email)),
     login: ({ email, password }) => {
       if (failedLogins >= 5) throw fail('RATE_LIMITED', 'too many attempts; try again in 60 s');
@@ -81,6 +101,7 @@ function root(ctx) {
       if (input.name != null) env.name = input.name;
       applyLimits(env, input.limits);
       Object.assign(env.capabilities, Object.fromEntries(Object.entries(input.capabilities ?? {}).filter(([, v]) => v != null)));
+      for (const k of ['logRetentionRecords', 'logRetentionDays', 'logBodyLimitBytes', 'logRedactNames']) if (input[k] != null) env[k] = input[k];
       env.updatedAt = now();
       return env;
     },

@@ -70,10 +70,31 @@ export type EnvironmentLimitsInput = {
   requestsPerSecond?: InputMaybe<Scalars['Int']['input']>;
 };
 
+export type RequestLogFilter = {
+  method?: InputMaybe<Scalars['String']['input']>;
+  pathContains?: InputMaybe<Scalars['String']['input']>;
+  /** The router's name. */
+  router?: InputMaybe<Scalars['String']['input']>;
+  since?: InputMaybe<Scalars['DateTime']['input']>;
+  status?: InputMaybe<Scalars['Int']['input']>;
+  /** 2, 3, 4 or 5: all statuses of that hundred. */
+  statusClass?: InputMaybe<Scalars['Int']['input']>;
+  until?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Part of the calling end user's email. */
+  user?: InputMaybe<Scalars['String']['input']>;
+  /** The calling end user's id. */
+  userId?: InputMaybe<Scalars['ID']['input']>;
+};
+
 export type Role =
   | 'DEVELOPER'
   | 'OWNER'
   | 'VIEWER';
+
+export type StatsWindow =
+  | 'DAY'
+  | 'FIVE_MINUTES'
+  | 'HOUR';
 
 export type UpdateAdminInput = {
   /** Sets a new password for the admin. */
@@ -86,6 +107,14 @@ export type UpdateEnvironmentInput = {
   /** Replaces the list of allowed browser origins. */
   corsOrigins?: InputMaybe<Array<Scalars['String']['input']>>;
   limits?: InputMaybe<EnvironmentLimitsInput>;
+  /** 0 (no bodies) to 1 MiB. */
+  logBodyLimitBytes?: InputMaybe<Scalars['Int']['input']>;
+  /** Replaces the extra names to mask (matched case-insensitively). */
+  logRedactNames?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** 1 to 3,650 days. */
+  logRetentionDays?: InputMaybe<Scalars['Int']['input']>;
+  /** 100 to 100,000,000 records. */
+  logRetentionRecords?: InputMaybe<Scalars['Int']['input']>;
   name?: InputMaybe<Scalars['String']['input']>;
   /** Replaces the variables (a JSON object). */
   variables?: InputMaybe<Scalars['JSON']['input']>;
@@ -93,7 +122,7 @@ export type UpdateEnvironmentInput = {
 
 export type AdminFieldsFragment = { id: string, email: string, role: Role, createdAt: string, lastLoginAt: string | null };
 
-export type EnvironmentFieldsFragment = { id: string, slug: string, name: string, kind: EnvironmentKind, baseUrl: string, database: string, storagePrefix: string, createdAt: string, updatedAt: string, limits: { maxConcurrentRequests: number, requestsPerSecond: number, maxBodyBytes: number, requestTimeoutMs: number }, capabilities: { monitoring: boolean, requestLogs: boolean, apiTest: boolean, databaseManagement: boolean, userManagement: boolean, fileManagement: boolean } };
+export type EnvironmentFieldsFragment = { id: string, slug: string, name: string, kind: EnvironmentKind, baseUrl: string, database: string, storagePrefix: string, servedRevision: number | null, logRetentionRecords: number, logRetentionDays: number, logBodyLimitBytes: number, logRedactNames: Array<string>, createdAt: string, updatedAt: string, limits: { maxConcurrentRequests: number, requestsPerSecond: number, maxBodyBytes: number, requestTimeoutMs: number }, capabilities: { monitoring: boolean, requestLogs: boolean, apiTest: boolean, databaseManagement: boolean, userManagement: boolean, fileManagement: boolean } };
 
 export type ApiTokenFieldsFragment = { id: string, name: string, prefix: string, role: Role, ownerEmail: string, createdAt: string, lastUsedAt: string | null, expiresAt: string | null };
 
@@ -132,7 +161,7 @@ export type LogoutMutation = { logout: boolean };
 export type EnvironmentsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type EnvironmentsQuery = { environments: Array<{ id: string, slug: string, name: string, kind: EnvironmentKind, baseUrl: string, database: string, storagePrefix: string, createdAt: string, updatedAt: string, limits: { maxConcurrentRequests: number, requestsPerSecond: number, maxBodyBytes: number, requestTimeoutMs: number }, capabilities: { monitoring: boolean, requestLogs: boolean, apiTest: boolean, databaseManagement: boolean, userManagement: boolean, fileManagement: boolean } }> };
+export type EnvironmentsQuery = { environments: Array<{ id: string, slug: string, name: string, kind: EnvironmentKind, baseUrl: string, database: string, storagePrefix: string, servedRevision: number | null, logRetentionRecords: number, logRetentionDays: number, logBodyLimitBytes: number, logRedactNames: Array<string>, createdAt: string, updatedAt: string, limits: { maxConcurrentRequests: number, requestsPerSecond: number, maxBodyBytes: number, requestTimeoutMs: number }, capabilities: { monitoring: boolean, requestLogs: boolean, apiTest: boolean, databaseManagement: boolean, userManagement: boolean, fileManagement: boolean } }> };
 
 export type UpdateEnvironmentMutationVariables = Exact<{
   slug: Scalars['String']['input'];
@@ -140,14 +169,14 @@ export type UpdateEnvironmentMutationVariables = Exact<{
 }>;
 
 
-export type UpdateEnvironmentMutation = { updateEnvironment: { id: string, slug: string, name: string, kind: EnvironmentKind, baseUrl: string, database: string, storagePrefix: string, createdAt: string, updatedAt: string, limits: { maxConcurrentRequests: number, requestsPerSecond: number, maxBodyBytes: number, requestTimeoutMs: number }, capabilities: { monitoring: boolean, requestLogs: boolean, apiTest: boolean, databaseManagement: boolean, userManagement: boolean, fileManagement: boolean } } };
+export type UpdateEnvironmentMutation = { updateEnvironment: { id: string, slug: string, name: string, kind: EnvironmentKind, baseUrl: string, database: string, storagePrefix: string, servedRevision: number | null, logRetentionRecords: number, logRetentionDays: number, logBodyLimitBytes: number, logRedactNames: Array<string>, createdAt: string, updatedAt: string, limits: { maxConcurrentRequests: number, requestsPerSecond: number, maxBodyBytes: number, requestTimeoutMs: number }, capabilities: { monitoring: boolean, requestLogs: boolean, apiTest: boolean, databaseManagement: boolean, userManagement: boolean, fileManagement: boolean } } };
 
 export type CreateEnvironmentMutationVariables = Exact<{
   input: CreateEnvironmentInput;
 }>;
 
 
-export type CreateEnvironmentMutation = { createEnvironment: { id: string, slug: string, name: string, kind: EnvironmentKind, baseUrl: string, database: string, storagePrefix: string, createdAt: string, updatedAt: string, limits: { maxConcurrentRequests: number, requestsPerSecond: number, maxBodyBytes: number, requestTimeoutMs: number }, capabilities: { monitoring: boolean, requestLogs: boolean, apiTest: boolean, databaseManagement: boolean, userManagement: boolean, fileManagement: boolean } } };
+export type CreateEnvironmentMutation = { createEnvironment: { id: string, slug: string, name: string, kind: EnvironmentKind, baseUrl: string, database: string, storagePrefix: string, servedRevision: number | null, logRetentionRecords: number, logRetentionDays: number, logBodyLimitBytes: number, logRedactNames: Array<string>, createdAt: string, updatedAt: string, limits: { maxConcurrentRequests: number, requestsPerSecond: number, maxBodyBytes: number, requestTimeoutMs: number }, capabilities: { monitoring: boolean, requestLogs: boolean, apiTest: boolean, databaseManagement: boolean, userManagement: boolean, fileManagement: boolean } } };
 
 export type DeleteEnvironmentMutationVariables = Exact<{
   slug: Scalars['String']['input'];
@@ -159,7 +188,7 @@ export type DeleteEnvironmentMutation = { deleteEnvironment: string };
 export type EnvironmentEventsSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 
-export type EnvironmentEventsSubscription = { environmentEvents: { kind: EnvironmentEventKind, slug: string, environment: { id: string, slug: string, name: string, kind: EnvironmentKind, baseUrl: string, database: string, storagePrefix: string, createdAt: string, updatedAt: string, limits: { maxConcurrentRequests: number, requestsPerSecond: number, maxBodyBytes: number, requestTimeoutMs: number }, capabilities: { monitoring: boolean, requestLogs: boolean, apiTest: boolean, databaseManagement: boolean, userManagement: boolean, fileManagement: boolean } } | null } };
+export type EnvironmentEventsSubscription = { environmentEvents: { kind: EnvironmentEventKind, slug: string, environment: { id: string, slug: string, name: string, kind: EnvironmentKind, baseUrl: string, database: string, storagePrefix: string, servedRevision: number | null, logRetentionRecords: number, logRetentionDays: number, logBodyLimitBytes: number, logRedactNames: Array<string>, createdAt: string, updatedAt: string, limits: { maxConcurrentRequests: number, requestsPerSecond: number, maxBodyBytes: number, requestTimeoutMs: number }, capabilities: { monitoring: boolean, requestLogs: boolean, apiTest: boolean, databaseManagement: boolean, userManagement: boolean, fileManagement: boolean } } | null } };
 
 export type AdminsQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -414,3 +443,46 @@ export type DeleteUserMutationVariables = Exact<{
 
 
 export type DeleteUserMutation = { deleteUser: string };
+
+export type RequestLogRowFieldsFragment = { id: string, at: string, router: string | null, route: string | null, method: string, path: string, query: string | null, status: number, durationMs: number, userId: string | null, userEmail: string | null };
+
+export type RequestLogsQueryVariables = Exact<{
+  environment: Scalars['String']['input'];
+  filter?: InputMaybe<RequestLogFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type RequestLogsQuery = { requestLogs: { pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ id: string, at: string, router: string | null, route: string | null, method: string, path: string, query: string | null, status: number, durationMs: number, userId: string | null, userEmail: string | null }> } };
+
+export type RequestLogQueryVariables = Exact<{
+  environment: Scalars['String']['input'];
+  id: Scalars['ID']['input'];
+}>;
+
+
+export type RequestLogQuery = { requestLog: { environment: string, requestBytes: number, responseBytes: number, clientAddress: string | null, requestHeaders: unknown | null, requestBody: string | null, responseHeaders: unknown | null, responseBody: string | null, truncated: boolean, id: string, at: string, router: string | null, route: string | null, method: string, path: string, query: string | null, status: number, durationMs: number, userId: string | null, userEmail: string | null, trace: Array<{ index: number, kind: string, name: string | null, durationMs: number, rows: number | null, error: string | null }> | null } | null };
+
+export type RequestLogStatsQueryVariables = Exact<{
+  environment: Scalars['String']['input'];
+}>;
+
+
+export type RequestLogStatsQuery = { requestLogStats: { stored: number, dropped: number, oldest: string | null, retentionRecords: number, retentionDays: number } };
+
+export type RequestLogTailSubscriptionVariables = Exact<{
+  environment: Scalars['String']['input'];
+  filter?: InputMaybe<RequestLogFilter>;
+}>;
+
+
+export type RequestLogTailSubscription = { requestLogTail: { id: string, at: string, router: string | null, route: string | null, method: string, path: string, query: string | null, status: number, durationMs: number, userId: string | null, userEmail: string | null } };
+
+export type RouterStatsQueryVariables = Exact<{
+  environment: Scalars['String']['input'];
+  window: StatsWindow;
+}>;
+
+
+export type RouterStatsQuery = { routerStats: Array<{ router: string, method: string, route: string, requests: number, ratePerSecond: number, errors4xx: number, errors5xx: number, p50Ms: number | null, p95Ms: number | null, p99Ms: number | null, series: Array<{ at: string, requests: number, errors: number, p95Ms: number | null }> }> };

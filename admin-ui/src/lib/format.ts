@@ -19,3 +19,36 @@ export function fmtBytes(n: number): string {
   }
   return `${fmtNumber(v)} ${units[i]}`;
 }
+
+/** A latency: `0.42 ms`, `12.3 ms`, `245 ms`, `1.24 s`; `—` for none. */
+export function fmtMs(ms: number | null | undefined): string {
+  if (ms == null) return '—';
+  if (ms >= 1000) return `${(ms / 1000).toFixed(2)} s`;
+  if (ms >= 100) return `${Math.round(ms)} ms`;
+  if (ms >= 10) return `${ms.toFixed(1)} ms`;
+  return `${ms.toFixed(2)} ms`;
+}
+
+/** A time of day with seconds (`14:03:27`), the date too when not today. */
+export function fmtTime(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const time = d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+  if (d.toDateString() === new Date().toDateString()) return time;
+  return `${d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' })} ${time}`;
+}
+
+/** `part` of `whole` as a percentage (`2.5 %`); `—` when whole is 0. */
+export function fmtPercent(part: number, whole: number): string {
+  if (!whole) return '—';
+  const p = (part / whole) * 100;
+  return `${p === 0 || p >= 10 ? Math.round(p) : p.toFixed(1)} %`;
+}
+
+/** A rate per second: `0.02 /s`, `3.5 /s`, `120 /s`. */
+export function fmtRate(perSecond: number): string {
+  if (perSecond === 0) return '0 /s';
+  if (perSecond < 0.01) return '<0.01 /s';
+  if (perSecond < 10) return `${perSecond.toFixed(2).replace(/\.?0+$/, '')} /s`;
+  return `${fmtNumber(Math.round(perSecond))} /s`;
+}

@@ -1,10 +1,8 @@
-// The shell's navigation. `soon` sections are placeholders until their release;
-// their blurb says what they will do (from DESIGN.md).
+// The shell's navigation: one entry per page, in sidebar order.
 export interface NavItem {
   path: string;
   label: string;
   icon: string;
-  soon?: string;
 }
 
 export const NAV: NavItem[] = [
@@ -18,7 +16,6 @@ export const NAV: NavItem[] = [
     path: '/api',
     label: 'API',
     icon: 'M8 9l-4 3 4 3M16 9l4 3-4 3M13 6l-2 12',
-    soon: "The routers of this environment's active revision, an API test console and live request logs.",
   },
   {
     path: '/database',
@@ -29,18 +26,6 @@ export const NAV: NavItem[] = [
     path: '/users',
     label: 'Users',
     icon: 'M16 19v-1a4 4 0 00-4-4H7a4 4 0 00-4 4v1M9.5 10a3.5 3.5 0 100-7 3.5 3.5 0 000 7zM21 19v-1a4 4 0 00-3-3.9',
-  },
-  {
-    path: '/files',
-    label: 'Files',
-    icon: 'M3 7a2 2 0 012-2h4l2 2h8a2 2 0 012 2v8a2 2 0 01-2 2H5a2 2 0 01-2-2z',
-    soon: "Folders, upload, download and delete in this environment's file store.",
-  },
-  {
-    path: '/deploy',
-    label: 'Deploy',
-    icon: 'M12 3l4 4h-3v8h-2V7H8zM5 15v4h14v-4',
-    soon: 'Deploy the tested revision as a numbered production release (gated on a green test run, migration plan shown first) and roll back to an earlier one.',
   },
   {
     path: '/settings',
