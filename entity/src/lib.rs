@@ -7,4 +7,5 @@ pub mod admin_session;
 pub mod api_token;
 pub mod environment;
 pub mod router_minute;
+pub mod test_run;
 pub mod workspace_revision;

@@ -9,6 +9,7 @@ mod m20261125_000003_create_environments;
 mod m20261125_000004_create_workspace_revisions;
 mod m20261125_000005_add_environment_settings;
 mod m20261130_000006_request_logs_and_monitoring;
+mod m20261130_000007_create_test_runs;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000004_create_workspace_revisions::Migration),
             Box::new(m20261125_000005_add_environment_settings::Migration),
             Box::new(m20261130_000006_request_logs_and_monitoring::Migration),
+            Box::new(m20261130_000007_create_test_runs::Migration),
         ]
     }
 }

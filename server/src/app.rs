@@ -24,6 +24,7 @@ use crate::{
     logs::Logs,
     monitoring::Monitor,
     storage,
+    testing::TestRuns,
     workspace::Workspace,
 };
 
@@ -58,6 +59,7 @@ pub struct Services {
     pub engine: Engine,
     pub logs: Logs,
     pub monitor: Monitor,
+    pub tests: TestRuns,
 }
 
 pub struct App {
@@ -119,6 +121,7 @@ impl App {
         // the allowance is wide, per email it is tight.
         let end_user_throttle = LoginThrottle::with_quotas(config.login_attempts_per_minute.saturating_mul(2), 600);
         let trusted_proxies = http::client_ip::parse_trusted(&config.trusted_proxies)?.into();
+        let db_for_tests = db.clone();
         let state = AppState(Arc::new(Services {
             config,
             db,
@@ -133,6 +136,7 @@ impl App {
             engine,
             logs,
             monitor,
+            tests: TestRuns::new(db_for_tests),
         }));
         let router = http::router(state.clone(), graphql::schema(state.clone()), sessions);
         let mut env_listeners = Vec::new();

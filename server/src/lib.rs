@@ -22,6 +22,7 @@ pub mod monitoring;
 pub mod pagination;
 pub mod storage;
 pub mod telemetry;
+pub mod testing;
 pub mod workspace;
 
 pub use app::App;

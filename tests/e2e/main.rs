@@ -22,6 +22,7 @@ mod replicas;
 mod roles;
 mod schema;
 mod surface;
+mod testing;
 mod tokens;
 mod validation_corpus;
 mod workspace;

@@ -44,22 +44,51 @@ struct Notes {
     trace: Vec<TraceStep>,
 }
 
+/// Where a request came from, besides the network: kept on its record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    Http,
+    /// The admin's API test console.
+    Console,
+    /// A test run, by id.
+    TestRun(String),
+}
+
+impl Source {
+    fn label(&self) -> Option<String> {
+        match self {
+            Self::Http => None,
+            Self::Console => Some("console".into()),
+            Self::TestRun(id) => Some(format!("test-run:{id}")),
+        }
+    }
+}
+
 /// Serves `rest` (`/posts/1`, the part after the environment) of `slug`,
 /// records the request, and answers.
 pub async fn serve(state: &AppState, slug: &str, rest: &str, request: Request, peer: SocketAddr) -> Response {
+    serve_recorded(state, slug, rest, request, peer, Source::Http).await.0
+}
+
+/// `serve`, also giving the request's record. Callers in the process (the
+/// console, test runs) always get the details (headers, bodies, the trace);
+/// the log keeps them only where the environment keeps request logs.
+pub async fn serve_recorded(state: &AppState, slug: &str, rest: &str, request: Request, peer: SocketAddr, source: Source) -> (Response, Option<RequestRecord>) {
     let Some(active) = state.engine.active(slug).await else {
-        return match state.environments.find(slug).await {
+        let response = match state.environments.find(slug).await {
             Ok(Some(_)) => error(StatusCode::SERVICE_UNAVAILABLE, "NOT_READY", format!("`{slug}` serves nothing yet: refresh it first")),
             Ok(None) => error(StatusCode::NOT_FOUND, "NOT_FOUND", format!("no environment `{slug}`")),
             Err(err) => reply::service_error(err),
         };
+        return (response, None);
     };
     let started = Instant::now();
     let at = Utc::now();
     let id = uuid::Uuid::now_v7().to_string();
     let _in_flight = state.monitor.begin(slug);
     let guards = active.guards.clone();
-    let mut notes = Notes { detail: guards.capabilities.request_logs, ..Notes::default() };
+    let logged = guards.capabilities.request_logs;
+    let mut notes = Notes { detail: logged || source != Source::Http, ..Notes::default() };
     let method = request.method().clone();
     let path = format!("/{rest}");
     let query = request.uri().query().map(str::to_owned);
@@ -75,11 +104,6 @@ pub async fn serve(state: &AppState, slug: &str, rest: &str, request: Request, p
     let status = response.status().as_u16();
     let duration_us = started.elapsed().as_micros() as u64;
 
-    let (router, route) = match (&notes.router, notes.auth) {
-        (Some(router), _) => (Some(router.name.clone()), Some(router.path.clone())),
-        (None, Some(endpoint)) => (None, Some(format!("/auth/{endpoint}"))),
-        (None, None) => (None, None),
-    };
     if guards.capabilities.monitoring {
         let (name, route_label, method_label) = match (&notes.router, notes.auth) {
             (Some(router), _) => (router.name.as_str(), router.path.as_str(), router.method.as_str()),
@@ -88,13 +112,18 @@ pub async fn serve(state: &AppState, slug: &str, rest: &str, request: Request, p
         };
         state.monitor.observe(slug, name, method_label, route_label, status, duration_us);
     }
-    if !guards.capabilities.request_logs {
-        return response;
+    if !notes.detail {
+        return (response, None);
     }
-    let (response, response_body) = if notes.detail { take_body(response).await } else { (response, None) };
+    let (router, route) = match (&notes.router, notes.auth) {
+        (Some(router), _) => (Some(router.name.clone()), Some(router.path.clone())),
+        (None, Some(endpoint)) => (None, Some(format!("/auth/{endpoint}"))),
+        (None, None) => (None, None),
+    };
+    let (response, response_body) = take_body(response).await;
     let response_bytes = response_body.as_ref().map(|b| b.len() as u64).or_else(|| exact_size(&response)).unwrap_or(0);
     let detail = request_headers.map(|headers| detail(&guards.logs, &headers, response.headers(), &mut notes, response_body.as_deref()));
-    state.logs.submit(RequestRecord {
+    let record = RequestRecord {
         id,
         at,
         environment: slug.to_owned(),
@@ -110,9 +139,22 @@ pub async fn serve(state: &AppState, slug: &str, rest: &str, request: Request, p
         user_id: notes.user.as_ref().map(|(id, _)| *id),
         user_email: notes.user.map(|(_, email)| email),
         client_address,
+        source: source.label(),
         detail,
-    });
-    response
+    };
+    match source {
+        // Nobody in the process waits for it: no copy.
+        Source::Http => {
+            state.logs.submit(record);
+            (response, None)
+        }
+        _ => {
+            if logged {
+                state.logs.submit(record.clone());
+            }
+            (response, Some(record))
+        }
+    }
 }
 
 fn auth_name(endpoint: &str) -> &'static str {

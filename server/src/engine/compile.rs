@@ -363,8 +363,35 @@ fn routes(document: &WorkspaceDocument) -> Result<Routes, Vec<Problem>> {
         };
         by_path[index].insert(router.method, Arc::new(compiled));
     }
+    check_test_templates(document, &mut compiler.problems);
     if !compiler.problems.is_empty() {
         return Err(compiler.problems);
     }
     Ok((routes, by_path))
+}
+
+/// The names test-case templates may start from: the earlier steps' answers.
+pub fn test_roots() -> Roots {
+    Roots::new(["steps"])
+}
+
+/// Every template of every stored test case compiles (what the runner will do).
+fn check_test_templates(document: &WorkspaceDocument, problems: &mut Vec<Problem>) {
+    let roots = test_roots();
+    for case in &document.tests {
+        for (i, step) in case.steps.iter().enumerate() {
+            let at = format!("tests.{}.steps[{i}]", case.name);
+            let mut templates: Vec<(String, Value)> = vec![(format!("{at}.path"), Value::String(step.path.clone()))];
+            templates.extend(step.query.iter().map(|(k, v)| (format!("{at}.query.{k}"), v.clone())));
+            templates.extend(step.headers.iter().map(|(k, v)| (format!("{at}.headers.{k}"), v.clone())));
+            templates.extend(step.body.iter().map(|b| (format!("{at}.body"), b.clone())));
+            templates.extend(step.expect.body.iter().map(|b| (format!("{at}.expect.body"), b.clone())));
+            templates.extend(step.expect.paths.iter().map(|(k, v)| (format!("{at}.expect.paths.{k}"), v.clone())));
+            for (path, value) in templates {
+                if let Err(err) = Template::compile(&value, &roots) {
+                    problems.push(Problem { path, message: err.error.message.clone() });
+                }
+            }
+        }
+    }
 }

@@ -333,6 +333,30 @@ impl Users {
         self.get(caller.id).await
     }
 
+    /// A token for the fixture end user `email` in exactly `groups`, created
+    /// (with a random password nobody knows) the first time: the callers test
+    /// runs act as.
+    pub async fn fixture(&self, email: &str, groups: &[String]) -> ServiceResult<String> {
+        let mut select = Query::select();
+        select.column(Alias::new("id")).from(Alias::new(USERS)).and_where(Expr::col(Alias::new("email")).eq(email));
+        let found: Option<i64> = self.db.query_one(&select).await?.map(|row| row.try_get("", "id")).transpose()?;
+        let id = match found {
+            Some(id) => {
+                let current = self.groups_of(id).await?;
+                if current.len() != groups.len() || groups.iter().any(|g| !current.contains(g)) {
+                    self.set_groups(id, groups).await?;
+                }
+                id
+            }
+            None => {
+                let mut secret = [0u8; 24];
+                rand::rng().fill_bytes(&mut secret);
+                self.create(email, &URL_SAFE_NO_PAD.encode(secret), groups).await?.id
+            }
+        };
+        issue_token(&self.writer, id, 1).await
+    }
+
     /// Disabling ends every session of the user at once.
     pub async fn set_disabled(&self, id: i64, disabled: bool) -> ServiceResult<EndUser> {
         let mut update = Query::update();

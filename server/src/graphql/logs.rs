@@ -136,6 +136,10 @@ impl RequestLogObject {
     async fn client_address(&self) -> Option<&str> {
         self.0.client_address.as_deref()
     }
+    /// `console` or `test-run:<id>` for requests the admin made; null for the network's.
+    async fn source(&self) -> Option<&str> {
+        self.0.source.as_deref()
+    }
     /// Secrets masked (`***`).
     async fn request_headers(&self) -> Option<Json<serde_json::Value>> {
         self.0.detail.as_ref().map(|d| Json(serde_json::Value::Object(d.request_headers.clone())))

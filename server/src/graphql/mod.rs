@@ -15,6 +15,7 @@ mod monitoring;
 mod refresh;
 mod rows;
 mod session;
+mod testing;
 mod tokens;
 mod workspace;
 
@@ -37,6 +38,7 @@ pub struct QueryRoot(
     end_users::EndUserQuery,
     logs::LogQuery,
     monitoring::MonitoringQuery,
+    testing::TestingQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -50,11 +52,18 @@ pub struct MutationRoot(
     refresh::RefreshMutation,
     rows::RowMutation,
     end_users::EndUserMutation,
+    testing::TestingMutation,
 );
 
 #[derive(MergedSubscription, Default)]
 #[graphql(name = "Subscription")]
-pub struct SubscriptionRoot(environments::EnvironmentSubscription, refresh::RefreshSubscription, workspace::WorkspaceSubscription, logs::LogSubscription);
+pub struct SubscriptionRoot(
+    environments::EnvironmentSubscription,
+    refresh::RefreshSubscription,
+    workspace::WorkspaceSubscription,
+    logs::LogSubscription,
+    testing::TestingSubscription,
+);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 

@@ -43,11 +43,13 @@ pub struct RefreshObject {
     /// What the migration did, in order.
     changes: Vec<ChangeObject>,
     routers_served: i32,
+    /// The test run started once the revision was served (unless `runTests: false`).
+    test_run: Option<super::testing::TestRunObject>,
 }
 
 impl RefreshObject {
-    fn new(environment: String, report: RefreshReport) -> Self {
-        Self { environment, revision: report.revision, changes: changes(&report.plan), routers_served: report.routers as i32 }
+    fn new(environment: String, report: RefreshReport, test_run: Option<super::testing::TestRunObject>) -> Self {
+        Self { environment, revision: report.revision, changes: changes(&report.plan), routers_served: report.routers as i32, test_run }
     }
 }
 
@@ -132,9 +134,11 @@ impl RefreshMutation {
     /// Compiles and validates the workspace's current revision, migrates the
     /// environment's tables in one transaction and serves that revision, with
     /// no restart. Every problem is reported with the definition at fault;
-    /// on any failure the environment keeps serving what it served.
+    /// on any failure the environment keeps serving what it served. Then,
+    /// unless `runTests` is false, every test case runs (a run going on is
+    /// cancelled: it tested what is no longer served).
     #[graphql(guard = "RoleGuard::new(Role::Developer)")]
-    async fn refresh(&self, ctx: &Context<'_>, environment: String, allow_destructive: Option<bool>) -> Result<RefreshObject> {
+    async fn refresh(&self, ctx: &Context<'_>, environment: String, allow_destructive: Option<bool>, run_tests: Option<bool>) -> Result<RefreshObject> {
         let app = state(ctx);
         let author = principal(ctx)?.email.clone();
         let env = app.environments.get(&environment).await?;
@@ -146,6 +150,11 @@ impl RefreshMutation {
             return Err(ServiceError::bad_input("environment", "the workspace is empty: define tables and routers first").into());
         }
         let report = app.engine.refresh(&env, &revision, allow_destructive.unwrap_or(false), &author).await?;
-        Ok(RefreshObject::new(env.slug, report))
+        app.tests.cancel(&env.slug).await;
+        let test_run = match run_tests.unwrap_or(true) {
+            true => super::testing::start_after_refresh(app, &env.slug, &author).await,
+            false => None,
+        };
+        Ok(RefreshObject::new(env.slug, report, test_run))
     }
 }

@@ -23,7 +23,7 @@ fn to_json<T: serde::Serialize>(value: &T) -> Json<Value> {
     Json(serde_json::to_value(value).unwrap_or(Value::Null))
 }
 
-pub struct WorkspaceObject(Revision);
+pub struct WorkspaceObject(pub Revision);
 
 #[Object(name = "Workspace")]
 impl WorkspaceObject {
@@ -227,7 +227,12 @@ impl WorkspaceMutation {
 
     #[graphql(guard = "RoleGuard::new(Role::Developer)")]
     async fn delete_router(&self, ctx: &Context<'_>, name: String, expected_revision: Option<i64>) -> Result<WorkspaceObject> {
-        let saved = state(ctx).workspace.edit(principal(ctx)?, expected_revision, |doc| remove(&mut doc.routers, &name, "router", |r| &r.name));
+        let saved = state(ctx).workspace.edit(principal(ctx)?, expected_revision, |doc| {
+            remove(&mut doc.routers, &name, "router", |r| &r.name)?;
+            // Its written test cases go with it.
+            doc.tests.retain(|t| t.router != name);
+            Ok(())
+        });
         Ok(WorkspaceObject(saved.await?))
     }
 

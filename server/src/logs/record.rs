@@ -25,6 +25,8 @@ pub struct RequestRecord {
     pub user_id: Option<i64>,
     pub user_email: Option<String>,
     pub client_address: Option<String>,
+    /// `console` or `test-run:<id>` for requests made from the admin; None from the network.
+    pub source: Option<String>,
     /// Headers, bodies and the step trace: only where request logs are kept.
     pub detail: Option<Detail>,
 }

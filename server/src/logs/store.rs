@@ -14,7 +14,7 @@ use super::record::{Detail, RequestRecord};
 
 /// Not a valid workspace table name (those start with a letter), so no user table can take it.
 pub const TABLE: &str = "_sk_request_logs";
-const COLUMNS: [&str; 17] = [
+const COLUMNS: [&str; 18] = [
     "id",
     "at_us",
     "replica",
@@ -32,6 +32,7 @@ const COLUMNS: [&str; 17] = [
     "client_address",
     "detail",
     "environment",
+    "source",
 ];
 
 /// What the log can be searched by (`RequestLogFilter` in GraphQL).
@@ -137,6 +138,7 @@ impl LogStore {
             .col(ColumnDef::new(Alias::new("user_id")).big_integer().null())
             .col(text("user_email"))
             .col(text("client_address"))
+            .col(text("source"))
             .col(text("detail"))
             .to_owned();
         db.execute(&create).await?;
@@ -173,6 +175,7 @@ impl LogStore {
                     r.client_address.clone().into(),
                     detail.into(),
                     r.environment.clone().into(),
+                    r.source.clone().into(),
                 ])
                 .map_err(|err| DbErr::Custom(err.to_string()))?;
         }
@@ -279,6 +282,7 @@ fn decode(row: &QueryResult) -> Result<RequestRecord, DbErr> {
         user_id: row.try_get("", "user_id")?,
         user_email: row.try_get("", "user_email")?,
         client_address: row.try_get("", "client_address")?,
+        source: row.try_get("", "source")?,
         detail: detail.and_then(|text| serde_json::from_str::<Detail>(&text).ok()),
     })
 }

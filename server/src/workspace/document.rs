@@ -27,11 +27,23 @@ pub struct WorkspaceDocument {
     pub routers: Vec<Router>,
     #[serde(default)]
     pub auth: AuthSettings,
+    /// Test cases written or edited by hand; generated ones are derived from
+    /// the routers and not stored (see `test_case`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tests: Vec<super::test_case::TestCase>,
 }
 
 impl Default for WorkspaceDocument {
     fn default() -> Self {
-        Self { format: FORMAT.into(), version: VERSION, tables: Vec::new(), groups: Vec::new(), routers: Vec::new(), auth: AuthSettings::default() }
+        Self {
+            format: FORMAT.into(),
+            version: VERSION,
+            tables: Vec::new(),
+            groups: Vec::new(),
+            routers: Vec::new(),
+            auth: AuthSettings::default(),
+            tests: Vec::new(),
+        }
     }
 }
 

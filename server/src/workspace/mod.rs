@@ -3,6 +3,7 @@
 
 pub mod document;
 pub mod service;
+pub mod test_case;
 pub mod validate;
 
 pub use document::WorkspaceDocument;

@@ -64,6 +64,7 @@ pub fn validate(doc: &WorkspaceDocument) -> Result<(), Vec<Problem>> {
         report.add("auth.tokenTtlHours", "between 1 and 8784 hours");
     }
     check_routers(doc, &tables, &groups, &mut report);
+    check_tests(doc, &groups, &mut report);
     if report.0.is_empty() { Ok(()) } else { Err(report.0) }
 }
 
@@ -343,4 +344,47 @@ pub async fn check(document: WorkspaceDocument) -> crate::error::ServiceResult<(
         (document, problems)
     })
     .await
+}
+
+fn check_tests(doc: &WorkspaceDocument, groups: &HashSet<&str>, report: &mut Report) {
+    use super::test_case::ActAs;
+    let routers: HashSet<&str> = doc.routers.iter().map(|r| r.name.as_str()).collect();
+    let mut names = HashSet::new();
+    for case in &doc.tests {
+        let at = format!("tests.{}", case.name);
+        if case.name.trim().is_empty() || case.name.len() > 200 {
+            report.add(&at, "a test case has a name of 1 to 200 characters");
+        }
+        if !names.insert(case.name.as_str()) {
+            report.add(&at, "two test cases have this name");
+        }
+        if !routers.contains(case.router.as_str()) {
+            report.add(format!("{at}.router"), format!("no router `{}`", case.router));
+        }
+        if case.steps.is_empty() {
+            report.add(format!("{at}.steps"), "a test case needs at least one step");
+        }
+        let mut steps = HashSet::new();
+        for (i, step) in case.steps.iter().enumerate() {
+            let at = format!("{at}.steps[{i}]");
+            if let Some(name) = &step.name
+                && (!is_identifier(name) || !steps.insert(name.as_str()))
+            {
+                report.add(format!("{at}.as"), "a step name is an identifier, unique within the case");
+            }
+            if !step.expect.status.is_valid() {
+                report.add(format!("{at}.expect.status"), "an HTTP status (100–599) or a class such as \"2xx\"");
+            }
+            for pointer in step.expect.paths.keys().filter(|p| !p.is_empty() && !p.starts_with('/')) {
+                report.add(format!("{at}.expect.paths"), format!("`{pointer}` is not a JSON Pointer (they start with `/`)"));
+            }
+            for act_as in [Some(&case.act_as), step.act_as.as_ref()].into_iter().flatten() {
+                if let ActAs::Group(group) = act_as
+                    && !groups.contains(group.as_str())
+                {
+                    report.add(format!("{at}.actAs"), format!("no group `{group}`"));
+                }
+            }
+        }
+    }
 }

@@ -1,0 +1,350 @@
+//! Test runs: an environment's cases (generated from its served revision's
+//! routers, plus those written by hand) run one after another through the
+//! in-process data plane, as fixture end users, one run per environment at a
+//! time. Runs are stored with every case's result and stream their progress.
+
+pub mod example;
+pub mod generate;
+pub mod run;
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
+
+use chrono::{DateTime, Utc};
+use entity::test_run;
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use tokio::sync::broadcast;
+
+use crate::{
+    app::AppState,
+    error::{ServiceError, ServiceResult},
+    workspace::test_case::{ActAs, TestCase},
+};
+pub use run::{CaseResult, CaseStatus, Mismatch};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunStatus {
+    Running,
+    Passed,
+    Failed,
+    /// The run could not go on (its environment stopped serving, a fixture could not be made).
+    Error,
+    /// A refresh, or an admin, stopped it.
+    Cancelled,
+}
+
+impl RunStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Running => "RUNNING",
+            Self::Passed => "PASSED",
+            Self::Failed => "FAILED",
+            Self::Error => "ERROR",
+            Self::Cancelled => "CANCELLED",
+        }
+    }
+
+    fn parse(text: &str) -> Self {
+        match text {
+            "RUNNING" => Self::Running,
+            "PASSED" => Self::Passed,
+            "FAILED" => Self::Failed,
+            "CANCELLED" => Self::Cancelled,
+            _ => Self::Error,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct TestRun {
+    pub id: String,
+    pub environment: String,
+    pub revision: i64,
+    pub started_by: String,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub status: RunStatus,
+    pub total: i32,
+    pub passed: i32,
+    pub failed: i32,
+    pub results: Vec<CaseResult>,
+}
+
+impl TryFrom<test_run::Model> for TestRun {
+    type Error = ServiceError;
+
+    fn try_from(m: test_run::Model) -> ServiceResult<Self> {
+        Ok(Self {
+            results: serde_json::from_str(&m.results).map_err(|err| ServiceError::internal(anyhow::anyhow!("test run {} unreadable: {err}", m.id)))?,
+            id: m.id,
+            environment: m.environment,
+            revision: m.revision,
+            started_by: m.started_by,
+            started_at: m.started_at,
+            finished_at: m.finished_at,
+            status: RunStatus::parse(&m.status),
+            total: m.total,
+            passed: m.passed,
+            failed: m.failed,
+        })
+    }
+}
+
+/// What `testRunProgress` streams: each case as it ends, then the run.
+#[derive(Debug, Clone)]
+pub enum Progress {
+    Case { run_id: String, done: i32, total: i32, result: CaseResult },
+    Finished(Box<TestRun>),
+}
+
+impl Progress {
+    pub fn run_id(&self) -> &str {
+        match self {
+            Self::Case { run_id, .. } => run_id,
+            Self::Finished(run) => &run.id,
+        }
+    }
+}
+
+/// Which cases a run runs: all of them when both lists are empty.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    pub cases: Vec<String>,
+    pub routers: Vec<String>,
+}
+
+impl Selection {
+    fn admits(&self, case: &TestCase) -> bool {
+        (self.cases.is_empty() && self.routers.is_empty()) || self.cases.contains(&case.name) || self.routers.contains(&case.router)
+    }
+}
+
+#[derive(Clone)]
+pub struct TestRuns(Arc<Inner>);
+
+struct Inner {
+    db: DatabaseConnection,
+    /// The run going on per environment: its id and how to stop it.
+    running: Mutex<HashMap<String, (String, tokio::task::AbortHandle)>>,
+    /// The results so far of runs going on, so a late subscriber hears them too.
+    so_far: Mutex<HashMap<String, Vec<CaseResult>>>,
+    progress: broadcast::Sender<Progress>,
+}
+
+impl TestRuns {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self(Arc::new(Inner { db, running: Mutex::default(), so_far: Mutex::default(), progress: broadcast::channel(1024).0 }))
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Progress> {
+        self.0.progress.subscribe()
+    }
+
+    /// The id of the run going on in `environment`, if any.
+    pub fn running(&self, environment: &str) -> Option<String> {
+        self.0.running.lock().unwrap_or_else(|e| e.into_inner()).get(environment).map(|(id, _)| id.clone())
+    }
+
+    /// Starts a run of `environment`'s cases (those `selection` names) and
+    /// returns it at once; CONFLICT while another runs there.
+    pub async fn start(&self, state: &AppState, environment: &str, started_by: &str, selection: Selection) -> ServiceResult<TestRun> {
+        let active = state.engine.active(environment).await.ok_or_else(|| ServiceError::bad_input("environment", "refresh the environment first"))?;
+        let cases: Vec<TestCase> = generate::cases(&active.revision.document).into_iter().filter(|c| selection.admits(c)).collect();
+        if cases.is_empty() {
+            return Err(ServiceError::bad_input("cases", "no test case matches"));
+        }
+        let run = TestRun {
+            id: uuid::Uuid::now_v7().to_string(),
+            environment: environment.to_owned(),
+            revision: active.revision.revision,
+            started_by: started_by.to_owned(),
+            started_at: Utc::now(),
+            finished_at: None,
+            status: RunStatus::Running,
+            total: cases.len() as i32,
+            passed: 0,
+            failed: 0,
+            results: Vec::new(),
+        };
+        // Claimed before anything is stored, so two starts cannot both pass.
+        let (claim, claimed) = tokio::sync::oneshot::channel::<()>();
+        {
+            let mut running = self.0.running.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((id, _)) = running.get(environment) {
+                return Err(ServiceError::Conflict {
+                    field: Some("environment".into()),
+                    message: format!("test run {id} is still running in `{environment}`"),
+                });
+            }
+            let (runs, state, run_for_task) = (self.clone(), state.clone(), run.clone());
+            let task = tokio::spawn(async move {
+                let _ = claimed.await;
+                runs.execute(&state, run_for_task, cases).await;
+            });
+            running.insert(environment.to_owned(), (run.id.clone(), task.abort_handle()));
+        }
+        if let Err(err) = self.insert(&run).await {
+            self.cancel(environment).await;
+            return Err(err);
+        }
+        let _ = claim.send(());
+        Ok(run)
+    }
+
+    async fn insert(&self, run: &TestRun) -> ServiceResult<()> {
+        test_run::ActiveModel {
+            id: Set(run.id.clone()),
+            environment: Set(run.environment.clone()),
+            revision: Set(run.revision),
+            started_by: Set(run.started_by.clone()),
+            started_at: Set(run.started_at),
+            finished_at: Set(None),
+            status: Set(RunStatus::Running.as_str().into()),
+            total: Set(run.total),
+            passed: Set(0),
+            failed: Set(0),
+            results: Set("[]".into()),
+        }
+        .insert(&self.0.db)
+        .await?;
+        Ok(())
+    }
+
+    async fn finish(&self, run: &TestRun) -> ServiceResult<()> {
+        test_run::ActiveModel {
+            id: Set(run.id.clone()),
+            finished_at: Set(run.finished_at),
+            status: Set(run.status.as_str().into()),
+            passed: Set(run.passed),
+            failed: Set(run.failed),
+            results: Set(serde_json::to_string(&run.results).map_err(ServiceError::internal)?),
+            ..Default::default()
+        }
+        .update(&self.0.db)
+        .await?;
+        Ok(())
+    }
+
+    async fn execute(&self, state: &AppState, mut run: TestRun, cases: Vec<TestCase>) {
+        let outcome = self.run_cases(state, &mut run, &cases).await;
+        run.finished_at = Some(Utc::now());
+        run.status = match outcome {
+            Err(err) => {
+                tracing::warn!(run = %run.id, error = %err.message(), "a test run could not go on");
+                RunStatus::Error
+            }
+            Ok(()) if run.failed == 0 => RunStatus::Passed,
+            Ok(()) => RunStatus::Failed,
+        };
+        if let Err(err) = self.finish(&run).await {
+            err.log_if_internal();
+        }
+        self.0.so_far.lock().unwrap_or_else(|e| e.into_inner()).remove(&run.id);
+        {
+            let mut running = self.0.running.lock().unwrap_or_else(|e| e.into_inner());
+            if running.get(&run.environment).is_some_and(|(id, _)| *id == run.id) {
+                running.remove(&run.environment);
+            }
+        }
+        let _ = self.0.progress.send(Progress::Finished(Box::new(run)));
+    }
+
+    async fn run_cases(&self, state: &AppState, run: &mut TestRun, cases: &[TestCase]) -> ServiceResult<()> {
+        let env = state.environments.get(&run.environment).await?;
+        let users = state.engine.users_of(&env).await?;
+        let document =
+            state.engine.active(&run.environment).await.ok_or_else(|| ServiceError::bad_input("environment", "it stopped serving"))?.revision.document.clone();
+        let mut callers = run::Callers::new();
+        let mut wanted = vec![ActAs::SignedIn, ActAs::OtherUser];
+        wanted.extend(document.groups.iter().map(|g| ActAs::Group(g.name.clone())));
+        for who in wanted {
+            let groups = match &who {
+                ActAs::Group(group) => vec![group.clone()],
+                _ => Vec::new(),
+            };
+            let email = run::fixture_email(&who).unwrap_or_default();
+            callers.insert(who, users.fixture(&email, &groups).await?);
+        }
+        let runner = run::Runner { state, environment: &run.environment, callers: &callers, run_id: &run.id };
+        for (done, case) in cases.iter().enumerate() {
+            let result = runner.run(case).await;
+            match result.status {
+                CaseStatus::Passed => run.passed += 1,
+                _ => run.failed += 1,
+            }
+            // Recorded before it is announced: a subscriber that reads `so_far`
+            // after subscribing misses nothing and can skip what it has seen.
+            self.0.so_far.lock().unwrap_or_else(|e| e.into_inner()).entry(run.id.clone()).or_default().push(result.clone());
+            let _ = self.0.progress.send(Progress::Case { run_id: run.id.clone(), done: done as i32 + 1, total: run.total, result: result.clone() });
+            run.results.push(result);
+        }
+        Ok(())
+    }
+
+    /// Stops the run going on in `environment` (a refresh changes what it tests).
+    pub async fn cancel(&self, environment: &str) -> Option<String> {
+        let (id, task) = self.0.running.lock().unwrap_or_else(|e| e.into_inner()).remove(environment)?;
+        task.abort();
+        let update = test_run::ActiveModel {
+            id: Set(id.clone()),
+            status: Set(RunStatus::Cancelled.as_str().into()),
+            finished_at: Set(Some(Utc::now())),
+            ..Default::default()
+        };
+        if let Err(err) = update.update(&self.0.db).await {
+            tracing::warn!(run = %id, error = %err, "could not mark a test run cancelled");
+        }
+        if let Ok(Some(run)) = self.get(&id).await {
+            let _ = self.0.progress.send(Progress::Finished(Box::new(run)));
+        }
+        Some(id)
+    }
+
+    /// The cases of run `id` that have ended so far (while it runs).
+    pub fn results_so_far(&self, id: &str) -> Vec<CaseResult> {
+        self.0.so_far.lock().unwrap_or_else(|e| e.into_inner()).get(id).cloned().unwrap_or_default()
+    }
+
+    /// Everything `testRunProgress` must tell a subscriber who arrives now:
+    /// the cases that have ended, and the run if it has ended too. Call after
+    /// subscribing to the live progress, then skip live cases already told.
+    pub async fn replay(&self, id: &str) -> ServiceResult<Vec<Progress>> {
+        let Some(run) = self.get(id).await? else { return Ok(Vec::new()) };
+        let running = run.status == RunStatus::Running;
+        let results = if running { self.results_so_far(id) } else { run.results.clone() };
+        let mut told: Vec<Progress> =
+            results.into_iter().enumerate().map(|(i, result)| Progress::Case { run_id: id.to_owned(), done: i as i32 + 1, total: run.total, result }).collect();
+        if !running {
+            told.push(Progress::Finished(Box::new(run)));
+        }
+        Ok(told)
+    }
+
+    pub async fn get(&self, id: &str) -> ServiceResult<Option<TestRun>> {
+        test_run::Entity::find_by_id(id).one(&self.0.db).await?.map(TestRun::try_from).transpose()
+    }
+
+    /// Newest first, `first` after the run `after`.
+    pub async fn list(&self, environment: &str, first: u64, after: Option<&str>) -> ServiceResult<(Vec<TestRun>, bool)> {
+        let mut query = test_run::Entity::find().filter(test_run::Column::Environment.eq(environment)).order_by_desc(test_run::Column::Id).limit(first + 1);
+        if let Some(after) = after {
+            query = query.filter(test_run::Column::Id.lt(after));
+        }
+        let mut runs = query.all(&self.0.db).await?.into_iter().map(TestRun::try_from).collect::<ServiceResult<Vec<_>>>()?;
+        let more = runs.len() as u64 > first;
+        runs.truncate(first as usize);
+        Ok((runs, more))
+    }
+
+    /// The newest run of `environment` (of one revision, when given): what
+    /// deploys are gated on.
+    pub async fn latest(&self, environment: &str, revision: Option<i64>) -> ServiceResult<Option<TestRun>> {
+        let mut query = test_run::Entity::find().filter(test_run::Column::Environment.eq(environment)).order_by_desc(test_run::Column::Id);
+        if let Some(revision) = revision {
+            query = query.filter(test_run::Column::Revision.eq(revision));
+        }
+        query.one(&self.0.db).await?.map(TestRun::try_from).transpose()
+    }
+}

@@ -1,0 +1,316 @@
+//! Running one test case: each step's templates filled from the earlier
+//! steps' answers, the request served in-process by the real data plane
+//! (limits, access, validation, logs), the answer checked against what the
+//! step expects. Whatever a case says, a 5xx or an error without the JSON
+//! error shape fails it.
+
+use std::{collections::HashMap, net::SocketAddr, time::Instant};
+
+use axum::{
+    body::Body,
+    http::{HeaderName, HeaderValue, Request, header},
+};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+use serverkit_expr::Template;
+
+use crate::{
+    app::AppState,
+    dataplane::{self, Source},
+    engine::compile::test_roots,
+    workspace::test_case::{ActAs, TestCase, TestStep},
+};
+
+/// Passed, failed, or could not run (a template that does not render…).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum CaseStatus {
+    Passed,
+    Failed,
+    Error,
+}
+
+/// One thing a step's answer did not do as expected.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Mismatch {
+    /// The step (`call`, `create`…, or its index).
+    pub step: String,
+    /// `status`, `body` or the JSON Pointer that differed.
+    pub what: String,
+    pub expected: Value,
+    pub actual: Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CaseResult {
+    pub name: String,
+    pub router: String,
+    pub status: CaseStatus,
+    pub duration_ms: f64,
+    pub failures: Vec<Mismatch>,
+    /// The request-log ids of the case's requests, in order.
+    pub log_ids: Vec<String>,
+    /// A `curl` command that sends the last request the case made.
+    pub curl: String,
+}
+
+/// The bearer tokens of the fixture end users, by who they act as.
+pub type Callers = HashMap<ActAs, String>;
+
+/// The email of the fixture user who acts as `who`: a reserved domain that
+/// no real address has, so fixtures are easy to recognise and filter out.
+pub fn fixture_email(who: &ActAs) -> Option<String> {
+    let local = match who {
+        ActAs::Anonymous => return None,
+        ActAs::SignedIn => "member".to_owned(),
+        ActAs::OtherUser => "other".to_owned(),
+        ActAs::Group(group) => format!("group-{}", group.replace('_', "-")),
+    };
+    Some(format!("{local}@{FIXTURE_DOMAIN}"))
+}
+
+/// `.invalid` is reserved (RFC 2606): no mail ever goes there.
+pub const FIXTURE_DOMAIN: &str = "fixtures.serverkit.invalid";
+
+pub struct Runner<'a> {
+    pub state: &'a AppState,
+    pub environment: &'a str,
+    pub callers: &'a Callers,
+    pub run_id: &'a str,
+}
+
+impl Runner<'_> {
+    pub async fn run(&self, case: &TestCase) -> CaseResult {
+        let started = Instant::now();
+        let mut result = CaseResult {
+            name: case.name.clone(),
+            router: case.router.clone(),
+            status: CaseStatus::Passed,
+            duration_ms: 0.0,
+            failures: Vec::new(),
+            log_ids: Vec::new(),
+            curl: String::new(),
+        };
+        let mut steps = Map::new();
+        for (index, step) in case.steps.iter().enumerate() {
+            let label = step.name.clone().unwrap_or_else(|| format!("step {index}"));
+            let who = step.act_as.as_ref().unwrap_or(&case.act_as);
+            let scope = [Value::Object(steps.clone())];
+            let request = match Prepared::new(step, &scope) {
+                Ok(request) => request,
+                Err(message) => {
+                    result.status = CaseStatus::Error;
+                    result.failures.push(Mismatch { step: label, what: "request".into(), expected: json!("a request"), actual: json!(message) });
+                    break;
+                }
+            };
+            result.curl = request.curl(&self.state.public_url, self.environment, who);
+            let answer = match self.send(&request, who).await {
+                Ok(answer) => answer,
+                Err(message) => {
+                    result.status = CaseStatus::Error;
+                    result.failures.push(Mismatch { step: label, what: "request".into(), expected: json!("an answer"), actual: json!(message) });
+                    break;
+                }
+            };
+            result.log_ids.extend(answer.log_id.clone());
+            let failures = check(step, &scope, &answer, &label);
+            let failed = !failures.is_empty();
+            result.failures.extend(failures);
+            if let Some(name) = &step.name {
+                steps.insert(name.clone(), json!({ "status": answer.status, "body": answer.body, "headers": answer.headers }));
+            }
+            if failed {
+                result.status = CaseStatus::Failed;
+                break;
+            }
+        }
+        result.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+        result
+    }
+
+    async fn send(&self, prepared: &Prepared, who: &ActAs) -> Result<Answer, String> {
+        let mut builder = Request::builder().method(prepared.method).uri(format!("http://serverkit.test/{}", prepared.path_and_query()));
+        for (name, value) in &prepared.headers {
+            builder = builder.header(name, value);
+        }
+        if let Some(token) = self.callers.get(who) {
+            builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let body = match &prepared.body {
+            Some(body) => {
+                builder = builder.header(header::CONTENT_TYPE, "application/json");
+                Body::from(body.to_string())
+            }
+            None => Body::empty(),
+        };
+        let request = builder.body(body).map_err(|err| format!("not a valid request: {err}"))?;
+        let peer = SocketAddr::from(([127, 0, 0, 1], 0));
+        let rest = prepared.path.trim_start_matches('/').to_owned();
+        let (response, record) = dataplane::serve_recorded(self.state, self.environment, &rest, request, peer, Source::TestRun(self.run_id.to_owned())).await;
+        let status = response.status().as_u16();
+        let headers: Map<String, Value> = response.headers().iter().filter_map(|(n, v)| Some((n.as_str().to_owned(), Value::from(v.to_str().ok()?)))).collect();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.map_err(|err| format!("reading the answer: {err}"))?;
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        };
+        Ok(Answer { status, headers: Value::Object(headers), body, log_id: record.map(|r| r.id) })
+    }
+}
+
+struct Answer {
+    status: u16,
+    headers: Value,
+    body: Value,
+    log_id: Option<String>,
+}
+
+/// A step's request with its templates rendered.
+struct Prepared {
+    method: &'static str,
+    path: String,
+    query: Vec<(String, String)>,
+    headers: Vec<(HeaderName, HeaderValue)>,
+    body: Option<Value>,
+}
+
+fn render(value: &Value, scope: &[Value]) -> Result<Value, String> {
+    let template = Template::compile(value, &test_roots()).map_err(|err| err.error.message)?;
+    template.render(&scope).map_err(|err| err.message)
+}
+
+fn text(value: Value) -> String {
+    match value {
+        Value::String(text) => text,
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+impl Prepared {
+    fn new(step: &TestStep, scope: &[Value]) -> Result<Self, String> {
+        let path = text(render(&Value::String(step.path.clone()), scope)?);
+        if !path.starts_with('/') {
+            return Err(format!("the path `{path}` does not start with `/`"));
+        }
+        let query = step.query.iter().map(|(k, v)| Ok((k.clone(), text(render(v, scope)?)))).collect::<Result<Vec<_>, String>>()?;
+        let mut headers = Vec::new();
+        for (name, value) in &step.headers {
+            let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| format!("`{name}` is not a header name"))?;
+            let value = HeaderValue::from_str(&text(render(value, scope)?)).map_err(|_| format!("the value of `{name}` is not a header value"))?;
+            headers.push((name, value));
+        }
+        let body = step.body.as_ref().map(|b| render(b, scope)).transpose()?;
+        Ok(Self { method: step.method.as_str(), path, query, headers, body })
+    }
+
+    fn path_and_query(&self) -> String {
+        let path = self.path.trim_start_matches('/');
+        if self.query.is_empty() {
+            return path.to_owned();
+        }
+        let query: String = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(&self.query).finish();
+        format!("{path}?{query}")
+    }
+
+    /// The request as a shell command; the caller's token is left as `$TOKEN`.
+    fn curl(&self, base: &str, environment: &str, who: &ActAs) -> String {
+        let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
+        let mut parts = vec!["curl".to_owned(), "-X".to_owned(), self.method.to_owned(), quote(&format!("{base}/env/{environment}/{}", self.path_and_query()))];
+        for (name, value) in &self.headers {
+            parts.push(format!("-H {}", quote(&format!("{name}: {}", value.to_str().unwrap_or_default()))));
+        }
+        if *who != ActAs::Anonymous {
+            parts.push("-H \"authorization: Bearer $TOKEN\"".to_owned());
+        }
+        if let Some(body) = &self.body {
+            parts.push("-H 'content-type: application/json'".to_owned());
+            parts.push(format!("-d {}", quote(&body.to_string())));
+        }
+        parts.join(" ")
+    }
+}
+
+/// What differs between the answer and what the step expects.
+fn check(step: &TestStep, scope: &[Value], answer: &Answer, label: &str) -> Vec<Mismatch> {
+    let mismatch = |what: &str, expected: Value, actual: Value| Mismatch { step: label.to_owned(), what: what.to_owned(), expected, actual };
+    let mut failures = Vec::new();
+    let expect = &step.expect;
+    if !expect.status.accepts(answer.status) {
+        failures.push(mismatch("status", json!(expect.status.describe()), json!(answer.status)));
+    }
+    if answer.status >= 500 && !matches!(expect.status, crate::workspace::test_case::ExpectedStatus::Class(ref c) if c == "5xx") {
+        if failures.is_empty() {
+            failures.push(mismatch("status", json!("not a server error"), json!(answer.status)));
+        }
+    }
+    if answer.status >= 400 && !(answer.body["error"]["code"].is_string() && answer.body["error"]["message"].is_string()) {
+        failures.push(mismatch("body", json!({ "error": { "code": "…", "message": "…" } }), answer.body.clone()));
+    }
+    if let Some(wanted) = &expect.body {
+        match render(wanted, scope) {
+            Ok(wanted) => {
+                if let Some(path) = subset_mismatch(&wanted, &answer.body, String::new()) {
+                    let actual = if path.is_empty() { answer.body.clone() } else { answer.body.pointer(&path).cloned().unwrap_or(Value::Null) };
+                    failures.push(mismatch(&format!("body{path}"), wanted.pointer(&path).cloned().unwrap_or(wanted.clone()), actual));
+                }
+            }
+            Err(message) => failures.push(mismatch("body", json!("a body template that renders"), json!(message))),
+        }
+    }
+    for (pointer, wanted) in &expect.paths {
+        match render(wanted, scope) {
+            Ok(wanted) => {
+                let actual = answer.body.pointer(pointer).cloned().unwrap_or(Value::Null);
+                if actual != wanted {
+                    failures.push(mismatch(pointer, wanted, actual));
+                }
+            }
+            Err(message) => failures.push(mismatch(pointer, json!("a template that renders"), json!(message))),
+        }
+    }
+    failures
+}
+
+/// The JSON Pointer of the first place `actual` does not contain `wanted`
+/// (objects by key, arrays by some element per expected one); None if it does.
+pub fn subset_mismatch(wanted: &Value, actual: &Value, at: String) -> Option<String> {
+    match (wanted, actual) {
+        (Value::Object(wanted), Value::Object(actual)) => wanted.iter().find_map(|(key, value)| {
+            let at = format!("{at}/{}", key.replace('~', "~0").replace('/', "~1"));
+            match actual.get(key) {
+                Some(found) => subset_mismatch(value, found, at),
+                None => Some(at),
+            }
+        }),
+        (Value::Array(wanted), Value::Array(actual)) => wanted
+            .iter()
+            .enumerate()
+            .find(|(_, item)| !actual.iter().any(|candidate| subset_mismatch(item, candidate, String::new()).is_none()))
+            .map(|(i, _)| format!("{at}/{i}")),
+        (wanted, actual) if wanted == actual => None,
+        // 1 and 1.0 are the same number to a client.
+        (Value::Number(a), Value::Number(b)) if a.as_f64() == b.as_f64() => None,
+        _ => Some(at),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::subset_mismatch;
+
+    #[test]
+    fn subsets_match_by_key_and_by_element() {
+        let actual = json!({ "items": [{ "id": 1, "title": "a" }, { "id": 2, "title": "b" }], "next": null });
+        assert_eq!(subset_mismatch(&json!({ "items": [{ "id": 2 }] }), &actual, String::new()), None);
+        assert_eq!(subset_mismatch(&json!({ "items": [{ "id": 3 }] }), &actual, String::new()).as_deref(), Some("/items/0"));
+        assert_eq!(subset_mismatch(&json!({ "missing": 1 }), &actual, String::new()).as_deref(), Some("/missing"));
+        assert_eq!(subset_mismatch(&json!({ "items": [{ "id": 1.0 }] }), &actual, String::new()), None);
+    }
+}
