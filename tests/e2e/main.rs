@@ -4,6 +4,8 @@
 
 mod common;
 
+mod console;
+
 mod admin_data;
 mod auth;
 mod binary;

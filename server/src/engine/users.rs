@@ -357,6 +357,19 @@ impl Users {
         issue_token(&self.writer, id, 1).await
     }
 
+    /// A short-lived token for the end user `email`, for the API test
+    /// console (the admin acts as them; they are not signed out).
+    pub async fn impersonate(&self, email: &str) -> ServiceResult<String> {
+        let email = canonical_email(email);
+        let mut select = Query::select();
+        select.columns(["id", "disabled"].map(Alias::new)).from(Alias::new(USERS)).and_where(Expr::col(Alias::new("email")).eq(email.clone()));
+        let row = self.db.query_one(&select).await?.ok_or_else(|| ServiceError::not_found(format!("no end user `{email}`")))?;
+        if row.try_get::<bool>("", "disabled")? {
+            return Err(ServiceError::bad_input("actAs.userEmail", format!("`{email}` is disabled")));
+        }
+        issue_token(&self.writer, row.try_get("", "id")?, 1).await
+    }
+
     /// Disabling ends every session of the user at once.
     pub async fn set_disabled(&self, id: i64, disabled: bool) -> ServiceResult<EndUser> {
         let mut update = Query::update();

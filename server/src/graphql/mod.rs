@@ -3,6 +3,7 @@
 
 mod admins;
 mod connection;
+mod console;
 pub mod context;
 mod end_users;
 mod environments;
@@ -53,6 +54,7 @@ pub struct MutationRoot(
     rows::RowMutation,
     end_users::EndUserMutation,
     testing::TestingMutation,
+    console::ConsoleMutation,
 );
 
 #[derive(MergedSubscription, Default)]

@@ -1,0 +1,203 @@
+//! The API test console: one request sent through the real data plane
+//! (access rule, validation, limits, logs) as a chosen caller, answered with
+//! everything a developer wants to see, and savable as a test case.
+
+use std::net::SocketAddr;
+
+use axum::{
+    body::Body,
+    http::{HeaderName, HeaderValue, Request, header},
+};
+use serde_json::{Map, Value};
+
+use super::run::fixture_email;
+use crate::{
+    app::AppState,
+    auth::{Principal, Role},
+    dataplane::{self, Source},
+    environments::Capability,
+    error::{ServiceError, ServiceResult},
+    logs::RequestRecord,
+    workspace::{
+        document::Method,
+        test_case::{ActAs, Expectation, ExpectedStatus, TestCase, TestStep},
+    },
+};
+
+/// Who the console calls as.
+#[derive(Debug, Clone, Default)]
+pub struct ConsoleCaller {
+    pub anonymous: bool,
+    /// A real end user of the environment, by email.
+    pub user_email: Option<String>,
+    /// A member of this group (the runner's fixture user for it).
+    pub group: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ConsoleRequest {
+    pub method: Method,
+    /// Under the environment: `/posts/1`.
+    pub path: String,
+    pub query: Map<String, Value>,
+    pub headers: Map<String, Value>,
+    pub body: Option<Value>,
+    pub caller: ConsoleCaller,
+}
+
+pub struct ConsoleResult {
+    pub status: u16,
+    pub headers: Map<String, Value>,
+    /// JSON, or the text of a body that is not.
+    pub body: Value,
+    pub record: Option<RequestRecord>,
+    pub curl: String,
+}
+
+fn text(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
+impl ConsoleRequest {
+    fn path_and_query(&self) -> String {
+        let path = self.path.trim_start_matches('/');
+        if self.query.is_empty() {
+            return path.to_owned();
+        }
+        let query: String = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(self.query.iter().map(|(k, v)| (k, text(v)))).finish();
+        format!("{path}?{query}")
+    }
+
+    fn act_as(&self) -> ActAs {
+        match (&self.caller.group, &self.caller.user_email) {
+            (Some(group), _) => ActAs::Group(group.clone()),
+            (None, Some(_)) => ActAs::SignedIn,
+            (None, None) => ActAs::Anonymous,
+        }
+    }
+}
+
+/// Sends `request` to `environment` as its caller. Calling as a real end
+/// user needs user management there, or the owner role.
+pub async fn send(state: &AppState, actor: &Principal, environment: &str, request: &ConsoleRequest) -> ServiceResult<ConsoleResult> {
+    let env = state.environments.scope(actor, environment, Capability::ApiTest).await?;
+    actor.require(Role::Developer)?;
+    if !request.path.starts_with('/') {
+        return Err(ServiceError::bad_input("request.path", "a path under the environment, starting with `/`"));
+    }
+    let users = state.engine.users_of(&env).await?;
+    let token = match (&request.caller.group, &request.caller.user_email) {
+        (Some(group), _) => {
+            let known = state.engine.active(environment).await.is_some_and(|a| a.revision.document.groups.iter().any(|g| &g.name == group));
+            if !known {
+                return Err(ServiceError::bad_input("request.actAs.group", format!("no group `{group}` in the served revision")));
+            }
+            let who = ActAs::Group(group.clone());
+            Some(users.fixture(&fixture_email(&who).unwrap_or_default(), std::slice::from_ref(group)).await?)
+        }
+        (None, Some(email)) => {
+            if !env.capabilities.user_management && actor.role < Role::Owner {
+                return Err(ServiceError::forbidden(format!("acting as an end user of `{environment}` needs its user management, or the owner role")));
+            }
+            Some(users.impersonate(email).await?)
+        }
+        (None, None) => None,
+    };
+    let mut builder = Request::builder().method(request.method.as_str()).uri(format!("http://serverkit.console/{}", request.path_and_query()));
+    for (name, value) in &request.headers {
+        let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| ServiceError::bad_input("request.headers", format!("`{name}` is not a header name")))?;
+        let value = HeaderValue::from_str(&text(value))
+            .map_err(|_| ServiceError::bad_input("request.headers", format!("the value of `{name}` is not a header value")))?;
+        builder = builder.header(name, value);
+    }
+    if let Some(token) = &token {
+        builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
+    }
+    let body = match &request.body {
+        Some(body) => {
+            builder = builder.header(header::CONTENT_TYPE, "application/json");
+            Body::from(body.to_string())
+        }
+        None => Body::empty(),
+    };
+    let http = builder.body(body).map_err(|err| ServiceError::bad_input("request", format!("not a valid request: {err}")))?;
+    let rest = request.path.trim_start_matches('/').to_owned();
+    let (response, record) = dataplane::serve_recorded(state, environment, &rest, http, SocketAddr::from(([127, 0, 0, 1], 0)), Source::Console).await;
+    let status = response.status().as_u16();
+    let headers: Map<String, Value> = response.headers().iter().filter_map(|(n, v)| Some((n.as_str().to_owned(), Value::from(v.to_str().ok()?)))).collect();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.map_err(ServiceError::internal)?;
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+    };
+    Ok(ConsoleResult { status, headers, body, record, curl: curl(&state.public_url, environment, request, token.is_some()) })
+}
+
+/// The request as a shell command; the caller's token is left as `$TOKEN`.
+pub fn curl(base: &str, environment: &str, request: &ConsoleRequest, signed_in: bool) -> String {
+    let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
+    let mut parts =
+        vec!["curl".to_owned(), "-X".to_owned(), request.method.as_str().to_owned(), quote(&format!("{base}/env/{environment}/{}", request.path_and_query()))];
+    for (name, value) in &request.headers {
+        parts.push(format!("-H {}", quote(&format!("{name}: {}", text(value)))));
+    }
+    if signed_in {
+        parts.push("-H \"authorization: Bearer $TOKEN\"".to_owned());
+    }
+    if let Some(body) = &request.body {
+        parts.push("-H 'content-type: application/json'".to_owned());
+        parts.push(format!("-d {}", quote(&body.to_string())));
+    }
+    parts.join(" ")
+}
+
+/// Values that differ on every call (ids, times, owners): left out of an
+/// expectation taken from one answer.
+const VOLATILE: [&str; 5] = ["id", "created_at", "updated_at", "owner", "token"];
+
+/// What of an answer the next run will see again: text and flags, not ids,
+/// times, counts or lists (other requests change those).
+fn stable(value: &Value) -> Option<Value> {
+    match value {
+        Value::Object(map) => {
+            let kept: Map<String, Value> =
+                map.iter().filter(|(k, _)| !VOLATILE.contains(&k.as_str())).filter_map(|(k, v)| Some((k.clone(), stable(v)?))).collect();
+            (!kept.is_empty()).then_some(Value::Object(kept))
+        }
+        Value::String(_) | Value::Bool(_) => Some(value.clone()),
+        _ => None,
+    }
+}
+
+/// A test case of `router` that sends `request` and expects what `result`
+/// answered (its status and the stable part of its body), or only a 2xx.
+pub fn as_case(name: &str, router: &str, request: &ConsoleRequest, result: Option<&ConsoleResult>) -> TestCase {
+    let expect = match result {
+        Some(result) => Expectation {
+            status: ExpectedStatus::Exact(result.status),
+            body: result.body.is_object().then(|| stable(&result.body)).flatten(),
+            paths: Map::new(),
+        },
+        None => Expectation { status: ExpectedStatus::Class("2xx".into()), body: None, paths: Map::new() },
+    };
+    TestCase {
+        name: name.to_owned(),
+        router: router.to_owned(),
+        generated: false,
+        act_as: request.act_as(),
+        steps: vec![TestStep {
+            name: Some("call".into()),
+            method: request.method,
+            path: request.path.clone(),
+            query: request.query.clone(),
+            headers: request.headers.clone(),
+            body: request.body.clone(),
+            act_as: None,
+            expect,
+        }],
+    }
+}
