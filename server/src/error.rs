@@ -38,6 +38,8 @@ pub enum ServiceError {
     },
     /// The work ran past its time budget and was stopped.
     Timeout(String),
+    /// The database stayed locked by other work (a migration); retry shortly.
+    Busy(String),
     Internal(anyhow::Error),
 }
 
@@ -69,7 +71,7 @@ impl ServiceError {
         match self {
             Self::Unauthenticated => "sign in first".into(),
             Self::WrongCredentials => "wrong email or password".into(),
-            Self::Forbidden(message) | Self::NotFound(message) | Self::Timeout(message) => message.clone(),
+            Self::Forbidden(message) | Self::NotFound(message) | Self::Timeout(message) | Self::Busy(message) => message.clone(),
             Self::BadInput { message, .. } | Self::Conflict { message, .. } => message.clone(),
             Self::Invalid(problems) => match problems.as_slice() {
                 [one] => format!("{}: {}", one.path, one.message),
@@ -92,6 +94,7 @@ impl ServiceError {
             Self::Conflict { .. } => "CONFLICT",
             Self::RateLimited { .. } => "RATE_LIMITED",
             Self::Timeout(_) => "TIMEOUT",
+            Self::Busy(_) => "BUSY",
             Self::Internal(_) => "INTERNAL",
         }
     }

@@ -27,7 +27,7 @@ impl Blog {
         let owner = server.owner().await;
         owner.run("mutation($doc: JSON!) { importWorkspace(document: $doc) { revision } }", json!({ "doc": blog() })).await.data();
         let refreshed = owner
-            .run("mutation { refresh(environment: \"test\") { revision routersServed changes { kind description destructive } } }", json!({}))
+            .run("mutation { refresh(environment: \"test\", runTests: false) { revision routersServed changes { kind description destructive } } }", json!({}))
             .await
             .data();
         assert_eq!(refreshed["refresh"]["routersServed"], 8);
@@ -79,18 +79,18 @@ impl Blog {
 async fn refresh_reports_the_migration_it_ran() {
     let server = TestServer::start().await;
     let owner = server.owner().await;
-    let empty = owner.run("mutation { refresh(environment: \"test\") { revision } }", json!({})).await;
+    let empty = owner.run("mutation { refresh(environment: \"test\", runTests: false) { revision } }", json!({})).await;
     assert_eq!(empty.code(), "BAD_USER_INPUT");
     owner.run("mutation($doc: JSON!) { importWorkspace(document: $doc) { revision } }", json!({ "doc": blog() })).await.data();
     let plan = owner.run("{ migrationPlan(environment: \"test\") { kind destructive } }", json!({})).await.data();
     let kinds: Vec<&str> = plan["migrationPlan"].as_array().unwrap().iter().map(|c| c["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds.iter().filter(|k| **k == "createTable").count(), 2, "{kinds:?}");
-    let done = owner.run("mutation { refresh(environment: \"test\") { revision routersServed changes { kind } } }", json!({})).await.data();
+    let done = owner.run("mutation { refresh(environment: \"test\", runTests: false) { revision routersServed changes { kind } } }", json!({})).await.data();
     assert_eq!(done["refresh"]["revision"], 1);
     // Nothing left to do the second time.
-    let again = owner.run("mutation { refresh(environment: \"test\") { changes { kind } } }", json!({})).await.data();
+    let again = owner.run("mutation { refresh(environment: \"test\", runTests: false) { changes { kind } } }", json!({})).await.data();
     assert_eq!(again["refresh"]["changes"], json!([]));
-    let production = owner.run("mutation { refresh(environment: \"production\") { revision } }", json!({})).await;
+    let production = owner.run("mutation { refresh(environment: \"production\", runTests: false) { revision } }", json!({})).await;
     assert_eq!(production.code(), "BAD_USER_INPUT");
 }
 

@@ -36,7 +36,7 @@ async fn slow_requests_answer_504() {
         doc["routers"][0]["steps"].as_array_mut().unwrap().insert(0, json!({ "script": { "code": "let n = 0; while n < 50000 { n += 1; } n" } }));
     }
     blog_app.owner.run("mutation($d: JSON!) { importWorkspace(document: $d) { revision } }", json!({ "d": doc })).await.data();
-    blog_app.owner.run("mutation { refresh(environment: \"test\") { revision } }", json!({})).await.data();
+    blog_app.owner.run("mutation { refresh(environment: \"test\", runTests: false) { revision } }", json!({})).await.data();
     blog_app.owner.run(UPDATE, json!({ "input": { "limits": { "requestTimeoutMs": 100 } } })).await.data();
     let (status, body) = blog_app.call("GET", "/posts", None, None).await;
     assert_eq!((status.as_u16(), body["error"]["code"].as_str()), (504, Some("TIMEOUT")));
@@ -81,7 +81,7 @@ async fn routers_read_the_environments_variables() {
         ]
     }));
     blog_app.owner.run("mutation($d: JSON!) { importWorkspace(document: $d) { revision } }", json!({ "d": doc })).await.data();
-    blog_app.owner.run("mutation { refresh(environment: \"test\") { revision } }", json!({})).await.data();
+    blog_app.owner.run("mutation { refresh(environment: \"test\", runTests: false) { revision } }", json!({})).await.data();
     let (status, body) = blog_app.call("GET", "/hello", None, None).await;
     assert_eq!((status.as_u16(), body["error"]["message"].as_str()), (403, Some("closed today")));
     blog_app.owner.run(UPDATE, json!({ "input": { "variables": { "OPEN": true, "GREETING": "Hello" } } })).await.data();
@@ -93,7 +93,7 @@ async fn routers_read_the_environments_variables() {
     doc["routers"][8]["steps"][1]["respond"]["body"] =
         json!({ "client": "${request.headers['x-client'] ?? 'none'}", "auth": "${request.headers.authorization ?? 'hidden'}" });
     blog_app.owner.run("mutation($d: JSON!) { importWorkspace(document: $d) { revision } }", json!({ "d": doc })).await.data();
-    blog_app.owner.run("mutation { refresh(environment: \"test\") { revision } }", json!({})).await.data();
+    blog_app.owner.run("mutation { refresh(environment: \"test\", runTests: false) { revision } }", json!({})).await.data();
     let response = blog_app.http.get(blog_app.url("/hello")).header("X-Client", "cli/1.0").bearer_auth("ut_whatever").send().await.unwrap();
     assert_eq!(response.status(), 401, "a bad token is refused even on public routes");
     let response = blog_app.http.get(blog_app.url("/hello")).header("X-Client", "cli/1.0").send().await.unwrap();

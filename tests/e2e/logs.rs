@@ -80,7 +80,7 @@ async fn a_timed_out_request_is_recorded_with_the_steps_that_ran() {
         doc["routers"][0]["steps"].as_array_mut().unwrap().insert(0, json!({ "script": { "code": "let n = 0; while n < 50000 { n += 1; } n" } }));
     }
     blog.owner.run("mutation($d: JSON!) { importWorkspace(document: $d) { revision } }", json!({ "d": doc })).await.data();
-    blog.owner.run("mutation { refresh(environment: \"test\") { revision } }", json!({})).await.data();
+    blog.owner.run("mutation { refresh(environment: \"test\", runTests: false) { revision } }", json!({})).await.data();
     blog.owner.run(UPDATE, json!({ "s": "test", "input": { "limits": { "requestTimeoutMs": 100 } } })).await.data();
     let response = blog.http.get(blog.url("/posts")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::GATEWAY_TIMEOUT);

@@ -7,8 +7,7 @@ use serde_json::json;
 
 use crate::blog::{Blog, blog};
 
-const REFRESH: &str =
-    "mutation($allow: Boolean) { refresh(environment: \"test\", allowDestructive: $allow) { revision changes { kind description destructive } } }";
+const REFRESH: &str = "mutation($allow: Boolean) { refresh(environment: \"test\", allowDestructive: $allow, runTests: false) { revision changes { kind description destructive } } }";
 
 #[tokio::test]
 async fn safe_changes_apply_and_destructive_ones_need_consent() {

@@ -106,14 +106,14 @@ async fn what_changes_through_one_replica_is_served_by_the_other() {
     let owner = &blog.owner;
     crate::common::until_each_streams(&mut socket, &["workspace", "refresh", "environment"], |n| async move {
         owner.run("mutation($d: String) { putGroup(name: \"warmup\", description: $d) { revision } }", json!({ "d": format!("attempt {n}") })).await.data();
-        owner.run("mutation { refresh(environment: \"test\") { revision } }", json!({})).await.data();
+        owner.run("mutation { refresh(environment: \"test\", runTests: false) { revision } }", json!({})).await.data();
         let rename = "mutation($name: String!) { updateEnvironment(slug: \"production\", input: { name: $name }) { slug } }";
         owner.run(rename, json!({ "name": format!("Warm-up {n}") })).await.data();
     })
     .await;
 
     let revision = blog.owner.run("mutation { putGroup(name: \"staff\") { revision } }", json!({})).await.data()["putGroup"]["revision"].clone();
-    blog.owner.run("mutation { refresh(environment: \"test\") { revision } }", json!({})).await.data();
+    blog.owner.run("mutation { refresh(environment: \"test\", runTests: false) { revision } }", json!({})).await.data();
     blog.owner.run("mutation { updateEnvironment(slug: \"test\", input: { name: \"Shared\" }) { slug } }", json!({})).await.data();
     // Each subscription's warm-up events come before these: pass over them.
     let warm_up = |message: &Value| {

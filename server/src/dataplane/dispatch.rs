@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 
 use super::{
     Notes,
+    codes::ErrorCode,
     reply::{error, failure, invalid_text, service_error},
 };
 use crate::{
@@ -84,23 +85,23 @@ async fn limited(state: &AppState, active: &Arc<Active>, path: &str, request: Re
     let guards = &active.guards;
     if let Err(not_until) = guards.rate.check() {
         let wait = not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
-        let mut response = error(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", "too many requests; slow down");
+        let mut response = error(StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited, "too many requests; slow down");
         response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs().max(1)));
         return response;
     }
     let Ok(_permit) = guards.concurrency.clone().try_acquire_owned() else {
-        return error(StatusCode::SERVICE_UNAVAILABLE, "OVERLOADED", "too many requests in flight; retry shortly");
+        return error(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Overloaded, "too many requests in flight; retry shortly");
     };
     match tokio::time::timeout(guards.timeout(), dispatch(state, active, path, target, request, peer, notes)).await {
         Ok(response) => response,
-        Err(_) => error(StatusCode::GATEWAY_TIMEOUT, "TIMEOUT", "the request took longer than this environment allows"),
+        Err(_) => error(StatusCode::GATEWAY_TIMEOUT, ErrorCode::Timeout, "the request took longer than this environment allows"),
     }
 }
 
 async fn read_body(body: Body, limit: usize, headers: &HeaderMap, notes: &mut Notes) -> Result<Value, Response> {
     let bytes: Bytes = axum::body::to_bytes(body, limit)
         .await
-        .map_err(|_| error(StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", format!("the body exceeds {limit} bytes")))?;
+        .map_err(|_| error(StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge, format!("the body exceeds {limit} bytes")))?;
     notes.request_bytes = Some(bytes.len() as u64);
     if notes.detail {
         notes.request_body = Some(bytes.clone());
@@ -113,10 +114,10 @@ async fn read_body(body: Body, limit: usize, headers: &HeaderMap, notes: &mut No
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json")));
     if !is_json {
-        return Err(error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "UNSUPPORTED_MEDIA_TYPE", "send the body as application/json"));
+        return Err(error(StatusCode::UNSUPPORTED_MEDIA_TYPE, ErrorCode::UnsupportedMediaType, "send the body as application/json"));
     }
     let body: Value =
-        serde_json::from_slice(&bytes).map_err(|err| error(StatusCode::BAD_REQUEST, "INVALID_JSON", format!("the body is not valid JSON: {err}")))?;
+        serde_json::from_slice(&bytes).map_err(|err| error(StatusCode::BAD_REQUEST, ErrorCode::InvalidJson, format!("the body is not valid JSON: {err}")))?;
     match crate::input::nul_path(&body) {
         Some(field) => Err(invalid_text(&format!("body.{field}"))),
         None => Ok(body),
@@ -131,7 +132,7 @@ async fn caller(active: &Active, headers: &HeaderMap, notes: &mut Notes) -> Resu
                 notes.user = Some((caller.id, caller.email.clone()));
                 Ok(Some(caller))
             }
-            Ok(None) => Err(error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", "the token is invalid or expired")),
+            Ok(None) => Err(error(StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated, "the token is invalid or expired")),
             Err(err) => Err(service_error(err)),
         },
     }
@@ -157,9 +158,9 @@ async fn dispatch(state: &AppState, active: &Arc<Active>, path: &str, target: Ta
     let limit = usize::try_from(active.guards.limits.max_body_bytes).unwrap_or(usize::MAX);
     let (router, params) = match target {
         Target::Auth(endpoint) => return auth(state, active, endpoint, &parts.method, &parts.headers, body, limit, peer, notes).await,
-        Target::NoRoute => return error(StatusCode::NOT_FOUND, "NOT_FOUND", format!("no route {path}")),
+        Target::NoRoute => return error(StatusCode::NOT_FOUND, ErrorCode::NotFound, format!("no route {path}")),
         Target::WrongMethod(allow) => {
-            let mut response = error(StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", format!("{} is not served on {path}", parts.method));
+            let mut response = error(StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed, format!("{} is not served on {path}", parts.method));
             if let Ok(value) = HeaderValue::from_str(&allow.join(", ")) {
                 response.headers_mut().insert(header::ALLOW, value);
             }
@@ -216,7 +217,7 @@ async fn auth(
     match (method.clone(), endpoint) {
         (Method::POST, "signup" | "login") => {
             if endpoint == "signup" && !settings.signup_open {
-                return error(StatusCode::FORBIDDEN, "SIGNUP_CLOSED", "sign-up is closed here");
+                return error(StatusCode::FORBIDDEN, ErrorCode::SignupClosed, "sign-up is closed here");
             }
             let body = match read_body(body, limit, headers, notes).await {
                 Ok(body) => body,
@@ -248,13 +249,13 @@ async fn auth(
                 Ok(()) => StatusCode::NO_CONTENT.into_response(),
                 Err(err) => service_error(err),
             },
-            None => error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", "sign in first"),
+            None => error(StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated, "sign in first"),
         },
         (Method::GET, "me") => match caller(active, headers, notes).await {
             Ok(Some(caller)) => Json(caller.to_json()).into_response(),
-            Ok(None) => error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", "sign in first"),
+            Ok(None) => error(StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated, "sign in first"),
             Err(response) => response,
         },
-        _ => error(StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", format!("{method} is not served on /auth/{endpoint}")),
+        _ => error(StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed, format!("{method} is not served on /auth/{endpoint}")),
     }
 }

@@ -4,6 +4,7 @@
 //! outside the limits and the timeout, so refused and timed-out requests are
 //! recorded too. HTTP handlers are thin adapters over `serve`.
 
+pub mod codes;
 mod dispatch;
 mod reply;
 
@@ -24,6 +25,7 @@ use crate::{
     monitoring::UNMATCHED,
 };
 
+pub use codes::ErrorCode;
 pub use reply::error;
 
 /// The header a response carries its record's id in.
@@ -76,8 +78,8 @@ pub async fn serve(state: &AppState, slug: &str, rest: &str, request: Request, p
 pub async fn serve_recorded(state: &AppState, slug: &str, rest: &str, request: Request, peer: SocketAddr, source: Source) -> (Response, Option<RequestRecord>) {
     let Some(active) = state.engine.active(slug).await else {
         let response = match state.environments.find(slug).await {
-            Ok(Some(_)) => error(StatusCode::SERVICE_UNAVAILABLE, "NOT_READY", format!("`{slug}` serves nothing yet: refresh it first")),
-            Ok(None) => error(StatusCode::NOT_FOUND, "NOT_FOUND", format!("no environment `{slug}`")),
+            Ok(Some(_)) => error(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::NotReady, format!("`{slug}` serves nothing yet: refresh it first")),
+            Ok(None) => error(StatusCode::NOT_FOUND, ErrorCode::NotFound, format!("no environment `{slug}`")),
             Err(err) => reply::service_error(err),
         };
         return (response, None);
@@ -208,7 +210,7 @@ fn detail(settings: &crate::environments::LogSettings, request: &HeaderMap, resp
 /// they asked for; others get no CORS headers, which browsers treat as a refusal.
 pub fn preflight(allowed: Option<HeaderValue>, headers: &HeaderMap) -> Response {
     let Some(allowed) = allowed else {
-        return error(StatusCode::FORBIDDEN, "CORS_REFUSED", "this origin may not call this environment");
+        return error(StatusCode::FORBIDDEN, ErrorCode::CorsRefused, "this origin may not call this environment");
     };
     let mut response = StatusCode::NO_CONTENT.into_response();
     let out = response.headers_mut();

@@ -9,37 +9,40 @@ use axum::{
 };
 use serde_json::json;
 
+use super::codes::ErrorCode;
 use crate::{engine::execute::Failure, error::ServiceError};
 
 pub fn failure(f: Failure) -> Response {
-    let mut error = json!({ "code": f.code, "message": f.message });
+    let mut error = json!({ "code": f.code.as_str(), "message": f.message });
     if let Some(details) = f.details {
         error["details"] = details;
     }
     (f.status, Json(json!({ "error": error }))).into_response()
 }
 
-pub fn error(status: StatusCode, code: &'static str, message: impl Into<String>) -> Response {
+pub fn error(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Response {
     failure(Failure::new(status, code, message))
 }
 
+/// A domain error in the catalogue's terms.
 pub fn service_error(err: ServiceError) -> Response {
     err.log_if_internal();
-    let status = match &err {
-        ServiceError::Unauthenticated | ServiceError::WrongCredentials => StatusCode::UNAUTHORIZED,
-        ServiceError::Forbidden(_) => StatusCode::FORBIDDEN,
-        ServiceError::BadInput { .. } | ServiceError::Invalid(_) => StatusCode::BAD_REQUEST,
-        ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
-        ServiceError::Conflict { .. } => StatusCode::CONFLICT,
-        ServiceError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-        ServiceError::Timeout(_) => StatusCode::GATEWAY_TIMEOUT,
-        ServiceError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    let code = match &err {
+        ServiceError::Unauthenticated | ServiceError::WrongCredentials => ErrorCode::Unauthenticated,
+        ServiceError::Forbidden(_) => ErrorCode::Forbidden,
+        ServiceError::BadInput { .. } | ServiceError::Invalid(_) => ErrorCode::InvalidInput,
+        ServiceError::NotFound(_) => ErrorCode::NotFound,
+        ServiceError::Conflict { .. } => ErrorCode::Conflict,
+        ServiceError::RateLimited { .. } => ErrorCode::RateLimited,
+        ServiceError::Timeout(_) => ErrorCode::Timeout,
+        ServiceError::Busy(_) => ErrorCode::Busy,
+        ServiceError::Internal(_) => ErrorCode::Internal,
     };
-    let mut body = json!({ "code": err.code(), "message": err.message() });
+    let mut failure = Failure::new(code.status(), code, err.message());
     if let Some(field) = err.field() {
-        body["field"] = field.into();
+        failure.details = Some(json!([{ "field": field, "message": err.message() }]));
     }
-    let mut response = (status, Json(json!({ "error": body }))).into_response();
+    let mut response = self::failure(failure);
     if let ServiceError::RateLimited { retry_after_secs } = err {
         response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs.max(1)));
     }
@@ -48,7 +51,7 @@ pub fn service_error(err: ServiceError) -> Response {
 
 /// Text with a NUL character, refused where it arrives (see `crate::input`).
 pub fn invalid_text(field: &str) -> Response {
-    let mut failure = Failure::new(StatusCode::BAD_REQUEST, "INVALID_INPUT", format!("{field}: {}", crate::input::NUL_MESSAGE));
+    let mut failure = Failure::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidInput, format!("{field}: {}", crate::input::NUL_MESSAGE));
     failure.details = Some(json!([{ "field": field, "message": crate::input::NUL_MESSAGE }]));
     self::failure(failure)
 }

@@ -12,6 +12,7 @@ use super::{
     users::Caller,
 };
 use crate::{
+    dataplane::codes::ErrorCode,
     logs::TraceStep,
     workspace::document::{Allow, Table},
 };
@@ -27,33 +28,36 @@ pub struct Outcome {
 #[derive(Debug)]
 pub struct Failure {
     pub status: StatusCode,
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
     pub details: Option<Value>,
 }
 
 impl Failure {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
         Self { status, code, message: message.into(), details: None }
     }
 
     fn eval(err: serverkit_expr::EvalError) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "BAD_REQUEST", err.message)
+        Self::new(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, err.message)
     }
 
     fn row(err: RowError, table: &Table) -> Self {
         match err {
-            RowError::NotFound => Self::new(StatusCode::NOT_FOUND, "NOT_FOUND", format!("no such row in {}", table.name)),
+            RowError::NotFound => Self::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, format!("no such row in {}", table.name)),
             RowError::Invalid(field) => Self {
                 details: Some(json!([{ "field": field.field, "message": field.message }])),
-                ..Self::new(StatusCode::BAD_REQUEST, "INVALID_INPUT", field.message)
+                ..Self::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidInput, field.message)
             },
-            RowError::Conflict { message, .. } => Self::new(StatusCode::CONFLICT, "CONFLICT", message),
-            RowError::Timeout => Self::new(StatusCode::GATEWAY_TIMEOUT, "TIMEOUT", "the query ran too long; narrow it down"),
-            RowError::Busy => Self::new(StatusCode::SERVICE_UNAVAILABLE, "BUSY", "the database is busy; retry shortly"),
+            RowError::Conflict { field, message } => Self {
+                details: field.map(|field| json!([{ "field": field, "message": message.clone() }])),
+                ..Self::new(StatusCode::CONFLICT, ErrorCode::Conflict, message)
+            },
+            RowError::Timeout => Self::new(StatusCode::GATEWAY_TIMEOUT, ErrorCode::Timeout, "the query ran too long; narrow it down"),
+            RowError::Busy => Self::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Busy, "the database is busy; retry shortly"),
             RowError::Db(err) => {
                 tracing::error!(error = %err, table = %table.name, "row operation failed");
-                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error")
+                Self::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, "internal error")
             }
         }
     }
@@ -101,7 +105,7 @@ fn check_input(part: &str, validator: Option<&jsonschema::Validator>, value: &Va
     }
     let first = errors[0]["field"].as_str().unwrap_or(part).to_owned();
     let message = format!("invalid {part}: {} ({first})", errors[0]["message"].as_str().unwrap_or("invalid"));
-    Err(Failure { details: Some(Value::Array(errors)), ..Failure::new(StatusCode::BAD_REQUEST, "INVALID_INPUT", message) })
+    Err(Failure { details: Some(Value::Array(errors)), ..Failure::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidInput, message) })
 }
 
 fn as_id(value: &Value) -> Option<i64> {
@@ -113,7 +117,7 @@ fn as_limit(value: Option<Value>, default: u64) -> Result<u64, Failure> {
         None | Some(Value::Null) => Ok(default),
         Some(v) => match as_id(&v) {
             Some(n) if (1..=super::compile::MAX_LIST_LIMIT).contains(&n) => Ok(n as u64),
-            _ => Err(Failure::new(StatusCode::BAD_REQUEST, "INVALID_INPUT", format!("limit must be between 1 and {}", super::compile::MAX_LIST_LIMIT))),
+            _ => Err(Failure::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidInput, format!("limit must be between 1 and {}", super::compile::MAX_LIST_LIMIT))),
         },
     }
 }
@@ -122,7 +126,7 @@ fn as_limit(value: Option<Value>, default: u64) -> Result<u64, Failure> {
 fn as_values(value: Value) -> Result<Map<String, Value>, Failure> {
     match value {
         Value::Object(map) => Ok(map),
-        _ => Err(Failure::new(StatusCode::BAD_REQUEST, "INVALID_INPUT", "the values to write must be an object")),
+        _ => Err(Failure::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidInput, "the values to write must be an object")),
     }
 }
 
@@ -139,11 +143,11 @@ pub async fn run(
 ) -> Result<Outcome, Failure> {
     match (&router.access.allow, caller) {
         (Allow::Public, _) => {}
-        (_, None) => return Err(Failure::new(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", "sign in first (Authorization: Bearer <token>)")),
+        (_, None) => return Err(Failure::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated, "sign in first (Authorization: Bearer <token>)")),
         (Allow::SignedIn, Some(_)) => {}
         (Allow::Groups(groups), Some(caller)) => {
             if !caller.groups.iter().any(|g| groups.contains(g)) {
-                return Err(Failure::new(StatusCode::FORBIDDEN, "FORBIDDEN", format!("this route is for the groups {}", groups.join(", "))));
+                return Err(Failure::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, format!("this route is for the groups {}", groups.join(", "))));
             }
         }
     }
@@ -192,7 +196,7 @@ pub async fn run(
                     Ok(StepEnd::Value(value)) => step.action.rows_touched(value),
                     _ => None,
                 },
-                error: result.as_ref().err().map(|f| format!("{} {}: {}", f.status.as_u16(), f.code, f.message)),
+                error: result.as_ref().err().map(|f| format!("{} {}: {}", f.status.as_u16(), f.code.as_str(), f.message)),
             });
         }
         let result = match result? {
@@ -260,7 +264,7 @@ async fn run_step(
         CompiledAction::Check { condition, status, message } => {
             if !condition.eval_truthy(&*scope).map_err(Failure::eval)? {
                 let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST);
-                return Err(Failure::new(status, "CHECK_FAILED", message.clone()));
+                return Err(Failure::new(status, ErrorCode::CheckFailed, message.clone()));
             }
             Value::Bool(true)
         }
@@ -273,8 +277,8 @@ async fn run_step(
                 ("steps", scope[4].clone()),
             ];
             script::run(ast.clone(), inputs).await.map_err(|err| match err {
-                ScriptError::Limit(message) => Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "SCRIPT_LIMIT", message),
-                ScriptError::Failed(message) => Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "SCRIPT_FAILED", message),
+                ScriptError::Limit(message) => Failure::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::ScriptLimit, message),
+                ScriptError::Failed(message) => Failure::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::ScriptFailed, message),
             })?
         }
         CompiledAction::Respond { status, headers, body, body_step } => {

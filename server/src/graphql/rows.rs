@@ -77,7 +77,7 @@ pub fn row_error(err: RowError) -> ServiceError {
         RowError::Invalid(field) => ServiceError::BadInput { field: Some(field.field), message: field.message },
         RowError::Conflict { field, message } => ServiceError::Conflict { field, message },
         RowError::Timeout => ServiceError::Timeout("the query ran too long; narrow the filter".into()),
-        RowError::Busy => ServiceError::Timeout("the database stayed busy (a migration?); retry shortly".into()),
+        RowError::Busy => ServiceError::Busy("the database stayed busy (a migration?); retry shortly".into()),
         RowError::Db(err) => ServiceError::internal(err),
     }
 }

@@ -11,7 +11,10 @@ use axum::{
     routing::any,
 };
 
-use crate::{app::AppState, dataplane};
+use crate::{
+    app::AppState,
+    dataplane::{self, ErrorCode},
+};
 
 pub fn router(state: AppState) -> Router {
     Router::new().route("/env/{slug}", any(serve_root)).route("/env/{slug}/", any(serve_root)).route("/env/{slug}/{*rest}", any(serve)).with_state(state)
@@ -51,7 +54,7 @@ pub fn root_router(state: AppState, slug: String) -> Router {
 
 /// Percent-escapes that do not decode to UTF-8 (`%ff`, `%c0%af`) name nothing we serve.
 fn bad_url() -> Response {
-    dataplane::error(StatusCode::BAD_REQUEST, "INVALID_INPUT", "the URL's path is not valid UTF-8 once percent-decoded")
+    dataplane::error(StatusCode::BAD_REQUEST, ErrorCode::InvalidInput, "the URL's path is not valid UTF-8 once percent-decoded")
 }
 
 async fn serve_root(
