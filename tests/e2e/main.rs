@@ -12,6 +12,7 @@ mod binary;
 mod blog;
 mod csrf;
 mod environments;
+mod exports;
 mod flood;
 mod hardening;
 mod limits;

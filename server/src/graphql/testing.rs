@@ -211,6 +211,18 @@ impl TestingQuery {
         Ok(state(ctx).tests.get(&id).await?.map(TestRunObject))
     }
 
+    /// The served API as a Postman Collection v2.1 (newman runs it green).
+    #[graphql(guard = "RoleGuard::new(Role::Viewer)")]
+    async fn postman_collection(&self, ctx: &Context<'_>, environment: String) -> Result<Json<Value>> {
+        Ok(Json(crate::testing::export::postman(state(ctx), &environment).await?))
+    }
+
+    /// The served API as an OpenAPI 3.1.0 document.
+    #[graphql(guard = "RoleGuard::new(Role::Viewer)")]
+    async fn open_api(&self, ctx: &Context<'_>, environment: String) -> Result<Json<Value>> {
+        Ok(Json(crate::testing::export::openapi(state(ctx), &environment).await?))
+    }
+
     /// The newest run of `environment`, of `revision` when given: what a deploy is gated on.
     #[graphql(guard = "RoleGuard::new(Role::Viewer)")]
     async fn latest_test_run(&self, ctx: &Context<'_>, environment: String, revision: Option<i64>) -> Result<Option<TestRunObject>> {

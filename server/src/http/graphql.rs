@@ -61,7 +61,7 @@ async fn session_principal(state: &AppState, session: &Session) -> ServiceResult
 
 /// A bearer token wins over a cookie; a bad token is not silently ignored
 /// (the caller would get a confusing mix of rights), it is UNAUTHENTICATED.
-async fn resolve_principal(state: &AppState, headers: &HeaderMap, session: &Session) -> ServiceResult<Option<Principal>> {
+pub(super) async fn resolve_principal(state: &AppState, headers: &HeaderMap, session: &Session) -> ServiceResult<Option<Principal>> {
     match super::bearer(headers) {
         Some(token) => tokens::authenticate(&state.db, token).await?.map(Some).ok_or(ServiceError::Unauthenticated),
         None => session_principal(state, session).await,

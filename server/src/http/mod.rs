@@ -3,6 +3,7 @@
 pub mod client_ip;
 mod csrf;
 mod data_plane;
+mod exports;
 mod graphql;
 mod graphql_body;
 mod health;
@@ -34,7 +35,7 @@ pub fn router(state: AppState, schema: AppSchema, sessions: DbSessionStore) -> R
         .with_path("/")
         .with_expiry(Expiry::OnInactivity(idle));
 
-    let admin_api = graphql::router(state.clone(), schema).layer(session_layer);
+    let admin_api = graphql::router(state.clone(), schema).merge(exports::router(state.clone())).layer(session_layer);
 
     Router::new()
         .route("/", get(|| async { Redirect::permanent("/admin/") }))

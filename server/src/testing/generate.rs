@@ -56,7 +56,7 @@ fn template_of_param(value: &Value, param: &str) -> bool {
 /// The table a path parameter names a row of: the table of a get, update or
 /// delete step that takes it as the id, or the target of a relation column a
 /// list or count filters on with it.
-fn param_table(doc: &WorkspaceDocument, router: &Router, param: &str) -> Option<String> {
+pub(crate) fn param_table(doc: &WorkspaceDocument, router: &Router, param: &str) -> Option<String> {
     for step in &router.steps {
         match &step.action {
             Action::Get(row) | Action::Delete(row) if template_of_param(&row.id, param) => return Some(row.table.clone()),

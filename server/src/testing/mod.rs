@@ -5,6 +5,7 @@
 
 pub mod console;
 pub mod example;
+pub mod export;
 pub mod generate;
 pub mod run;
 
