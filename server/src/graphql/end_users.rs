@@ -24,11 +24,14 @@ pub struct EndUserObject {
     groups: Vec<String>,
     disabled: bool,
     created_at: DateTime<Utc>,
+    /// One of the test runner's fixture users (`…@fixtures.serverkit.invalid`).
+    fixture: bool,
 }
 
 impl From<EndUser> for EndUserObject {
     fn from(u: EndUser) -> Self {
-        Self { id: ID(u.id.to_string()), email: u.email, groups: u.groups, disabled: u.disabled, created_at: u.created_at }
+        let fixture = u.email.ends_with(&format!("@{}", crate::testing::run::FIXTURE_DOMAIN));
+        Self { id: ID(u.id.to_string()), email: u.email, groups: u.groups, disabled: u.disabled, created_at: u.created_at, fixture }
     }
 }
 
