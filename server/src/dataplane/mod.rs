@@ -119,7 +119,8 @@ pub async fn serve_recorded(state: &AppState, slug: &str, rest: &str, request: R
     }
     let (router, route) = match (&notes.router, notes.auth) {
         (Some(router), _) => (Some(router.name.clone()), Some(router.path.clone())),
-        (None, Some(endpoint)) => (None, Some(format!("/auth/{endpoint}"))),
+        // The built-in endpoints are named as monitoring names them.
+        (None, Some(endpoint)) => (Some(auth_name(endpoint).to_owned()), Some(auth_route(endpoint).to_owned())),
         (None, None) => (None, None),
     };
     let (response, response_body) = take_body(response).await;

@@ -62,6 +62,8 @@ pub struct Active {
     /// The environment served.
     pub slug: String,
     pub revision: Arc<CompiledRevision>,
+    /// When the revision was applied to the environment's database.
+    pub applied_at: Option<chrono::DateTime<chrono::Utc>>,
     pub db: EnvDb,
     pub users: Users,
     pub guards: Arc<Guards>,
@@ -214,18 +216,27 @@ impl Engine {
         schema::apply(&txn, &applied.tables, &revision.document.tables, &plan)
             .await
             .map_err(|err| ServiceError::bad_input("migration", format!("the migration failed and was rolled back: {err}")))?;
-        state::write(&txn, &Applied { revision: revision.number, tables: revision.document.tables.clone() }).await?;
+        let applied_at = Some(chrono::Utc::now());
+        state::write(&txn, &Applied { revision: revision.number, tables: revision.document.tables.clone(), applied_at }).await?;
         txn.commit().await?;
         let routers = revision.document.routers.len();
-        self.install(env, compiled, db).await;
+        self.install(env, compiled, db, applied_at).await;
         Ok(RefreshReport { revision: revision.number, plan, routers })
     }
 
-    async fn install(&self, env: &Environment, compiled: CompiledRevision, db: EnvDb) {
+    async fn install(&self, env: &Environment, compiled: CompiledRevision, db: EnvDb, applied_at: Option<chrono::DateTime<chrono::Utc>>) {
         let users = self.users(&env.slug, &db).await;
         let guards = Arc::new(Guards::new(env));
         db.rows.set_read_budget(guards.timeout());
-        let active = Active { slug: env.slug.clone(), revision: Arc::new(compiled), db, users, guards, vars: serde_json::Value::Object(env.variables.clone()) };
+        let active = Active {
+            slug: env.slug.clone(),
+            revision: Arc::new(compiled),
+            applied_at,
+            db,
+            users,
+            guards,
+            vars: serde_json::Value::Object(env.variables.clone()),
+        };
         self.slot(&env.slug).await.store(Some(Arc::new(active)));
     }
 
@@ -240,7 +251,8 @@ impl Engine {
     pub async fn resume(&self, env: &Environment, revision: &Revision) -> ServiceResult<()> {
         let compiled = compile::compile_off_thread(revision.number, revision.document.clone()).await?;
         let db = self.prepare(&env.slug).await?;
-        self.install(env, compiled, db).await;
+        let applied_at = state::read(&db.read).await?.and_then(|a| a.applied_at);
+        self.install(env, compiled, db, applied_at).await;
         Ok(())
     }
 
@@ -254,6 +266,7 @@ impl Engine {
             slot.store(Some(Arc::new(Active {
                 slug: current.slug.clone(),
                 revision: current.revision.clone(),
+                applied_at: current.applied_at,
                 db: current.db.clone(),
                 users: current.users.clone(),
                 guards,

@@ -18,6 +18,9 @@ const APPLIED: &str = "applied";
 pub struct Applied {
     pub revision: i64,
     pub tables: Vec<Table>,
+    /// When it was applied (absent in states written before this was kept).
+    #[serde(default)]
+    pub applied_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 pub async fn ensure_table(db: &impl ConnectionTrait) -> Result<(), DbErr> {

@@ -103,6 +103,10 @@ impl EnvironmentObject {
     async fn served_revision(&self, ctx: &Context<'_>) -> Option<i64> {
         state(ctx).engine.active(&self.0.slug).await.map(|active| active.revision.revision)
     }
+    /// When the served revision was applied; null before the first refresh.
+    async fn served_at(&self, ctx: &Context<'_>) -> Option<DateTime<Utc>> {
+        state(ctx).engine.active(&self.0.slug).await.and_then(|active| active.applied_at)
+    }
     /// Browser origins allowed to call the API (CORS); `*` for any.
     async fn cors_origins(&self) -> &[String] {
         &self.0.cors_origins

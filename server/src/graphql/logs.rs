@@ -98,7 +98,8 @@ impl RequestLogObject {
     async fn environment(&self) -> &str {
         &self.0.environment
     }
-    /// The router that served it; null when no route matched or for the built-in `/auth` endpoints.
+    /// The router that served it (`auth/login` and the like for the built-in
+    /// endpoints); null when no route matched.
     async fn router(&self) -> Option<&str> {
         self.0.router.as_deref()
     }
@@ -161,7 +162,7 @@ impl RequestLogObject {
     /// The router's steps as they ran; null for requests no router served.
     async fn trace(&self) -> Option<Vec<TraceStepObject>> {
         let detail = self.0.detail.as_ref()?;
-        self.0.router.as_ref()?;
+        self.0.router.as_ref().filter(|r| !r.starts_with("auth/"))?;
         Some(detail.trace.iter().cloned().map(TraceStepObject::from).collect())
     }
 }
