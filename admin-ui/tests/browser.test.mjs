@@ -312,7 +312,7 @@ async function run() {
       assert(!res.errors, `putGroup failed: ${JSON.stringify(res.errors)}`);
       await page.getByTestId('group-row-staff').waitFor();
     });
-  } else {
+  } else if (!process.env.SKIP_WORKSPACE) {
     await page.getByRole('tab', { name: 'Groups' }).click();
   }
 
@@ -408,6 +408,7 @@ async function run() {
   }
 
   const endUser = { email: 'reader@example.com', password: 'reader-password-1234' };
+  let postId = 1;
   await wstep('data plane: an end user signs up and writes a post (plain fetch)', async () => {
     const signup = await fetch(`${serverBase}/env/test/auth/signup`, {
       method: 'POST',
@@ -421,7 +422,9 @@ async function run() {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${auth.token}` },
       body: JSON.stringify({ title: 'Hello from the browser test', body: 'First!', published: true }),
     });
-    assert(post.status === 201, `create post: ${post.status} ${await post.text()}`);
+    const created = await post.text();
+    assert(post.status === 201, `create post: ${post.status} ${created}`);
+    postId = JSON.parse(created).id;
   });
 
   await wstep('settings: the test environment masks an extra name in its request logs', async () => {
@@ -485,26 +488,22 @@ async function run() {
       assert(missing.status === 404, `unmatched answered ${missing.status}`);
       const statuses = async () => logRows.evaluateAll((rows) => rows.map((r) => Number(r.dataset.status)));
       const routers = async () => logRows.evaluateAll((rows) => rows.map((r) => r.dataset.router));
-      const before = (await statuses()).length;
+      // Unfiltered, the list mixes classes and routers; each filter keeps only what it names.
       assert((await statuses()).some((s) => s < 400), 'successful requests are listed before filtering');
-      await page.getByTestId('filter-status-class').selectOption('4');
+      assert((await routers()).some((r) => r !== 'listPosts'), 'other routers are listed before filtering');
       let seen = [];
-      await eventually(async () => {
-        const s = (seen = await statuses());
-        return s.length >= 1 && s.length < before && s.every((x) => x >= 400 && x < 500);
-      }, 'only 4xx rows after filtering by status class').catch((e) => {
-        throw new Error(`${e.message}: ${seen.join(', ')} (${before} before)`);
-      });
+      const only = (what, read, keep) =>
+        eventually(async () => (seen = await read()).length >= 1 && seen.every(keep), what).catch((e) => {
+          throw new Error(`${e.message}: ${seen.join(', ')}`);
+        });
+      await page.getByTestId('filter-status-class').selectOption('4');
+      await only('only 4xx rows after filtering by status class', statuses, (s) => s >= 400 && s < 500);
       await page.getByTestId(`log-row-${missing.id}`).waitFor();
       await page.getByTestId('filter-clear').click();
-      await eventually(async () => (await statuses()).length >= before, 'all rows again after Clear');
+      await only('every class again after Clear', statuses, () => true);
+      await eventually(async () => (await statuses()).some((s) => s < 400), 'successful rows again after Clear');
       await page.getByTestId('filter-router').selectOption('listPosts');
-      await eventually(async () => {
-        const r = (seen = await routers());
-        return r.length >= 1 && r.length < before && r.every((x) => x === 'listPosts');
-      }, 'only listPosts rows after filtering by router').catch((e) => {
-        throw new Error(`${e.message}: ${seen.join(', ')} (${before} before)`);
-      });
+      await only('only listPosts rows after filtering by router', routers, (r) => r === 'listPosts');
       // Still live with the filter: a matching call shows, the 404 stays out.
       await callUntilListed('/posts');
       assert((await page.getByTestId(`log-row-${missing.id}`).count()) === 0, 'the unmatched request is filtered out');
@@ -521,12 +520,12 @@ async function run() {
       const { token } = await login.json();
       assert(login.status === 200 && token, `login: ${login.status}`);
       // A comment (the rows steps below count posts): get the post, insert, respond.
-      const { row, status } = await callUntilListed('/posts/1/comments', {
+      const { row, status } = await callUntilListed(`/posts/${postId}/comments`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-probe': 'probe-secret' },
         body: JSON.stringify({ body: 'Logged by the browser test' }),
       });
-      assert(status === 201, `POST /posts/1/comments answered ${status}`);
+      assert(status === 201, `POST /posts/${postId}/comments answered ${status}`);
       assert((await row.innerText()).includes(endUser.email), 'the row names the caller');
       await row.click();
       const drawer = page.getByTestId('log-drawer');
@@ -577,7 +576,7 @@ async function run() {
     assert(/owner ticks “Request logs”/.test(text) && /Settings/.test(text), `says how to turn them on: ${text}`);
     await off.getByRole('link', { name: 'Settings' }).waitFor();
     await page.getByTestId('monitoring-off').waitFor();
-    await page.getByTestId('router-stat-listPosts').waitFor(); // the workspace's routers, without figures
+    await page.getByTestId('routers-empty').getByText('Production serves no revision yet.').waitFor();
     await page.screenshot({ path: join(SHOTS, 'api-production.png'), fullPage: true });
     await page.getByRole('link', { name: 'Dashboard', exact: true }).click();
     await page.getByTestId('traffic-off').waitFor();
@@ -594,7 +593,10 @@ async function run() {
     const grid = page.getByTestId('rows-grid');
     const row = grid.locator('tbody tr', { hasText: 'Hello from the browser test' });
     await row.waitFor();
-    await eventually(async () => (await page.getByTestId('rows-count').getAttribute('data-total')) === '1', 'totalCount is 1');
+    // The test run after a refresh may have left fixture posts: counts are relative to what is there.
+    const total = async () => Number(await page.getByTestId('rows-count').getAttribute('data-total'));
+    const base = await total();
+    assert(base >= 1, `totalCount is at least 1: ${base}`);
     await row.getByTestId('row-edit').click();
     const editing = grid.locator('[data-testid^="row-edit-"]');
     const title = editing.getByLabel('title (text)');
@@ -615,7 +617,7 @@ async function run() {
     await form.getByTestId('row-insert').click();
     const added = grid.locator('tbody tr', { hasText: 'Written by the admin' });
     await added.waitFor();
-    await eventually(async () => (await page.getByTestId('rows-count').getAttribute('data-total')) === '2', 'totalCount is 2');
+    await eventually(async () => (await total()) === base + 1, `totalCount is ${base + 1}`);
     await page.getByLabel('Filter title').fill('Edited in the admin');
     await page.getByTestId('filter-apply').click();
     await eventually(async () => (await page.getByTestId('rows-count').getAttribute('data-total')) === '1', 'the filter keeps 1 row');
@@ -638,16 +640,16 @@ async function run() {
     await page.getByTestId('rows-grid').waitFor();
   });
 
-  await wstep('users: the end user is listed; made an editor, the editors count becomes 1', async () => {
+  await wstep('users: the end user is listed; made an editor, the editors count goes up by 1', async () => {
     await page.getByRole('link', { name: 'Users' }).click();
     await page.waitForURL(/\/admin\/users/);
     const row = page.getByTestId(`user-row-${endUser.email}`);
     await row.waitFor();
     const editors = page.getByTestId('group-item-editors').getByTestId('group-count');
-    assert((await editors.innerText()).trim() === '0', 'no editors yet');
+    const before = Number((await editors.innerText()).trim()); // test-run fixtures may be editors already
     await row.getByRole('group', { name: `Groups of ${endUser.email}` }).getByLabel('editors').check();
     await page.getByTestId('toast').filter({ hasText: `${endUser.email} joined editors` }).waitFor();
-    await eventually(async () => (await editors.innerText()).trim() === '1', 'editors count is 1');
+    await eventually(async () => Number((await editors.innerText()).trim()) === before + 1, `editors count is ${before + 1}`);
     await page.getByTestId('group-item-editors').click();
     await page.getByTestId(`user-row-${endUser.email}`).waitFor();
     await page.screenshot({ path: join(SHOTS, 'users.png'), fullPage: true });

@@ -115,7 +115,8 @@ async fn fixture_users_are_recognisable_end_users() {
     let blog = Blog::start().await;
     let run = finished(&blog, refresh(&blog).await["testRun"]["id"].as_str().unwrap()).await;
     assert_eq!(run["status"], "PASSED");
-    let users = blog.owner.run("{ users(environment: \"test\", search: \"fixtures.serverkit.invalid\") { nodes { email groups fixture } } }", json!({})).await.data();
+    let users =
+        blog.owner.run("{ users(environment: \"test\", search: \"fixtures.serverkit.invalid\") { nodes { email groups fixture } } }", json!({})).await.data();
     assert!(users["users"]["nodes"].as_array().unwrap().iter().all(|u| u["fixture"] == true));
     let mut found: Vec<(String, Value)> =
         users["users"]["nodes"].as_array().unwrap().iter().map(|u| (u["email"].as_str().unwrap().to_owned(), u["groups"].clone())).collect();

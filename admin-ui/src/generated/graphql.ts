@@ -22,6 +22,28 @@ export type Scalars = {
   JSON: { input: unknown; output: unknown; }
 };
 
+/** Who calls: nobody signed in, a real end user by email, or a member of a group. */
+export type ActAs = {
+  anonymous?: InputMaybe<Scalars['Boolean']['input']>;
+  /** A member of this group (the test runner's fixture user for it). */
+  group?: InputMaybe<Scalars['String']['input']>;
+  /** An end user of the environment (needs its user management, or the owner role). */
+  userEmail?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type ApiTestRequest = {
+  actAs?: InputMaybe<ActAs>;
+  body?: InputMaybe<Scalars['JSON']['input']>;
+  /** Request headers, a JSON object. */
+  headers?: InputMaybe<Scalars['JSON']['input']>;
+  /** GET, POST, PUT, PATCH or DELETE. */
+  method: Scalars['String']['input'];
+  /** Under the environment: `/posts/1`. */
+  path: Scalars['String']['input'];
+  /** Query parameters, a JSON object. */
+  query?: InputMaybe<Scalars['JSON']['input']>;
+};
+
 export type CreateAdminInput = {
   email: Scalars['String']['input'];
   password: Scalars['String']['input'];
@@ -95,6 +117,18 @@ export type StatsWindow =
   | 'DAY'
   | 'FIVE_MINUTES'
   | 'HOUR';
+
+export type TestCaseStatus =
+  | 'ERROR'
+  | 'FAILED'
+  | 'PASSED';
+
+export type TestRunStatus =
+  | 'CANCELLED'
+  | 'ERROR'
+  | 'FAILED'
+  | 'PASSED'
+  | 'RUNNING';
 
 export type UpdateAdminInput = {
   /** Sets a new password for the admin. */
