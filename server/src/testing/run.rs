@@ -243,10 +243,9 @@ fn check(step: &TestStep, scope: &[Value], answer: &Answer, label: &str) -> Vec<
     if !expect.status.accepts(answer.status) {
         failures.push(mismatch("status", json!(expect.status.describe()), json!(answer.status)));
     }
-    if answer.status >= 500 && !matches!(expect.status, crate::workspace::test_case::ExpectedStatus::Class(ref c) if c == "5xx") {
-        if failures.is_empty() {
-            failures.push(mismatch("status", json!("not a server error"), json!(answer.status)));
-        }
+    // A server error fails the case even where the status class allowed it.
+    if answer.status >= 500 && failures.is_empty() {
+        failures.push(mismatch("status", json!("not a server error"), json!(answer.status)));
     }
     if answer.status >= 400 && !(answer.body["error"]["code"].is_string() && answer.body["error"]["message"].is_string()) {
         failures.push(mismatch("body", json!({ "error": { "code": "…", "message": "…" } }), answer.body.clone()));

@@ -75,10 +75,10 @@ fn operation(doc: &WorkspaceDocument, router: &Router) -> Value {
     for step in &router.steps {
         match &step.action {
             Action::Check(check) => errors.push(check.status),
-            Action::Insert(write) | Action::Update(write) => {
-                if doc.tables.iter().any(|t| t.name == write.table && (t.columns.iter().any(|c| c.unique) || t.indexes.iter().any(|i| i.unique))) {
-                    errors.push(409);
-                }
+            Action::Insert(write) | Action::Update(write)
+                if doc.tables.iter().any(|t| t.name == write.table && (t.columns.iter().any(|c| c.unique) || t.indexes.iter().any(|i| i.unique))) =>
+            {
+                errors.push(409);
             }
             _ => {}
         }
