@@ -2,19 +2,14 @@
 //! (access rule, validation, limits, logs) as a chosen caller, answered with
 //! everything a developer wants to see, and savable as a test case.
 
-use std::net::SocketAddr;
-
-use axum::{
-    body::Body,
-    http::{HeaderName, HeaderValue, Request, header},
-};
+use axum::http::{HeaderName, HeaderValue};
 use serde_json::{Map, Value};
 
-use super::run::fixture_email;
+use super::{request::Outgoing, run::fixture_email};
 use crate::{
     app::AppState,
     auth::{Principal, Role},
-    dataplane::{self, Source},
+    dataplane::Source,
     environments::Capability,
     error::{ServiceError, ServiceResult},
     logs::RequestRecord,
@@ -62,15 +57,6 @@ fn text(value: &Value) -> String {
 }
 
 impl ConsoleRequest {
-    fn path_and_query(&self) -> String {
-        let path = self.path.trim_start_matches('/');
-        if self.query.is_empty() {
-            return path.to_owned();
-        }
-        let query: String = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(self.query.iter().map(|(k, v)| (k, text(v)))).finish();
-        format!("{path}?{query}")
-    }
-
     fn act_as(&self) -> ActAs {
         match (&self.caller.group, &self.caller.user_email) {
             (Some(group), _) => ActAs::Group(group.clone()),
@@ -106,53 +92,23 @@ pub async fn send(state: &AppState, actor: &Principal, environment: &str, reques
         }
         (None, None) => None,
     };
-    let mut builder = Request::builder().method(request.method.as_str()).uri(format!("http://serverkit.console/{}", request.path_and_query()));
+    let mut headers = Vec::new();
     for (name, value) in &request.headers {
         let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| ServiceError::bad_input("request.headers", format!("`{name}` is not a header name")))?;
         let value = HeaderValue::from_str(&text(value))
             .map_err(|_| ServiceError::bad_input("request.headers", format!("the value of `{name}` is not a header value")))?;
-        builder = builder.header(name, value);
+        headers.push((name, value));
     }
-    if let Some(token) = &token {
-        builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
-    }
-    let body = match &request.body {
-        Some(body) => {
-            builder = builder.header(header::CONTENT_TYPE, "application/json");
-            Body::from(body.to_string())
-        }
-        None => Body::empty(),
+    let outgoing = Outgoing {
+        method: request.method.as_str(),
+        path: request.path.clone(),
+        query: request.query.iter().map(|(k, v)| (k.clone(), text(v))).collect(),
+        headers,
+        body: request.body.clone(),
     };
-    let http = builder.body(body).map_err(|err| ServiceError::bad_input("request", format!("not a valid request: {err}")))?;
-    let rest = request.path.trim_start_matches('/').to_owned();
-    let (response, record) = dataplane::serve_recorded(state, environment, &rest, http, SocketAddr::from(([127, 0, 0, 1], 0)), Source::Console).await;
-    let status = response.status().as_u16();
-    let headers: Map<String, Value> = response.headers().iter().filter_map(|(n, v)| Some((n.as_str().to_owned(), Value::from(v.to_str().ok()?)))).collect();
-    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.map_err(ServiceError::internal)?;
-    let body = if bytes.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
-    };
-    Ok(ConsoleResult { status, headers, body, record, curl: curl(&state.public_url, environment, request, token.is_some()) })
-}
-
-/// The request as a shell command; the caller's token is left as `$TOKEN`.
-pub fn curl(base: &str, environment: &str, request: &ConsoleRequest, signed_in: bool) -> String {
-    let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
-    let mut parts =
-        vec!["curl".to_owned(), "-X".to_owned(), request.method.as_str().to_owned(), quote(&format!("{base}/env/{environment}/{}", request.path_and_query()))];
-    for (name, value) in &request.headers {
-        parts.push(format!("-H {}", quote(&format!("{name}: {}", text(value)))));
-    }
-    if signed_in {
-        parts.push("-H \"authorization: Bearer $TOKEN\"".to_owned());
-    }
-    if let Some(body) = &request.body {
-        parts.push("-H 'content-type: application/json'".to_owned());
-        parts.push(format!("-d {}", quote(&body.to_string())));
-    }
-    parts.join(" ")
+    let answer = outgoing.send(state, environment, token.as_deref(), Source::Console).await.map_err(|err| ServiceError::bad_input("request", err))?;
+    let curl = outgoing.curl(&state.public_url, environment, token.is_some());
+    Ok(ConsoleResult { status: answer.status, headers: answer.headers, body: answer.body, record: answer.record, curl })
 }
 
 /// Values that differ on every call (ids, times, owners): left out of an

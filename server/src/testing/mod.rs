@@ -7,6 +7,7 @@ pub mod console;
 pub mod example;
 pub mod export;
 pub mod generate;
+pub mod request;
 pub mod run;
 
 use std::{

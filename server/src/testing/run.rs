@@ -4,19 +4,17 @@
 //! step expects. Whatever a case says, a 5xx or an error without the JSON
 //! error shape fails it.
 
-use std::{collections::HashMap, net::SocketAddr, time::Instant};
+use std::{collections::HashMap, time::Instant};
 
-use axum::{
-    body::Body,
-    http::{HeaderName, HeaderValue, Request, header},
-};
+use axum::http::{HeaderName, HeaderValue};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use serverkit_expr::Template;
 
+use super::request::{Answer, Outgoing};
 use crate::{
     app::AppState,
-    dataplane::{self, Source},
+    dataplane::Source,
     engine::compile::test_roots,
     workspace::test_case::{ActAs, TestCase, TestStep},
 };
@@ -98,7 +96,7 @@ impl Runner<'_> {
             let label = step.name.clone().unwrap_or_else(|| format!("step {index}"));
             let who = step.act_as.as_ref().unwrap_or(&case.act_as);
             let scope = [Value::Object(steps.clone())];
-            let request = match Prepared::new(step, &scope) {
+            let request = match prepare(step, &scope) {
                 Ok(request) => request,
                 Err(message) => {
                     result.status = CaseStatus::Error;
@@ -106,8 +104,9 @@ impl Runner<'_> {
                     break;
                 }
             };
-            result.curl = request.curl(&self.state.public_url, self.environment, who);
-            let answer = match self.send(&request, who).await {
+            result.curl = request.curl(&self.state.public_url, self.environment, *who != ActAs::Anonymous);
+            let token = self.callers.get(who).map(String::as_str);
+            let answer = match request.send(self.state, self.environment, token, Source::TestRun(self.run_id.to_owned())).await {
                 Ok(answer) => answer,
                 Err(message) => {
                     result.status = CaseStatus::Error;
@@ -115,12 +114,12 @@ impl Runner<'_> {
                     break;
                 }
             };
-            result.log_ids.extend(answer.log_id.clone());
+            result.log_ids.extend(answer.record.as_ref().map(|r| r.id.clone()));
             let failures = check(step, &scope, &answer, &label);
             let failed = !failures.is_empty();
             result.failures.extend(failures);
             if let Some(name) = &step.name {
-                steps.insert(name.clone(), json!({ "status": answer.status, "body": answer.body, "headers": answer.headers }));
+                steps.insert(name.clone(), json!({ "status": answer.status, "body": answer.body, "headers": Value::Object(answer.headers) }));
             }
             if failed {
                 result.status = CaseStatus::Failed;
@@ -130,52 +129,6 @@ impl Runner<'_> {
         result.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
         result
     }
-
-    async fn send(&self, prepared: &Prepared, who: &ActAs) -> Result<Answer, String> {
-        let mut builder = Request::builder().method(prepared.method).uri(format!("http://serverkit.test/{}", prepared.path_and_query()));
-        for (name, value) in &prepared.headers {
-            builder = builder.header(name, value);
-        }
-        if let Some(token) = self.callers.get(who) {
-            builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
-        }
-        let body = match &prepared.body {
-            Some(body) => {
-                builder = builder.header(header::CONTENT_TYPE, "application/json");
-                Body::from(body.to_string())
-            }
-            None => Body::empty(),
-        };
-        let request = builder.body(body).map_err(|err| format!("not a valid request: {err}"))?;
-        let peer = SocketAddr::from(([127, 0, 0, 1], 0));
-        let rest = prepared.path.trim_start_matches('/').to_owned();
-        let (response, record) = dataplane::serve_recorded(self.state, self.environment, &rest, request, peer, Source::TestRun(self.run_id.to_owned())).await;
-        let status = response.status().as_u16();
-        let headers: Map<String, Value> = response.headers().iter().filter_map(|(n, v)| Some((n.as_str().to_owned(), Value::from(v.to_str().ok()?)))).collect();
-        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.map_err(|err| format!("reading the answer: {err}"))?;
-        let body = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
-        };
-        Ok(Answer { status, headers: Value::Object(headers), body, log_id: record.map(|r| r.id) })
-    }
-}
-
-struct Answer {
-    status: u16,
-    headers: Value,
-    body: Value,
-    log_id: Option<String>,
-}
-
-/// A step's request with its templates rendered.
-struct Prepared {
-    method: &'static str,
-    path: String,
-    query: Vec<(String, String)>,
-    headers: Vec<(HeaderName, HeaderValue)>,
-    body: Option<Value>,
 }
 
 fn render(value: &Value, scope: &[Value]) -> Result<Value, String> {
@@ -191,48 +144,21 @@ fn text(value: Value) -> String {
     }
 }
 
-impl Prepared {
-    fn new(step: &TestStep, scope: &[Value]) -> Result<Self, String> {
-        let path = text(render(&Value::String(step.path.clone()), scope)?);
-        if !path.starts_with('/') {
-            return Err(format!("the path `{path}` does not start with `/`"));
-        }
-        let query = step.query.iter().map(|(k, v)| Ok((k.clone(), text(render(v, scope)?)))).collect::<Result<Vec<_>, String>>()?;
-        let mut headers = Vec::new();
-        for (name, value) in &step.headers {
-            let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| format!("`{name}` is not a header name"))?;
-            let value = HeaderValue::from_str(&text(render(value, scope)?)).map_err(|_| format!("the value of `{name}` is not a header value"))?;
-            headers.push((name, value));
-        }
-        let body = step.body.as_ref().map(|b| render(b, scope)).transpose()?;
-        Ok(Self { method: step.method.as_str(), path, query, headers, body })
+/// A step's request with its templates rendered from the earlier steps' answers.
+fn prepare(step: &TestStep, scope: &[Value]) -> Result<Outgoing, String> {
+    let path = text(render(&Value::String(step.path.clone()), scope)?);
+    if !path.starts_with('/') {
+        return Err(format!("the path `{path}` does not start with `/`"));
     }
-
-    fn path_and_query(&self) -> String {
-        let path = self.path.trim_start_matches('/');
-        if self.query.is_empty() {
-            return path.to_owned();
-        }
-        let query: String = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(&self.query).finish();
-        format!("{path}?{query}")
+    let query = step.query.iter().map(|(k, v)| Ok((k.clone(), text(render(v, scope)?)))).collect::<Result<Vec<_>, String>>()?;
+    let mut headers = Vec::new();
+    for (name, value) in &step.headers {
+        let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| format!("`{name}` is not a header name"))?;
+        let value = HeaderValue::from_str(&text(render(value, scope)?)).map_err(|_| format!("the value of `{name}` is not a header value"))?;
+        headers.push((name, value));
     }
-
-    /// The request as a shell command; the caller's token is left as `$TOKEN`.
-    fn curl(&self, base: &str, environment: &str, who: &ActAs) -> String {
-        let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
-        let mut parts = vec!["curl".to_owned(), "-X".to_owned(), self.method.to_owned(), quote(&format!("{base}/env/{environment}/{}", self.path_and_query()))];
-        for (name, value) in &self.headers {
-            parts.push(format!("-H {}", quote(&format!("{name}: {}", value.to_str().unwrap_or_default()))));
-        }
-        if *who != ActAs::Anonymous {
-            parts.push("-H \"authorization: Bearer $TOKEN\"".to_owned());
-        }
-        if let Some(body) = &self.body {
-            parts.push("-H 'content-type: application/json'".to_owned());
-            parts.push(format!("-d {}", quote(&body.to_string())));
-        }
-        parts.join(" ")
-    }
+    let body = step.body.as_ref().map(|b| render(b, scope)).transpose()?;
+    Ok(Outgoing { method: step.method.as_str(), path, query, headers, body })
 }
 
 /// What differs between the answer and what the step expects.

@@ -1,0 +1,95 @@
+//! One request sent to an environment from inside the process, through the
+//! real data plane: what test runs and the API console both send, and the
+//! `curl` command that sends it again from a shell.
+
+use std::net::SocketAddr;
+
+use axum::{
+    body::Body,
+    http::{HeaderName, HeaderValue, Request, header},
+};
+use serde_json::{Map, Value};
+
+use crate::{
+    app::AppState,
+    dataplane::{self, Source},
+    logs::RequestRecord,
+};
+
+/// A request ready to send: every template already rendered.
+pub struct Outgoing {
+    pub method: &'static str,
+    /// Under the environment, starting with `/`.
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+    pub body: Option<Value>,
+}
+
+/// What came back, with the request's record.
+pub struct Answer {
+    pub status: u16,
+    pub headers: Map<String, Value>,
+    /// JSON, or the text of a body that is not.
+    pub body: Value,
+    pub record: Option<RequestRecord>,
+}
+
+impl Outgoing {
+    pub fn path_and_query(&self) -> String {
+        let path = self.path.trim_start_matches('/');
+        if self.query.is_empty() {
+            return path.to_owned();
+        }
+        let query: String = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(&self.query).finish();
+        format!("{path}?{query}")
+    }
+
+    /// The request as a shell command; a caller's token is left as `$TOKEN`.
+    pub fn curl(&self, base: &str, environment: &str, signed_in: bool) -> String {
+        let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
+        let mut parts = vec!["curl".to_owned(), "-X".to_owned(), self.method.to_owned(), quote(&format!("{base}/env/{environment}/{}", self.path_and_query()))];
+        for (name, value) in &self.headers {
+            parts.push(format!("-H {}", quote(&format!("{name}: {}", value.to_str().unwrap_or_default()))));
+        }
+        if signed_in {
+            parts.push("-H \"authorization: Bearer $TOKEN\"".to_owned());
+        }
+        if let Some(body) = &self.body {
+            parts.push("-H 'content-type: application/json'".to_owned());
+            parts.push(format!("-d {}", quote(&body.to_string())));
+        }
+        parts.join(" ")
+    }
+
+    /// Sends it to `environment` as the holder of `token`.
+    pub async fn send(&self, state: &AppState, environment: &str, token: Option<&str>, source: Source) -> Result<Answer, String> {
+        let mut builder = Request::builder().method(self.method).uri(format!("http://serverkit.internal/{}", self.path_and_query()));
+        for (name, value) in &self.headers {
+            builder = builder.header(name, value);
+        }
+        if let Some(token) = token {
+            builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let body = match &self.body {
+            Some(body) => {
+                builder = builder.header(header::CONTENT_TYPE, "application/json");
+                Body::from(body.to_string())
+            }
+            None => Body::empty(),
+        };
+        let request = builder.body(body).map_err(|err| format!("not a valid request: {err}"))?;
+        let peer = SocketAddr::from(([127, 0, 0, 1], 0));
+        let rest = self.path.trim_start_matches('/').to_owned();
+        let (response, record) = dataplane::serve_recorded(state, environment, &rest, request, peer, source).await;
+        let status = response.status().as_u16();
+        let headers = response.headers().iter().filter_map(|(n, v)| Some((n.as_str().to_owned(), Value::from(v.to_str().ok()?)))).collect();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.map_err(|err| format!("reading the answer: {err}"))?;
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        };
+        Ok(Answer { status, headers, body, record })
+    }
+}
