@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod admin_session;
 pub mod api_token;
+pub mod audit_entry;
 pub mod environment;
 pub mod router_minute;
 pub mod test_run;

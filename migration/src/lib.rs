@@ -10,6 +10,7 @@ mod m20261125_000004_create_workspace_revisions;
 mod m20261125_000005_add_environment_settings;
 mod m20261130_000006_request_logs_and_monitoring;
 mod m20261130_000007_create_test_runs;
+mod m20261130_000008_create_audit_log;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000005_add_environment_settings::Migration),
             Box::new(m20261130_000006_request_logs_and_monitoring::Migration),
             Box::new(m20261130_000007_create_test_runs::Migration),
+            Box::new(m20261130_000008_create_audit_log::Migration),
         ]
     }
 }

@@ -60,6 +60,7 @@ pub struct Services {
     pub logs: Logs,
     pub monitor: Monitor,
     pub tests: TestRuns,
+    pub audit: crate::audit::Audit,
 }
 
 pub struct App {
@@ -136,7 +137,8 @@ impl App {
             engine,
             logs,
             monitor,
-            tests: TestRuns::new(db_for_tests),
+            tests: TestRuns::new(db_for_tests.clone()),
+            audit: crate::audit::Audit::new(db_for_tests),
         }));
         let router = http::router(state.clone(), graphql::schema(state.clone()), sessions);
         let mut env_listeners = Vec::new();

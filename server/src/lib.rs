@@ -4,6 +4,7 @@
 #![deny(clippy::unwrap_used)]
 
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod cluster;

@@ -7,6 +7,7 @@ mod common;
 mod console;
 
 mod admin_data;
+mod audit;
 mod auth;
 mod binary;
 mod blog;

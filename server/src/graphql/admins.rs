@@ -95,13 +95,16 @@ impl AdminMutation {
     #[graphql(guard = "RoleGuard::new(Role::Owner)")]
     async fn create_admin(&self, ctx: &Context<'_>, input: CreateAdminInput) -> Result<AdminObject> {
         let admin = admins::create(&state(ctx).db, &input.email, &input.password, input.role.into()).await?;
+        super::audit::record(ctx, "admin.create", &admin.email, serde_json::json!({ "role": admin.role.as_str() })).await;
         Ok(AdminObject(admin))
     }
 
     #[graphql(guard = "RoleGuard::new(Role::Owner)")]
     async fn update_admin(&self, ctx: &Context<'_>, id: ID, input: UpdateAdminInput) -> Result<AdminObject> {
         let role = input.role.map(Role::from);
+        let changed: Vec<&str> = [role.map(|_| "role"), input.password.as_ref().map(|_| "password")].into_iter().flatten().collect();
         let admin = admins::update(&state(ctx).db, &id, role, input.password.as_deref()).await?;
+        super::audit::record(ctx, "admin.update", &admin.email, serde_json::json!({ "changed": changed })).await;
         Ok(AdminObject(admin))
     }
 
@@ -109,6 +112,7 @@ impl AdminMutation {
     #[graphql(guard = "RoleGuard::new(Role::Owner)")]
     async fn delete_admin(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         admins::delete(&state(ctx).db, principal(ctx)?, &id).await?;
+        super::audit::record(ctx, "admin.delete", &id, serde_json::json!({})).await;
         Ok(id)
     }
 }

@@ -121,7 +121,14 @@ impl ConsoleMutation {
     #[graphql(guard = "RoleGuard::new(Role::Developer)")]
     async fn run_api_test(&self, ctx: &Context<'_>, environment: String, request: ApiTestRequest) -> Result<ApiTestResult> {
         let request = request.into_domain()?;
-        Ok(console::send(state(ctx), principal(ctx)?, &environment, &request).await?.into())
+        let result = console::send(state(ctx), principal(ctx)?, &environment, &request).await?;
+        // In production a console call touches real users' data: it is audited.
+        if state(ctx).environments.get(&environment).await?.kind == crate::environments::EnvironmentKind::Production {
+            let detail =
+                serde_json::json!({ "method": request.method.as_str(), "path": request.path, "status": result.status, "actAs": request.caller.describe() });
+            super::audit::record(ctx, "console.call", &environment, detail).await;
+        }
+        Ok(result.into())
     }
 
     /// Keeps a console request as a written test case of the router it

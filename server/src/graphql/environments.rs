@@ -247,7 +247,9 @@ impl EnvironmentMutation {
     #[graphql(guard = "RoleGuard::new(Role::Owner)")]
     async fn create_environment(&self, ctx: &Context<'_>, input: CreateEnvironmentInput) -> Result<EnvironmentObject> {
         let new = NewEnvironment { slug: input.slug, name: input.name, limits: input.limits.into(), capabilities: input.capabilities.into() };
-        Ok(EnvironmentObject(state(ctx).environments.create(principal(ctx)?, new).await?))
+        let env = state(ctx).environments.create(principal(ctx)?, new).await?;
+        super::audit::record(ctx, "environment.create", &env.slug, serde_json::json!({})).await;
+        Ok(EnvironmentObject(env))
     }
 
     /// Changes name, limits or capabilities. Developers may edit environments of
@@ -259,6 +261,21 @@ impl EnvironmentMutation {
             Some(serde_json::Value::Object(map)) => Some(map),
             Some(_) => return Err(crate::error::ServiceError::bad_input("variables", "variables are a JSON object").into()),
         };
+        // Which settings changed, by name: variables' values may be secrets.
+        let changed: Vec<&str> = [
+            input.name.as_ref().map(|_| "name"),
+            input.cors_origins.as_ref().map(|_| "corsOrigins"),
+            variables.as_ref().map(|_| "variables"),
+            input.limits.as_ref().map(|_| "limits"),
+            input.capabilities.as_ref().map(|_| "capabilities"),
+            input.log_retention_records.map(|_| "logRetentionRecords"),
+            input.log_retention_days.map(|_| "logRetentionDays"),
+            input.log_body_limit_bytes.map(|_| "logBodyLimitBytes"),
+            input.log_redact_names.as_ref().map(|_| "logRedactNames"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
         let patch = EnvironmentPatch {
             name: input.name,
             cors_origins: input.cors_origins,
@@ -272,7 +289,9 @@ impl EnvironmentMutation {
                 redact_names: input.log_redact_names,
             },
         };
-        Ok(EnvironmentObject(state(ctx).environments.update(principal(ctx)?, &slug, patch).await?))
+        let env = state(ctx).environments.update(principal(ctx)?, &slug, patch).await?;
+        super::audit::record(ctx, "environment.update", &slug, serde_json::json!({ "changed": changed })).await;
+        Ok(EnvironmentObject(env))
     }
 
     /// Deletes an environment with its data and files (not `test` or
@@ -280,6 +299,7 @@ impl EnvironmentMutation {
     #[graphql(guard = "RoleGuard::new(Role::Owner)")]
     async fn delete_environment(&self, ctx: &Context<'_>, slug: String) -> Result<String> {
         state(ctx).environments.delete(principal(ctx)?, &slug).await?;
+        super::audit::record(ctx, "environment.delete", &slug, serde_json::json!({})).await;
         Ok(slug)
     }
 }

@@ -2,6 +2,7 @@
 //! Resolvers convert, let guards check roles, and call domain services.
 
 mod admins;
+mod audit;
 mod connection;
 mod console;
 pub mod context;
@@ -40,6 +41,7 @@ pub struct QueryRoot(
     logs::LogQuery,
     monitoring::MonitoringQuery,
     testing::TestingQuery,
+    audit::AuditQuery,
 );
 
 #[derive(MergedObject, Default)]

@@ -82,6 +82,7 @@ impl TokenMutation {
     async fn create_api_token(&self, ctx: &Context<'_>, input: CreateApiTokenInput) -> Result<CreatedApiToken> {
         let new = tokens::NewToken { name: input.name, role: input.role.map(Role::from), expires_in_days: input.expires_in_days };
         let (token, record) = tokens::create(&state(ctx).db, principal(ctx)?, new).await?;
+        super::audit::record(ctx, "token.create", &record.name, serde_json::json!({ "id": record.id, "role": record.role.as_str() })).await;
         Ok(CreatedApiToken { token, api_token: ApiTokenObject(record) })
     }
 
@@ -89,6 +90,7 @@ impl TokenMutation {
     #[graphql(guard = "RoleGuard::new(Role::Viewer)")]
     async fn revoke_api_token(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         tokens::revoke(&state(ctx).db, principal(ctx)?, &id).await?;
+        super::audit::record(ctx, "token.revoke", &id, serde_json::json!({})).await;
         Ok(id)
     }
 }

@@ -56,6 +56,17 @@ fn text(value: &Value) -> String {
     }
 }
 
+impl ConsoleCaller {
+    /// Who, for the audit log: `anonymous`, `user:<email>` or `group:<name>`.
+    pub fn describe(&self) -> String {
+        match (&self.group, &self.user_email) {
+            (Some(group), _) => format!("group:{group}"),
+            (None, Some(email)) => format!("user:{email}"),
+            (None, None) => "anonymous".into(),
+        }
+    }
+}
+
 impl ConsoleRequest {
     fn act_as(&self) -> ActAs {
         match (&self.caller.group, &self.caller.user_email) {
