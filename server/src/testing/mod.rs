@@ -270,7 +270,7 @@ impl TestRuns {
             let email = run::fixture_email(&who).unwrap_or_default();
             callers.insert(who, users.fixture(&email, &groups).await?);
         }
-        let runner = run::Runner { state, environment: &run.environment, callers: &callers, run_id: &run.id };
+        let runner = run::Runner { state, environment: &run.environment, document: &document, callers: &callers, run_id: &run.id };
         for (done, case) in cases.iter().enumerate() {
             let result = runner.run(case).await;
             match result.status {

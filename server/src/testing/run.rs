@@ -75,6 +75,8 @@ pub const FIXTURE_DOMAIN: &str = "fixtures.serverkit.invalid";
 pub struct Runner<'a> {
     pub state: &'a AppState,
     pub environment: &'a str,
+    /// The definition the environment serves (for `matchesSchema`).
+    pub document: &'a crate::workspace::WorkspaceDocument,
     pub callers: &'a Callers,
     pub run_id: &'a str,
 }
@@ -115,7 +117,10 @@ impl Runner<'_> {
                 }
             };
             result.log_ids.extend(answer.record.as_ref().map(|r| r.id.clone()));
-            let failures = check(step, &scope, &answer, &label);
+            let mut failures = check(step, &scope, &answer, &label);
+            if step.expect.matches_schema {
+                failures.extend(self.schema_mismatch(case, &answer, &label));
+            }
             let failed = !failures.is_empty();
             result.failures.extend(failures);
             if let Some(name) = &step.name {
@@ -141,6 +146,19 @@ fn text(value: Value) -> String {
         Value::String(text) => text,
         Value::Null => String::new(),
         other => other.to_string(),
+    }
+}
+
+impl Runner<'_> {
+    /// Where the answer does not fit the router's response shape.
+    fn schema_mismatch(&self, case: &TestCase, answer: &Answer, label: &str) -> Option<Mismatch> {
+        let router = self.document.routers.iter().find(|r| r.name == case.router)?;
+        let crate::testing::export::shapes::Success::Json(_, Some(schema)) = crate::testing::export::shapes::response_shape(self.document, router) else {
+            return None;
+        };
+        let validator = jsonschema::validator_for(&schema).ok()?;
+        let error = validator.iter_errors(&answer.body).next()?;
+        Some(Mismatch { step: label.to_owned(), what: format!("schema{}", error.instance_path), expected: schema.clone(), actual: json!(error.to_string()) })
     }
 }
 

@@ -73,6 +73,10 @@ pub struct Expectation {
     /// JSON Pointers (`/items/0/title`) and the values found there. Templates.
     #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub paths: Map<String, Value>,
+    /// The body must fit the shape the router answers with, as the OpenAPI
+    /// export describes it (where that shape is known: a row, a list, a count).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub matches_schema: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

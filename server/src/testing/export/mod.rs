@@ -3,7 +3,7 @@
 
 mod openapi;
 mod postman;
-mod shapes;
+pub(crate) mod shapes;
 
 use serde_json::Value;
 
