@@ -225,7 +225,11 @@ async fn one_run_at_a_time_and_a_refresh_cancels_it() {
                 assert!(errors[0]["message"].as_str().unwrap().contains(&id), "{errors}");
                 // A refresh cancels it: it tested what is no longer served.
                 let refreshed = refresh(&blog).await;
-                assert_eq!(finished(&blog, &id).await["status"], "CANCELLED");
+                let cancelled = finished(&blog, &id).await;
+                assert_eq!(cancelled["status"], "CANCELLED");
+                // What ended before the cancel is kept.
+                let kept = cancelled["results"].as_array().unwrap().len() as u64;
+                assert_eq!(cancelled["passed"].as_u64().unwrap() + cancelled["failed"].as_u64().unwrap(), kept, "{cancelled}");
                 let next = finished(&blog, refreshed["testRun"]["id"].as_str().unwrap()).await;
                 assert_eq!(next["status"], "PASSED", "{:#?}", failures(&next));
                 refused = true;
@@ -247,6 +251,12 @@ async fn one_run_at_a_time_and_a_refresh_cancels_it() {
     assert_eq!(none.code(), "BAD_USER_INPUT");
     let cancelled = blog.owner.run("mutation { cancelTestRun(environment: \"test\") }", json!({})).await.data();
     assert_eq!(cancelled["cancelTestRun"], Value::Null, "nothing runs");
+    // Runs write rows and make users: never in production.
+    let production = blog.owner.run("mutation { runTests(environment: \"production\") { id } }", json!({})).await;
+    assert_eq!(production.code(), "BAD_USER_INPUT");
+    // What the environment serves, apart from the current workspace.
+    let served = blog.owner.run("{ environment(slug: \"test\") { servedWorkspace { revision routers { name } } } }", json!({})).await.data();
+    assert_eq!(served["environment"]["servedWorkspace"]["routers"].as_array().unwrap().len(), 17);
 }
 
 #[tokio::test]

@@ -103,6 +103,17 @@ impl EnvironmentObject {
     async fn served_revision(&self, ctx: &Context<'_>) -> Option<i64> {
         state(ctx).engine.active(&self.0.slug).await.map(|active| active.revision.revision)
     }
+    /// The definitions this environment serves (its served revision of the
+    /// workspace, which may be behind the current one); null before the first refresh.
+    async fn served_workspace(&self, ctx: &Context<'_>) -> Option<super::workspace::WorkspaceObject> {
+        let active = state(ctx).engine.active(&self.0.slug).await?;
+        Some(super::workspace::WorkspaceObject(crate::workspace::Revision {
+            number: active.revision.revision,
+            document: active.revision.document.clone(),
+            author_email: None,
+            created_at: active.applied_at,
+        }))
+    }
     /// When the served revision was applied; null before the first refresh.
     async fn served_at(&self, ctx: &Context<'_>) -> Option<DateTime<Utc>> {
         state(ctx).engine.active(&self.0.slug).await.and_then(|active| active.applied_at)

@@ -56,7 +56,9 @@ pub enum CaseStatusValue {
 #[graphql(name = "TestFailure")]
 pub struct FailureObject {
     step: String,
-    /// `status`, `body`, `request` or the JSON Pointer that differed.
+    /// What differed: `status`; `body` or `body/<pointer>` for the body's
+    /// subset; a pointer of `expect.paths`; `schema/<pointer>` for the
+    /// answer's shape; `request` when the request could not be made.
     what: String,
     expected: Json<Value>,
     actual: Json<Value>,

@@ -153,6 +153,10 @@ impl TestRuns {
     /// Starts a run of `environment`'s cases (those `selection` names) and
     /// returns it at once; CONFLICT while another runs there.
     pub async fn start(&self, state: &AppState, environment: &str, started_by: &str, selection: Selection) -> ServiceResult<TestRun> {
+        // Runs write rows and make fixture users: never among real users' data.
+        if state.environments.get(environment).await?.kind != crate::environments::EnvironmentKind::Test {
+            return Err(ServiceError::bad_input("environment", "test runs write rows and fixture users: they run in test environments only"));
+        }
         let active = state.engine.active(environment).await.ok_or_else(|| ServiceError::bad_input("environment", "refresh the environment first"))?;
         let cases: Vec<TestCase> = generate::cases(&active.revision.document).into_iter().filter(|c| selection.admits(c)).collect();
         if cases.is_empty() {
@@ -290,10 +294,16 @@ impl TestRuns {
     pub async fn cancel(&self, environment: &str) -> Option<String> {
         let (id, task) = self.0.running.lock().unwrap_or_else(|e| e.into_inner()).remove(environment)?;
         task.abort();
+        // What ended before the cancel is kept with the run.
+        let results = self.0.so_far.lock().unwrap_or_else(|e| e.into_inner()).remove(&id).unwrap_or_default();
+        let passed = results.iter().filter(|r| r.status == CaseStatus::Passed).count() as i32;
         let update = test_run::ActiveModel {
             id: Set(id.clone()),
             status: Set(RunStatus::Cancelled.as_str().into()),
             finished_at: Set(Some(Utc::now())),
+            passed: Set(passed),
+            failed: Set(results.len() as i32 - passed),
+            results: Set(serde_json::to_string(&results).unwrap_or_else(|_| "[]".into())),
             ..Default::default()
         };
         if let Err(err) = update.update(&self.0.db).await {

@@ -34,7 +34,9 @@ pub enum CaseStatus {
 pub struct Mismatch {
     /// The step (`call`, `create`…, or its index).
     pub step: String,
-    /// `status`, `body` or the JSON Pointer that differed.
+    /// What differed: `status`; `body` or `body/<pointer>` for the body's
+    /// subset; a pointer of `expect.paths`; `schema/<pointer>` for the shape;
+    /// `request` when the request could not be made.
     pub what: String,
     pub expected: Value,
     pub actual: Value,
@@ -185,7 +187,11 @@ fn check(step: &TestStep, scope: &[Value], answer: &Answer, label: &str) -> Vec<
     let mut failures = Vec::new();
     let expect = &step.expect;
     if !expect.status.accepts(answer.status) {
-        failures.push(mismatch("status", json!(expect.status.describe()), json!(answer.status)));
+        let expected = match &expect.status {
+            crate::workspace::test_case::ExpectedStatus::Exact(status) => json!(status),
+            class => json!(class.describe()),
+        };
+        failures.push(mismatch("status", expected, json!(answer.status)));
     }
     // A server error fails the case even where the status class allowed it.
     if answer.status >= 500 && failures.is_empty() {
