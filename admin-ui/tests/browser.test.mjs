@@ -22,6 +22,7 @@ const PASSWORD = process.env.SERVERKIT_ADMIN_PASSWORD ?? 'browser-test-password-
 const SHOTS = join(here, 'screenshots');
 const BLOG = join(here, '..', '..', 'examples', 'blog.json');
 const TIMEOUT = 15_000;
+const RUN_TIMEOUT = 60_000; // a whole test run on a debug build
 
 let server = null;
 let serverLog = '';
@@ -390,9 +391,26 @@ async function run() {
     assert((await dialog.locator('li[data-kind="createTable"]').count()) === 2, 'the result lists 2 created tables');
     const revision = await revisionOf(page);
     assert(text.includes(`revision ${revision}`), `serves revision ${revision}: ${text}`);
-    await page.screenshot({ path: join(SHOTS, 'refresh.png'), fullPage: true });
-    await dialog.getByRole('button', { name: 'Done' }).click();
     await page.locator(`[data-testid="serving-revision"][data-revision="${revision}"]`).waitFor();
+  });
+
+  await wstep('refresh: the dialog follows the test run it started to 28 of 28 passed, linked to Tests', async () => {
+    const dialog = page.getByTestId('refresh-dialog');
+    const run = dialog.locator('[data-testid="refresh-test-run"][data-status="PASSED"]');
+    await run.waitFor({ timeout: RUN_TIMEOUT });
+    const counts = await run.evaluate((el) => [el.dataset.done, el.dataset.total, el.dataset.passed, el.dataset.failed].join(' '));
+    assert(counts === '28 28 28 0', `done, total, passed, failed: ${counts}`);
+    await page.screenshot({ path: join(SHOTS, 'refresh.png'), fullPage: true });
+    await dialog.getByTestId('refresh-tests-link').click();
+    await page.waitForURL(/\/admin\/tests/);
+    await eventually(async () => (await page.getByTestId('refresh-dialog').count()) === 0, 'following the link closes the dialog');
+    await page.locator('[data-testid="case-groups"][data-count="28"]').waitFor();
+    await page.locator('[data-testid="test-run"][data-status="PASSED"][data-passed="28"]').waitFor();
+    const statuses = await page.locator('[data-case]').evaluateAll((rows) => rows.map((r) => r.dataset.status));
+    assert(statuses.length === 28 && statuses.every((s) => s === 'PASSED'), `every case passed: ${statuses.join(', ')}`);
+    const kinds = await page.getByTestId('case-kind').allInnerTexts();
+    assert(kinds.every((k) => k.trim() === 'generated'), `all generated: ${kinds.join(', ')}`);
+    await page.getByTestId('router-cases-deletePost').getByText('/posts/{id}').waitFor();
   });
 
   if (!process.env.SKIP_LIVE) {
@@ -404,6 +422,187 @@ async function run() {
       assert(!res.errors, `refresh failed: ${JSON.stringify(res.errors)}`);
       await page.getByTestId('toast').filter({ hasText: `refreshed elsewhere: now serving revision ${revision}` }).waitFor();
       await page.locator(`[data-testid="serving-revision"][data-revision="${revision}"]`).waitFor();
+    });
+  }
+
+  if (!process.env.SKIP_LIVE) {
+    const caseRow = (name) => page.getByTestId(`case-${name}`);
+    const HAPPY = 'getPost: happy path';
+    let getPost = null;
+
+    await wstep('tests: a router broken on purpose fails its happy path, with the diff, the curl and its log record', async () => {
+      await page.getByRole('link', { name: 'Tests', exact: true }).click();
+      await page.waitForURL(/\/admin\/tests/);
+      await caseRow(HAPPY).waitFor();
+      const ws = await gqlFromPage(page, '{ workspace { routers { name definition } } }');
+      getPost = ws.data.workspace.routers.find((r) => r.name === 'getPost').definition;
+      // Generated cases follow their router (a respond status of 202 is what the
+      // happy path then expects): a check that always refuses breaks it for real.
+      const broken = { ...getPost, steps: getPost.steps.map((s) => (s.check ? { check: { ...s.check, condition: 'false' } } : s)) };
+      const put = await gqlFromPage(page, 'mutation($d: JSON!) { putRouter(definition: $d) { revision } }', { d: broken });
+      assert(!put.errors, `putRouter failed: ${JSON.stringify(put.errors)}`);
+      // Refreshed elsewhere: the page follows the new revision and the run it started.
+      const res = await gqlFromPage(page, 'mutation { refresh(environment: "test", runTests: true) { revision testRun { id } } }');
+      assert(!res.errors && res.data.refresh.testRun, `refresh failed: ${JSON.stringify(res)}`);
+      const { revision } = res.data.refresh;
+      await page.locator(`[data-testid="test-run"][data-run="${res.data.refresh.testRun.id}"][data-status="FAILED"]`)
+        .waitFor({ timeout: RUN_TIMEOUT });
+      const row = page.locator(`[data-testid="case-${HAPPY}"][data-status="FAILED"]`);
+      await row.waitFor();
+      assert(/serving revision \d+/.test(await page.locator('.page-head').innerText()), 'the page names the served revision');
+      const failure = row.locator('[data-testid="failure"][data-what="status"]');
+      await failure.waitFor(); // failed cases open by themselves
+      assert((await failure.getByTestId('failure-expected').innerText()).trim() === '200', 'expected 200');
+      assert((await failure.getByTestId('failure-actual').innerText()).trim() === '404', 'actual 404');
+      const curl = (await row.getByTestId('case-curl').innerText()).trim();
+      assert(/^curl -X GET '.*\/env\/test\/posts\/\d+'$/.test(curl), `curl repeats GET /posts/{id}: ${curl}`);
+      await row.getByRole('button', { name: /^Copy curl/ }).waitFor();
+      assert((await row.locator('[data-testid="case-steps"] > li').count()) === 2, 'the case creates a post, then reads it');
+      await page.screenshot({ path: join(SHOTS, 'tests-failed.png'), fullPage: true });
+      const link = row.getByTestId('case-log-link').last();
+      const id = await link.getAttribute('data-id');
+      await link.click();
+      await page.waitForURL(new RegExp(`/admin/api\\?.*log=${id}`));
+      const drawer = page.locator(`[data-testid="log-drawer"][data-id="${id}"]`);
+      await drawer.waitFor();
+      await drawer.locator('.status[data-status="404"]').waitFor();
+      assert((await drawer.getByTestId('log-request-id').innerText()).trim() === id, 'the drawer shows that record');
+      await drawer.getByTestId('log-drawer-close').click();
+      await eventually(async () => !page.url().includes('log='), 'closing the drawer drops ?log=');
+      assert(revision > 0, 'a revision was served');
+    });
+
+    await wstep('tests: restored, Run all goes green live; one case runs alone and the others keep their result', async () => {
+      const put = await gqlFromPage(page, 'mutation($d: JSON!) { putRouter(definition: $d) { revision } }', { d: getPost });
+      assert(!put.errors, `putRouter failed: ${JSON.stringify(put.errors)}`);
+      const res = await gqlFromPage(page, 'mutation { refresh(environment: "test", runTests: false) { revision testRun { id } } }');
+      assert(!res.errors && res.data.refresh.testRun === null, `refresh without a run: ${JSON.stringify(res)}`);
+      await page.getByRole('link', { name: 'Tests', exact: true }).click();
+      await page.getByTestId('test-run-none').getByText(`No run of revision ${res.data.refresh.revision} yet.`).waitFor();
+      await page.getByTestId('run-all').click();
+      await page.locator('[data-testid="test-run"][data-status="PASSED"][data-done="28"]').waitFor({ timeout: RUN_TIMEOUT });
+      await page.locator(`[data-testid="case-${HAPPY}"][data-status="PASSED"]`).waitFor();
+      const before = await page.locator('[data-testid="test-run"]').getAttribute('data-run');
+      await caseRow(HAPPY).getByTestId('case-run').click();
+      const single = page.locator('[data-testid="test-run"][data-status="PASSED"][data-total="1"]');
+      await single.waitFor({ timeout: RUN_TIMEOUT });
+      assert((await single.getAttribute('data-run')) !== before, 'a new run');
+      await page.getByTestId('run-bar').getByText('1 of 28 cases of revision').waitFor();
+      const statuses = await page.locator('[data-case]').evaluateAll((rows) => rows.map((r) => r.dataset.status));
+      assert(statuses.length === 28 && statuses.every((s) => s === 'PASSED'), `the others keep their result: ${statuses.join(', ')}`);
+      await page.screenshot({ path: join(SHOTS, 'tests.png'), fullPage: true });
+    });
+
+    const SAVED = 'stats: editors see the counts';
+    await wstep('api console: as a member of editors, GET /stats answers 200 with its trace (anonymous: 401)', async () => {
+      await page.getByRole('link', { name: 'API', exact: true }).click();
+      await page.waitForURL(/\/admin\/api/);
+      await page.getByTestId('tab-console').click();
+      await page.getByTestId('console-router').selectOption('stats');
+      assert((await page.getByTestId('console-path').inputValue()) === '/stats', 'the path is prefilled');
+      await page.getByLabel('Anonymous').check();
+      await page.getByTestId('console-send').click();
+      await page.locator('[data-testid="console-result"][data-status="401"]').waitFor();
+      await page.getByLabel('Member of a group').check();
+      await page.getByTestId('console-group').selectOption('editors');
+      await page.getByTestId('console-send').click();
+      const result = page.locator('[data-testid="console-result"][data-status="200"]');
+      await result.waitFor();
+      const steps = result.locator('[data-testid="log-trace"] li');
+      assert((await steps.count()) === 5, `the trace lists stats' 5 steps: ${await result.getByTestId('log-trace').innerText()}`);
+      assert((await steps.nth(3).getAttribute('data-kind')) === 'script', 'the fourth step is the script');
+      assert(/"posts": \d+/.test(await result.getByTestId('console-body-view').innerText()), 'the body is pretty JSON');
+      const curl = await result.getByTestId('console-curl').innerText();
+      assert(curl.includes('/env/test/stats') && curl.includes('$TOKEN'), `curl: ${curl}`);
+      await result.getByRole('button', { name: /^Copy as cURL/ }).waitFor();
+      // The path params of a router become inputs, its body an example from its input schema.
+      await page.getByTestId('console-router').selectOption('createComment');
+      assert((await page.getByTestId('console-param-id').inputValue()) === '1', 'the {id} param is prefilled');
+      assert(JSON.parse(await page.locator('#console-body').inputValue()).body === 'example', 'the body is an example');
+      await page.getByTestId('console-router').selectOption('stats');
+      await page.getByTestId('console-group').selectOption('editors');
+      await page.screenshot({ path: join(SHOTS, 'api-console.png'), fullPage: true });
+    });
+
+    await wstep('api console: saved as a test case, it is in the workspace; after a refresh, on Tests as written and green', async () => {
+      await page.getByTestId('console-save-case').click();
+      const dialog = page.getByTestId('save-case-dialog');
+      await dialog.getByTestId('save-case-name').fill(SAVED);
+      await dialog.getByTestId('save-case-submit').click();
+      await page.getByTestId('toast').filter({ hasText: `Test case “${SAVED}” stored` }).waitFor();
+      const doc = (await gqlFromPage(page, '{ workspace { document } }')).data.workspace.document;
+      const saved = (doc.tests ?? []).find((t) => t.name === SAVED);
+      assert(saved && saved.router === 'stats' && saved.generated === false, `saved as written: ${JSON.stringify(doc.tests)}`);
+      assert(JSON.stringify(saved.actAs) === '{"group":"editors"}', `acts as editors: ${JSON.stringify(saved.actAs)}`);
+      await page.getByRole('link', { name: 'Tests', exact: true }).click();
+      await page.getByTestId('tests-pending').getByText(SAVED).waitFor(); // not served yet
+      assert((await caseRow(SAVED).count()) === 0, 'not listed before the refresh');
+      await page.getByTestId('refresh-button').click();
+      const refresh = page.getByTestId('refresh-dialog');
+      await refresh.getByTestId('migration-changes').waitFor();
+      await refresh.getByTestId('refresh-run').click();
+      await refresh.locator('[data-testid="refresh-test-run"][data-status="PASSED"][data-total="29"]').waitFor({ timeout: RUN_TIMEOUT });
+      await refresh.getByRole('button', { name: 'Done' }).click();
+      const row = page.locator(`[data-testid="case-${SAVED}"][data-status="PASSED"]`);
+      await row.waitFor();
+      assert((await row.getByTestId('case-kind').innerText()).trim() === 'written', 'a written case');
+      assert((await page.getByTestId('tests-pending').count()) === 0, 'nothing pending after the refresh');
+    });
+
+    await wstep('tests: a case with a mistake shows the problem at its line; fixed, saved, then deleted', async () => {
+      await page.getByTestId('router-cases-stats').getByTestId('router-add-case').click();
+      const editor = page.getByTestId('case-editor');
+      const json = editor.locator('#case-json');
+      const template = JSON.parse(await json.inputValue());
+      assert(template.router === 'stats' && template.steps[0].path === '/stats', `template for stats: ${JSON.stringify(template)}`);
+      assert(JSON.stringify(template.actAs) === '{"group":"editors"}', 'the template calls as a group the rule admits');
+      const bad = { ...template, name: 'stats: written by hand', steps: [{ ...template.steps[0], expect: { status: 999 } }] };
+      await json.fill(JSON.stringify(bad, null, 2));
+      await editor.getByTestId('case-save').click();
+      const problems = editor.getByTestId('case-problems');
+      await problems.waitFor();
+      assert((await problems.innerText()).includes('steps[0].expect.status'), `problem located: ${await problems.innerText()}`);
+      assert((await editor.locator('[data-testid="case-json"] .n.line').count()) >= 1, 'the line is marked in the editor');
+      await json.fill(JSON.stringify({ ...bad, steps: [{ ...template.steps[0], expect: { status: 200 } }] }, null, 2));
+      await editor.getByTestId('case-save').click();
+      await page.getByTestId('toast').filter({ hasText: 'Test case “stats: written by hand” stored' }).waitFor();
+      const pending = page.getByTestId('tests-pending').getByRole('button', { name: 'stats: written by hand' });
+      await pending.click();
+      await page.getByTestId('case-editor').getByTestId('case-delete').click(); // confirm() is accepted
+      await page.getByTestId('toast').filter({ hasText: 'Test case “stats: written by hand” deleted' }).waitFor();
+      await eventually(async () => (await page.getByTestId('tests-pending').count()) === 0, 'nothing pending after the delete');
+    });
+
+    await wstep('dashboard: counts, the last run, and downloads that answer 200 with their file names', async () => {
+      await page.getByRole('link', { name: 'Dashboard', exact: true }).click();
+      const overview = page.locator('[data-testid="env-overview"][data-slug="test"]');
+      await overview.waitFor();
+      await eventually(async () => (await overview.getByTestId('count-routers').innerText()).trim() === '8', 'eight routers');
+      assert((await overview.getByTestId('count-tables').innerText()).trim() === '2', 'two tables');
+      await eventually(async () => /^\d+$/.test((await overview.getByTestId('count-rows').innerText()).trim()), 'rows counted');
+      await overview.locator('[data-testid="last-run"][data-status="PASSED"]').waitFor();
+      const revision = Number(await overview.getByTestId('overview-served').getAttribute('data-revision'));
+      const current = (await gqlFromPage(page, '{ workspace { revision } }')).data.workspace.revision;
+      const expected = {
+        postman: 'serverkit-test.postman_collection.json',
+        openapi: 'serverkit-test-openapi.json',
+        workspace: `serverkit-workspace-r${current}.json`,
+      };
+      for (const [id, file] of Object.entries(expected)) {
+        const url = await overview.getByTestId(`download-${id}`).getAttribute('href');
+        const got = await page.evaluate(async (u) => {
+          const r = await fetch(u, { credentials: 'same-origin' });
+          return { status: r.status, disposition: r.headers.get('content-disposition'), body: await r.text() };
+        }, url);
+        assert(got.status === 200, `${url} answered ${got.status}`);
+        assert(got.disposition?.startsWith('attachment;') && got.disposition.includes(`filename="${file}"`),
+          `${url}: Content-Disposition ${got.disposition}`);
+        const body = JSON.parse(got.body);
+        if (id === 'openapi') assert(body.openapi === '3.1.0' && body.info.version === `revision ${revision}`, 'OpenAPI of the served revision');
+        if (id === 'postman') assert(/v2\.1/.test(body.info.schema), 'a Postman v2.1 collection');
+        if (id === 'workspace') assert(body.format === 'serverkit.workspace', 'the workspace document');
+      }
+      await page.screenshot({ path: join(SHOTS, 'dashboard-overview.png'), fullPage: true });
     });
   }
 
@@ -704,6 +903,17 @@ async function run() {
     for (const id of ['row-edit', 'row-delete', 'row-new']) {
       assert((await viewer.getByTestId(id).count()) === 0, `no ${id} for a viewer`);
     }
+    await viewer.goto(`${base}/admin/tests?env=test`);
+    await viewer.locator('[data-case]').first().waitFor();
+    for (const id of ['run-all', 'case-run', 'router-run', 'add-case', 'router-add-case']) {
+      assert((await viewer.getByTestId(id).count()) === 0, `no ${id} for a viewer`);
+    }
+    await viewer.getByTestId('case-edit').first().click();
+    assert(await viewer.locator('#case-json').getAttribute('readonly') !== null, 'a case is read-only');
+    assert((await viewer.getByTestId('case-save').count()) === 0, 'no case save for a viewer');
+    await viewer.keyboard.press('Escape');
+    await viewer.goto(`${base}/admin/api?env=test&tab=console`);
+    await viewer.getByTestId('console-read-only').waitFor();
     await viewer.goto(`${base}/admin/users?env=test`);
     const userRow = viewer.getByTestId('user-row-reader@example.com');
     await userRow.waitFor();

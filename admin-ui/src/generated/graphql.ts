@@ -156,7 +156,7 @@ export type UpdateEnvironmentInput = {
 
 export type AdminFieldsFragment = { id: string, email: string, role: Role, createdAt: string, lastLoginAt: string | null };
 
-export type EnvironmentFieldsFragment = { id: string, slug: string, name: string, kind: EnvironmentKind, baseUrl: string, database: string, storagePrefix: string, servedRevision: number | null, logRetentionRecords: number, logRetentionDays: number, logBodyLimitBytes: number, logRedactNames: Array<string>, createdAt: string, updatedAt: string, limits: { maxConcurrentRequests: number, requestsPerSecond: number, maxBodyBytes: number, requestTimeoutMs: number }, capabilities: { monitoring: boolean, requestLogs: boolean, apiTest: boolean, databaseManagement: boolean, userManagement: boolean, fileManagement: boolean } };
+export type EnvironmentFieldsFragment = { id: string, slug: string, name: string, kind: EnvironmentKind, baseUrl: string, database: string, storagePrefix: string, servedRevision: number | null, servedAt: string | null, logRetentionRecords: number, logRetentionDays: number, logBodyLimitBytes: number, logRedactNames: Array<string>, createdAt: string, updatedAt: string, limits: { maxConcurrentRequests: number, requestsPerSecond: number, maxBodyBytes: number, requestTimeoutMs: number }, capabilities: { monitoring: boolean, requestLogs: boolean, apiTest: boolean, databaseManagement: boolean, userManagement: boolean, fileManagement: boolean } };
 
 export type ApiTokenFieldsFragment = { id: string, name: string, prefix: string, role: Role, ownerEmail: string, createdAt: string, lastUsedAt: string | null, expiresAt: string | null };
 
@@ -195,7 +195,7 @@ export type LogoutMutation = { logout: boolean };
 export type EnvironmentsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type EnvironmentsQuery = { environments: Array<{ id: string, slug: string, name: string, kind: EnvironmentKind, baseUrl: string, database: string, storagePrefix: string, servedRevision: number | null, logRetentionRecords: number, logRetentionDays: number, logBodyLimitBytes: number, logRedactNames: Array<string>, createdAt: string, updatedAt: string, limits: { maxConcurrentRequests: number, requestsPerSecond: number, maxBodyBytes: number, requestTimeoutMs: number }, capabilities: { monitoring: boolean, requestLogs: boolean, apiTest: boolean, databaseManagement: boolean, userManagement: boolean, fileManagement: boolean } }> };
+export type EnvironmentsQuery = { environments: Array<{ id: string, slug: string, name: string, kind: EnvironmentKind, baseUrl: string, database: string, storagePrefix: string, servedRevision: number | null, servedAt: string | null, logRetentionRecords: number, logRetentionDays: number, logBodyLimitBytes: number, logRedactNames: Array<string>, createdAt: string, updatedAt: string, limits: { maxConcurrentRequests: number, requestsPerSecond: number, maxBodyBytes: number, requestTimeoutMs: number }, capabilities: { monitoring: boolean, requestLogs: boolean, apiTest: boolean, databaseManagement: boolean, userManagement: boolean, fileManagement: boolean } }> };
 
 export type UpdateEnvironmentMutationVariables = Exact<{
   slug: Scalars['String']['input'];
@@ -203,14 +203,14 @@ export type UpdateEnvironmentMutationVariables = Exact<{
 }>;
 
 
-export type UpdateEnvironmentMutation = { updateEnvironment: { id: string, slug: string, name: string, kind: EnvironmentKind, baseUrl: string, database: string, storagePrefix: string, servedRevision: number | null, logRetentionRecords: number, logRetentionDays: number, logBodyLimitBytes: number, logRedactNames: Array<string>, createdAt: string, updatedAt: string, limits: { maxConcurrentRequests: number, requestsPerSecond: number, maxBodyBytes: number, requestTimeoutMs: number }, capabilities: { monitoring: boolean, requestLogs: boolean, apiTest: boolean, databaseManagement: boolean, userManagement: boolean, fileManagement: boolean } } };
+export type UpdateEnvironmentMutation = { updateEnvironment: { id: string, slug: string, name: string, kind: EnvironmentKind, baseUrl: string, database: string, storagePrefix: string, servedRevision: number | null, servedAt: string | null, logRetentionRecords: number, logRetentionDays: number, logBodyLimitBytes: number, logRedactNames: Array<string>, createdAt: string, updatedAt: string, limits: { maxConcurrentRequests: number, requestsPerSecond: number, maxBodyBytes: number, requestTimeoutMs: number }, capabilities: { monitoring: boolean, requestLogs: boolean, apiTest: boolean, databaseManagement: boolean, userManagement: boolean, fileManagement: boolean } } };
 
 export type CreateEnvironmentMutationVariables = Exact<{
   input: CreateEnvironmentInput;
 }>;
 
 
-export type CreateEnvironmentMutation = { createEnvironment: { id: string, slug: string, name: string, kind: EnvironmentKind, baseUrl: string, database: string, storagePrefix: string, servedRevision: number | null, logRetentionRecords: number, logRetentionDays: number, logBodyLimitBytes: number, logRedactNames: Array<string>, createdAt: string, updatedAt: string, limits: { maxConcurrentRequests: number, requestsPerSecond: number, maxBodyBytes: number, requestTimeoutMs: number }, capabilities: { monitoring: boolean, requestLogs: boolean, apiTest: boolean, databaseManagement: boolean, userManagement: boolean, fileManagement: boolean } } };
+export type CreateEnvironmentMutation = { createEnvironment: { id: string, slug: string, name: string, kind: EnvironmentKind, baseUrl: string, database: string, storagePrefix: string, servedRevision: number | null, servedAt: string | null, logRetentionRecords: number, logRetentionDays: number, logBodyLimitBytes: number, logRedactNames: Array<string>, createdAt: string, updatedAt: string, limits: { maxConcurrentRequests: number, requestsPerSecond: number, maxBodyBytes: number, requestTimeoutMs: number }, capabilities: { monitoring: boolean, requestLogs: boolean, apiTest: boolean, databaseManagement: boolean, userManagement: boolean, fileManagement: boolean } } };
 
 export type DeleteEnvironmentMutationVariables = Exact<{
   slug: Scalars['String']['input'];
@@ -222,7 +222,7 @@ export type DeleteEnvironmentMutation = { deleteEnvironment: string };
 export type EnvironmentEventsSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 
-export type EnvironmentEventsSubscription = { environmentEvents: { kind: EnvironmentEventKind, slug: string, environment: { id: string, slug: string, name: string, kind: EnvironmentKind, baseUrl: string, database: string, storagePrefix: string, servedRevision: number | null, logRetentionRecords: number, logRetentionDays: number, logBodyLimitBytes: number, logRedactNames: Array<string>, createdAt: string, updatedAt: string, limits: { maxConcurrentRequests: number, requestsPerSecond: number, maxBodyBytes: number, requestTimeoutMs: number }, capabilities: { monitoring: boolean, requestLogs: boolean, apiTest: boolean, databaseManagement: boolean, userManagement: boolean, fileManagement: boolean } } | null } };
+export type EnvironmentEventsSubscription = { environmentEvents: { kind: EnvironmentEventKind, slug: string, environment: { id: string, slug: string, name: string, kind: EnvironmentKind, baseUrl: string, database: string, storagePrefix: string, servedRevision: number | null, servedAt: string | null, logRetentionRecords: number, logRetentionDays: number, logBodyLimitBytes: number, logRedactNames: Array<string>, createdAt: string, updatedAt: string, limits: { maxConcurrentRequests: number, requestsPerSecond: number, maxBodyBytes: number, requestTimeoutMs: number }, capabilities: { monitoring: boolean, requestLogs: boolean, apiTest: boolean, databaseManagement: boolean, userManagement: boolean, fileManagement: boolean } } | null } };
 
 export type AdminsQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -346,6 +346,10 @@ export type DeleteGroupMutationVariables = Exact<{
 
 export type DeleteGroupMutation = { deleteGroup: { revision: number, authorEmail: string | null, savedAt: string | null, document: unknown, tables: Array<{ name: string, description: string, owned: boolean, columns: unknown, definition: unknown }>, groups: Array<{ name: string, description: string }>, routers: Array<{ name: string, description: string, method: string, path: string, definition: unknown }> } };
 
+export type TestRunFieldsFragment = { id: string, environment: string, revision: number, startedBy: string, startedAt: string, finishedAt: string | null, status: TestRunStatus, total: number, passed: number, failed: number };
+
+export type TestCaseResultFieldsFragment = { name: string, router: string, status: TestCaseStatus, durationMs: number, logIds: Array<string>, curl: string, failures: Array<{ step: string, what: string, expected: unknown, actual: unknown }> };
+
 export type MigrationChangeFieldsFragment = { kind: string, description: string, destructive: boolean };
 
 export type MigrationPlanQueryVariables = Exact<{
@@ -361,7 +365,7 @@ export type RefreshMutationVariables = Exact<{
 }>;
 
 
-export type RefreshMutation = { refresh: { environment: string, revision: number, routersServed: number, changes: Array<{ kind: string, description: string, destructive: boolean }> } };
+export type RefreshMutation = { refresh: { environment: string, revision: number, routersServed: number, changes: Array<{ kind: string, description: string, destructive: boolean }>, testRun: { id: string, environment: string, revision: number, startedBy: string, startedAt: string, finishedAt: string | null, status: TestRunStatus, total: number, passed: number, failed: number } | null } };
 
 export type RefreshEventsSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
@@ -413,7 +417,7 @@ export type DeleteRowMutationVariables = Exact<{
 
 export type DeleteRowMutation = { deleteRow: string };
 
-export type EndUserFieldsFragment = { id: string, email: string, groups: Array<string>, disabled: boolean, createdAt: string };
+export type EndUserFieldsFragment = { id: string, email: string, groups: Array<string>, disabled: boolean, fixture: boolean, createdAt: string };
 
 export type EndUserGroupsQueryVariables = Exact<{
   environment: Scalars['String']['input'];
@@ -431,7 +435,7 @@ export type EndUsersQueryVariables = Exact<{
 }>;
 
 
-export type EndUsersQuery = { users: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ id: string, email: string, groups: Array<string>, disabled: boolean, createdAt: string }> } };
+export type EndUsersQuery = { users: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ id: string, email: string, groups: Array<string>, disabled: boolean, fixture: boolean, createdAt: string }> } };
 
 export type CreateUserMutationVariables = Exact<{
   environment: Scalars['String']['input'];
@@ -441,7 +445,7 @@ export type CreateUserMutationVariables = Exact<{
 }>;
 
 
-export type CreateUserMutation = { createUser: { id: string, email: string, groups: Array<string>, disabled: boolean, createdAt: string } };
+export type CreateUserMutation = { createUser: { id: string, email: string, groups: Array<string>, disabled: boolean, fixture: boolean, createdAt: string } };
 
 export type SetUserGroupsMutationVariables = Exact<{
   environment: Scalars['String']['input'];
@@ -450,7 +454,7 @@ export type SetUserGroupsMutationVariables = Exact<{
 }>;
 
 
-export type SetUserGroupsMutation = { setUserGroups: { id: string, email: string, groups: Array<string>, disabled: boolean, createdAt: string } };
+export type SetUserGroupsMutation = { setUserGroups: { id: string, email: string, groups: Array<string>, disabled: boolean, fixture: boolean, createdAt: string } };
 
 export type DisableUserMutationVariables = Exact<{
   environment: Scalars['String']['input'];
@@ -459,7 +463,7 @@ export type DisableUserMutationVariables = Exact<{
 }>;
 
 
-export type DisableUserMutation = { disableUser: { id: string, email: string, groups: Array<string>, disabled: boolean, createdAt: string } };
+export type DisableUserMutation = { disableUser: { id: string, email: string, groups: Array<string>, disabled: boolean, fixture: boolean, createdAt: string } };
 
 export type ResetUserPasswordMutationVariables = Exact<{
   environment: Scalars['String']['input'];
@@ -468,7 +472,7 @@ export type ResetUserPasswordMutationVariables = Exact<{
 }>;
 
 
-export type ResetUserPasswordMutation = { resetUserPassword: { id: string, email: string, groups: Array<string>, disabled: boolean, createdAt: string } };
+export type ResetUserPasswordMutation = { resetUserPassword: { id: string, email: string, groups: Array<string>, disabled: boolean, fixture: boolean, createdAt: string } };
 
 export type DeleteUserMutationVariables = Exact<{
   environment: Scalars['String']['input'];
@@ -520,3 +524,109 @@ export type RouterStatsQueryVariables = Exact<{
 
 
 export type RouterStatsQuery = { routerStats: Array<{ router: string, method: string, route: string, requests: number, ratePerSecond: number, errors4xx: number, errors5xx: number, p50Ms: number | null, p95Ms: number | null, p99Ms: number | null, series: Array<{ at: string, requests: number, errors: number, p95Ms: number | null }> }> };
+
+export type TestCasesQueryVariables = Exact<{
+  environment: Scalars['String']['input'];
+}>;
+
+
+export type TestCasesQuery = { testCases: Array<{ name: string, router: string, generated: boolean, definition: unknown }> };
+
+export type LatestTestRunQueryVariables = Exact<{
+  environment: Scalars['String']['input'];
+  revision?: InputMaybe<Scalars['Int']['input']>;
+}>;
+
+
+export type LatestTestRunQuery = { latestTestRun: { id: string, environment: string, revision: number, startedBy: string, startedAt: string, finishedAt: string | null, status: TestRunStatus, total: number, passed: number, failed: number, results: Array<{ name: string, router: string, status: TestCaseStatus, durationMs: number, logIds: Array<string>, curl: string, failures: Array<{ step: string, what: string, expected: unknown, actual: unknown }> }> } | null };
+
+export type TestRunsQueryVariables = Exact<{
+  environment: Scalars['String']['input'];
+  first?: InputMaybe<Scalars['Int']['input']>;
+}>;
+
+
+export type TestRunsQuery = { testRuns: { nodes: Array<{ id: string, environment: string, revision: number, startedBy: string, startedAt: string, finishedAt: string | null, status: TestRunStatus, total: number, passed: number, failed: number, results: Array<{ name: string, router: string, status: TestCaseStatus, durationMs: number, logIds: Array<string>, curl: string, failures: Array<{ step: string, what: string, expected: unknown, actual: unknown }> }> }> } };
+
+export type RunTestsMutationVariables = Exact<{
+  environment: Scalars['String']['input'];
+  cases?: InputMaybe<Array<Scalars['String']['input']> | Scalars['String']['input']>;
+  routers?: InputMaybe<Array<Scalars['String']['input']> | Scalars['String']['input']>;
+}>;
+
+
+export type RunTestsMutation = { runTests: { id: string, environment: string, revision: number, startedBy: string, startedAt: string, finishedAt: string | null, status: TestRunStatus, total: number, passed: number, failed: number } };
+
+export type CancelTestRunMutationVariables = Exact<{
+  environment: Scalars['String']['input'];
+}>;
+
+
+export type CancelTestRunMutation = { cancelTestRun: string | null };
+
+export type TestRunProgressSubscriptionVariables = Exact<{
+  runId: Scalars['ID']['input'];
+}>;
+
+
+export type TestRunProgressSubscription = { testRunProgress:
+    | { __typename: 'TestCaseProgress', runId: string, done: number, total: number, result: { name: string, router: string, status: TestCaseStatus, durationMs: number, logIds: Array<string>, curl: string, failures: Array<{ step: string, what: string, expected: unknown, actual: unknown }> } }
+    | { __typename: 'TestRunFinished', run: { id: string, environment: string, revision: number, startedBy: string, startedAt: string, finishedAt: string | null, status: TestRunStatus, total: number, passed: number, failed: number, results: Array<{ name: string, router: string, status: TestCaseStatus, durationMs: number, logIds: Array<string>, curl: string, failures: Array<{ step: string, what: string, expected: unknown, actual: unknown }> }> } }
+   };
+
+export type PutTestCaseMutationVariables = Exact<{
+  definition: Scalars['JSON']['input'];
+  expectedRevision?: InputMaybe<Scalars['Int']['input']>;
+}>;
+
+
+export type PutTestCaseMutation = { putTestCase: { revision: number, authorEmail: string | null, savedAt: string | null, document: unknown, tables: Array<{ name: string, description: string, owned: boolean, columns: unknown, definition: unknown }>, groups: Array<{ name: string, description: string }>, routers: Array<{ name: string, description: string, method: string, path: string, definition: unknown }> } };
+
+export type DeleteTestCaseMutationVariables = Exact<{
+  name: Scalars['String']['input'];
+  expectedRevision?: InputMaybe<Scalars['Int']['input']>;
+}>;
+
+
+export type DeleteTestCaseMutation = { deleteTestCase: { revision: number, authorEmail: string | null, savedAt: string | null, document: unknown, tables: Array<{ name: string, description: string, owned: boolean, columns: unknown, definition: unknown }>, groups: Array<{ name: string, description: string }>, routers: Array<{ name: string, description: string, method: string, path: string, definition: unknown }> } };
+
+export type RunApiTestMutationVariables = Exact<{
+  environment: Scalars['String']['input'];
+  request: ApiTestRequest;
+}>;
+
+
+export type RunApiTestMutation = { runApiTest: { status: number, headers: unknown, body: unknown, durationMs: number, logId: string | null, router: string | null, curl: string, trace: Array<{ index: number, kind: string, name: string | null, durationMs: number, rows: number | null, error: string | null }> | null } };
+
+export type SaveApiTestAsCaseMutationVariables = Exact<{
+  environment: Scalars['String']['input'];
+  name: Scalars['String']['input'];
+  request: ApiTestRequest;
+  expectFromResult?: InputMaybe<Scalars['Boolean']['input']>;
+}>;
+
+
+export type SaveApiTestAsCaseMutation = { saveApiTestAsCase: { revision: number, authorEmail: string | null, savedAt: string | null, document: unknown, tables: Array<{ name: string, description: string, owned: boolean, columns: unknown, definition: unknown }>, groups: Array<{ name: string, description: string }>, routers: Array<{ name: string, description: string, method: string, path: string, definition: unknown }> } };
+
+export type OpenApiQueryVariables = Exact<{
+  environment: Scalars['String']['input'];
+}>;
+
+
+export type OpenApiQuery = { openApi: unknown };
+
+export type RowCountQueryVariables = Exact<{
+  environment: Scalars['String']['input'];
+  table: Scalars['String']['input'];
+}>;
+
+
+export type RowCountQuery = { rows: { totalCount: number, totalCountIsEstimate: boolean } };
+
+export type UserCountQueryVariables = Exact<{
+  environment: Scalars['String']['input'];
+  fixtures: Scalars['String']['input'];
+}>;
+
+
+export type UserCountQuery = { all: { totalCount: number }, fixtures: { totalCount: number } };

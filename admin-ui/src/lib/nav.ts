@@ -18,6 +18,11 @@ export const NAV: NavItem[] = [
     icon: 'M8 9l-4 3 4 3M16 9l4 3-4 3M13 6l-2 12',
   },
   {
+    path: '/tests',
+    label: 'Tests',
+    icon: 'M9 11l3 3 8-8M20 12v7a2 2 0 01-2 2H5a2 2 0 01-2-2V5a2 2 0 012-2h11',
+  },
+  {
     path: '/database',
     label: 'Database',
     icon: 'M4 6c0-1.7 3.6-3 8-3s8 1.3 8 3-3.6 3-8 3-8-1.3-8-3zM4 6v12c0 1.7 3.6 3 8 3s8-1.3 8-3V6M4 12c0 1.7 3.6 3 8 3s8-1.3 8-3',

@@ -60,3 +60,13 @@ export function watchRefreshes(): () => void {
   });
   return () => sub.unsubscribe();
 }
+
+/** The revision `env` serves: the newest refresh seen here, else what the environment said. */
+export function servedRevisionOf(env: { slug: string; servedRevision: number | null }): number | null {
+  return serving.bySlug[env.slug]?.revision ?? env.servedRevision;
+}
+
+/** When `env`'s served revision was applied (a refresh seen here, else the environment's `servedAt`). */
+export function servedAtOf(env: { slug: string; servedAt: string | null }): string | null {
+  return serving.bySlug[env.slug]?.at ?? env.servedAt;
+}
