@@ -2,12 +2,18 @@
 # ServerKit throughput benchmark against a hand-written axum + sqlx baseline.
 # One command: builds both, starts both on free ports, seeds 100k posts in each,
 # runs wrk on every scenario and prints req/s, p50, p99 and the ratios.
+# ServerKit's GET by id runs twice per round, with request logs + monitoring on
+# (the test environment's defaults) and with both off. Then an overload pass
+# (OVERLOAD=1, default) and, with TAIL=1, the live-tail latency probe (bench/tail).
 # See bench/README.md. Usage: bench/run.sh   (env: ROUNDS, DURATION, … below)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH=$ROOT/bench
 REF=${BENCH_REFERENCE:-/work/shared/bench-reference}
+# The ServerKit source tree to build (default: this checkout). Another one, e.g. a
+# `git archive HEAD` export, measures a commit while the checkout is being edited.
+SERVERKIT_SRC=$(cd "${SERVERKIT_SRC:-$ROOT}" && pwd)
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/root/.cache/serverkit-target}
 BASELINE_TARGET_DIR=${BASELINE_TARGET_DIR:-/root/.cache/bench-baseline-target}
 ROUNDS=${ROUNDS:-1}
@@ -19,6 +25,14 @@ SEED_ROWS=${SEED_ROWS:-100000}
 SKIP_BUILD=${SKIP_BUILD:-0}       # 1: use the binaries already built
 KEEP_WORK=${KEEP_WORK:-0}         # 1: keep the temp folder (data dirs, logs, raw wrk output)
 OUT=${OUT:-$BENCH/results/latest.json}
+OVERLOAD=${OVERLOAD:-1}           # 1: overload pass (GET by id, logs on, many connections) after the rounds
+OVERLOAD_CONNECTIONS=${OVERLOAD_CONNECTIONS:-1024}
+OVERLOAD_DURATION=${OVERLOAD_DURATION:-$DURATION}
+TAIL=${TAIL:-0}                   # 1: live-tail latency (bench/tail, built here) before the overload pass
+TAIL_RATE=${TAIL_RATE:-2000}      # requests/s, open loop
+TAIL_DURATION=${TAIL_DURATION:-20}
+QUIET_WAIT=${QUIET_WAIT:-0}       # up to this many s, wait before measuring until other processes leave the CPUs
+QUIET_BUSY=${QUIET_BUSY:-0.5}     # …i.e. until the CPUs are less busy than this (0..1, over 3 s)
 export SERVERKIT_ADMIN_EMAIL=${SERVERKIT_ADMIN_EMAIL:-bench-owner@example.com}
 export SERVERKIT_ADMIN_PASSWORD=${SERVERKIT_ADMIN_PASSWORD:-bench owner password 1234}
 
@@ -41,13 +55,19 @@ command -v curl >/dev/null || die "curl is needed"
 SK_BIN=$CARGO_TARGET_DIR/release/serverkit
 BL_BIN=$BASELINE_TARGET_DIR/release/peer-baseline
 if [[ $SKIP_BUILD != 1 ]]; then
-  say "building ServerKit (release, CARGO_TARGET_DIR=$CARGO_TARGET_DIR)"
-  (cd "$ROOT" && cargo build --release -p serverkit)
+  say "building ServerKit from $SERVERKIT_SRC (release, CARGO_TARGET_DIR=$CARGO_TARGET_DIR)"
+  (cd "$SERVERKIT_SRC" && cargo build --release -p serverkit)
   say "building the baseline (CARGO_TARGET_DIR=$BASELINE_TARGET_DIR)"
   CARGO_TARGET_DIR=$BASELINE_TARGET_DIR cargo build --release --manifest-path "$REF/baseline/Cargo.toml"
 fi
+TAIL_BIN=$CARGO_TARGET_DIR/release/serverkit-tail-bench
+if [[ $TAIL == 1 && ( $SKIP_BUILD != 1 || ! -x $TAIL_BIN ) ]]; then
+  say "building the live-tail probe (bench/tail, CARGO_TARGET_DIR=$CARGO_TARGET_DIR)"
+  cargo build --release --locked --manifest-path "$BENCH/tail/Cargo.toml"
+fi
 [[ -x $SK_BIN ]] || die "no $SK_BIN"
 [[ -x $BL_BIN ]] || die "no $BL_BIN"
+[[ $TAIL != 1 || -x $TAIL_BIN ]] || die "no $TAIL_BIN"
 
 # ---------------------------------------------------------------- processes and cleanup
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/serverkit-bench.XXXXXX")
@@ -75,6 +95,26 @@ wait_ready() { # url pid name log
   tail -n 30 "$4" >&2; die "$3 not ready after 60 s"
 }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }   # utime + stime of a process, in clock ticks
+status_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }   # VmHWM, VmRSS… of a process, in kB
+# How busy the CPUs are (0..1) over $1 s, from /proc/stat.
+cpu_busy() {
+  local a b
+  a=$(awk '/^cpu / {print $2+$3+$4+$7+$8+$9, $5+$6}' /proc/stat); sleep "$1"
+  b=$(awk '/^cpu / {print $2+$3+$4+$7+$8+$9, $5+$6}' /proc/stat)
+  python3 -c 'import sys; b0,i0,b1,i1 = map(int, sys.argv[1:]); print(f"{(b1-b0)/max(1,(b1-b0)+(i1-i0)):.2f}")' $a $b
+}
+# With QUIET_WAIT, waits (at most that long) until neighbours leave the CPUs.
+wait_quiet() {
+  [[ $QUIET_WAIT -gt 0 ]] || return 0
+  local deadline=$(( $(date +%s) + QUIET_WAIT )) busy
+  while :; do
+    busy=$(cpu_busy 3)
+    python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) <= float(sys.argv[2]) else 1)' "$busy" "$QUIET_BUSY" && { say "CPUs $busy busy: measuring ($1)"; return 0; }
+    [[ $(date +%s) -lt $deadline ]] || { say "CPUs still $busy busy after ${QUIET_WAIT} s: measuring anyway ($1)"; return 0; }
+    say "CPUs $busy busy (load $(cut -d' ' -f1 /proc/loadavg)): waiting for a quieter moment ($1)"
+    sleep 7
+  done
+}
 
 # ServerKit: fresh data dir, SQLite default, the owner from the environment.
 SK_PORT=$(free_port)
@@ -90,6 +130,16 @@ say "preparing ServerKit: import examples/blog.json, refresh test, raise limits,
 python3 "$BENCH/lib/setup_serverkit.py" --url "$SK_URL" --data-dir "$SK_DATA" \
   --workspace "$ROOT/examples/blog.json" --n "$SEED_ROWS" >"$WORK/setup.json"
 USER_TOKEN=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["user_token"])' "$WORK/setup.json")
+API_TOKEN=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["api_token"])' "$WORK/setup.json")
+sk_admin() { python3 "$BENCH/lib/sk_admin.py" --url "$SK_URL" --token "$API_TOKEN" "$@"; }
+# Request logs + monitoring on `test`: on (the test defaults; setup_serverkit.py states it) or off.
+SK_MODE=on
+sk_mode() {
+  [[ $SK_MODE == "$1" ]] && return 0
+  sk_admin mode "$1" >/dev/null || die "could not turn request logs and monitoring $1"
+  SK_MODE=$1
+}
+sk_log_stats() { if [[ $SK_MODE == on ]]; then sk_admin stats 2>/dev/null || echo '{}'; else echo '{}'; fi; }
 
 # Baseline: its own DB with seed.py's rows.
 BL_PORT=$(free_port)
@@ -101,23 +151,67 @@ BL_PID=$!; PIDS+=("$BL_PID")
 wait_ready "$BL_URL/const" "$BL_PID" baseline "$WORK/baseline.log"
 
 # ---------------------------------------------------------------- scenarios
-# name | server | url | script | extra env (space-separated k=v)
+# name | server | mode | url | script | extra env (space-separated k=v)
+# mode (ServerKit only): on = request logs + monitoring on (the test defaults), off = both off.
 SCENARIOS=(
-  "sk_get|serverkit|$SK_URL/|$REF/get.lua|PREFIX=/env/test/posts/ MAX_ID=$SEED_ROWS"
-  "bl_get|baseline|$BL_URL/|$REF/get.lua|PREFIX=/posts/ MAX_ID=$SEED_ROWS"
-  "sk_post|serverkit|$SK_URL/env/test/posts|$BENCH/wrk/post_serverkit.lua|AUTH_TOKEN=$USER_TOKEN"
-  "bl_post|baseline|$BL_URL/posts|$REF/post.lua|"
-  "sk_list|serverkit|$SK_URL/env/test/posts?limit=20|$REF/const.lua|"
-  "bl_const|baseline|$BL_URL/const|$REF/const.lua|"
+  "sk_get|serverkit|on|$SK_URL/|$REF/get.lua|PREFIX=/env/test/posts/ MAX_ID=$SEED_ROWS"
+  "sk_get_off|serverkit|off|$SK_URL/|$REF/get.lua|PREFIX=/env/test/posts/ MAX_ID=$SEED_ROWS"
+  "bl_get|baseline|-|$BL_URL/|$REF/get.lua|PREFIX=/posts/ MAX_ID=$SEED_ROWS"
+  "sk_post|serverkit|on|$SK_URL/env/test/posts|$BENCH/wrk/post_serverkit.lua|AUTH_TOKEN=$USER_TOKEN"
+  "bl_post|baseline|-|$BL_URL/posts|$REF/post.lua|"
+  "sk_list|serverkit|on|$SK_URL/env/test/posts?limit=20|$REF/const.lua|"
+  "bl_const|baseline|-|$BL_URL/const|$REF/const.lua|"
 )
 RAW=$WORK/raw.jsonl
 : >"$RAW"
 mkdir -p "$WORK/wrk"
 
-run_wrk() { # seconds script url envs... ; prints wrk's output
+run_wrk() { # seconds script url envs... ; prints wrk's output (WRK_CONNECTIONS overrides CONNECTIONS)
   local secs=$1 script=$2 url=$3; shift 3
   env SUMMARY_LUA="$REF/summary.lua" "$@" \
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d"${secs}s" --timeout 10s --latency -s "$script" "$url"
+    wrk -t"$THREADS" -c"${WRK_CONNECTIONS:-$CONNECTIONS}" -d"${secs}s" --timeout 10s --latency -s "$script" "$url"
+}
+
+# One scenario: wrk on it, the server's CPU over it and, for ServerKit with logs
+# on, requestLogStats before and after. Appends a line to $RAW.
+run_scenario() { # name server mode url script extra round seconds
+  local name=$1 server=$2 mode=$3 url=$4 script=$5 extra=$6 round=$7 secs=$8 pid out snap c0 c1 t0 t1 wal wal_bytes log_bytes s0 s1
+  if [[ $server == serverkit ]]; then pid=$SK_PID; sk_mode "$mode"; else pid=$BL_PID; fi
+  say "round $round/$ROUNDS: $name (${secs} s${WRK_CONNECTIONS:+, $WRK_CONNECTIONS connections}$([[ $server == serverkit ]] && echo ", request logs + monitoring $mode"))"
+  out=$WORK/wrk/$name.r$round.txt
+  s0='{}'; [[ $server == serverkit ]] && s0=$(sk_log_stats)
+  # A thread snapshot of the server halfway through (profile hint for the report).
+  ( sleep "$(( secs / 2 ))"; top -H -b -n 1 -w 200 -p "$pid" 2>/dev/null | head -n 20 >"$WORK/wrk/$name.r$round.top" ) &
+  snap=$!
+  c0=$(cpu_ticks "$pid"); t0=$(date +%s%N)
+  # shellcheck disable=SC2086
+  run_wrk "$secs" "$script" "$url" $extra >"$out" 2>&1 || { cat "$out" >&2; die "wrk failed on $name"; }
+  c1=$(cpu_ticks "$pid"); t1=$(date +%s%N)
+  wait "$snap" 2>/dev/null || true
+  s1='{}'; [[ $server == serverkit ]] && s1=$(sk_log_stats)
+  # Size of the server's SQLite WAL after the scenario (a WAL that never restarts slows every read).
+  if [[ $server == serverkit ]]; then wal=$SK_DATA/envs/test.db-wal; else wal=$WORK/baseline.db-wal; fi
+  wal_bytes=$(stat -c %s "$wal" 2>/dev/null || echo 0)
+  # ServerKit's request-log store for `test` (file + WAL): what the logs-on scenarios wrote.
+  log_bytes=0
+  if [[ $server == serverkit ]]; then log_bytes=$(( $(stat -c %s "$SK_DATA/envs/test.logs.db" 2>/dev/null || echo 0) + $(stat -c %s "$SK_DATA/envs/test.logs.db-wal" 2>/dev/null || echo 0) )); fi
+  grep -q '^SUMMARY ' "$out" || { cat "$out" >&2; die "no SUMMARY line from wrk on $name"; }
+  python3 - "$name" "$server" "$round" "$out" "$(( c1 - c0 ))" "$(getconf CLK_TCK)" "$(( (t1 - t0) / 1000000 ))" "$wal_bytes" \
+    "$mode" "$s0" "$s1" "${WRK_CONNECTIONS:-$CONNECTIONS}" "$log_bytes" >>"$RAW" <<'PY'
+import json, sys
+name, server, rnd, out, ticks, hz, wall_ms, wal_bytes, mode, s0, s1, conns, log_bytes = sys.argv[1:]
+line = next(l for l in open(out) if l.startswith("SUMMARY "))
+s = json.loads(line[len("SUMMARY "):])
+s.update(scenario=name, server=server, round=int(rnd), server_cpu_s=int(ticks) / int(hz), wall_s=int(wall_ms) / 1000,
+         wal_bytes_after=int(wal_bytes), connections=int(conns))
+if server == "serverkit":
+    s["mode"] = "request logs + monitoring " + mode
+    s["log_store_bytes_after"] = int(log_bytes)
+    s0, s1 = json.loads(s0), json.loads(s1)
+    if "dropped" in s0 and "dropped" in s1:
+        s.update(log_dropped=s1["dropped"] - s0["dropped"], log_stored_before=s0["stored"], log_stored_after=s1["stored"])
+print(json.dumps(s))
+PY
 }
 
 if [[ $WARMUP -gt 0 ]]; then
@@ -126,43 +220,92 @@ if [[ $WARMUP -gt 0 ]]; then
   run_wrk "$WARMUP" "$REF/get.lua" "$BL_URL/" PREFIX=/posts/ MAX_ID="$SEED_ROWS" >/dev/null
 fi
 
+wait_quiet "rounds"
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 for round in $(seq "$ROUNDS"); do
-  for entry in "${SCENARIOS[@]}"; do
-    IFS='|' read -r name server url script extra <<<"$entry"
-    if [[ $server == serverkit ]]; then pid=$SK_PID; else pid=$BL_PID; fi
-    say "round $round/$ROUNDS: $name (${DURATION} s)"
-    out=$WORK/wrk/$name.r$round.txt
-    # A thread snapshot of the server halfway through (profile hint for the report).
-    ( sleep "$(( DURATION / 2 ))"; top -H -b -n 1 -w 200 -p "$pid" 2>/dev/null | head -n 20 >"$WORK/wrk/$name.r$round.top" ) &
-    snap=$!
-    c0=$(cpu_ticks "$pid"); t0=$(date +%s%N)
-    # shellcheck disable=SC2086
-    run_wrk "$DURATION" "$script" "$url" $extra >"$out" 2>&1 || { cat "$out" >&2; die "wrk failed on $name"; }
-    c1=$(cpu_ticks "$pid"); t1=$(date +%s%N)
-    wait "$snap" 2>/dev/null || true
-    # Size of the server's SQLite WAL after the scenario (a WAL that never restarts slows every read).
-    if [[ $server == serverkit ]]; then wal=$SK_DATA/envs/test.db-wal; else wal=$WORK/baseline.db-wal; fi
-    wal_bytes=$(stat -c %s "$wal" 2>/dev/null || echo 0)
-    grep -q '^SUMMARY ' "$out" || { cat "$out" >&2; die "no SUMMARY line from wrk on $name"; }
-    python3 - "$name" "$server" "$round" "$out" "$(( c1 - c0 ))" "$(getconf CLK_TCK)" "$(( (t1 - t0) / 1000000 ))" "$wal_bytes" >>"$RAW" <<'PY'
-import json, sys
-name, server, rnd, out, ticks, hz, wall_ms, wal_bytes = sys.argv[1:]
-line = next(l for l in open(out) if l.startswith("SUMMARY "))
-s = json.loads(line[len("SUMMARY "):])
-s.update(scenario=name, server=server, round=int(rnd), server_cpu_s=int(ticks) / int(hz), wall_s=int(wall_ms) / 1000, wal_bytes_after=int(wal_bytes))
-print(json.dumps(s))
-PY
+  order=("${SCENARIOS[@]}")
+  # Logs on and off back to back; every other round the other way round, so neither always goes first.
+  if (( round % 2 == 0 )); then order[0]=${SCENARIOS[1]}; order[1]=${SCENARIOS[0]}; fi
+  for entry in "${order[@]}"; do
+    IFS='|' read -r name server mode url script extra <<<"$entry"
+    run_scenario "$name" "$server" "$mode" "$url" "$script" "$extra" "$round" "$DURATION"
   done
 done
+sk_mode on
+
+# ---------------------------------------------------------------- live tail (TAIL=1)
+TAIL_JSON=$WORK/tail.json
+: >"$TAIL_JSON"
+if [[ $TAIL == 1 ]]; then
+  wait_quiet "live tail"
+  VIEWER_TOKEN=$(sk_admin viewer-token)
+  say "live tail: $TAIL_RATE req/s for $TAIL_DURATION s on GET /env/test/posts/{id}, request logs + monitoring on, subscriber on /graphql/ws"
+  s0=$(sk_log_stats); c0=$(cpu_ticks "$SK_PID"); t0=$(date +%s%N)
+  "$TAIL_BIN" --url "$SK_URL" --token "$VIEWER_TOKEN" --env test --rate "$TAIL_RATE" --duration "$TAIL_DURATION" \
+    --max-id "$SEED_ROWS" >"$WORK/tail.out" 2>"$WORK/tail.err" || { cat "$WORK/tail.err" >&2; die "the live-tail probe failed"; }
+  c1=$(cpu_ticks "$SK_PID"); t1=$(date +%s%N); s1=$(sk_log_stats)
+  cat "$WORK/tail.err" >&2
+  python3 - "$WORK/tail.out" "$(( c1 - c0 ))" "$(getconf CLK_TCK)" "$(( (t1 - t0) / 1000000 ))" "$s0" "$s1" >"$TAIL_JSON" <<'PY'
+import json, sys
+out, ticks, hz, wall_ms, s0, s1 = sys.argv[1:]
+t = json.loads(next(l for l in open(out) if l.startswith("TAIL "))[len("TAIL "):])
+s0, s1 = json.loads(s0), json.loads(s1)
+# The server's CPU over the whole probe (attach probes and drain included), per request sent.
+t.update(server_cpu_s=int(ticks) / int(hz), wall_s=int(wall_ms) / 1000, server_cpu_us_per_req=1e6 * int(ticks) / int(hz) / max(1, t["sent"]))
+if "dropped" in s0 and "dropped" in s1:
+    t["log_dropped"] = s1["dropped"] - s0["dropped"]
+print(json.dumps(t))
+PY
+fi
+
+# ---------------------------------------------------------------- overload (OVERLOAD=1)
+# GET by id, logs on, as many connections as OVERLOAD_CONNECTIONS: do requests still
+# succeed, how many records are dropped, how high does the server's RSS go?
+if [[ $OVERLOAD == 1 ]]; then
+  wait_quiet "overload"
+  hwm_before=$(status_kb "$SK_PID" VmHWM)
+  # Writing 5 to clear_refs resets VmHWM to the current RSS: the peak below is this pass's.
+  if echo 5 >"/proc/$SK_PID/clear_refs" 2>/dev/null; then hwm_reset=true; else hwm_reset=false; fi
+  rss_before=$(status_kb "$SK_PID" VmRSS)
+  # Sampled too, in case clear_refs is refused.
+  ( peak=0; while kill -0 "$SK_PID" 2>/dev/null; do r=$(status_kb "$SK_PID" VmRSS); (( r > peak )) && peak=$r; echo "$peak" >"$WORK/rss_peak"; sleep 0.2; done ) &
+  sampler=$!
+  WRK_CONNECTIONS=$OVERLOAD_CONNECTIONS \
+    run_scenario sk_overload serverkit on "$SK_URL/" "$REF/get.lua" "PREFIX=/env/test/posts/ MAX_ID=$SEED_ROWS" 1 "$OVERLOAD_DURATION"
+  hwm_after=$(status_kb "$SK_PID" VmHWM); rss_after=$(status_kb "$SK_PID" VmRSS)
+  kill "$sampler" 2>/dev/null || true; wait "$sampler" 2>/dev/null || true
+  sleep 3   # the log writer catches up (or not)
+  settled=$(sk_log_stats); rss_settled=$(status_kb "$SK_PID" VmRSS)
+  python3 - "$RAW" "$hwm_before" "$hwm_reset" "$rss_before" "$hwm_after" "$rss_after" "$(cat "$WORK/rss_peak" 2>/dev/null || echo 0)" "$settled" "$rss_settled" <<'PY'
+import json, sys
+raw, hwm_before, reset, rss_before, hwm_after, rss_after, sampled, settled, rss_settled = sys.argv[1:]
+lines = [json.loads(l) for l in open(raw) if l.strip()]
+last = lines[-1]
+assert last["scenario"] == "sk_overload"
+last.update(vmhwm_kb_before=int(hwm_before), vmhwm_reset=reset == "true", vmrss_kb_before=int(rss_before),
+            vmhwm_kb=int(hwm_after), vmrss_kb_after=int(rss_after), vmrss_kb_sampled_peak=int(sampled),
+            vmrss_kb_3s_after=int(rss_settled), log_stored_3s_after=json.loads(settled).get("stored"))
+with open(raw, "w") as f:
+    for l in lines:
+        f.write(json.dumps(l) + "\n")
+PY
+fi
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---------------------------------------------------------------- report
+source_commit() { # of SERVERKIT_SRC: its git HEAD (+dirty), or the commit an export was made from (.bench-commit)
+  if git -C "$SERVERKIT_SRC" rev-parse --show-toplevel >/dev/null 2>&1; then
+    echo "$(git -C "$SERVERKIT_SRC" rev-parse --short HEAD)$(git -C "$SERVERKIT_SRC" diff --quiet HEAD 2>/dev/null || echo +dirty)"
+  else
+    cat "$SERVERKIT_SRC/.bench-commit" 2>/dev/null || echo unknown
+  fi
+}
 mkdir -p "$(dirname "$OUT")"
-python3 "$BENCH/lib/report.py" --raw "$RAW" --setup "$WORK/setup.json" --out "$OUT" \
+python3 "$BENCH/lib/report.py" --raw "$RAW" --setup "$WORK/setup.json" --tail "$TAIL_JSON" --out "$OUT" \
   --meta "rounds=$ROUNDS" "duration_s=$DURATION" "threads=$THREADS" "connections=$CONNECTIONS" \
   "seed_rows=$SEED_ROWS" "loadavg_before=$LOAD_BEFORE" "loadavg_after=$LOAD_AFTER" \
-  "serverkit_commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet HEAD 2>/dev/null || echo +dirty)" \
+  "serverkit_src=$SERVERKIT_SRC" \
+  "serverkit_commit=$(source_commit)" \
   "serverkit_binary_mtime=$(date -u -r "$SK_BIN" +%FT%TZ)" "cpus=$(nproc)" "wrk=$(wrk -v 2>&1 | head -n1)"
 # Keep the thread snapshots next to the JSON.
 mkdir -p "$(dirname "$OUT")/top"

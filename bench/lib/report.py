@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Turn bench/run.sh's raw wrk summaries into the table and bench/results/latest.json.
 
-usage: report.py --raw raw.jsonl --setup setup.json --out latest.json [--meta k=v ...]
+usage: report.py --raw raw.jsonl --setup setup.json [--tail tail.json] --out latest.json [--meta k=v ...]
 Each raw line is one wrk run (summary.lua's SUMMARY object plus scenario, server,
-round, server_cpu_s). With several rounds every figure is the median over rounds.
+round, server_cpu_s, and for ServerKit its mode and requestLogStats deltas). With
+several rounds every figure is the median over rounds. `sk_overload` (one run)
+and the live tail (tail.json, bench/tail's TAIL object) get sections of their own.
 """
 import argparse
 import json
@@ -14,22 +16,29 @@ from datetime import datetime, timezone
 ap = argparse.ArgumentParser()
 ap.add_argument("--raw", required=True)
 ap.add_argument("--setup", required=True)
+ap.add_argument("--tail")
 ap.add_argument("--out", required=True)
 ap.add_argument("--meta", nargs="*", default=[])
 a = ap.parse_args()
 
+# ServerKit's mode: "logs on" = requestLogs + monitoring on (the test
+# environment's defaults), "logs off" = both off.
 SCENARIOS = {
-    "sk_get": "ServerKit  GET  /env/test/posts/{id}",
+    "sk_get": "ServerKit  GET  /env/test/posts/{id}  logs on",
+    "sk_get_off": "ServerKit  GET  /env/test/posts/{id}  logs off",
     "bl_get": "baseline   GET  /posts/{id}",
-    "sk_post": "ServerKit  POST /env/test/posts (bearer)",
+    "sk_post": "ServerKit  POST /env/test/posts (bearer) logs on",
     "bl_post": "baseline   POST /posts",
-    "sk_list": "ServerKit  GET  /env/test/posts?limit=20",
+    "sk_list": "ServerKit  GET  /env/test/posts?limit=20 logs on",
     "bl_const": "baseline   GET  /const (HTTP ceiling)",
+    "sk_overload": "ServerKit  GET  /env/test/posts/{id}  logs on, overload",
 }
 RATIOS = [
-    ("get_vs_baseline", "sk_get", "bl_get", "ServerKit GET by id / baseline GET by id"),
+    ("logs_on_vs_off", "sk_get", "sk_get_off", "GET by id, logs on / logs off (target >= 0.90)"),
+    ("get_vs_baseline", "sk_get", "bl_get", "ServerKit GET by id (logs on) / baseline GET by id"),
+    ("get_off_vs_baseline", "sk_get_off", "bl_get", "ServerKit GET by id (logs off) / baseline GET by id"),
     ("post_vs_baseline", "sk_post", "bl_post", "ServerKit POST / baseline POST"),
-    ("get_vs_const", "sk_get", "bl_const", "ServerKit GET by id / const ceiling"),
+    ("get_vs_const", "sk_get", "bl_const", "ServerKit GET by id (logs on) / const ceiling"),
     ("post_vs_const", "sk_post", "bl_const", "ServerKit POST / const ceiling"),
     ("list_vs_const", "sk_list", "bl_const", "ServerKit list 20 / const ceiling"),
 ]
@@ -37,11 +46,19 @@ RATIOS = [
 runs = [json.loads(line) for line in open(a.raw) if line.strip()]
 setup = json.load(open(a.setup))
 setup.pop("user_token", None)
+setup.pop("api_token", None)
 by = {}
 for r in runs:
     r["server_cpu_us_per_req"] = 1e6 * r["server_cpu_s"] / r["requests"] if r["requests"] else None
     r["errors"] = r["err_connect"] + r["err_read"] + r["err_write"] + r["err_timeout"] + r["non2xx"]
     by.setdefault(r["scenario"], []).append(r)
+tail = None
+if a.tail:
+    try:
+        text = open(a.tail).read().strip()
+        tail = json.loads(text) if text else None
+    except FileNotFoundError:
+        pass
 
 
 def med(xs):
@@ -68,12 +85,40 @@ for key, label in SCENARIOS.items():
         "errors": sum(r["errors"] for r in rs),
         "wal_mb_after": max(r.get("wal_bytes_after", 0) for r in rs) / 1e6,
         "rps_per_round": [r["rps"] for r in rs],
+        "cpu_us_per_req_per_round": [r["server_cpu_us_per_req"] for r in rs],
     }
+    if rs[0].get("mode"):
+        scenarios[key]["mode"] = rs[0]["mode"]
+    if any("log_dropped" in r for r in rs):
+        scenarios[key]["log_dropped"] = sum(r.get("log_dropped", 0) for r in rs)
+        scenarios[key]["log_store_mb_after"] = max(r.get("log_store_bytes_after", 0) for r in rs) / 1e6
 
 ratios = {}
 for key, num, den, label in RATIOS:
     if num in scenarios and den in scenarios and scenarios[den]["rps"]:
         ratios[key] = {"label": label, "value": scenarios[num]["rps"] / scenarios[den]["rps"]}
+# Logs on / off, round by round (each round runs the two back to back).
+if "sk_get" in by and "sk_get_off" in by:
+    on = {r["round"]: r for r in by["sk_get"]}
+    off = {r["round"]: r for r in by["sk_get_off"]}
+    # Paired by round (the two ran back to back): the median of the rounds' values
+    # is the figure; the ratio of the medians is kept beside it.
+    paired = [k for k in sorted(on) if k in off and off[k]["rps"] and on[k]["requests"] and off[k]["requests"]]
+    per_round = [on[k]["rps"] / off[k]["rps"] for k in paired]
+    if per_round:
+        ratios["logs_on_vs_off"].update(of_medians=ratios["logs_on_vs_off"]["value"], value=med(per_round), per_round=per_round)
+        cpu_rounds = [on[k]["server_cpu_us_per_req"] - off[k]["server_cpu_us_per_req"] for k in paired]
+        ratios["logs_cpu_us_per_req_added"] = {
+            "label": "GET by id, CPU µs/req logs on - logs off (target <= 10)",
+            "value": med(cpu_rounds),
+            "unit": "µs",
+            "per_round": cpu_rounds,
+            "of_medians": scenarios["sk_get"]["server_cpu_us_per_req"] - scenarios["sk_get_off"]["server_cpu_us_per_req"],
+        }
+        ratios["logs_cpu_per_req_on_vs_off"] = {
+            "label": "GET by id, CPU per request logs on / logs off",
+            "value": med([on[k]["server_cpu_us_per_req"] / off[k]["server_cpu_us_per_req"] for k in paired]),
+        }
 # CPU spent by the server per request: robust against wrk and neighbours taking cores.
 for key, num, den in [("get_cpu_per_req_vs_baseline", "sk_get", "bl_get"), ("post_cpu_per_req_vs_baseline", "sk_post", "bl_post")]:
     if num in scenarios and den in scenarios and scenarios[den]["server_cpu_us_per_req"]:
@@ -82,9 +127,19 @@ for key, num, den in [("get_cpu_per_req_vs_baseline", "sk_get", "bl_get"), ("pos
             "value": scenarios[num]["server_cpu_us_per_req"] / scenarios[den]["server_cpu_us_per_req"],
         }
 
+overload = None
+if by.get("sk_overload"):
+    r = by["sk_overload"][-1]
+    overload = {k: r.get(k) for k in (
+        "connections", "requests", "rps", "p50_ms", "p99_ms", "max_ms", "non2xx", "err_connect", "err_read", "err_write", "err_timeout",
+        "server_cpu_us_per_req", "log_dropped", "log_stored_before", "log_stored_after", "log_stored_3s_after", "log_store_bytes_after",
+        "vmhwm_kb_before", "vmhwm_reset", "vmrss_kb_before", "vmhwm_kb", "vmrss_kb_sampled_peak", "vmrss_kb_after", "vmrss_kb_3s_after")}
+    overload["succeeded"] = r["requests"] - r["non2xx"] - r["err_read"] - r["err_write"] - r["err_timeout"]
+    overload["dropped_share"] = r["log_dropped"] / r["requests"] if r.get("log_dropped") is not None and r["requests"] else None
+
 meta = dict(kv.split("=", 1) for kv in a.meta)
 meta["finished_at"] = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-result = {"meta": meta, "setup": setup, "scenarios": scenarios, "ratios": ratios, "runs": runs}
+result = {"meta": meta, "setup": setup, "scenarios": scenarios, "ratios": ratios, "overload": overload, "tail": tail, "runs": runs}
 with open(a.out, "w") as f:
     json.dump(result, f, indent=2)
     f.write("\n")
@@ -95,16 +150,50 @@ print()
 print(f"ServerKit benchmark — {agg}, {meta.get('duration_s')} s each, wrk -t{meta.get('threads')} -c{meta.get('connections')}, "
       f"{meta.get('cpus')} CPUs shared with wrk, load {meta.get('loadavg_before')} → {meta.get('loadavg_after')}")
 print()
-print(f"{'scenario':<44}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'CPU µs/req':>12}{'errors':>8}{'WAL MB':>9}")
-print("-" * 101)
+print(f"{'scenario':<54}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'CPU µs/req':>12}{'errors':>8}{'WAL MB':>8}{'dropped':>9}")
+print("-" * 118)
 for key, s in scenarios.items():
-    cpu = f"{s['server_cpu_us_per_req']:.0f}" if s["server_cpu_us_per_req"] is not None else "-"
-    print(f"{s['label']:<44}{s['rps']:>10.0f}{s['p50_ms']:>9.2f}{s['p99_ms']:>9.2f}{cpu:>12}{s['errors']:>8}{s['wal_mb_after']:>9.0f}")
+    if key == "sk_overload":
+        continue
+    cpu = f"{s['server_cpu_us_per_req']:.1f}" if s["server_cpu_us_per_req"] is not None else "-"
+    dropped = str(s["log_dropped"]) if "log_dropped" in s else "-"
+    print(f"{s['label']:<54}{s['rps']:>9.0f}{s['p50_ms']:>9.2f}{s['p99_ms']:>9.2f}{cpu:>12}{s['errors']:>8}{s['wal_mb_after']:>8.0f}{dropped:>9}")
 print()
-for key, r in ratios.items():
-    print(f"  {r['label']:<48} {r['value']:>6.2f}")
+for key, r in sorted(ratios.items(), key=lambda kv: not kv[0].startswith("logs_")):
+    value = f"{r['value']:+6.1f} {r['unit']}" if r.get("unit") else f"{r['value']:>6.2f}"
+    rounds_txt = ""
+    if len(r.get("per_round", [])) > 1:
+        rounds_txt = "   rounds: " + " ".join(f"{v:.2f}" if not r.get("unit") else f"{v:+.1f}" for v in r["per_round"])
+    print(f"  {r['label']:<58} {value}{rounds_txt}")
+print("  logs on: request logs + monitoring on (the test environment's defaults); logs off: both off.")
+if len(ratios.get("logs_on_vs_off", {}).get("per_round", [])) > 1:
+    print("  logs on/off figures: median of the rounds' paired values (the two run back to back each round)")
 print("  WAL MB: size of that server's SQLite -wal file after the scenario (largest over rounds)")
+print("  dropped: request-log records dropped (writer queue full) during the scenario, from requestLogStats")
 print()
+if overload:
+    mb = lambda kb: f"{kb / 1024:.0f} MB" if kb else "-"
+    share = f" ({100 * overload['dropped_share']:.1f}%)" if overload.get("dropped_share") is not None else ""
+    print(f"Overload: GET by id, logs on, wrk -c{overload['connections']}: {overload['rps']:.0f} req/s, p50 {overload['p50_ms']:.1f} ms, "
+          f"p99 {overload['p99_ms']:.1f} ms, max {overload['max_ms']:.0f} ms")
+    print(f"  {overload['succeeded']} of {overload['requests']} requests succeeded; non-2xx {overload['non2xx']}, socket errors "
+          f"connect {overload['err_connect']} read {overload['err_read']} write {overload['err_write']} timeout {overload['err_timeout']}")
+    print(f"  request-log records dropped {overload['log_dropped']}{share}; stored {overload['log_stored_before']} → "
+          f"{overload['log_stored_after']} ({overload['log_stored_3s_after']} 3 s later); CPU {overload['server_cpu_us_per_req']:.1f} µs/req")
+    print(f"  server peak RSS (VmHWM{', reset before the pass' if overload['vmhwm_reset'] else ', since start'}) {mb(overload['vmhwm_kb'])}; "
+          f"RSS before {mb(overload['vmrss_kb_before'])}, after {mb(overload['vmrss_kb_after'])}, 3 s later {mb(overload['vmrss_kb_3s_after'])}; "
+          f"peak since start before the pass {mb(overload['vmhwm_kb_before'])}")
+    print()
+if tail:
+    f = lambda v: "-" if v is None else f"{v:.2f}"
+    print(f"Live tail: GET by id at {tail['rate_target']:.0f} req/s for {tail['duration_target_s']:.0f} s "
+          f"(sent {tail['sent']} at {tail['send_rate']:.0f}/s, max send lag {tail['max_send_lag_ms']:.1f} ms), subscriber on /graphql/ws")
+    print(f"  response → record at the subscriber: p50 {f(tail['p50_ms'])} ms, p99 {f(tail['p99_ms'])} ms, max {f(tail['max_ms'])} ms "
+          f"({tail['negative']} records came before their response)")
+    print(f"  records received {tail['received']} / requests sent {tail['sent']} ({'equal' if tail['received_equals_sent'] else 'NOT equal'}); "
+          f"2xx {tail['answered_2xx']}, other {tail['answered_other']}, failed {tail['failed']}; tail errors {tail['tail_errors']} "
+          f"(missed {tail['lagged_missed']}); records dropped {tail.get('log_dropped', '-')}; server CPU {tail['server_cpu_us_per_req']:.1f} µs/req")
+    print()
 if any(s["errors"] for s in scenarios.values()):
     print("warning: some requests failed (non-2xx or socket errors); see runs[] in the JSON", file=sys.stderr)
 print(f"written {a.out}")
