@@ -35,6 +35,8 @@ const BATCH: usize = 250;
 /// …and waits at most this long for a batch to fill.
 const BATCH_WAIT: Duration = Duration::from_millis(200);
 const RETAIN_EVERY: Duration = Duration::from_secs(60);
+/// The writer trims an environment's log every this many records it stores.
+const TRIM_EVERY: usize = 5_000;
 
 /// A batch this replica stored, announced to the others (see `cluster`).
 #[derive(Debug, Clone)]
@@ -83,7 +85,7 @@ impl Logs {
             replica,
         };
         let logs = Logs(Arc::new(inner));
-        let tasks = vec![tokio::spawn(logs.clone().write(receiver)), tokio::spawn(logs.clone().retain_every(environments))];
+        let tasks = vec![tokio::spawn(logs.clone().write(receiver, environments.clone())), tokio::spawn(logs.clone().retain_every(environments))];
         (logs, tasks)
     }
 
@@ -158,8 +160,10 @@ impl Logs {
         Ok(())
     }
 
-    async fn write(self, mut receiver: mpsc::Receiver<Arc<RequestRecord>>) {
+    async fn write(self, mut receiver: mpsc::Receiver<Arc<RequestRecord>>, environments: Environments) {
         let mut batch = Vec::with_capacity(BATCH);
+        // Records stored per environment since its log was last trimmed.
+        let mut since_trim: HashMap<String, usize> = HashMap::new();
         while let Some(first) = receiver.recv().await {
             batch.push(first);
             let deadline = tokio::time::Instant::now() + BATCH_WAIT;
@@ -176,6 +180,19 @@ impl Logs {
             for (environment, records) in by_env {
                 if let Err(err) = self.store_batch(environment, &records).await {
                     tracing::warn!(environment, records = records.len(), error = %err.message(), "request logs: a batch was not stored");
+                }
+                // Under sustained load the minute's retention pass comes too
+                // late: the log would hold a minute of traffic. The writer
+                // trims as it goes, a little at a time, between batches.
+                let stored = since_trim.entry(environment.to_owned()).or_default();
+                *stored += records.len();
+                if *stored >= TRIM_EVERY {
+                    *stored = 0;
+                    if let Ok(env) = environments.get(environment).await
+                        && let Err(err) = self.retain(&env, Utc::now()).await
+                    {
+                        tracing::warn!(environment, error = %err.message(), "request logs: trimming failed");
+                    }
                 }
             }
             batch.clear();
