@@ -129,15 +129,16 @@ impl Logs {
         if let Some(store) = stores.get(environment) {
             return Ok(store.clone());
         }
-        let db = match &self.0.sqlite_dir {
+        let store = match &self.0.sqlite_dir {
             Some(dir) => {
                 std::fs::create_dir_all(dir).map_err(ServiceError::internal)?;
-                let url = format!("sqlite://{}?mode=rwc", dir.join(format!("{environment}.logs.db")).display());
-                crate::db::connect_pool(&url, 4).await.map_err(ServiceError::internal)?
+                let path = dir.join(format!("{environment}.logs.db"));
+                let url = format!("sqlite://{}?mode=rwc", path.display());
+                let db = crate::db::connect_pool(&url, 4).await.map_err(ServiceError::internal)?;
+                LogStore::open(db).await?.with_sqlite_writer(&path)?
             }
-            None => self.0.databases.get(environment).await.map_err(ServiceError::internal)?.write,
+            None => LogStore::open(self.0.databases.get(environment).await.map_err(ServiceError::internal)?.write).await?,
         };
-        let store = LogStore::open(db).await?;
         stores.insert(environment.to_owned(), store.clone());
         Ok(store)
     }

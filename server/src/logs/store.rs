@@ -104,10 +104,49 @@ impl LogFilter {
     }
 }
 
-/// One environment's log table, on its connection.
+/// One environment's log table, on its connection. On SQLite, batches are
+/// written through a rusqlite connection of their own with a prepared
+/// statement, on the blocking pool: the async workers serving requests only
+/// hand a batch over.
 #[derive(Clone)]
 pub struct LogStore {
     pub db: DatabaseConnection,
+    lite: Option<std::sync::Arc<std::sync::Mutex<rusqlite::Connection>>>,
+}
+
+const INSERT_ONE: &str = "INSERT INTO \"_sk_request_logs\" (id, at_us, replica, router, route, method, path, query, status, duration_us, \
+    request_bytes, response_bytes, user_id, user_email, client_address, detail, environment, source) \
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)";
+
+fn insert_lite(conn: &mut rusqlite::Connection, replica: &str, records: &[std::sync::Arc<RequestRecord>]) -> rusqlite::Result<()> {
+    let txn = conn.transaction()?;
+    {
+        let mut insert = txn.prepare_cached(INSERT_ONE)?;
+        for r in records {
+            let detail = r.detail.as_ref().and_then(|d| serde_json::to_string(d).ok());
+            insert.execute(rusqlite::params![
+                r.id,
+                micros(&r.at),
+                replica,
+                r.router,
+                r.route,
+                r.method,
+                r.path,
+                r.query,
+                i64::from(r.status),
+                r.duration_us as i64,
+                r.request_bytes as i64,
+                r.response_bytes as i64,
+                r.user_id,
+                r.user_email,
+                r.client_address,
+                detail,
+                r.environment,
+                r.source,
+            ])?;
+        }
+    }
+    txn.commit()
 }
 
 fn micros(at: &DateTime<Utc>) -> i64 {
@@ -144,13 +183,32 @@ impl LogStore {
         db.execute(&create).await?;
         let index = Index::create().if_not_exists().name("_sk_request_logs_at").table(Alias::new(TABLE)).col(Alias::new("at_us")).to_owned();
         db.execute(&index).await?;
-        Ok(Self { db })
+        Ok(Self { db, lite: None })
+    }
+
+    /// The store of a SQLite log file at `path` (`open` made its table).
+    pub fn with_sqlite_writer(mut self, path: &std::path::Path) -> Result<Self, DbErr> {
+        let conn = rusqlite::Connection::open(path).map_err(|err| DbErr::Custom(format!("opening {}: {err}", path.display())))?;
+        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(|err| DbErr::Custom(err.to_string()))?;
+        conn.pragma_update(None, "synchronous", "NORMAL").map_err(|err| DbErr::Custom(err.to_string()))?;
+        self.lite = Some(std::sync::Arc::new(std::sync::Mutex::new(conn)));
+        Ok(self)
     }
 
     /// Stores a batch in one multi-row insert.
     pub async fn insert(&self, replica: &str, records: &[std::sync::Arc<RequestRecord>]) -> Result<(), DbErr> {
         if records.is_empty() {
             return Ok(());
+        }
+        if let Some(lite) = &self.lite {
+            let (lite, replica, records) = (lite.clone(), replica.to_owned(), records.to_vec());
+            return tokio::task::spawn_blocking(move || {
+                let mut conn = lite.lock().unwrap_or_else(|e| e.into_inner());
+                insert_lite(&mut conn, &replica, &records)
+            })
+            .await
+            .map_err(|err| DbErr::Custom(err.to_string()))?
+            .map_err(|err| DbErr::Custom(err.to_string()));
         }
         let mut insert = Query::insert();
         insert.into_table(Alias::new(TABLE)).columns(COLUMNS.map(Alias::new));
