@@ -239,6 +239,25 @@ fn borderline() -> Vec<(&'static str, Value)> {
             }),
         ),
         (
+            "an index on a relation to a table defined later",
+            with(|d| {
+                let reviews = json!({ "name": "reviews", "columns": [{ "name": "book", "type": "relation", "table": "books", "onDelete": "cascade", "unique": true }],
+                    "indexes": [{ "columns": ["book", "created_at"] }] });
+                d["tables"].as_array_mut().unwrap().insert(0, reviews);
+                push_table(d, json!({ "name": "books", "columns": [{ "name": "title", "type": "text" }] }));
+            }),
+        ),
+        (
+            "a table the blog has gains a relation to a new table defined later",
+            with(|d| {
+                d["tables"][0]["columns"]
+                    .as_array_mut()
+                    .unwrap()
+                    .push(json!({ "name": "series", "type": "relation", "table": "series", "onDelete": "setNull" }));
+                push_table(d, json!({ "name": "series", "columns": [{ "name": "name", "type": "text" }] }));
+            }),
+        ),
+        (
             "two new tables relating to each other",
             with(|d| {
                 push_table(d, json!({ "name": "authors", "columns": [{ "name": "best_book", "type": "relation", "table": "books", "onDelete": "setNull" }] }));

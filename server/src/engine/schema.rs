@@ -179,28 +179,29 @@ fn quote(name: &str) -> String {
 
 /// Runs `plan` from `old` to `new` inside `txn`. The caller commits.
 pub async fn apply(txn: &DatabaseTransaction, old: &[Table], new: &[Table], plan: &Plan) -> anyhow::Result<()> {
-    // PostgreSQL refuses a reference to a table that does not exist yet: a
-    // relation to a new table created later (or two new tables that refer to
-    // each other) is added once every new table is there.
+    // New tables first, then everything else in the plan's order: a column
+    // or an index may refer to a table the plan creates after it. PostgreSQL
+    // also refuses a reference to a table that does not exist yet, so a
+    // relation between new tables is added once all of them are there.
     let mut uncreated: HashSet<&str> =
         plan.changes.iter().filter_map(|c| if let Change::CreateTable { table } = c { Some(table.as_str()) } else { None }).collect();
-    let last_create = plan.changes.iter().rposition(|c| matches!(c, Change::CreateTable { .. }));
     let mut deferred: Vec<(&Table, &Column)> = Vec::new();
-    for (i, change) in plan.changes.iter().enumerate() {
+    for change in &plan.changes {
+        if let Change::CreateTable { table } = change {
+            let table = find(new, table).ok_or_else(|| anyhow::anyhow!("planned table {table} missing"))?;
+            uncreated.remove(table.name.as_str());
+            let later = |column: &&Column| column.table.as_deref().is_some_and(|target| uncreated.contains(target));
+            deferred.extend(table.columns.iter().filter(later).map(|column| (table, column)));
+            txn.execute(&create_table(table, &uncreated)).await?;
+        }
+    }
+    for (table, column) in deferred {
+        let target = column.table.as_deref().unwrap_or_default();
+        add_reference(txn, &table.name, &column.name, target, on_delete(column.on_delete)).await?;
+    }
+    for change in &plan.changes {
         match change {
-            Change::CreateTable { table } => {
-                let table = find(new, table).ok_or_else(|| anyhow::anyhow!("planned table {table} missing"))?;
-                uncreated.remove(table.name.as_str());
-                let later = |column: &&Column| column.table.as_deref().is_some_and(|target| uncreated.contains(target));
-                deferred.extend(table.columns.iter().filter(later).map(|column| (table, column)));
-                txn.execute(&create_table(table, &uncreated)).await?;
-                if Some(i) == last_create {
-                    for (table, column) in deferred.drain(..) {
-                        let target = column.table.as_deref().unwrap_or_default();
-                        add_reference(txn, &table.name, &column.name, target, on_delete(column.on_delete)).await?;
-                    }
-                }
-            }
+            Change::CreateTable { .. } => {}
             Change::AddColumn { table, column } => {
                 let def = find(new, table).ok_or_else(|| anyhow::anyhow!("planned table {table} missing"))?;
                 if column == "owner" {
