@@ -94,7 +94,8 @@ pub async fn serve_recorded(state: &AppState, slug: &str, rest: &str, request: R
     let method = request.method().clone();
     let path = format!("/{rest}");
     let query = request.uri().query().map(str::to_owned);
-    let request_headers = notes.detail.then(|| request.headers().clone());
+    // Written out (and masked) now: the request moves on, its headers with it.
+    let request_headers = notes.detail.then(|| Redactor::new(&guards.logs.redact_names).headers(request.headers()));
     let declared_bytes = request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
     // Worked out only where it is logged: behind a proxy it costs a header parse.
     let client_address = notes.detail.then(|| crate::http::client_ip::client_ip(&state.trusted_proxies, peer.ip(), request.headers()).to_string());
@@ -125,7 +126,7 @@ pub async fn serve_recorded(state: &AppState, slug: &str, rest: &str, request: R
     };
     let (response, response_body) = take_body(response).await;
     let response_bytes = response_body.as_ref().map(|b| b.len() as u64).or_else(|| exact_size(&response)).unwrap_or(0);
-    let detail = request_headers.map(|headers| detail(&guards.logs, &headers, response.headers(), &mut notes, response_body.as_deref()));
+    let detail = request_headers.map(|headers| detail(&guards.logs, headers, response.headers(), &mut notes, response_body.as_deref()));
     let record = RequestRecord {
         id,
         at,
@@ -192,13 +193,13 @@ async fn take_body(response: Response) -> (Response, Option<Bytes>) {
     }
 }
 
-fn detail(settings: &crate::environments::LogSettings, request: &HeaderMap, response: &HeaderMap, notes: &mut Notes, body: Option<&[u8]>) -> Detail {
+fn detail(settings: &crate::environments::LogSettings, request_headers: String, response: &HeaderMap, notes: &mut Notes, body: Option<&[u8]>) -> Detail {
     let redactor = Redactor::new(&settings.redact_names);
     let limit = usize::try_from(settings.body_limit_bytes.max(0)).unwrap_or(0);
     let (request_body, request_cut) = notes.request_body.as_deref().map_or((None, false), |b| redactor.body(b, limit));
     let (response_body, response_cut) = body.map_or((None, false), |b| redactor.body(b, limit));
     Detail {
-        request_headers: redactor.headers(request),
+        request_headers,
         request_body,
         response_headers: redactor.headers(response),
         response_body,

@@ -189,7 +189,7 @@ pub async fn run(
         if let (Some(trace), Some(started)) = (trace.as_deref_mut(), started) {
             trace.push(TraceStep {
                 index,
-                kind: step.action.kind().to_owned(),
+                kind: std::borrow::Cow::Borrowed(step.action.kind()),
                 name: step.name.clone(),
                 duration_us: started.elapsed().as_micros() as u64,
                 rows: match &result {

@@ -80,7 +80,14 @@ pub struct TraceStepObject {
 
 impl From<TraceStep> for TraceStepObject {
     fn from(step: TraceStep) -> Self {
-        Self { index: step.index as i32, kind: step.kind, name: step.name, duration_ms: step.duration_us as f64 / 1000.0, rows: step.rows, error: step.error }
+        Self {
+            index: step.index as i32,
+            kind: step.kind.into_owned(),
+            name: step.name,
+            duration_ms: step.duration_us as f64 / 1000.0,
+            rows: step.rows,
+            error: step.error,
+        }
     }
 }
 
@@ -143,14 +150,14 @@ impl RequestLogObject {
     }
     /// Secrets masked (`***`).
     async fn request_headers(&self) -> Option<Json<serde_json::Value>> {
-        self.0.detail.as_ref().map(|d| Json(serde_json::Value::Object(d.request_headers.clone())))
+        self.0.detail.as_ref().map(|d| Json(serde_json::Value::Object(crate::logs::redact::header_map(&d.request_headers))))
     }
     /// Secret fields masked, cut at the environment's `logBodyLimitBytes`.
     async fn request_body(&self) -> Option<&str> {
         self.0.detail.as_ref().and_then(|d| d.request_body.as_deref())
     }
     async fn response_headers(&self) -> Option<Json<serde_json::Value>> {
-        self.0.detail.as_ref().map(|d| Json(serde_json::Value::Object(d.response_headers.clone())))
+        self.0.detail.as_ref().map(|d| Json(serde_json::Value::Object(crate::logs::redact::header_map(&d.response_headers))))
     }
     async fn response_body(&self) -> Option<&str> {
         self.0.detail.as_ref().and_then(|d| d.response_body.as_deref())

@@ -36,9 +36,10 @@ pub struct RequestRecord {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Detail {
-    pub request_headers: serde_json::Map<String, serde_json::Value>,
+    /// `name: value` lines (see `redact::header_map`).
+    pub request_headers: String,
     pub request_body: Option<String>,
-    pub response_headers: serde_json::Map<String, serde_json::Value>,
+    pub response_headers: String,
     pub response_body: Option<String>,
     /// A body was cut at the environment's `logBodyLimitBytes`.
     pub truncated: bool,
@@ -50,8 +51,9 @@ pub struct Detail {
 #[serde(rename_all = "camelCase")]
 pub struct TraceStep {
     pub index: usize,
-    /// list, get, insert, update, delete, count, set, check, script or respond.
-    pub kind: String,
+    /// list, get, insert, update, delete, count, set, check, script or respond
+    /// (static when recorded: no allocation per step).
+    pub kind: std::borrow::Cow<'static, str>,
     pub name: Option<String>,
     pub duration_us: u64,
     /// Rows read or written, for the steps that touch rows.

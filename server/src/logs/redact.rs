@@ -33,23 +33,21 @@ impl<'a> Redactor<'a> {
         SECRET_WORDS.iter().any(|w| contains(w.as_bytes())) || self.extra.iter().any(|e| contains(e.as_bytes()))
     }
 
-    /// Headers as a JSON object (repeated ones joined with `, `), secrets masked.
-    pub fn headers(&self, headers: &HeaderMap) -> Map<String, Value> {
-        let mut out = Map::new();
+    /// Headers as `name: value` lines, secrets masked: one string, not a map
+    /// of many (this runs for every logged request).
+    pub fn headers(&self, headers: &HeaderMap) -> String {
+        let mut lines = String::with_capacity(headers.len() * 32);
         for (name, value) in headers {
-            let text = if self.is_secret(name.as_str()) { MASK.to_owned() } else { String::from_utf8_lossy(value.as_bytes()).into_owned() };
-            match out.get_mut(name.as_str()) {
-                Some(Value::String(existing)) if existing != MASK => {
-                    existing.push_str(", ");
-                    existing.push_str(&text);
-                }
-                Some(_) => {}
-                None => {
-                    out.insert(name.as_str().to_owned(), Value::String(text));
-                }
+            lines.push_str(name.as_str());
+            lines.push_str(": ");
+            if self.is_secret(name.as_str()) {
+                lines.push_str(MASK);
+            } else {
+                lines.push_str(&String::from_utf8_lossy(value.as_bytes()).replace('\n', " "));
             }
+            lines.push('\n');
         }
-        out
+        lines
     }
 
     /// Masks, in place and at any depth, the values of secret field names.
@@ -103,6 +101,24 @@ impl<'a> Redactor<'a> {
     }
 }
 
+/// `name: value` lines as a JSON object, repeated names joined with `, `.
+pub fn header_map(lines: &str) -> Map<String, Value> {
+    let mut out = Map::new();
+    for (name, value) in lines.lines().filter_map(|line| line.split_once(": ")) {
+        match out.get_mut(name) {
+            Some(Value::String(existing)) if existing != MASK => {
+                existing.push_str(", ");
+                existing.push_str(value);
+            }
+            Some(_) => {}
+            None => {
+                out.insert(name.to_owned(), Value::String(value.to_owned()));
+            }
+        }
+    }
+    out
+}
+
 fn cut(mut text: String, limit: usize) -> (Option<String>, bool) {
     if text.len() <= limit {
         return (Some(text), false);
@@ -133,7 +149,7 @@ mod tests {
         for (name, value) in [("authorization", "Bearer x"), ("cookie", "c"), ("x-tenant", "t"), ("x-client-secret", "s"), ("accept", "*/*")] {
             headers.insert(name, HeaderValue::from_static(value));
         }
-        let logged = redactor.headers(&headers);
+        let logged = super::header_map(&redactor.headers(&headers));
         assert_eq!(logged["accept"], "*/*");
         for name in ["authorization", "cookie", "x-tenant", "x-client-secret"] {
             assert_eq!(logged[name], MASK, "{name}");
