@@ -87,7 +87,7 @@ pub async fn serve_recorded(state: &AppState, slug: &str, rest: &str, request: R
     let started = Instant::now();
     let at = Utc::now();
     let id = uuid::Uuid::now_v7().to_string();
-    let _in_flight = state.monitor.begin(slug);
+    let in_flight = state.monitor.begin(slug);
     let guards = active.guards.clone();
     let logged = guards.capabilities.request_logs;
     let mut notes = Notes { detail: logged || source != Source::Http, ..Notes::default() };
@@ -113,7 +113,7 @@ pub async fn serve_recorded(state: &AppState, slug: &str, rest: &str, request: R
             (None, Some(endpoint)) => (auth_name(endpoint), auth_route(endpoint), method.as_str()),
             (None, None) => (UNMATCHED, UNMATCHED, method.as_str()),
         };
-        state.monitor.observe(slug, name, method_label, route_label, status, duration_us);
+        in_flight.observe(name, method_label, route_label, status, duration_us);
     }
     if !notes.detail {
         return (response, None);

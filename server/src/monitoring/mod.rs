@@ -111,8 +111,8 @@ impl Slot {
 }
 
 /// One environment's slots, by router name, and its requests in flight.
-#[derive(Default)]
 struct EnvSlots {
+    slug: String,
     slots: RwLock<HashMap<String, Arc<Slot>>>,
     active: AtomicI64,
 }
@@ -129,6 +129,41 @@ struct Inner {
 /// A request being served: counted in flight until `finish`.
 pub struct InFlight {
     env: Arc<EnvSlots>,
+}
+
+impl InFlight {
+    /// Counts the request as answered (the environment is already at hand).
+    pub fn observe(&self, router: &str, method: &str, route: &str, status: u16, micros: u64) {
+        self.env.observe(router, method, route, status, micros);
+    }
+}
+
+impl EnvSlots {
+    fn observe(&self, router: &str, method: &str, route: &str, status: u16, micros: u64) {
+        let existing = self.slots.read().unwrap_or_else(|e| e.into_inner()).get(router).cloned();
+        let slot = match existing {
+            Some(slot) if slot.method == method && slot.route == route => slot,
+            // New, or the router now has another method or path: a slot of its own.
+            _ => {
+                let slot = Arc::new(Slot {
+                    environment: self.slug.clone(),
+                    router: router.to_owned(),
+                    method: method.to_owned(),
+                    route: route.to_owned(),
+                    state: Mutex::default(),
+                });
+                let mut slots = self.slots.write().unwrap_or_else(|e| e.into_inner());
+                let replaced = slots.insert(router.to_owned(), slot.clone());
+                // The replaced slot's unstored minutes are kept until the next flush.
+                if let Some(old) = replaced {
+                    let minutes = old.unstored();
+                    slot.state.lock().unwrap_or_else(|e| e.into_inner()).finished.extend(minutes.into_iter().map(|m| Minute { dirty: true, ..m }));
+                }
+                slot
+            }
+        };
+        slot.observe(status, micros, Utc::now().timestamp() / 60);
+    }
 }
 
 impl Drop for InFlight {
@@ -158,7 +193,11 @@ impl Monitor {
         if let Some(env) = self.0.environments.read().unwrap_or_else(|e| e.into_inner()).get(environment) {
             return env.clone();
         }
-        self.0.environments.write().unwrap_or_else(|e| e.into_inner()).entry(environment.to_owned()).or_default().clone()
+        let mut environments = self.0.environments.write().unwrap_or_else(|e| e.into_inner());
+        let env = environments
+            .entry(environment.to_owned())
+            .or_insert_with(|| Arc::new(EnvSlots { slug: environment.to_owned(), slots: RwLock::default(), active: AtomicI64::new(0) }));
+        env.clone()
     }
 
     /// Counts a request in flight in `environment` until the guard drops.
@@ -170,30 +209,7 @@ impl Monitor {
 
     /// Counts one answered request.
     pub fn observe(&self, environment: &str, router: &str, method: &str, route: &str, status: u16, micros: u64) {
-        let env = self.env(environment);
-        let existing = env.slots.read().unwrap_or_else(|e| e.into_inner()).get(router).cloned();
-        let slot = match existing {
-            Some(slot) if slot.method == method && slot.route == route => slot,
-            // New, or the router now has another method or path: a slot of its own.
-            _ => {
-                let slot = Arc::new(Slot {
-                    environment: environment.to_owned(),
-                    router: router.to_owned(),
-                    method: method.to_owned(),
-                    route: route.to_owned(),
-                    state: Mutex::default(),
-                });
-                let mut slots = env.slots.write().unwrap_or_else(|e| e.into_inner());
-                let replaced = slots.insert(router.to_owned(), slot.clone());
-                // The replaced slot's unstored minutes are kept until the next flush.
-                if let Some(old) = replaced {
-                    let minutes = old.unstored();
-                    slot.state.lock().unwrap_or_else(|e| e.into_inner()).finished.extend(minutes.into_iter().map(|m| Minute { dirty: true, ..m }));
-                }
-                slot
-            }
-        };
-        slot.observe(status, micros, Utc::now().timestamp() / 60);
+        self.env(environment).observe(router, method, route, status, micros);
     }
 
     /// Forgets a deleted environment's figures in memory.
