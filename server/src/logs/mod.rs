@@ -119,10 +119,6 @@ impl Logs {
         self.0.batches.subscribe()
     }
 
-    pub fn replica(&self) -> &str {
-        &self.0.replica
-    }
-
     /// `environment`'s log store, opened (and created) on first use.
     pub async fn store(&self, environment: &str) -> ServiceResult<LogStore> {
         let mut stores = self.0.stores.lock().await;

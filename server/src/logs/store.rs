@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbErr, QueryResult, Statement,
+    ConnectionTrait, DatabaseConnection, DbErr, QueryResult,
     sea_query::{Alias, ColumnDef, Cond, Expr, ExprTrait, Index, LikeExpr, Order, Query, SelectStatement, Table},
 };
 
@@ -307,16 +307,6 @@ impl LogStore {
             deleted += self.db.execute(&delete).await?.rows_affected();
         }
         Ok(deleted)
-    }
-
-    /// The raw database handle (tests search it for secrets).
-    pub fn backend(&self) -> sea_orm::DbBackend {
-        self.db.get_database_backend()
-    }
-
-    /// Runs raw SQL (the SQLite file's `PRAGMA`s).
-    pub async fn pragma(&self, sql: &str) -> Result<(), DbErr> {
-        self.db.execute_raw(Statement::from_string(self.db.get_database_backend(), sql)).await.map(drop)
     }
 }
 

@@ -145,11 +145,6 @@ impl TestRuns {
         self.0.progress.subscribe()
     }
 
-    /// The id of the run going on in `environment`, if any.
-    pub fn running(&self, environment: &str) -> Option<String> {
-        self.0.running.lock().unwrap_or_else(|e| e.into_inner()).get(environment).map(|(id, _)| id.clone())
-    }
-
     /// Starts a run of `environment`'s cases (those `selection` names) and
     /// returns it at once; CONFLICT while another runs there.
     pub async fn start(&self, state: &AppState, environment: &str, started_by: &str, selection: Selection) -> ServiceResult<TestRun> {
