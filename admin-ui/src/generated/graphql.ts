@@ -154,12 +154,6 @@ export type UpdateEnvironmentInput = {
   variables?: InputMaybe<Scalars['JSON']['input']>;
 };
 
-export type AdminFieldsFragment = { id: string, email: string, role: Role, createdAt: string, lastLoginAt: string | null };
-
-export type EnvironmentFieldsFragment = { id: string, slug: string, name: string, kind: EnvironmentKind, baseUrl: string, database: string, storagePrefix: string, servedRevision: number | null, servedAt: string | null, logRetentionRecords: number, logRetentionDays: number, logBodyLimitBytes: number, logRedactNames: Array<string>, createdAt: string, updatedAt: string, limits: { maxConcurrentRequests: number, requestsPerSecond: number, maxBodyBytes: number, requestTimeoutMs: number }, capabilities: { monitoring: boolean, requestLogs: boolean, apiTest: boolean, databaseManagement: boolean, userManagement: boolean, fileManagement: boolean } };
-
-export type ApiTokenFieldsFragment = { id: string, name: string, prefix: string, role: Role, ownerEmail: string, createdAt: string, lastUsedAt: string | null, expiresAt: string | null };
-
 export type SetupRequiredQueryVariables = Exact<{ [key: string]: never; }>;
 
 
@@ -270,8 +264,6 @@ export type RevokeApiTokenMutationVariables = Exact<{
 
 export type RevokeApiTokenMutation = { revokeApiToken: string };
 
-export type WorkspaceFieldsFragment = { revision: number, authorEmail: string | null, savedAt: string | null, document: unknown, tables: Array<{ name: string, description: string, owned: boolean, columns: unknown, definition: unknown }>, groups: Array<{ name: string, description: string }>, routers: Array<{ name: string, description: string, method: string, path: string, definition: unknown }> };
-
 export type WorkspaceQueryVariables = Exact<{ [key: string]: never; }>;
 
 
@@ -346,12 +338,6 @@ export type DeleteGroupMutationVariables = Exact<{
 
 export type DeleteGroupMutation = { deleteGroup: { revision: number, authorEmail: string | null, savedAt: string | null, document: unknown, tables: Array<{ name: string, description: string, owned: boolean, columns: unknown, definition: unknown }>, groups: Array<{ name: string, description: string }>, routers: Array<{ name: string, description: string, method: string, path: string, definition: unknown }> } };
 
-export type TestRunFieldsFragment = { id: string, environment: string, revision: number, startedBy: string, startedAt: string, finishedAt: string | null, status: TestRunStatus, total: number, passed: number, failed: number };
-
-export type TestCaseResultFieldsFragment = { name: string, router: string, status: TestCaseStatus, durationMs: number, logIds: Array<string>, curl: string, failures: Array<{ step: string, what: string, expected: unknown, actual: unknown }> };
-
-export type MigrationChangeFieldsFragment = { kind: string, description: string, destructive: boolean };
-
 export type MigrationPlanQueryVariables = Exact<{
   environment: Scalars['String']['input'];
 }>;
@@ -417,8 +403,6 @@ export type DeleteRowMutationVariables = Exact<{
 
 export type DeleteRowMutation = { deleteRow: string };
 
-export type EndUserFieldsFragment = { id: string, email: string, groups: Array<string>, disabled: boolean, fixture: boolean, createdAt: string };
-
 export type EndUserGroupsQueryVariables = Exact<{
   environment: Scalars['String']['input'];
 }>;
@@ -481,6 +465,22 @@ export type DeleteUserMutationVariables = Exact<{
 
 
 export type DeleteUserMutation = { deleteUser: string };
+
+export type AdminFieldsFragment = { id: string, email: string, role: Role, createdAt: string, lastLoginAt: string | null };
+
+export type EnvironmentFieldsFragment = { id: string, slug: string, name: string, kind: EnvironmentKind, baseUrl: string, database: string, storagePrefix: string, servedRevision: number | null, servedAt: string | null, logRetentionRecords: number, logRetentionDays: number, logBodyLimitBytes: number, logRedactNames: Array<string>, createdAt: string, updatedAt: string, limits: { maxConcurrentRequests: number, requestsPerSecond: number, maxBodyBytes: number, requestTimeoutMs: number }, capabilities: { monitoring: boolean, requestLogs: boolean, apiTest: boolean, databaseManagement: boolean, userManagement: boolean, fileManagement: boolean } };
+
+export type ApiTokenFieldsFragment = { id: string, name: string, prefix: string, role: Role, ownerEmail: string, createdAt: string, lastUsedAt: string | null, expiresAt: string | null };
+
+export type WorkspaceFieldsFragment = { revision: number, authorEmail: string | null, savedAt: string | null, document: unknown, tables: Array<{ name: string, description: string, owned: boolean, columns: unknown, definition: unknown }>, groups: Array<{ name: string, description: string }>, routers: Array<{ name: string, description: string, method: string, path: string, definition: unknown }> };
+
+export type TestRunFieldsFragment = { id: string, environment: string, revision: number, startedBy: string, startedAt: string, finishedAt: string | null, status: TestRunStatus, total: number, passed: number, failed: number };
+
+export type TestCaseResultFieldsFragment = { name: string, router: string, status: TestCaseStatus, durationMs: number, logIds: Array<string>, curl: string, failures: Array<{ step: string, what: string, expected: unknown, actual: unknown }> };
+
+export type MigrationChangeFieldsFragment = { kind: string, description: string, destructive: boolean };
+
+export type EndUserFieldsFragment = { id: string, email: string, groups: Array<string>, disabled: boolean, fixture: boolean, createdAt: string };
 
 export type RequestLogRowFieldsFragment = { id: string, at: string, router: string | null, route: string | null, method: string, path: string, query: string | null, status: number, durationMs: number, userId: string | null, userEmail: string | null };
 
