@@ -11,6 +11,7 @@ mod m20261125_000005_add_environment_settings;
 mod m20261130_000006_request_logs_and_monitoring;
 mod m20261130_000007_create_test_runs;
 mod m20261130_000008_create_audit_log;
+mod m20261203_000009_create_releases;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000006_request_logs_and_monitoring::Migration),
             Box::new(m20261130_000007_create_test_runs::Migration),
             Box::new(m20261130_000008_create_audit_log::Migration),
+            Box::new(m20261203_000009_create_releases::Migration),
         ]
     }
 }

@@ -17,6 +17,7 @@ use crate::{
     auth::{Role, admins, session_store::DbSessionStore, setup::SetupToken, throttle::LoginThrottle},
     config::Config,
     db,
+    deploy::Deploys,
     engine::{Engine, databases::DataDatabases},
     environments::{DataPlacement, EnvironmentEventKind, Environments},
     graphql,
@@ -60,6 +61,7 @@ pub struct Services {
     pub logs: Logs,
     pub monitor: Monitor,
     pub tests: TestRuns,
+    pub deploys: Deploys,
     pub audit: crate::audit::Audit,
 }
 
@@ -89,7 +91,8 @@ impl App {
         } else {
             DataPlacement::SqliteFiles { dir: config.data_dir.join("envs") }
         };
-        let environments = Environments::new(db.clone(), placement, store);
+        let sealer = crate::environments::Sealer::load(config.secret_key.as_ref().map(|k| k.expose_secret()), &config.data_dir)?;
+        let environments = Environments::new(db.clone(), placement, store, sealer);
         environments.ensure_builtin().await.map_err(service_error)?;
 
         let public_url = config.public_url(local_addr);
@@ -104,8 +107,10 @@ impl App {
         let metrics = Arc::new(HttpMetrics::new());
         let workspace = Workspace::new(db.clone());
         let databases = DataDatabases::new(&config.database_url(), &config.data_dir, config.is_postgres());
-        let engine = Engine::new(databases.clone());
-        resume_environments(&environments, &workspace, &engine).await?;
+        let engine = Engine::new(databases.clone(), environments.clone(), Duration::from_millis(config.activation_pause_ms));
+        let tests = TestRuns::new(db.clone());
+        let deploys = Deploys::new(db.clone(), engine.clone(), environments.clone(), workspace.clone(), tests.clone());
+        resume_environments(&environments, &deploys).await?;
         let mut background = background;
         // This process among replicas: the `replica` of its log records and minutes.
         let replica_id = uuid::Uuid::new_v4();
@@ -116,7 +121,7 @@ impl App {
         background.push(monitor_task.abort_handle());
         background.push(follow_environment_changes(&environments, engine.clone(), logs.clone(), monitor.clone()).abort_handle());
         // Replicas on one PostgreSQL database tell each other what changed.
-        let replica = crate::cluster::Replica::new(replica_id, db.clone(), environments.clone(), workspace.clone(), engine.clone(), logs.clone());
+        let replica = crate::cluster::Replica::new(replica_id, db.clone(), environments.clone(), workspace.clone(), engine.clone(), logs.clone(), deploys.clone());
         background.extend(replica.start(&config.database_url()).iter().map(JoinHandle::abort_handle));
         // Apps put many end users behind one address (a proxy, a NAT): per address
         // the allowance is wide, per email it is tight.
@@ -137,7 +142,8 @@ impl App {
             engine,
             logs,
             monitor,
-            tests: TestRuns::new(db_for_tests.clone()),
+            tests,
+            deploys,
             audit: crate::audit::Audit::new(db_for_tests),
         }));
         let router = http::router(state.clone(), graphql::schema(state.clone()), sessions);
@@ -211,15 +217,14 @@ async fn ensure_first_owner(config: &Config, db: &DatabaseConnection, setup: &Se
     Ok(Some(format!("{public_url}/admin/setup?token={}", setup.issue())))
 }
 
-/// Each environment serves again what it served before the stop.
-async fn resume_environments(environments: &Environments, workspace: &Workspace, engine: &Engine) -> anyhow::Result<()> {
+/// Each environment serves again what it served before the stop (deploy
+/// targets their release, after settling any a crash left applying).
+async fn resume_environments(environments: &Environments, deploys: &Deploys) -> anyhow::Result<()> {
     for env in environments.list().await.map_err(service_error)? {
-        let Some(number) = engine.applied_revision(&env).await.map_err(service_error)? else { continue };
-        let revision = workspace.revision(number).await.map_err(service_error)?;
-        if let Err(err) = engine.resume(&env, &revision).await {
-            // A revision that no longer compiles (a newer server's rules) leaves
+        if let Err(err) = deploys.resume(&env).await {
+            // A definition that no longer compiles (a newer server's rules) leaves
             // the environment idle rather than the whole server down.
-            tracing::error!(env = %env.slug, revision = number, error = %err.message(), "cannot resume serving");
+            tracing::error!(env = %env.slug, error = %err.message(), "cannot resume serving");
         }
     }
     Ok(())

@@ -16,6 +16,7 @@ use tokio::{sync::broadcast::error::RecvError, task::JoinHandle};
 use uuid::Uuid;
 
 use crate::{
+    deploy::{DeployEvent, Deploys, ReleaseStatus},
     engine::{
         Engine, RefreshEvent, RefreshReport,
         schema::Plan,
@@ -34,8 +35,16 @@ const RECONCILE_EVERY: Duration = Duration::from_secs(15);
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 enum Event {
-    /// `environment` now serves workspace `revision` (its tables are migrated).
-    Activated { environment: String, revision: i64, routers: usize, author_email: String },
+    /// `environment` now serves workspace `revision` (its tables are
+    /// migrated), as `release` in a deploy target.
+    Activated {
+        environment: String,
+        revision: i64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        release: Option<i64>,
+        routers: usize,
+        author_email: String,
+    },
     /// An environment was created, edited or deleted.
     Environment { slug: String, change: EnvironmentChange },
     /// A workspace revision was saved.
@@ -92,12 +101,13 @@ pub struct Replica {
     workspace: Workspace,
     engine: Engine,
     logs: Logs,
+    deploys: Deploys,
     id: Uuid,
 }
 
 impl Replica {
-    pub fn new(id: Uuid, db: DatabaseConnection, environments: Environments, workspace: Workspace, engine: Engine, logs: Logs) -> Self {
-        Self { db, environments, workspace, engine, logs, id }
+    pub fn new(id: Uuid, db: DatabaseConnection, environments: Environments, workspace: Workspace, engine: Engine, logs: Logs, deploys: Deploys) -> Self {
+        Self { db, environments, workspace, engine, logs, deploys, id }
     }
 
     /// Starts publishing this replica's changes and applying the others'
@@ -109,7 +119,8 @@ impl Replica {
         vec![tokio::spawn(self.clone().publish()), tokio::spawn(self.clone().reconcile()), tokio::spawn(self.listen(url.to_owned()))]
     }
 
-    /// Serves what each environment last applied, when an event went missing.
+    /// Serves what each environment last applied, with the settings it has
+    /// now, when an event went missing.
     async fn reconcile(self) {
         let mut every = tokio::time::interval(RECONCILE_EVERY);
         every.tick().await;
@@ -117,19 +128,17 @@ impl Replica {
             every.tick().await;
             let Ok(environments) = self.environments.list().await else { continue };
             for env in environments {
-                let served = self.engine.active(&env.slug).await.map(|active| active.revision.revision);
+                let active = self.engine.active(&env.slug).await;
+                let served = active.as_ref().map(|a| (a.revision.revision, a.release));
                 let Some(applied) = self.engine.last_applied(&env.slug).await else { continue };
-                if served == Some(applied) {
-                    continue;
-                }
-                tracing::info!(environment = %env.slug, ?served, applied, "catching up with a revision applied by another replica");
-                match self.workspace.revision(applied).await {
-                    Ok(revision) => {
-                        if let Err(err) = self.engine.resume(&env, &revision).await {
-                            tracing::error!(environment = %env.slug, error = %err.message(), "could not serve the applied revision");
-                        }
+                if served != Some((applied.revision, applied.release)) {
+                    tracing::info!(environment = %env.slug, ?served, applied = applied.revision, release = ?applied.release, "catching up with what another replica applied");
+                    if let Err(err) = self.deploys.resume(&env).await {
+                        tracing::error!(environment = %env.slug, error = %err.message(), "could not serve what was applied");
                     }
-                    Err(err) => tracing::warn!(environment = %env.slug, error = %err.message(), "cannot read the applied revision"),
+                } else if active.is_some_and(|a| a.settings_at != env.updated_at) {
+                    tracing::info!(environment = %env.slug, "catching up with settings changed through another replica");
+                    self.engine.update_settings(&env).await;
                 }
             }
         }
@@ -149,6 +158,7 @@ impl Replica {
     /// Forwards what happens through this replica to the others.
     async fn publish(self) {
         let mut refreshes = self.engine.subscribe();
+        let mut deploys = self.deploys.subscribe();
         let mut environments = self.environments.subscribe();
         let mut users = self.engine.subscribe_user_changes();
         let mut revisions = self.workspace.subscribe();
@@ -163,12 +173,24 @@ impl Replica {
                         Ok(report) => Event::Activated {
                             environment: refresh.environment,
                             revision: report.revision,
+                            release: None,
                             routers: report.routers,
                             author_email: refresh.author_email,
                         },
                         Err(_) => continue,
                     },
                     Err(RecvError::Lagged(_)) => continue,
+                    Err(RecvError::Closed) => return,
+                },
+                deploy = deploys.recv() => match deploy {
+                    Ok(DeployEvent { outcome: Some(release), .. }) if release.status == ReleaseStatus::Active => Event::Activated {
+                        environment: release.environment.clone(),
+                        revision: release.source_revision,
+                        release: Some(release.number),
+                        routers: release.document.routers.len(),
+                        author_email: release.author.clone(),
+                    },
+                    Ok(_) | Err(RecvError::Lagged(_)) => continue,
                     Err(RecvError::Closed) => return,
                 },
                 change = environments.recv() => match change {
@@ -232,20 +254,23 @@ impl Replica {
         }
         tracing::debug!(event = ?envelope.event, "applying another replica's change");
         match envelope.event {
-            Event::Activated { environment, revision, routers, author_email } => {
-                let env = self.environments.get(&environment).await;
-                let saved = self.workspace.revision(revision).await;
-                match (env, saved) {
-                    (Ok(env), Ok(saved)) => match self.engine.resume(&env, &saved).await {
-                        Ok(()) => self.engine.relay(RefreshEvent {
-                            environment,
-                            author_email,
-                            result: Ok(RefreshReport { revision, plan: Plan::default(), routers }),
-                            from_elsewhere: true,
-                        }),
-                        Err(err) => tracing::error!(environment = %env.slug, error = %err.message(), "could not serve what another replica activated"),
-                    },
-                    _ => tracing::warn!(%environment, "another replica activated an environment or revision this one cannot read"),
+            Event::Activated { environment, revision, release, routers, author_email } => {
+                let Ok(env) = self.environments.get(&environment).await else {
+                    return tracing::warn!(%environment, "another replica activated an environment this one cannot read");
+                };
+                let applied = crate::engine::Applied { revision, release, ..Default::default() };
+                let served = match self.deploys.definition_of(&environment, &applied).await {
+                    Ok(document) => self.engine.resume(&env, crate::engine::Target { revision, release, document: &document }).await,
+                    Err(err) => Err(err),
+                };
+                match served {
+                    Ok(()) => self.engine.relay(RefreshEvent {
+                        environment,
+                        author_email,
+                        result: Ok(RefreshReport { revision, plan: Plan::default(), routers }),
+                        from_elsewhere: true,
+                    }),
+                    Err(err) => tracing::error!(environment = %env.slug, error = %err.message(), "could not serve what another replica activated"),
                 }
             }
             // Relayed as this replica's own environment events, which its
@@ -278,7 +303,7 @@ mod tests {
 
     #[test]
     fn events_read_back_as_written() {
-        let event = Event::Activated { environment: "test".into(), revision: 7, routers: 8, author_email: "a@example.com".into() };
+        let event = Event::Activated { environment: "test".into(), revision: 7, release: None, routers: 8, author_email: "a@example.com".into() };
         let envelope = Envelope { from: Uuid::nil(), event };
         let text = serde_json::to_string(&envelope).expect("encodes");
         assert_eq!(

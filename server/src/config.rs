@@ -58,6 +58,15 @@ pub struct Config {
     /// Request records waiting to be stored; past this, new ones are dropped
     /// and counted (a request never waits for its log).
     pub request_log_queue: usize,
+    /// The key that seals environments' secrets: 64 hex digits or base64 of
+    /// 32 bytes. Unset, one is generated at the first start into
+    /// `<data_dir>/secret.key` (mode 0600). Replicas must share one: set it.
+    #[serde(default)]
+    pub secret_key: Option<SecretString>,
+    /// For crash tests only: a pause, in milliseconds, inside and after each
+    /// activation's migration transaction, so a kill lands in the middle.
+    #[serde(default)]
+    pub activation_pause_ms: u64,
     pub log_format: LogFormat,
     /// tracing env-filter directive, e.g. `info,serverkit_server=debug`.
     pub log: String,
@@ -157,6 +166,8 @@ impl Config {
             trusted_proxies: Vec::new(),
             admin_max_body_bytes: d.admin_max_body_bytes,
             request_log_queue: d.request_log_queue,
+            secret_key: None,
+            activation_pause_ms: 0,
             log_format: d.log_format,
             log: d.log,
         }

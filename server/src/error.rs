@@ -36,6 +36,12 @@ pub enum ServiceError {
     RateLimited {
         retry_after_secs: u64,
     },
+    /// A deploy whose gate (the source's latest test run of the revision
+    /// deployed) is not green: the cases that failed, by name.
+    TestsNotPassed {
+        message: String,
+        failed: Vec<String>,
+    },
     /// The work ran past its time budget and was stopped.
     Timeout(String),
     /// The database stayed locked by other work (a migration); retry shortly.
@@ -72,6 +78,7 @@ impl ServiceError {
             Self::Unauthenticated => "sign in first".into(),
             Self::WrongCredentials => "wrong email or password".into(),
             Self::Forbidden(message) | Self::NotFound(message) | Self::Timeout(message) | Self::Busy(message) => message.clone(),
+            Self::TestsNotPassed { message, .. } => message.clone(),
             Self::BadInput { message, .. } | Self::Conflict { message, .. } => message.clone(),
             Self::Invalid(problems) => match problems.as_slice() {
                 [one] => format!("{}: {}", one.path, one.message),
@@ -93,6 +100,7 @@ impl ServiceError {
             Self::NotFound(_) => "NOT_FOUND",
             Self::Conflict { .. } => "CONFLICT",
             Self::RateLimited { .. } => "RATE_LIMITED",
+            Self::TestsNotPassed { .. } => "TESTS_NOT_PASSED",
             Self::Timeout(_) => "TIMEOUT",
             Self::Busy(_) => "BUSY",
             Self::Internal(_) => "INTERNAL",

@@ -11,6 +11,7 @@ pub mod cluster;
 pub mod config;
 pub mod dataplane;
 pub mod db;
+pub mod deploy;
 pub mod engine;
 pub mod environments;
 pub mod error;

@@ -50,6 +50,7 @@ catalogue! {
     ScriptLimit = "SCRIPT_LIMIT", 500, "A script step went over its operations, size or depth limits.";
     NotReady = "NOT_READY", 503, "The environment serves nothing yet: refresh it.";
     Overloaded = "OVERLOADED", 503, "Over the environment's concurrent-request limit; retry shortly.";
+    RouterDisabled = "ROUTER_DISABLED", 503, "The router is switched off in this environment's settings (an owner chose 503; otherwise it answers 404 `NOT_FOUND`).";
     Busy = "BUSY", 503, "The database stayed locked (by a migration, say); retry shortly.";
     Timeout = "TIMEOUT", 504, "The request ran longer than the environment's `requestTimeoutMs`.";
 }

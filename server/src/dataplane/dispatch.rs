@@ -83,11 +83,22 @@ async fn limited(state: &AppState, active: &Arc<Active>, path: &str, request: Re
         _ => {}
     }
     let guards = &active.guards;
+    // A router's own settings (switched off, its own rate) come before the environment's.
+    if let Target::Router { router, .. } = &target
+        && let Some(settings) = active.routers.get(&router.name)
+    {
+        if !settings.enabled {
+            return match settings.disabled_status {
+                StatusCode::SERVICE_UNAVAILABLE => error(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::RouterDisabled, "this route is switched off for now"),
+                _ => error(StatusCode::NOT_FOUND, ErrorCode::NotFound, format!("no route {path}")),
+            };
+        }
+        if let Some(Err(not_until)) = settings.rate.as_ref().map(|rate| rate.check()) {
+            return too_many(not_until);
+        }
+    }
     if let Err(not_until) = guards.rate.check() {
-        let wait = not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
-        let mut response = error(StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited, "too many requests; slow down");
-        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs().max(1)));
-        return response;
+        return too_many(not_until);
     }
     let Ok(_permit) = guards.concurrency.clone().try_acquire_owned() else {
         return error(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Overloaded, "too many requests in flight; retry shortly");
@@ -96,6 +107,13 @@ async fn limited(state: &AppState, active: &Arc<Active>, path: &str, request: Re
         Ok(response) => response,
         Err(_) => error(StatusCode::GATEWAY_TIMEOUT, ErrorCode::Timeout, "the request took longer than this environment allows"),
     }
+}
+
+fn too_many(not_until: governor::NotUntil<governor::clock::QuantaInstant>) -> Response {
+    let wait = not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
+    let mut response = error(StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited, "too many requests; slow down");
+    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs().max(1)));
+    response
 }
 
 async fn read_body(body: Body, limit: usize, headers: &HeaderMap, notes: &mut Notes) -> Result<Value, Response> {
@@ -184,7 +202,8 @@ async fn dispatch(state: &AppState, active: &Arc<Active>, path: &str, target: Ta
     };
     let request = RequestParts { method: router.method.as_str(), path: path.to_owned(), params, query, headers: parts.headers, body };
     let trace = if notes.detail { Some(&mut notes.trace) } else { None };
-    match execute::run(&router, &active.db, caller.as_ref(), &active.vars, request, trace).await {
+    let groups = active.routers.get(&router.name).and_then(|s| s.groups.as_deref());
+    match execute::run(&router, &active.db, caller.as_ref(), groups, &active.vars, request, trace).await {
         Ok(outcome) => {
             let mut response = match outcome.body {
                 Some(body) if outcome.status != StatusCode::NO_CONTENT => (outcome.status, Json(body)).into_response(),

@@ -36,7 +36,8 @@ pub fn service_error(err: ServiceError) -> Response {
         ServiceError::RateLimited { .. } => ErrorCode::RateLimited,
         ServiceError::Timeout(_) => ErrorCode::Timeout,
         ServiceError::Busy(_) => ErrorCode::Busy,
-        ServiceError::Internal(_) => ErrorCode::Internal,
+        // Deploys never reach the data plane.
+        ServiceError::TestsNotPassed { .. } | ServiceError::Internal(_) => ErrorCode::Internal,
     };
     let mut failure = Failure::new(code.status(), code, err.message());
     if let Some(field) = err.field() {

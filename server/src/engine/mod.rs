@@ -11,9 +11,10 @@ pub mod rows;
 pub mod runtime;
 pub mod schema;
 pub mod script;
-mod state;
+pub mod state;
 pub mod store;
 pub mod users;
 pub mod values;
 
-pub use runtime::{Engine, RefreshEvent, RefreshReport};
+pub use runtime::{Activated, Engine, Policy, Progress, RefreshEvent, RefreshReport, Target};
+pub use state::Applied;

@@ -17,9 +17,9 @@ use super::{
     users::{self, Users},
 };
 use crate::{
-    environments::{Capabilities, Environment, Limits, LogSettings},
+    environments::{Capabilities, Environment, Environments, Limits, LogSettings, RouterSettings},
     error::{Problem, ServiceError, ServiceResult},
-    workspace::Revision,
+    workspace::{Revision, WorkspaceDocument, document::Table},
 };
 
 /// The limits and settings of an environment, as enforced objects.
@@ -57,17 +57,46 @@ impl Guards {
     }
 }
 
+/// A router's settings as enforced (see `environments::RouterSettings`).
+pub struct RouterGuard {
+    pub enabled: bool,
+    pub disabled_status: axum::http::StatusCode,
+    pub rate: Option<DefaultDirectRateLimiter>,
+    /// Replaces the definition's access rule: only these groups are admitted.
+    pub groups: Option<Vec<String>>,
+}
+
+impl RouterGuard {
+    fn new(settings: &RouterSettings) -> Self {
+        let rate = settings.rate_limit_per_minute.and_then(NonZeroU32::new).map(|n| DefaultDirectRateLimiter::direct(Quota::per_minute(n)));
+        Self {
+            enabled: settings.enabled,
+            disabled_status: axum::http::StatusCode::from_u16(settings.disabled_status).unwrap_or(axum::http::StatusCode::NOT_FOUND),
+            rate,
+            groups: settings.groups.clone(),
+        }
+    }
+}
+
 /// One environment's serving state.
 pub struct Active {
     /// The environment served.
     pub slug: String,
     pub revision: Arc<CompiledRevision>,
+    /// The release served, in a deploy target.
+    pub release: Option<i64>,
     /// When the revision was applied to the environment's database.
     pub applied_at: Option<chrono::DateTime<chrono::Utc>>,
     pub db: EnvDb,
     pub users: Users,
     pub guards: Arc<Guards>,
+    /// The settings of routers that have some, by name.
+    pub routers: Arc<HashMap<String, RouterGuard>>,
+    /// `env.*`: the variables, and the secrets over them.
     pub vars: serde_json::Value,
+    /// The environment's `updated_at` these settings were read at: replicas
+    /// compare it to catch up with a change they were not told of.
+    pub settings_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// The outcome of a refresh.
@@ -89,22 +118,81 @@ pub struct RefreshEvent {
     pub from_elsewhere: bool,
 }
 
+/// What an activation makes an environment serve.
+#[derive(Clone, Copy)]
+pub struct Target<'a> {
+    /// The workspace revision the definition was saved as.
+    pub revision: i64,
+    /// The release it is, in a deploy target.
+    pub release: Option<i64>,
+    pub document: &'a WorkspaceDocument,
+}
+
+impl<'a> Target<'a> {
+    pub fn revision(revision: &'a Revision) -> Self {
+        Self { revision: revision.number, release: None, document: &revision.document }
+    }
+}
+
+/// How an activation may change the database.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Policy {
+    /// Drops and type changes run (they lose data); refused otherwise.
+    pub allow_destructive: bool,
+    /// Tables and columns the target lacks stay in the database, unserved,
+    /// instead of being dropped (a rollback without consent to drop).
+    pub keep_removed: bool,
+}
+
+/// The steps of an activation, in order, as progress reports them.
+pub const STEPS: [&str; 4] = ["compile", "plan", "migrate", "switch"];
+
+/// What an activation tells its caller as it goes.
+#[derive(Debug, Clone)]
+pub enum Progress {
+    Started(&'static str),
+    Finished { step: &'static str, took: Duration, detail: String },
+    Failed { step: &'static str, took: Duration, error: String },
+}
+
+/// What an activation did.
+#[derive(Debug, Clone)]
+pub struct Activated {
+    pub plan: Plan,
+    pub routers: usize,
+    pub applied_at: chrono::DateTime<chrono::Utc>,
+}
+
 #[derive(Clone)]
 pub struct Engine {
     databases: DataDatabases,
+    /// Where each environment's settings, secrets and router settings are read.
+    environments: Environments,
     events: tokio::sync::broadcast::Sender<RefreshEvent>,
     active: Arc<RwLock<HashMap<String, Arc<ArcSwapOption<Active>>>>>,
     users: Arc<RwLock<HashMap<String, Users>>>,
     user_changes: tokio::sync::broadcast::Sender<super::users::UserChange>,
-    /// One refresh at a time per process: migrations must not interleave.
-    refreshing: Arc<tokio::sync::Mutex<()>>,
+    /// One activation at a time per process: migrations must not interleave.
+    activating: Arc<tokio::sync::Mutex<()>>,
+    /// A pause inside and after each migration's transaction, so crash tests
+    /// can stop the server in the middle of one (0 outside those tests).
+    step_delay: Duration,
 }
 
 impl Engine {
-    pub fn new(databases: DataDatabases) -> Self {
+    pub fn new(databases: DataDatabases, environments: Environments, step_delay: Duration) -> Self {
         let (events, _) = tokio::sync::broadcast::channel(64);
         let (user_changes, _) = tokio::sync::broadcast::channel(256);
-        Self { databases, events, active: Arc::default(), users: Arc::default(), user_changes, refreshing: Arc::default() }
+        Self {
+            databases,
+            environments,
+            events,
+            active: Arc::default(),
+            users: Arc::default(),
+            user_changes,
+            activating: Arc::default(),
+            step_delay,
+        }
     }
 
     /// End users changed through this server.
@@ -159,24 +247,34 @@ impl Engine {
         Ok(db)
     }
 
-    /// The revision `slug`'s database says was last applied, read without
-    /// preparing anything (None: never applied, or no such table yet).
-    pub async fn last_applied(&self, slug: &str) -> Option<i64> {
+    /// What `slug`'s database says was last applied, read without preparing
+    /// anything (None: never applied, or no such table yet).
+    pub async fn last_applied(&self, slug: &str) -> Option<Applied> {
         let db = self.databases.get(slug).await.ok()?;
-        state::read(&db.read).await.ok().flatten().map(|a| a.revision).filter(|r| *r > 0)
+        state::read(&db.read).await.ok().flatten().filter(|a| a.revision > 0)
     }
 
-    /// The plan that would bring `env` to `revision`, without running it.
-    pub async fn plan(&self, env: &Environment, revision: &Revision) -> ServiceResult<Plan> {
+    /// What `env`'s database holds now (empty before the first activation).
+    pub async fn applied(&self, env: &Environment) -> ServiceResult<Applied> {
         let db = self.prepare(&env.slug).await?;
-        let applied = state::read(&db.read).await?.unwrap_or_default();
-        Ok(schema::plan(&applied.tables, &revision.document.tables))
+        Ok(state::read(&db.read).await?.unwrap_or_default())
     }
 
-    /// Compiles `revision`, migrates `env`'s tables to it in one transaction
-    /// and makes it what `env` serves. Destructive changes need `allow_destructive`.
+    /// The plan that would bring `env`'s tables to `tables`, without running it.
+    pub async fn plan(&self, env: &Environment, tables: &[Table], policy: Policy) -> ServiceResult<Plan> {
+        let applied = self.applied(env).await?;
+        Ok(schema::plan(&applied.tables, &effective_tables(&applied.tables, tables, policy)))
+    }
+
+    /// Compiles and validates the workspace `revision`, migrates `env`'s
+    /// tables to it in one transaction and serves it: the activation of a
+    /// test environment.
     pub async fn refresh(&self, env: &Environment, revision: &Revision, allow_destructive: bool, author_email: &str) -> ServiceResult<RefreshReport> {
-        let result = self.refresh_inner(env, revision, allow_destructive).await;
+        let policy = Policy { allow_destructive, keep_removed: false };
+        let result = self
+            .activate(env, Target::revision(revision), policy, &|_| {})
+            .await
+            .map(|done| RefreshReport { revision: revision.number, plan: done.plan, routers: done.routers });
         let _ = self.events.send(RefreshEvent {
             environment: env.slug.clone(),
             author_email: author_email.to_owned(),
@@ -197,80 +295,137 @@ impl Engine {
         let _ = self.events.send(RefreshEvent { from_elsewhere: true, ..event });
     }
 
-    async fn refresh_inner(&self, env: &Environment, revision: &Revision, allow_destructive: bool) -> ServiceResult<RefreshReport> {
-        let _one_at_a_time = self.refreshing.lock().await;
-        let compiled = compile::compile_off_thread(revision.number, revision.document.clone()).await?;
-        let db = self.prepare(&env.slug).await?;
-        let applied = state::read(&db.write).await?.unwrap_or_default();
-        let plan = schema::plan(&applied.tables, &revision.document.tables);
-        if plan.is_destructive() && !allow_destructive {
-            let problems = plan
-                .changes
-                .iter()
-                .filter(|c| c.is_destructive())
-                .map(|c| Problem { path: "migration".into(), message: format!("{} — refused without allowDestructive", c.describe()) })
-                .collect();
-            return Err(ServiceError::Invalid(problems));
-        }
-        let txn = db.write.begin().await?;
-        schema::apply(&txn, &applied.tables, &revision.document.tables, &plan)
-            .await
-            .map_err(|err| ServiceError::bad_input("migration", format!("the migration failed and was rolled back: {err}")))?;
-        let applied_at = Some(chrono::Utc::now());
-        state::write(&txn, &Applied { revision: revision.number, tables: revision.document.tables.clone(), applied_at }).await?;
-        txn.commit().await?;
-        let routers = revision.document.routers.len();
-        self.install(env, compiled, db, applied_at).await;
-        Ok(RefreshReport { revision: revision.number, plan, routers })
+    /// The one activation, for refresh, deploy and rollback: compiles the
+    /// target, plans and runs its migration with the new state in one
+    /// transaction, then swaps what `env` serves. A request holds what it
+    /// started with, so none fails in the switch. On any failure (or a crash
+    /// at any point) the environment serves what it served, over the schema
+    /// it had; `progress` hears each step as it starts and ends.
+    pub async fn activate(&self, env: &Environment, target: Target<'_>, policy: Policy, progress: &(dyn Fn(Progress) + Send + Sync)) -> ServiceResult<Activated> {
+        let _one_at_a_time = self.activating.lock().await;
+        let compiled = step(progress, "compile", async {
+            let compiled = compile::compile_off_thread(target.revision, target.document.clone()).await?;
+            let detail = format!("{} routers over {} tables", target.document.routers.len(), target.document.tables.len());
+            Ok((compiled, detail))
+        })
+        .await?;
+        let (db, applied, tables, plan) = step(progress, "plan", async {
+            let db = self.prepare(&env.slug).await?;
+            let applied = state::read(&db.write).await?.unwrap_or_default();
+            let tables = effective_tables(&applied.tables, &target.document.tables, policy);
+            let plan = schema::plan(&applied.tables, &tables);
+            if plan.is_destructive() && !policy.allow_destructive {
+                let problems = plan
+                    .changes
+                    .iter()
+                    .filter(|c| c.is_destructive())
+                    .map(|c| Problem { path: "migration".into(), message: format!("{} — refused without allowDestructive", c.describe()) })
+                    .collect();
+                return Err(ServiceError::Invalid(problems));
+            }
+            let detail = match plan.changes.len() {
+                0 => "no change to the tables".to_owned(),
+                n => format!("{n} changes: {}", plan.changes.iter().map(schema::Change::describe).collect::<Vec<_>>().join("; ")),
+            };
+            Ok(((db, applied, tables, plan), detail))
+        })
+        .await?;
+        let applied_at = chrono::Utc::now();
+        step(progress, "migrate", async {
+            let txn = db.write.begin().await?;
+            schema::apply(&txn, &applied.tables, &tables, &plan)
+                .await
+                .map_err(|err| ServiceError::bad_input("migration", format!("the migration failed and was rolled back: {}", database_words(&err))))?;
+            state::write(&txn, &Applied { revision: target.revision, release: target.release, tables, applied_at: Some(applied_at) }).await?;
+            self.pause().await;
+            txn.commit().await?;
+            self.pause().await;
+            Ok(((), format!("{} changes committed", plan.changes.len())))
+        })
+        .await?;
+        let routers = target.document.routers.len();
+        step(progress, "switch", async {
+            self.install(env, compiled, target.release, db, Some(applied_at)).await;
+            Ok(((), format!("{routers} routers served")))
+        })
+        .await?;
+        Ok(Activated { plan, routers, applied_at })
     }
 
-    async fn install(&self, env: &Environment, compiled: CompiledRevision, db: EnvDb, applied_at: Option<chrono::DateTime<chrono::Utc>>) {
+    async fn pause(&self) {
+        if !self.step_delay.is_zero() {
+            tokio::time::sleep(self.step_delay).await;
+        }
+    }
+
+    async fn install(&self, env: &Environment, compiled: CompiledRevision, release: Option<i64>, db: EnvDb, applied_at: Option<chrono::DateTime<chrono::Utc>>) {
         let users = self.users(&env.slug, &db).await;
         let guards = Arc::new(Guards::new(env));
         db.rows.set_read_budget(guards.timeout());
+        let (vars, routers) = self.served_settings(env).await;
         let active = Active {
             slug: env.slug.clone(),
             revision: Arc::new(compiled),
+            release,
             applied_at,
             db,
             users,
             guards,
-            vars: serde_json::Value::Object(env.variables.clone()),
+            routers,
+            vars,
+            settings_at: env.updated_at,
         };
         self.slot(&env.slug).await.store(Some(Arc::new(active)));
     }
 
-    /// Which revision `env` last applied (from its own database), so a start
-    /// serves what was served before the stop.
-    pub async fn applied_revision(&self, env: &Environment) -> ServiceResult<Option<i64>> {
-        let db = self.prepare(&env.slug).await?;
-        Ok(state::read(&db.read).await?.map(|a| a.revision).filter(|r| *r > 0))
+    /// `env.*` (variables, then secrets over them) and the router settings.
+    /// Unreadable settings are logged and served as none: an environment
+    /// keeps serving rather than stopping over them.
+    async fn served_settings(&self, env: &Environment) -> (serde_json::Value, Arc<HashMap<String, RouterGuard>>) {
+        let mut vars = env.variables.clone();
+        match self.environments.secret_values(&env.slug).await {
+            Ok(secrets) => vars.extend(secrets),
+            Err(err) => tracing::error!(environment = %env.slug, error = %err.message(), "cannot read the secrets"),
+        }
+        let routers = match self.environments.router_settings(&env.slug).await {
+            Ok(settings) => settings.iter().map(|(name, s)| (name.clone(), RouterGuard::new(s))).collect(),
+            Err(err) => {
+                tracing::error!(environment = %env.slug, error = %err.message(), "cannot read the router settings");
+                HashMap::new()
+            }
+        };
+        (serde_json::Value::Object(vars), Arc::new(routers))
     }
 
-    /// Serves `revision` again without migrating (its tables are in place).
-    pub async fn resume(&self, env: &Environment, revision: &Revision) -> ServiceResult<()> {
-        let compiled = compile::compile_off_thread(revision.number, revision.document.clone()).await?;
+    /// Serves `target` again without migrating (its tables are in place):
+    /// at start, and when another replica activated it.
+    pub async fn resume(&self, env: &Environment, target: Target<'_>) -> ServiceResult<()> {
+        let compiled = compile::compile_off_thread(target.revision, target.document.clone()).await?;
         let db = self.prepare(&env.slug).await?;
         let applied_at = state::read(&db.read).await?.and_then(|a| a.applied_at);
-        self.install(env, compiled, db, applied_at).await;
+        self.install(env, compiled, target.release, db, applied_at).await;
         Ok(())
     }
 
-    /// New limits, CORS origins and variables take effect at once, for
-    /// requests that start after this; no redeploy needed.
+    /// New limits, CORS origins, variables, secrets and router settings take
+    /// effect at once, for requests that start after this; no redeploy needed.
     pub async fn update_settings(&self, env: &Environment) {
         let slot = self.slot(&env.slug).await;
         if let Some(current) = slot.load_full() {
             let guards = Arc::new(Guards::new(env));
             current.db.rows.set_read_budget(guards.timeout());
+            let (vars, routers) = self.served_settings(env).await;
             slot.store(Some(Arc::new(Active {
                 slug: current.slug.clone(),
                 revision: current.revision.clone(),
+                release: current.release,
                 applied_at: current.applied_at,
                 db: current.db.clone(),
                 users: current.users.clone(),
                 guards,
-                vars: serde_json::Value::Object(env.variables.clone()),
+                routers,
+                vars,
+                settings_at: env.updated_at,
             })));
         }
     }
@@ -281,4 +436,36 @@ impl Engine {
         self.users.write().await.remove(slug);
         self.databases.forget(slug).await;
     }
+}
+
+/// The tables the database is to hold for `target` under `policy`.
+fn effective_tables(applied: &[Table], target: &[Table], policy: Policy) -> Vec<Table> {
+    if policy.keep_removed { schema::keeping(applied, target) } else { target.to_vec() }
+}
+
+/// Runs one step of an activation, telling `progress` when it starts and ends.
+async fn step<T>(
+    progress: &(dyn Fn(Progress) + Send + Sync),
+    name: &'static str,
+    work: impl Future<Output = ServiceResult<(T, String)>>,
+) -> ServiceResult<T> {
+    progress(Progress::Started(name));
+    let started = std::time::Instant::now();
+    match work.await {
+        Ok((value, detail)) => {
+            progress(Progress::Finished { step: name, took: started.elapsed(), detail });
+            Ok(value)
+        }
+        Err(err) => {
+            progress(Progress::Failed { step: name, took: started.elapsed(), error: err.message() });
+            Err(err)
+        }
+    }
+}
+
+/// The database's own words for why a statement failed, without the driver's wrapping.
+fn database_words(err: &anyhow::Error) -> String {
+    let text = err.to_string();
+    let text = text.strip_prefix("Execution Error: ").unwrap_or(&text);
+    text.strip_prefix("error returned from database: ").unwrap_or(text).to_owned()
 }

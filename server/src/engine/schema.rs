@@ -18,7 +18,7 @@ use crate::workspace::document::{Column, ColumnType, Index, OnDelete, Table};
 
 pub const USERS_TABLE: &str = "_sk_users";
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum Change {
     CreateTable { table: String },
@@ -50,7 +50,7 @@ impl Change {
     }
 }
 
-#[derive(Debug, Clone, Default, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Plan {
     pub changes: Vec<Change>,
 }
@@ -136,10 +136,56 @@ pub fn plan(old: &[Table], new: &[Table]) -> Plan {
     Plan { changes }
 }
 
+/// The tables the database keeps when it goes from `old` to `new` without
+/// losing data (a rollback): `new`'s tables, each with the columns `old` had
+/// and `new` lacks, plus `old`'s tables that `new` lacks. Planned from `old`,
+/// it has no drops; only type changes stay destructive.
+pub fn keeping(old: &[Table], new: &[Table]) -> Vec<Table> {
+    let mut kept: Vec<Table> = new
+        .iter()
+        .map(|table| {
+            let mut table = table.clone();
+            if let Some(before) = find(old, &table.name) {
+                let extra: Vec<Column> = before.columns.iter().filter(|c| !table.columns.iter().any(|n| n.name == c.name)).cloned().collect();
+                table.columns.extend(extra);
+                table.owned |= before.owned;
+            }
+            table
+        })
+        .collect();
+    kept.extend(old.iter().filter(|t| find(new, &t.name).is_none()).cloned());
+    kept
+}
+
 fn describe_type(column: &Column) -> String {
     match (&column.kind, &column.table) {
         (ColumnType::Relation, Some(target)) => format!("relation to {target}"),
         (kind, _) => kind.as_str().to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workspace::document::ColumnType;
+
+    fn table(name: &str, columns: &[(&str, ColumnType)]) -> Table {
+        let columns = columns.iter().map(|(n, k)| serde_json::json!({ "name": n, "type": k.as_str() })).collect::<Vec<_>>();
+        serde_json::from_value(serde_json::json!({ "name": name, "columns": columns })).expect("a table")
+    }
+
+    #[test]
+    fn keeping_leaves_what_the_older_definition_lacks_in_place() {
+        let old = [table("posts", &[("title", ColumnType::Text), ("cover", ColumnType::Text)]), table("tags", &[("name", ColumnType::Text)])];
+        let new = [table("posts", &[("title", ColumnType::Text)])];
+        assert!(plan(&old, &new).is_destructive(), "a plain plan drops");
+        let kept = keeping(&old, &new);
+        let keep_plan = plan(&old, &kept);
+        assert!(keep_plan.changes.is_empty(), "{:?}", keep_plan.changes);
+        assert_eq!(kept.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["posts", "tags"]);
+        // A type change cannot be kept in place: it stays destructive.
+        let retyped = [table("posts", &[("title", ColumnType::Integer)])];
+        assert!(plan(&old, &keeping(&old, &retyped)).is_destructive());
     }
 }
 

@@ -16,7 +16,13 @@ const APPLIED: &str = "applied";
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Applied {
+    /// The workspace revision of the definition served.
     pub revision: i64,
+    /// The release it is, in a deploy target (absent in test environments).
+    #[serde(default)]
+    pub release: Option<i64>,
+    /// The tables as the database holds them: the definition's, plus those
+    /// and the columns a rollback kept in place.
     pub tables: Vec<Table>,
     /// When it was applied (absent in states written before this was kept).
     #[serde(default)]

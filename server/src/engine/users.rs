@@ -301,6 +301,15 @@ impl Users {
         Ok((page, has_more, total))
     }
 
+    /// The id of the user with this email (NOT_FOUND naming nobody else).
+    pub async fn id_by_email(&self, email: &str) -> ServiceResult<i64> {
+        let email = canonical_email(email);
+        let mut select = Query::select();
+        select.column(Alias::new("id")).from(Alias::new(USERS)).and_where(Expr::col(Alias::new("email")).eq(email.clone()));
+        let row = self.db.query_one(&select).await?.ok_or_else(|| ServiceError::not_found(format!("no end user with the email {email}")))?;
+        Ok(row.try_get("", "id")?)
+    }
+
     pub async fn get(&self, id: i64) -> ServiceResult<EndUser> {
         let mut select = Query::select();
         select.columns(["id", "email", "disabled", "created_at"].map(Alias::new)).from(Alias::new(USERS)).and_where(Expr::col(Alias::new("id")).eq(id));

@@ -34,10 +34,11 @@ pub struct EnvironmentPatch {
 /// placement and the change feed.
 #[derive(Clone)]
 pub struct Environments {
-    db: DatabaseConnection,
+    pub(super) db: DatabaseConnection,
     placement: DataPlacement,
     store: Store,
     events: broadcast::Sender<EnvironmentEvent>,
+    pub(super) sealer: std::sync::Arc<super::Sealer>,
 }
 
 fn validate_slug(slug: &str) -> ServiceResult<()> {
@@ -77,9 +78,9 @@ fn title_case(slug: &str) -> String {
 }
 
 impl Environments {
-    pub fn new(db: DatabaseConnection, placement: DataPlacement, store: Store) -> Self {
+    pub fn new(db: DatabaseConnection, placement: DataPlacement, store: Store, sealer: super::Sealer) -> Self {
         let (events, _) = broadcast::channel(64);
-        Self { db, placement, store, events }
+        Self { db, placement, store, events, sealer: std::sync::Arc::new(sealer) }
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<EnvironmentEvent> {
@@ -248,7 +249,14 @@ impl Environments {
         let _ = self.events.send(EnvironmentEvent { kind, slug: slug.to_owned(), environment, from_elsewhere: true });
     }
 
-    fn publish(&self, kind: EnvironmentEventKind, slug: &str, environment: Option<Environment>) {
+    /// Marks the environment's settings as changed now (secrets, router settings).
+    pub(super) async fn touch(&self, slug: &str) -> ServiceResult<Environment> {
+        let current = self.get(slug).await?;
+        let model = environment::ActiveModel { id: Set(current.id), updated_at: Set(Utc::now()), ..Default::default() };
+        model.update(&self.db).await?.try_into()
+    }
+
+    pub(super) fn publish(&self, kind: EnvironmentEventKind, slug: &str, environment: Option<Environment>) {
         // No subscriber is not an error.
         let _ = self.events.send(EnvironmentEvent { kind, slug: slug.to_owned(), environment, from_elsewhere: false });
     }

@@ -99,7 +99,8 @@ impl EnvironmentObject {
     async fn storage_prefix(&self, ctx: &Context<'_>) -> String {
         state(ctx).environments.storage_prefix(&self.0.slug)
     }
-    /// The workspace revision this environment serves; null before its first refresh.
+    /// The workspace revision this environment serves (in a deploy target,
+    /// the source's revision its release was made from); null before its first refresh or deploy.
     async fn served_revision(&self, ctx: &Context<'_>) -> Option<i64> {
         state(ctx).engine.active(&self.0.slug).await.map(|active| active.revision.revision)
     }
@@ -113,6 +114,21 @@ impl EnvironmentObject {
             author_email: None,
             created_at: active.applied_at,
         }))
+    }
+    /// The release this deploy target serves; null before its first deploy
+    /// (and in test environments, which are refreshed).
+    async fn served_release(&self, ctx: &Context<'_>) -> Result<Option<super::deploy::ReleaseObject>> {
+        let app = state(ctx);
+        let Some(number) = app.engine.active(&self.0.slug).await.and_then(|a| a.release) else { return Ok(None) };
+        Ok(app.deploys.release(&self.0.slug, number).await?.map(super::deploy::ReleaseObject))
+    }
+    /// Its secrets, by name: who set them and when, never their values.
+    async fn secrets(&self, ctx: &Context<'_>) -> Result<Vec<super::deploy::SecretInfoObject>> {
+        Ok(state(ctx).environments.secrets(&self.0.slug).await?.into_iter().map(Into::into).collect())
+    }
+    /// The settings of each router it serves (and of those it kept settings for).
+    async fn router_settings(&self, ctx: &Context<'_>) -> Result<Vec<super::deploy::RouterSettingsObject>> {
+        super::deploy::router_settings_of(ctx, &self.0.slug).await
     }
     /// When the served revision was applied; null before the first refresh.
     async fn served_at(&self, ctx: &Context<'_>) -> Option<DateTime<Utc>> {

@@ -14,6 +14,9 @@ impl From<ServiceError> for async_graphql::Error {
             }
             match &err {
                 ServiceError::RateLimited { retry_after_secs } => ext.set("retryAfterSeconds", *retry_after_secs),
+                ServiceError::TestsNotPassed { failed, .. } => {
+                    ext.set("failedCases", async_graphql::Value::List(failed.iter().map(|name| async_graphql::Value::from(name.as_str())).collect()))
+                }
                 ServiceError::Invalid(problems) => {
                     let list = problems
                         .iter()

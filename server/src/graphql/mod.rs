@@ -5,6 +5,7 @@ mod admins;
 mod audit;
 mod connection;
 mod console;
+mod deploy;
 pub mod context;
 mod end_users;
 mod environments;
@@ -42,6 +43,7 @@ pub struct QueryRoot(
     monitoring::MonitoringQuery,
     testing::TestingQuery,
     audit::AuditQuery,
+    deploy::DeployQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -57,6 +59,7 @@ pub struct MutationRoot(
     end_users::EndUserMutation,
     testing::TestingMutation,
     console::ConsoleMutation,
+    deploy::DeployMutation,
 );
 
 #[derive(MergedSubscription, Default)]
@@ -67,6 +70,7 @@ pub struct SubscriptionRoot(
     workspace::WorkspaceSubscription,
     logs::LogSubscription,
     testing::TestingSubscription,
+    deploy::DeploySubscription,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;

@@ -23,7 +23,7 @@ pub struct ChangeObject {
     destructive: bool,
 }
 
-fn changes(plan: &Plan) -> Vec<ChangeObject> {
+pub fn changes(plan: &Plan) -> Vec<ChangeObject> {
     plan.changes
         .iter()
         .map(|change| ChangeObject {
@@ -122,7 +122,7 @@ impl RefreshQuery {
         let app = state(ctx);
         let env = app.environments.get(&environment).await?;
         let revision = app.workspace.current().await?;
-        Ok(changes(&app.engine.plan(&env, &revision).await?))
+        Ok(changes(&app.engine.plan(&env, &revision.document.tables, crate::engine::Policy::default()).await?))
     }
 }
 
