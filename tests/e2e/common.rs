@@ -18,13 +18,13 @@ pub const OWNER_EMAIL: &str = "owner@example.com";
 pub const OWNER_PASSWORD: &str = "correct horse battery";
 
 /// A fresh PostgreSQL database, dropped when the test ends.
-struct PgDatabase {
+pub struct PgDatabase {
     admin_url: String,
     name: String,
 }
 
 impl PgDatabase {
-    async fn create(admin_url: &str) -> (Self, String) {
+    pub async fn create(admin_url: &str) -> (Self, String) {
         let name = format!("sk_test_{}", uuid::Uuid::new_v4().simple());
         let admin = Database::connect(admin_url).await.expect("connect to SERVERKIT_TEST_DATABASE_URL");
         admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
@@ -76,11 +76,13 @@ pub struct Options {
     pub trusted_proxies: Vec<&'static str>,
     /// Request records that may wait for the log writer (the default when None).
     pub request_log_queue: Option<usize>,
+    /// A pause inside and after each migration's transaction (crash and race tests).
+    pub activation_pause_ms: u64,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Self { with_owner: true, login_attempts_per_minute: 5, env_listen: Vec::new(), trusted_proxies: Vec::new(), request_log_queue: None }
+        Self { with_owner: true, login_attempts_per_minute: 5, env_listen: Vec::new(), trusted_proxies: Vec::new(), request_log_queue: None, activation_pause_ms: 0 }
     }
 }
 
@@ -104,6 +106,7 @@ impl TestServer {
         }
         config.login_attempts_per_minute = options.login_attempts_per_minute;
         config.trusted_proxies = options.trusted_proxies.iter().map(|p| p.to_string()).collect();
+        config.activation_pause_ms = options.activation_pause_ms;
         if let Some(queue) = options.request_log_queue {
             config.request_log_queue = queue;
         }

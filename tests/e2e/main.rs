@@ -12,6 +12,8 @@ mod auth;
 mod binary;
 mod blog;
 mod csrf;
+mod deploy;
+mod deploy_crash;
 mod environments;
 mod exports;
 mod flood;

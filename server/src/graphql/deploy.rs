@@ -357,6 +357,14 @@ pub async fn router_settings_of(ctx: &Context<'_>, environment: &str) -> Result<
     Ok(out)
 }
 
+/// Serves the environment's new settings before the mutation answers, so
+/// the next request sees them (the change event applies them elsewhere too).
+pub async fn serve_settings_now(ctx: &Context<'_>, environment: &str) -> Result<(), ServiceError> {
+    let app = state(ctx);
+    app.engine.update_settings(&app.environments.get(environment).await?).await;
+    Ok(())
+}
+
 #[derive(InputObject)]
 pub struct DeployInput {
     /// The test environment whose served revision is deployed.
@@ -464,6 +472,7 @@ impl DeployMutation {
     #[graphql(guard = "RoleGuard::new(Role::Developer)")]
     async fn set_secret(&self, ctx: &Context<'_>, environment: String, name: String, value: String) -> Result<SecretInfoObject> {
         let info = state(ctx).environments.set_secret(principal(ctx)?, &environment, &name, &value).await?;
+        serve_settings_now(ctx, &environment).await?;
         super::audit::record(ctx, "secret.set", &environment, serde_json::json!({ "name": name })).await;
         Ok(info.into())
     }
@@ -472,6 +481,7 @@ impl DeployMutation {
     #[graphql(guard = "RoleGuard::new(Role::Developer)")]
     async fn delete_secret(&self, ctx: &Context<'_>, environment: String, name: String) -> Result<String> {
         state(ctx).environments.delete_secret(principal(ctx)?, &environment, &name).await?;
+        serve_settings_now(ctx, &environment).await?;
         super::audit::record(ctx, "secret.delete", &environment, serde_json::json!({ "name": name })).await;
         Ok(name)
     }
@@ -496,6 +506,7 @@ impl DeployMutation {
             groups: input.groups,
         };
         let settings = app.environments.set_router_settings(principal(ctx)?, &environment, &router, patch).await?;
+        serve_settings_now(ctx, &environment).await?;
         let detail = serde_json::json!({
             "router": router, "enabled": settings.enabled, "disabledStatus": settings.disabled_status,
             "rateLimitPerMinute": settings.rate_limit_per_minute, "groups": settings.groups,

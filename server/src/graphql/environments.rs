@@ -317,6 +317,7 @@ impl EnvironmentMutation {
             },
         };
         let env = state(ctx).environments.update(principal(ctx)?, &slug, patch).await?;
+        state(ctx).engine.update_settings(&env).await;
         super::audit::record(ctx, "environment.update", &slug, serde_json::json!({ "changed": changed })).await;
         Ok(EnvironmentObject(env))
     }
