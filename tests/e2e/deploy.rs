@@ -22,7 +22,7 @@ pub async fn tested(owner: &Gql, document: &Value) -> Value {
     let id = refreshed["refresh"]["testRun"]["id"].as_str().expect("a test run").to_owned();
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     loop {
-        let run = owner.run("query($id: ID!) { testRun(id: $id) { id status results { name status } } }", json!({ "id": id })).await.data()["testRun"].clone();
+        let run = owner.run("query($id: ID!) { testRun(id: $id) { id status results { name status failures { step what expected actual } } } }", json!({ "id": id })).await.data()["testRun"].clone();
         if run["status"] != "RUNNING" {
             return run;
         }
@@ -290,7 +290,8 @@ async fn rollback_serves_an_earlier_release_and_keeps_the_data_added_since() {
     retyped["tables"][0]["columns"][3] = json!({ "name": "subtitle", "type": "integer" });
     let create = retyped["routers"].as_array_mut().unwrap().iter_mut().find(|r| r["name"] == "createPost").unwrap();
     create["input"]["body"]["properties"]["subtitle"] = json!({ "type": "integer" });
-    assert_eq!(tested(&blog.owner, &retyped).await["status"], "PASSED");
+    let run = tested(&blog.owner, &retyped).await;
+    assert_eq!(run["status"], "PASSED", "{run}");
     deploy(&blog.owner, json!({ "allowDestructive": true })).await.data();
     let refused = blog.owner.run("mutation { rollback(environment: \"production\", toRelease: 2) { number } }", json!({})).await;
     assert_eq!(refused.code(), "BAD_USER_INPUT", "{:?}", refused.body);

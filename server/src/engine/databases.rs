@@ -77,6 +77,18 @@ impl DataDatabases {
         Ok(db)
     }
 
+    /// New connections for `slug` after a migration on PostgreSQL, whose
+    /// connections keep prepared statements that a changed table makes fail
+    /// ("cached plan must not change result type"). Requests still holding
+    /// the old pool finish on it; it closes when the last one lets go.
+    pub async fn reopen_after_migration(&self, slug: &str, current: EnvDb) -> anyhow::Result<EnvDb> {
+        if !matches!(self.source, Source::Postgres { .. }) {
+            return Ok(current);
+        }
+        self.open.lock().await.remove(slug);
+        self.get(slug).await
+    }
+
     /// Closes the connection of a deleted environment.
     pub async fn forget(&self, slug: &str) {
         if let Some(db) = self.open.lock().await.remove(slug) {

@@ -61,18 +61,25 @@ impl Guards {
 pub struct RouterGuard {
     pub enabled: bool,
     pub disabled_status: axum::http::StatusCode,
-    pub rate: Option<DefaultDirectRateLimiter>,
+    pub rate: Option<Arc<DefaultDirectRateLimiter>>,
+    rate_per_minute: Option<u32>,
     /// Replaces the definition's access rule: only these groups are admitted.
     pub groups: Option<Vec<String>>,
 }
 
 impl RouterGuard {
-    fn new(settings: &RouterSettings) -> Self {
-        let rate = settings.rate_limit_per_minute.and_then(NonZeroU32::new).map(|n| DefaultDirectRateLimiter::direct(Quota::per_minute(n)));
+    /// The guard of `settings`, keeping the bucket of `before` when its
+    /// limit is the same: re-reading settings must not hand out a fresh allowance.
+    fn new(settings: &RouterSettings, before: Option<&RouterGuard>) -> Self {
+        let rate = match before {
+            Some(before) if before.rate_per_minute == settings.rate_limit_per_minute => before.rate.clone(),
+            _ => settings.rate_limit_per_minute.and_then(NonZeroU32::new).map(|n| Arc::new(DefaultDirectRateLimiter::direct(Quota::per_minute(n)))),
+        };
         Self {
             enabled: settings.enabled,
             disabled_status: axum::http::StatusCode::from_u16(settings.disabled_status).unwrap_or(axum::http::StatusCode::NOT_FOUND),
             rate,
+            rate_per_minute: settings.rate_limit_per_minute,
             groups: settings.groups.clone(),
         }
     }
@@ -174,6 +181,9 @@ pub struct Engine {
     user_changes: tokio::sync::broadcast::Sender<super::users::UserChange>,
     /// One activation at a time per process: migrations must not interleave.
     activating: Arc<tokio::sync::Mutex<()>>,
+    /// Reading settings and storing what is served, one at a time: a slow
+    /// re-read must not store older settings over newer ones.
+    serving: Arc<tokio::sync::Mutex<()>>,
     /// A pause inside and after each migration's transaction, so crash tests
     /// can stop the server in the middle of one (0 outside those tests).
     step_delay: Duration,
@@ -191,6 +201,7 @@ impl Engine {
             users: Arc::default(),
             user_changes,
             activating: Arc::default(),
+            serving: Arc::default(),
             step_delay,
         }
     }
@@ -343,6 +354,10 @@ impl Engine {
             Ok(((), format!("{} changes committed", plan.changes.len())))
         })
         .await?;
+        let db = match plan.changes.is_empty() {
+            true => db,
+            false => self.databases.reopen_after_migration(&env.slug, db).await.map_err(ServiceError::internal)?,
+        };
         let routers = target.document.routers.len();
         step(progress, "switch", async {
             self.install(env, compiled, target.release, db, Some(applied_at)).await;
@@ -362,7 +377,9 @@ impl Engine {
         let users = self.users(&env.slug, &db).await;
         let guards = Arc::new(Guards::new(env));
         db.rows.set_read_budget(guards.timeout());
-        let (vars, routers) = self.served_settings(env).await;
+        let _one_at_a_time = self.serving.lock().await;
+        let before = self.active(&env.slug).await.map(|a| a.routers.clone()).unwrap_or_default();
+        let (vars, routers) = self.served_settings(env, &before).await;
         let active = Active {
             slug: env.slug.clone(),
             revision: Arc::new(compiled),
@@ -381,14 +398,14 @@ impl Engine {
     /// `env.*` (variables, then secrets over them) and the router settings.
     /// Unreadable settings are logged and served as none: an environment
     /// keeps serving rather than stopping over them.
-    async fn served_settings(&self, env: &Environment) -> (serde_json::Value, Arc<HashMap<String, RouterGuard>>) {
+    async fn served_settings(&self, env: &Environment, before: &HashMap<String, RouterGuard>) -> (serde_json::Value, Arc<HashMap<String, RouterGuard>>) {
         let mut vars = env.variables.clone();
         match self.environments.secret_values(&env.slug).await {
             Ok(secrets) => vars.extend(secrets),
             Err(err) => tracing::error!(environment = %env.slug, error = %err.message(), "cannot read the secrets"),
         }
         let routers = match self.environments.router_settings(&env.slug).await {
-            Ok(settings) => settings.iter().map(|(name, s)| (name.clone(), RouterGuard::new(s))).collect(),
+            Ok(settings) => settings.iter().map(|(name, s)| (name.clone(), RouterGuard::new(s, before.get(name)))).collect(),
             Err(err) => {
                 tracing::error!(environment = %env.slug, error = %err.message(), "cannot read the router settings");
                 HashMap::new()
@@ -410,11 +427,15 @@ impl Engine {
     /// New limits, CORS origins, variables, secrets and router settings take
     /// effect at once, for requests that start after this; no redeploy needed.
     pub async fn update_settings(&self, env: &Environment) {
+        let _one_at_a_time = self.serving.lock().await;
+        // Read again under the lock: an event may carry an older copy than the database has.
+        let fresh = self.environments.get(&env.slug).await.ok();
+        let env = fresh.as_ref().unwrap_or(env);
         let slot = self.slot(&env.slug).await;
         if let Some(current) = slot.load_full() {
             let guards = Arc::new(Guards::new(env));
             current.db.rows.set_read_budget(guards.timeout());
-            let (vars, routers) = self.served_settings(env).await;
+            let (vars, routers) = self.served_settings(env, &current.routers).await;
             slot.store(Some(Arc::new(Active {
                 slug: current.slug.clone(),
                 revision: current.revision.clone(),
