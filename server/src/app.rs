@@ -121,7 +121,8 @@ impl App {
         background.push(monitor_task.abort_handle());
         background.push(follow_environment_changes(&environments, engine.clone(), logs.clone(), monitor.clone()).abort_handle());
         // Replicas on one PostgreSQL database tell each other what changed.
-        let replica = crate::cluster::Replica::new(replica_id, db.clone(), environments.clone(), workspace.clone(), engine.clone(), logs.clone(), deploys.clone());
+        let replica =
+            crate::cluster::Replica::new(replica_id, db.clone(), environments.clone(), workspace.clone(), engine.clone(), logs.clone(), deploys.clone());
         background.extend(replica.start(&config.database_url()).iter().map(JoinHandle::abort_handle));
         // Apps put many end users behind one address (a proxy, a NAT): per address
         // the allowance is wide, per email it is tight.

@@ -82,7 +82,14 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Self { with_owner: true, login_attempts_per_minute: 5, env_listen: Vec::new(), trusted_proxies: Vec::new(), request_log_queue: None, activation_pause_ms: 0 }
+        Self {
+            with_owner: true,
+            login_attempts_per_minute: 5,
+            env_listen: Vec::new(),
+            trusted_proxies: Vec::new(),
+            request_log_queue: None,
+            activation_pause_ms: 0,
+        }
     }
 }
 

@@ -22,7 +22,11 @@ pub async fn tested(owner: &Gql, document: &Value) -> Value {
     let id = refreshed["refresh"]["testRun"]["id"].as_str().expect("a test run").to_owned();
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     loop {
-        let run = owner.run("query($id: ID!) { testRun(id: $id) { id status results { name status failures { step what expected actual } } } }", json!({ "id": id })).await.data()["testRun"].clone();
+        let run = owner
+            .run("query($id: ID!) { testRun(id: $id) { id status results { name status failures { step what expected actual } } } }", json!({ "id": id }))
+            .await
+            .data()["testRun"]
+            .clone();
         if run["status"] != "RUNNING" {
             return run;
         }
@@ -257,7 +261,10 @@ async fn rollback_serves_an_earlier_release_and_keeps_the_data_added_since() {
 
     let plan = blog
         .owner
-        .run("{ rollbackPlan(environment: \"production\", toRelease: 1) { toRelease currentRelease destructive changes { name change } migration { kind } } }", json!({}))
+        .run(
+            "{ rollbackPlan(environment: \"production\", toRelease: 1) { toRelease currentRelease destructive changes { name change } migration { kind } } }",
+            json!({}),
+        )
         .await
         .data()["rollbackPlan"]
         .clone();
@@ -265,12 +272,9 @@ async fn rollback_serves_an_earlier_release_and_keeps_the_data_added_since() {
     assert_eq!(plan["migration"], json!([]), "nothing is dropped: {plan}");
     assert!(plan["changes"].as_array().unwrap().iter().any(|c| c["name"] == "createTag" && c["change"] == "REMOVED"), "{plan}");
 
-    let rolled = blog
-        .owner
-        .run(&format!("mutation {{ rollback(environment: \"production\", toRelease: 1) {{ {RELEASE} }} }}"), json!({}))
-        .await
-        .data()["rollback"]
-        .clone();
+    let rolled =
+        blog.owner.run(&format!("mutation {{ rollback(environment: \"production\", toRelease: 1) {{ {RELEASE} }} }}"), json!({})).await.data()["rollback"]
+            .clone();
     assert_eq!((rolled["number"].as_i64(), rolled["status"].as_str(), rolled["rollbackOf"].as_i64()), (Some(3), Some("ACTIVE"), Some(1)), "{rolled}");
     let two = blog.owner.run("{ release(environment: \"production\", number: 2) { status } }", json!({})).await.data();
     assert_eq!(two["release"]["status"], "ROLLED_BACK");
@@ -296,8 +300,11 @@ async fn rollback_serves_an_earlier_release_and_keeps_the_data_added_since() {
     let refused = blog.owner.run("mutation { rollback(environment: \"production\", toRelease: 2) { number } }", json!({})).await;
     assert_eq!(refused.code(), "BAD_USER_INPUT", "{:?}", refused.body);
     assert!(refused.body.to_string().contains("allowDestructive"), "{:?}", refused.body);
-    let consented =
-        blog.owner.run("mutation { rollback(environment: \"production\", toRelease: 2, allowDestructive: true) { status rollbackOf } }", json!({})).await.data();
+    let consented = blog
+        .owner
+        .run("mutation { rollback(environment: \"production\", toRelease: 2, allowDestructive: true) { status rollbackOf } }", json!({}))
+        .await
+        .data();
     assert_eq!(consented["rollback"], json!({ "status": "ACTIVE", "rollbackOf": 2 }));
     let never = blog.owner.run("mutation { rollback(environment: \"production\", toRelease: 99) { number } }", json!({})).await;
     assert_eq!(never.code(), "NOT_FOUND");
@@ -399,7 +406,10 @@ async fn secrets_are_served_to_routers_and_never_returned_logged_or_stored_in_th
     let server = TestServer::start().await;
     let blog = Blog::start_on(server).await;
     let mut document = blog_document();
-    document["routers"].as_array_mut().unwrap().push(json!({ "name": "paymentProbe", "method": "GET", "path": "/payment-probe", "access": { "allow": "public" },
+    document["routers"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({ "name": "paymentProbe", "method": "GET", "path": "/payment-probe", "access": { "allow": "public" },
         "steps": [{ "respond": { "status": 200, "body": { "configured": "${env.PAYMENT_KEY != null}", "length": "${len(env.PAYMENT_KEY)}" } } }] }));
     let run = tested(&blog.owner, &document).await;
     assert_eq!(run["status"], "PASSED", "{run}");

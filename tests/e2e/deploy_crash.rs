@@ -91,7 +91,9 @@ async fn stored_tables(data: &std::path::Path, database_url: Option<&str>) -> Ve
         let table: String = row.try_get("", "name").unwrap();
         let columns_sql = match backend {
             DbBackend::Postgres => {
-                format!("SELECT column_name AS name FROM information_schema.columns WHERE table_schema = 'env_production' AND table_name = '{table}' ORDER BY 1")
+                format!(
+                    "SELECT column_name AS name FROM information_schema.columns WHERE table_schema = 'env_production' AND table_name = '{table}' ORDER BY 1"
+                )
             }
             _ => format!("SELECT name FROM pragma_table_info('{table}') ORDER BY 1"),
         };
@@ -160,7 +162,12 @@ async fn kill_9_during_deploys_and_rollbacks_leaves_the_old_or_the_new_release_w
         let mutation = tokio::spawn(async move {
             match serves_tags {
                 false => deploy(&client, json!({})).await.body,
-                true => client.run("mutation { rollback(environment: \"production\", toRelease: 1, allowDestructive: true) { number status } }", json!({})).await.body,
+                true => {
+                    client
+                        .run("mutation { rollback(environment: \"production\", toRelease: 1, allowDestructive: true) { number status } }", json!({}))
+                        .await
+                        .body
+                }
             }
         });
         let wait = next_random(&mut seed) % (2 * PAUSE_MS + 100);
@@ -180,7 +187,11 @@ async fn kill_9_during_deploys_and_rollbacks_leaves_the_old_or_the_new_release_w
         assert!(!releases.to_string().contains("APPLYING"), "round {round}: a release was left applying: {releases}");
         let stored = stored_tables(dir.path(), database_url).await;
         assert_eq!(stored, defined_tables(&document), "round {round} (killed after {wait} ms): release {number}'s tables and the database differ");
-        if number == before.0 { kept += 1 } else { moved += 1 }
+        if number == before.0 {
+            kept += 1
+        } else {
+            moved += 1
+        }
         let response = reqwest::get(format!("{}/env/production/posts", server.url)).await.unwrap();
         assert_eq!(response.status(), 200, "round {round}: production serves after the restart");
     }
@@ -200,4 +211,3 @@ async fn client_state(client: &Gql) -> (i64, Value, Value) {
     let release = &data["environment"]["servedRelease"];
     (release["number"].as_i64().expect("a served release"), release["document"].clone(), data["releases"].clone())
 }
-

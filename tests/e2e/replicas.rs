@@ -138,3 +138,50 @@ async fn what_changes_through_one_replica_is_served_by_the_other() {
     assert_eq!(seen["refresh"]["refreshEvents"], json!({ "environment": "test", "ok": true, "revision": revision }));
     assert_eq!(seen["environment"]["environmentEvents"], json!({ "kind": "UPDATED", "slug": "test", "environment": { "name": "Shared" } }));
 }
+
+#[tokio::test]
+async fn deploys_rollbacks_and_router_settings_through_one_replica_are_served_by_the_other() {
+    if !on_postgres() {
+        return;
+    }
+    let first = TestServer::start().await;
+    let second = first.replica().await;
+    let blog = Blog::start_on(first).await;
+    assert_eq!(crate::deploy::tested(&blog.owner, &crate::blog::blog()).await["status"], "PASSED");
+    let http = Client::new();
+    let other = |path: &str| second.url(&format!("/env/production{path}"));
+    assert_eq!(status(&http, other("/posts"), None).await, 503, "nothing deployed yet");
+
+    crate::deploy::deploy(&blog.owner, json!({})).await.data();
+    eventually("the other replica serves release 1", || async { status(&http, other("/posts"), None).await == 200 }).await;
+
+    // Router settings: switched off through the first, refused by the second.
+    blog.owner
+        .run(
+            "mutation { setRouterSettings(environment: \"production\", router: \"listPosts\", input: { enabled: false, disabledStatus: 503 }) { enabled } }",
+            json!({}),
+        )
+        .await
+        .data();
+    eventually("the other replica switched listPosts off", || async { status(&http, other("/posts"), None).await == 503 }).await;
+    blog.owner
+        .run("mutation { setRouterSettings(environment: \"production\", router: \"listPosts\", input: { enabled: true }) { enabled } }", json!({}))
+        .await
+        .data();
+    eventually("and on again", || async { status(&http, other("/posts"), None).await == 200 }).await;
+
+    // Release 2 adds a router; the rollback to 1 removes it, on both.
+    let mut document = crate::blog::blog();
+    let mut extra = document["routers"][0].clone();
+    extra["name"] = json!("latestPosts");
+    extra["path"] = json!("/latest");
+    document["routers"].as_array_mut().unwrap().push(extra);
+    assert_eq!(crate::deploy::tested(&blog.owner, &document).await["status"], "PASSED");
+    crate::deploy::deploy(&blog.owner, json!({})).await.data();
+    eventually("the other replica serves release 2", || async { status(&http, other("/latest"), None).await == 200 }).await;
+    blog.owner.run("mutation { rollback(environment: \"production\", toRelease: 1) { status } }", json!({})).await.data();
+    eventually("the other replica rolled back", || async { status(&http, other("/latest"), None).await == 404 }).await;
+    let second_owner = second.owner().await;
+    let served = second_owner.run("{ environment(slug: \"production\") { servedRelease { number rollbackOf } } }", json!({})).await.data();
+    assert_eq!(served["environment"]["servedRelease"], json!({ "number": 3, "rollbackOf": 1 }));
+}

@@ -105,7 +105,13 @@ fn compare<T: PartialEq>(
         }
     }
     for item in old.iter().filter(|o| !new.iter().any(|n| name(n) == name(o))) {
-        out.push(DefinitionChange { what: what.to_owned(), name: name(item).to_owned(), change: ChangeKind::Removed, summary: summary(item), details: Vec::new() });
+        out.push(DefinitionChange {
+            what: what.to_owned(),
+            name: name(item).to_owned(),
+            change: ChangeKind::Removed,
+            summary: summary(item),
+            details: Vec::new(),
+        });
     }
 }
 

@@ -38,7 +38,9 @@ impl Gate {
         let (source, revision) = (&self.source, self.revision);
         match &self.run {
             None => format!("revision {revision} of `{source}` has no test run: refresh `{source}` (tests run with it) or run its tests, then deploy"),
-            Some(run) if run.status == RunStatus::Running => format!("the test run of revision {revision} of `{source}` is still running; deploy once it has passed"),
+            Some(run) if run.status == RunStatus::Running => {
+                format!("the test run of revision {revision} of `{source}` is still running; deploy once it has passed")
+            }
             Some(run) => {
                 let failed = self.failed_cases();
                 let shown = failed.iter().take(5).cloned().collect::<Vec<_>>().join(", ");

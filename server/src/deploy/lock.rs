@@ -39,7 +39,8 @@ fn key(target: &str) -> i64 {
 impl Locks {
     /// The lock of `target`, or None when someone holds it.
     pub async fn try_lock(&self, db: &DatabaseConnection, target: &str) -> ServiceResult<Option<Held>> {
-        let mutex = self.held.lock().map_err(|_| ServiceError::internal(anyhow::anyhow!("deploy locks poisoned")))?.entry(target.to_owned()).or_default().clone();
+        let mutex =
+            self.held.lock().map_err(|_| ServiceError::internal(anyhow::anyhow!("deploy locks poisoned")))?.entry(target.to_owned()).or_default().clone();
         let Ok(local) = mutex.try_lock_owned() else { return Ok(None) };
         if db.get_database_backend() != DbBackend::Postgres {
             return Ok(Some(Held { _local: local, shared: None }));

@@ -347,7 +347,10 @@ impl Deploys {
         let number = self.0.releases.next_number(&slug).await?;
         let what = match pending.rollback_of {
             Some(earlier) => format!("rollback of `{slug}` to release {earlier} (as release {number}) by {}", pending.author),
-            None => format!("deploy of revision {} of `{}` to `{slug}` as release {number} by {}", pending.source_revision, pending.source_environment, pending.author),
+            None => format!(
+                "deploy of revision {} of `{}` to `{slug}` as release {number} by {}",
+                pending.source_revision, pending.source_environment, pending.author
+            ),
         };
         let first = line(&what);
         let mut record = self.0.releases.insert(&slug, number, &pending, first.clone()).await?;
@@ -357,7 +360,9 @@ impl Deploys {
         let progress = |event: Progress| {
             let (kind, step, took, message) = match event {
                 Progress::Started(step) => (DeployEventKind::StepStarted, step, None, format!("{step}: started")),
-                Progress::Finished { step, took, detail } => (DeployEventKind::StepFinished, step, Some(took), format!("{step}: done in {} — {detail}", ms(took))),
+                Progress::Finished { step, took, detail } => {
+                    (DeployEventKind::StepFinished, step, Some(took), format!("{step}: done in {} — {detail}", ms(took)))
+                }
                 Progress::Failed { step, took, error } => {
                     if let Ok(mut failed) = failed_step.lock() {
                         *failed = Some(step);

@@ -5,8 +5,7 @@
 use chrono::{DateTime, Utc};
 use entity::release;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, SqlErr,
-    sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, SqlErr, sea_query::Expr,
 };
 use serde::{Deserialize, Serialize};
 
@@ -125,7 +124,8 @@ impl TryFrom<release::Model> for Release {
     type Error = ServiceError;
 
     fn try_from(m: release::Model) -> ServiceResult<Self> {
-        let unreadable = |what: &str, err: serde_json::Error| ServiceError::internal(anyhow::anyhow!("release {} of {}: {what} unreadable: {err}", m.number, m.environment));
+        let unreadable =
+            |what: &str, err: serde_json::Error| ServiceError::internal(anyhow::anyhow!("release {} of {}: {what} unreadable: {err}", m.number, m.environment));
         Ok(Self {
             document: serde_json::from_str(&m.document).map_err(|e| unreadable("document", e))?,
             plan: serde_json::from_str(&m.plan).map_err(|e| unreadable("plan", e))?,

@@ -282,10 +282,11 @@ impl Engine {
     /// test environment.
     pub async fn refresh(&self, env: &Environment, revision: &Revision, allow_destructive: bool, author_email: &str) -> ServiceResult<RefreshReport> {
         let policy = Policy { allow_destructive, keep_removed: false };
-        let result = self
-            .activate(env, Target::revision(revision), policy, &|_| {})
-            .await
-            .map(|done| RefreshReport { revision: revision.number, plan: done.plan, routers: done.routers });
+        let result = self.activate(env, Target::revision(revision), policy, &|_| {}).await.map(|done| RefreshReport {
+            revision: revision.number,
+            plan: done.plan,
+            routers: done.routers,
+        });
         let _ = self.events.send(RefreshEvent {
             environment: env.slug.clone(),
             author_email: author_email.to_owned(),
@@ -312,7 +313,13 @@ impl Engine {
     /// started with, so none fails in the switch. On any failure (or a crash
     /// at any point) the environment serves what it served, over the schema
     /// it had; `progress` hears each step as it starts and ends.
-    pub async fn activate(&self, env: &Environment, target: Target<'_>, policy: Policy, progress: &(dyn Fn(Progress) + Send + Sync)) -> ServiceResult<Activated> {
+    pub async fn activate(
+        &self,
+        env: &Environment,
+        target: Target<'_>,
+        policy: Policy,
+        progress: &(dyn Fn(Progress) + Send + Sync),
+    ) -> ServiceResult<Activated> {
         let _one_at_a_time = self.activating.lock().await;
         let compiled = step(progress, "compile", async {
             let compiled = compile::compile_off_thread(target.revision, target.document.clone()).await?;
@@ -380,18 +387,8 @@ impl Engine {
         let _one_at_a_time = self.serving.lock().await;
         let before = self.active(&env.slug).await.map(|a| a.routers.clone()).unwrap_or_default();
         let (vars, routers) = self.served_settings(env, &before).await;
-        let active = Active {
-            slug: env.slug.clone(),
-            revision: Arc::new(compiled),
-            release,
-            applied_at,
-            db,
-            users,
-            guards,
-            routers,
-            vars,
-            settings_at: env.updated_at,
-        };
+        let active =
+            Active { slug: env.slug.clone(), revision: Arc::new(compiled), release, applied_at, db, users, guards, routers, vars, settings_at: env.updated_at };
         self.slot(&env.slug).await.store(Some(Arc::new(active)));
     }
 
@@ -465,11 +462,7 @@ fn effective_tables(applied: &[Table], target: &[Table], policy: Policy) -> Vec<
 }
 
 /// Runs one step of an activation, telling `progress` when it starts and ends.
-async fn step<T>(
-    progress: &(dyn Fn(Progress) + Send + Sync),
-    name: &'static str,
-    work: impl Future<Output = ServiceResult<(T, String)>>,
-) -> ServiceResult<T> {
+async fn step<T>(progress: &(dyn Fn(Progress) + Send + Sync), name: &'static str, work: impl Future<Output = ServiceResult<(T, String)>>) -> ServiceResult<T> {
     progress(Progress::Started(name));
     let started = std::time::Instant::now();
     match work.await {

@@ -164,31 +164,6 @@ fn describe_type(column: &Column) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::workspace::document::ColumnType;
-
-    fn table(name: &str, columns: &[(&str, ColumnType)]) -> Table {
-        let columns = columns.iter().map(|(n, k)| serde_json::json!({ "name": n, "type": k.as_str() })).collect::<Vec<_>>();
-        serde_json::from_value(serde_json::json!({ "name": name, "columns": columns })).expect("a table")
-    }
-
-    #[test]
-    fn keeping_leaves_what_the_older_definition_lacks_in_place() {
-        let old = [table("posts", &[("title", ColumnType::Text), ("cover", ColumnType::Text)]), table("tags", &[("name", ColumnType::Text)])];
-        let new = [table("posts", &[("title", ColumnType::Text)])];
-        assert!(plan(&old, &new).is_destructive(), "a plain plan drops");
-        let kept = keeping(&old, &new);
-        let keep_plan = plan(&old, &kept);
-        assert!(keep_plan.changes.is_empty(), "{:?}", keep_plan.changes);
-        assert_eq!(kept.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["posts", "tags"]);
-        // A type change cannot be kept in place: it stays destructive.
-        let retyped = [table("posts", &[("title", ColumnType::Integer)])];
-        assert!(plan(&old, &keeping(&old, &retyped)).is_destructive());
-    }
-}
-
 fn column_def(column: &Column) -> ColumnDef {
     let mut def = ColumnDef::new(Alias::new(&column.name));
     match column.kind {
@@ -365,4 +340,29 @@ fn create_table(table: &Table, uncreated: &HashSet<&str>) -> sea_orm::sea_query:
         }
     }
     create.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workspace::document::ColumnType;
+
+    fn table(name: &str, columns: &[(&str, ColumnType)]) -> Table {
+        let columns = columns.iter().map(|(n, k)| serde_json::json!({ "name": n, "type": k.as_str() })).collect::<Vec<_>>();
+        serde_json::from_value(serde_json::json!({ "name": name, "columns": columns })).expect("a table")
+    }
+
+    #[test]
+    fn keeping_leaves_what_the_older_definition_lacks_in_place() {
+        let old = [table("posts", &[("title", ColumnType::Text), ("cover", ColumnType::Text)]), table("tags", &[("name", ColumnType::Text)])];
+        let new = [table("posts", &[("title", ColumnType::Text)])];
+        assert!(plan(&old, &new).is_destructive(), "a plain plan drops");
+        let kept = keeping(&old, &new);
+        let keep_plan = plan(&old, &kept);
+        assert!(keep_plan.changes.is_empty(), "{:?}", keep_plan.changes);
+        assert_eq!(kept.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["posts", "tags"]);
+        // A type change cannot be kept in place: it stays destructive.
+        let retyped = [table("posts", &[("title", ColumnType::Integer)])];
+        assert!(plan(&old, &keeping(&old, &retyped)).is_destructive());
+    }
 }

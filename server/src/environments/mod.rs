@@ -13,7 +13,7 @@ mod service;
 pub use events::{EnvironmentEvent, EnvironmentEventKind};
 pub use model::{Capabilities, CapabilitiesPatch, Environment, EnvironmentKind, Limits, LimitsPatch, LogSettings, LogSettingsPatch};
 pub use provision::DataPlacement;
-pub use scope::Capability;
 pub use router_settings::{RouterSettings, RouterSettingsPatch};
+pub use scope::Capability;
 pub use secrets::{Sealer, SecretInfo};
 pub use service::{EnvironmentPatch, Environments, NewEnvironment};

@@ -105,8 +105,11 @@ fn from_model(m: router_setting::Model) -> RouterSettings {
 impl Environments {
     /// The settings of every router that has some, by router name.
     pub async fn router_settings(&self, slug: &str) -> ServiceResult<HashMap<String, RouterSettings>> {
-        let rows =
-            router_setting::Entity::find().filter(router_setting::Column::Environment.eq(slug)).order_by_asc(router_setting::Column::Router).all(&self.db).await?;
+        let rows = router_setting::Entity::find()
+            .filter(router_setting::Column::Environment.eq(slug))
+            .order_by_asc(router_setting::Column::Router)
+            .all(&self.db)
+            .await?;
         Ok(rows.into_iter().map(from_model).map(|s| (s.router.clone(), s)).collect())
     }
 
@@ -152,7 +155,8 @@ mod tests {
     #[test]
     fn patches_replace_what_they_name_and_empty_values_reset() {
         let base = RouterSettings::default_for("getPost");
-        let off = RouterSettingsPatch { enabled: Some(false), disabled_status: Some(503), rate_limit_per_minute: Some(60), groups: Some(vec!["editors".into()]) };
+        let off =
+            RouterSettingsPatch { enabled: Some(false), disabled_status: Some(503), rate_limit_per_minute: Some(60), groups: Some(vec!["editors".into()]) };
         let changed = off.apply(base.clone()).expect("valid");
         assert!(!changed.enabled);
         assert_eq!((changed.disabled_status, changed.rate_limit_per_minute), (503, Some(60)));

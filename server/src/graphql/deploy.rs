@@ -349,7 +349,8 @@ impl From<RouterSettings> for RouterSettingsObject {
 pub async fn router_settings_of(ctx: &Context<'_>, environment: &str) -> Result<Vec<RouterSettingsObject>> {
     let app = state(ctx);
     let mut stored = app.environments.router_settings(environment).await?;
-    let served: Vec<String> = app.engine.active(environment).await.map(|a| a.revision.document.routers.iter().map(|r| r.name.clone()).collect()).unwrap_or_default();
+    let served: Vec<String> =
+        app.engine.active(environment).await.map(|a| a.revision.document.routers.iter().map(|r| r.name.clone()).collect()).unwrap_or_default();
     let mut out: Vec<RouterSettingsObject> =
         served.iter().map(|name| stored.remove(name).unwrap_or_else(|| RouterSettings::default_for(name)).into()).collect();
     // Settings of routers not served now stay, for a later release that has them.
@@ -496,9 +497,8 @@ impl DeployMutation {
         if !served && !drafted {
             return Err(ServiceError::not_found(format!("no router `{router}` in `{environment}` or the workspace")).into());
         }
-        let number = |field: &str, value: Option<i32>| {
-            value.map(|v| u32::try_from(v).map_err(|_| ServiceError::bad_input(field, "must not be negative"))).transpose()
-        };
+        let number =
+            |field: &str, value: Option<i32>| value.map(|v| u32::try_from(v).map_err(|_| ServiceError::bad_input(field, "must not be negative"))).transpose();
         let patch = RouterSettingsPatch {
             enabled: input.enabled,
             disabled_status: number("disabledStatus", input.disabled_status)?.map(|v| v.min(u32::from(u16::MAX)) as u16),
