@@ -511,3 +511,56 @@ async fn owner_token(blog: &Blog) -> String {
     let created = blog.owner.run("mutation { createApiToken(input: { name: \"ws\", role: OWNER }) { token } }", json!({})).await.data();
     created["createApiToken"]["token"].as_str().unwrap().to_owned()
 }
+
+#[tokio::test]
+async fn requests_to_production_keep_succeeding_while_a_deploy_switches_it() {
+    let blog = green(TestServer::start().await).await;
+    deploy(&blog.owner, json!({})).await.data();
+    blog.owner.run("mutation { updateEnvironment(slug: \"production\", input: { limits: { requestsPerSecond: 100000 } }) { slug } }", json!({})).await.data();
+    let token = production_user(&blog, "load@example.com").await;
+    let (_, post) = production(&blog, "POST", "/posts", Some(&token), Some(json!({ "title": "t", "body": "b", "published": true }))).await;
+    let id = post["id"].as_i64().unwrap();
+    // Release 2: a column more and a router more.
+    let mut document = blog_document();
+    document["tables"][0]["columns"].as_array_mut().unwrap().push(json!({ "name": "subtitle", "type": "text" }));
+    let mut extra = document["routers"][0].clone();
+    extra["name"] = json!("latestPosts");
+    extra["path"] = json!("/latest");
+    document["routers"].as_array_mut().unwrap().push(extra);
+    assert_eq!(tested(&blog.owner, &document).await["status"], "PASSED");
+
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut workers = Vec::new();
+    for worker in 0..8 {
+        let (http, base, token, stop) = (reqwest::Client::new(), blog.server.url("/env/production"), token.clone(), stop.clone());
+        workers.push(tokio::spawn(async move {
+            let (mut ok, mut failed) = (0u32, Vec::new());
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let response = match worker % 2 {
+                    0 => http.get(format!("{base}/posts/{id}")).send().await,
+                    _ => http.post(format!("{base}/posts")).bearer_auth(&token).json(&json!({ "title": "under load", "published": true })).send().await,
+                };
+                match response {
+                    Ok(r) if r.status().is_success() => ok += 1,
+                    Ok(r) => failed.push(format!("{} {}", r.status(), r.text().await.unwrap_or_default())),
+                    Err(err) => failed.push(err.to_string()),
+                }
+            }
+            (ok, failed)
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let release = deploy(&blog.owner, json!({})).await.data()["deploy"].clone();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (mut ok, mut failed) = (0, Vec::new());
+    for worker in workers {
+        let (o, f) = worker.await.unwrap();
+        ok += o;
+        failed.extend(f);
+    }
+    assert_eq!(release["status"], "ACTIVE", "{release}");
+    assert!(failed.is_empty(), "{} of {} requests failed during the switch: {:?}", failed.len(), ok as usize + failed.len(), &failed[..failed.len().min(5)]);
+    assert!(ok > 0);
+    assert_eq!(production(&blog, "GET", "/latest", None, None).await.0, StatusCode::OK);
+}
