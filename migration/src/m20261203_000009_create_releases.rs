@@ -40,7 +40,13 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                Index::create().name("ux_releases_environment_number").table(Releases::Table).col(Releases::Environment).col(Releases::Number).unique().to_owned(),
+                Index::create()
+                    .name("ux_releases_environment_number")
+                    .table(Releases::Table)
+                    .col(Releases::Environment)
+                    .col(Releases::Number)
+                    .unique()
+                    .to_owned(),
             )
             .await?;
         // At most one deploy applying per target, whichever replica runs it.
