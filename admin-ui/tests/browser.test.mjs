@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { deploySteps } from './deploy.steps.mjs';
 import { startDistProxy } from './dist-proxy.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -922,6 +923,14 @@ async function run() {
     assert((await userRow.getByRole('button').count()) === 0, 'no user actions for a viewer');
     await ctx.close();
   });
+
+  // Deploys follow deployEvents and need the workspace: the real server only.
+  if (!process.env.SKIP_LIVE && !process.env.SKIP_WORKSPACE) {
+    await deploySteps({
+      page, browser, base, serverBase, blogPath: BLOG, shots: SHOTS, step, gql: gqlFromPage, eventually, assert,
+      timeout: TIMEOUT, runTimeout: RUN_TIMEOUT, onPageError: (message) => pageErrors.push(message),
+    });
+  }
 
   await step('unknown routes show the not-found page inside the shell', async () => {
     await page.goto(`${base}/admin/no-such-page`);

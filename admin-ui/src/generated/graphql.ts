@@ -67,6 +67,31 @@ export type CreateEnvironmentInput = {
   slug: Scalars['String']['input'];
 };
 
+export type DefinitionChangeKind =
+  | 'ADDED'
+  | 'CHANGED'
+  | 'REMOVED';
+
+export type DeployEventKind =
+  | 'FINISHED'
+  | 'STARTED'
+  | 'STEP_FAILED'
+  | 'STEP_FINISHED'
+  | 'STEP_STARTED';
+
+export type DeployInput = {
+  /** Run steps that lose data (drops, type changes). */
+  allowDestructive?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Deploy although the gate is closed (owners only, with `forceReason`). */
+  force?: InputMaybe<Scalars['Boolean']['input']>;
+  forceReason?: InputMaybe<Scalars['String']['input']>;
+  /** The test environment whose served revision is deployed. */
+  from: Scalars['String']['input'];
+  note?: InputMaybe<Scalars['String']['input']>;
+  /** The deploy target (an environment of kind production). */
+  to: Scalars['String']['input'];
+};
+
 export type EnvironmentCapabilitiesInput = {
   apiTest?: InputMaybe<Scalars['Boolean']['input']>;
   databaseManagement?: InputMaybe<Scalars['Boolean']['input']>;
@@ -92,6 +117,13 @@ export type EnvironmentLimitsInput = {
   requestsPerSecond?: InputMaybe<Scalars['Int']['input']>;
 };
 
+export type ReleaseStatus =
+  | 'ACTIVE'
+  | 'APPLYING'
+  | 'FAILED'
+  | 'ROLLED_BACK'
+  | 'SUPERSEDED';
+
 export type RequestLogFilter = {
   method?: InputMaybe<Scalars['String']['input']>;
   pathContains?: InputMaybe<Scalars['String']['input']>;
@@ -112,6 +144,17 @@ export type Role =
   | 'DEVELOPER'
   | 'OWNER'
   | 'VIEWER';
+
+export type RouterSettingsInput = {
+  /** 404 (as if it did not exist) or 503 while switched off. */
+  disabledStatus?: InputMaybe<Scalars['Int']['input']>;
+  /** false switches the router off. */
+  enabled?: InputMaybe<Scalars['Boolean']['input']>;
+  /** The only groups admitted; `[]` goes back to the definition's access rule. */
+  groups?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** The router's own limit; 0 removes it. */
+  rateLimitPerMinute?: InputMaybe<Scalars['Int']['input']>;
+};
 
 export type StatsWindow =
   | 'DAY'
@@ -465,6 +508,78 @@ export type DeleteUserMutationVariables = Exact<{
 
 
 export type DeleteUserMutation = { deleteUser: string };
+
+export type DefinitionChangeFieldsFragment = { what: string, name: string, change: DefinitionChangeKind, summary: string, details: Array<string> };
+
+export type ReleaseFieldsFragment = { id: string, environment: string, number: number, status: ReleaseStatus, sourceEnvironment: string, revision: number, rollbackOf: number | null, gateRunId: string | null, gateStatus: string, forced: boolean, forceReason: string | null, note: string | null, author: string, createdAt: string, finishedAt: string | null, durationMs: number | null, failedStep: string | null, error: string | null };
+
+export type ReleaseDetailFieldsFragment = { contentHash: string, routers: Array<string>, id: string, environment: string, number: number, status: ReleaseStatus, sourceEnvironment: string, revision: number, rollbackOf: number | null, gateRunId: string | null, gateStatus: string, forced: boolean, forceReason: string | null, note: string | null, author: string, createdAt: string, finishedAt: string | null, durationMs: number | null, failedStep: string | null, error: string | null, migration: Array<{ kind: string, description: string, destructive: boolean }>, changes: Array<{ what: string, name: string, change: DefinitionChangeKind, summary: string, details: Array<string> }>, log: Array<{ at: string, message: string }> };
+
+export type DeployPlanFieldsFragment = { source: string, target: string, fromRevision: number, toRelease: number, currentRelease: number | null, destructive: boolean, changes: Array<{ what: string, name: string, change: DefinitionChangeKind, summary: string, details: Array<string> }>, migration: Array<{ kind: string, description: string, destructive: boolean }>, gate: { source: string, revision: number, status: string, passed: boolean, message: string | null, failedCases: Array<string>, run: { id: string, environment: string, revision: number, startedBy: string, startedAt: string, finishedAt: string | null, status: TestRunStatus, total: number, passed: number, failed: number } | null } };
+
+export type DeployPlanQueryVariables = Exact<{
+  from: Scalars['String']['input'];
+  to: Scalars['String']['input'];
+}>;
+
+
+export type DeployPlanQuery = { deployPlan: { source: string, target: string, fromRevision: number, toRelease: number, currentRelease: number | null, destructive: boolean, changes: Array<{ what: string, name: string, change: DefinitionChangeKind, summary: string, details: Array<string> }>, migration: Array<{ kind: string, description: string, destructive: boolean }>, gate: { source: string, revision: number, status: string, passed: boolean, message: string | null, failedCases: Array<string>, run: { id: string, environment: string, revision: number, startedBy: string, startedAt: string, finishedAt: string | null, status: TestRunStatus, total: number, passed: number, failed: number } | null } } };
+
+export type DeployTargetQueryVariables = Exact<{
+  slug: Scalars['String']['input'];
+}>;
+
+
+export type DeployTargetQuery = { environment: { slug: string, baseUrl: string, servedRevision: number | null, servedAt: string | null, servedRelease: { id: string, environment: string, number: number, status: ReleaseStatus, sourceEnvironment: string, revision: number, rollbackOf: number | null, gateRunId: string | null, gateStatus: string, forced: boolean, forceReason: string | null, note: string | null, author: string, createdAt: string, finishedAt: string | null, durationMs: number | null, failedStep: string | null, error: string | null } | null } };
+
+export type DeployMutationVariables = Exact<{
+  input: DeployInput;
+}>;
+
+
+export type DeployMutation = { deploy: { contentHash: string, routers: Array<string>, id: string, environment: string, number: number, status: ReleaseStatus, sourceEnvironment: string, revision: number, rollbackOf: number | null, gateRunId: string | null, gateStatus: string, forced: boolean, forceReason: string | null, note: string | null, author: string, createdAt: string, finishedAt: string | null, durationMs: number | null, failedStep: string | null, error: string | null, migration: Array<{ kind: string, description: string, destructive: boolean }>, changes: Array<{ what: string, name: string, change: DefinitionChangeKind, summary: string, details: Array<string> }>, log: Array<{ at: string, message: string }> } };
+
+export type ReleasesQueryVariables = Exact<{
+  environment: Scalars['String']['input'];
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type ReleasesQuery = { releases: { pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ id: string, environment: string, number: number, status: ReleaseStatus, sourceEnvironment: string, revision: number, rollbackOf: number | null, gateRunId: string | null, gateStatus: string, forced: boolean, forceReason: string | null, note: string | null, author: string, createdAt: string, finishedAt: string | null, durationMs: number | null, failedStep: string | null, error: string | null }> } };
+
+export type ReleaseQueryVariables = Exact<{
+  environment: Scalars['String']['input'];
+  number: Scalars['Int']['input'];
+}>;
+
+
+export type ReleaseQuery = { release: { contentHash: string, routers: Array<string>, id: string, environment: string, number: number, status: ReleaseStatus, sourceEnvironment: string, revision: number, rollbackOf: number | null, gateRunId: string | null, gateStatus: string, forced: boolean, forceReason: string | null, note: string | null, author: string, createdAt: string, finishedAt: string | null, durationMs: number | null, failedStep: string | null, error: string | null, migration: Array<{ kind: string, description: string, destructive: boolean }>, changes: Array<{ what: string, name: string, change: DefinitionChangeKind, summary: string, details: Array<string> }>, log: Array<{ at: string, message: string }> } | null };
+
+export type RollbackPlanQueryVariables = Exact<{
+  environment: Scalars['String']['input'];
+  toRelease: Scalars['Int']['input'];
+  allowDestructive?: InputMaybe<Scalars['Boolean']['input']>;
+}>;
+
+
+export type RollbackPlanQuery = { rollbackPlan: { source: string, target: string, fromRevision: number, toRelease: number, currentRelease: number | null, destructive: boolean, changes: Array<{ what: string, name: string, change: DefinitionChangeKind, summary: string, details: Array<string> }>, migration: Array<{ kind: string, description: string, destructive: boolean }>, gate: { source: string, revision: number, status: string, passed: boolean, message: string | null, failedCases: Array<string>, run: { id: string, environment: string, revision: number, startedBy: string, startedAt: string, finishedAt: string | null, status: TestRunStatus, total: number, passed: number, failed: number } | null } } };
+
+export type RollbackMutationVariables = Exact<{
+  environment: Scalars['String']['input'];
+  toRelease: Scalars['Int']['input'];
+  allowDestructive?: InputMaybe<Scalars['Boolean']['input']>;
+}>;
+
+
+export type RollbackMutation = { rollback: { contentHash: string, routers: Array<string>, id: string, environment: string, number: number, status: ReleaseStatus, sourceEnvironment: string, revision: number, rollbackOf: number | null, gateRunId: string | null, gateStatus: string, forced: boolean, forceReason: string | null, note: string | null, author: string, createdAt: string, finishedAt: string | null, durationMs: number | null, failedStep: string | null, error: string | null, migration: Array<{ kind: string, description: string, destructive: boolean }>, changes: Array<{ what: string, name: string, change: DefinitionChangeKind, summary: string, details: Array<string> }>, log: Array<{ at: string, message: string }> } };
+
+export type DeployEventsSubscriptionVariables = Exact<{
+  environment: Scalars['String']['input'];
+}>;
+
+
+export type DeployEventsSubscription = { deployEvents: { environment: string, release: number, kind: DeployEventKind, step: string | null, durationMs: number | null, message: string, at: string, outcome: { contentHash: string, routers: Array<string>, id: string, environment: string, number: number, status: ReleaseStatus, sourceEnvironment: string, revision: number, rollbackOf: number | null, gateRunId: string | null, gateStatus: string, forced: boolean, forceReason: string | null, note: string | null, author: string, createdAt: string, finishedAt: string | null, durationMs: number | null, failedStep: string | null, error: string | null, migration: Array<{ kind: string, description: string, destructive: boolean }>, changes: Array<{ what: string, name: string, change: DefinitionChangeKind, summary: string, details: Array<string> }>, log: Array<{ at: string, message: string }> } | null } };
 
 export type AdminFieldsFragment = { id: string, email: string, role: Role, createdAt: string, lastLoginAt: string | null };
 

@@ -33,6 +33,16 @@ export const NAV: NavItem[] = [
     icon: 'M16 19v-1a4 4 0 00-4-4H7a4 4 0 00-4 4v1M9.5 10a3.5 3.5 0 100-7 3.5 3.5 0 000 7zM21 19v-1a4 4 0 00-3-3.9',
   },
   {
+    path: '/deploy',
+    label: 'Deploy',
+    icon: 'M12 19V5M5 12l7-7 7 7M5 21h14',
+  },
+  {
+    path: '/releases',
+    label: 'Releases',
+    icon: 'M12 8v4l3 2M3 12a9 9 0 109-9M3 4v5h5',
+  },
+  {
     path: '/settings',
     label: 'Settings',
     icon: 'M4 6h9M17 6h3M4 12h3M11 12h9M4 18h11M19 18h1M15 4v4M9 10v4M17 16v4',

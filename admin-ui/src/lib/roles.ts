@@ -35,3 +35,11 @@ export function canRefresh(role: Role | undefined, kind: EnvironmentKind | undef
 export function canWriteData(role: Role | undefined): boolean {
   return canEditWorkspace(role);
 }
+
+/** Deploys and rollbacks of deploy targets: developers and owners; viewers read plans and releases. */
+export function canDeploy(role: Role | undefined): boolean {
+  return canEditWorkspace(role);
+}
+
+/** A deploy whose tests did not pass goes through only when an owner forces it, with a reason. */
+export const canForceDeploy = isOwner;

@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'CONFLICT'
   | 'RATE_LIMITED'
+  | 'TESTS_NOT_PASSED'
   | 'INTERNAL'
   | 'NETWORK';
 
@@ -19,6 +20,8 @@ export interface UiError {
   field: string | null;
   /** extensions.problems: every problem of an invalid definition (may be empty). */
   problems: Problem[];
+  /** extensions.failedCases of TESTS_NOT_PASSED: the cases of the gate's run that did not pass. */
+  failedCases?: string[];
 }
 
 /** One located problem of a workspace definition (`tables.posts.columns.title.max`). */
@@ -64,11 +67,13 @@ export function toUiErrors(error: CombinedError | undefined | null): UiError[] {
   return error.graphQLErrors.map((e) => {
     const code = String(e.extensions?.code ?? 'INTERNAL');
     const field = e.extensions?.field;
+    const failed = e.extensions?.failedCases;
     return {
       code,
       message: friendly(code, e.message),
       field: typeof field === 'string' && field ? field : null,
       problems: readProblems(e.extensions?.problems),
+      ...(Array.isArray(failed) ? { failedCases: failed.map(String) } : {}),
     };
   });
 }

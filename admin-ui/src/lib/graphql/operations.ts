@@ -9,6 +9,7 @@ import { AdminFields, EnvironmentFields, ApiTokenFields, WorkspaceFields, TestRu
 export * from './operations/fragments';
 export * from './operations/observe';
 export * from './operations/testing';
+export * from './operations/deploy';
 
 // ---- session ----
 
