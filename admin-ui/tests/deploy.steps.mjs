@@ -1,6 +1,7 @@
 // The browser test's deploy steps: the blog deployed to production through
-// the Deploy page (gate, diff, live steps), a red run blocking Deploy, and a
-// rollback from the Releases page.
+// the Deploy page (gate, diff, live steps), a red run blocking Deploy, a
+// rollback from the Releases page, production's settings (secrets, router
+// settings, groups by email).
 // Run by browser.test.mjs on the real server; each step sets up the
 // workspace it needs through GraphQL.
 import { readFileSync } from 'node:fs';
@@ -173,5 +174,50 @@ export async function deploySteps(t) {
     await shot('releases.png');
     assert((await status('/ping')) === 404, 'production no longer serves /ping');
     assert((await status('/posts')) === 200, 'but still /posts');
+  });
+
+  await step('production settings: a secret is listed masked; a router switched off answers 503; groups are granted by email', async () => {
+    await openDeploy();
+    await page.getByTestId('target-settings-link').click();
+    await page.waitForURL(/\/admin\/settings\/environment\?.*env=production/);
+    const secrets = page.getByTestId('secrets-panel');
+    await secrets.getByText('No secrets in').waitFor();
+    await page.locator('#secret-name').fill('MAIL_KEY');
+    await page.locator('#secret-value').fill('value-never-shown-123');
+    await page.getByTestId('secret-save').click();
+    const row = page.getByTestId('secret-row-MAIL_KEY');
+    await row.waitFor();
+    assert((await row.innerText()).includes('••••••'), 'masked');
+    assert(!(await page.content()).includes('value-never-shown-123'), 'the value is nowhere on the page');
+    await row.getByTestId('secret-delete').click(); // confirm() is accepted
+    await eventually(async () => (await page.getByTestId('secret-row-MAIL_KEY').count()) === 0, 'the secret is deleted');
+
+    const listPosts = page.getByTestId('router-settings-listPosts');
+    await listPosts.getByTestId('router-access-default').waitFor();
+    await listPosts.getByTestId('router-enabled').uncheck();
+    await listPosts.getByTestId('router-disabled-status').selectOption('503');
+    await listPosts.getByTestId('router-settings-save').click();
+    await page.locator('[data-testid="router-settings-listPosts"][data-enabled="false"]').waitFor();
+    assert((await status('/posts')) === 503, 'switched off, /posts answers 503');
+    await listPosts.getByTestId('router-enabled').check();
+    await listPosts.getByTestId('router-settings-save').click();
+    await page.locator('[data-testid="router-settings-listPosts"][data-enabled="true"]').waitFor();
+    assert((await status('/posts')) === 200, 'switched on again');
+
+    const grant = page.getByTestId('grant-groups');
+    await grant.getByTestId('grant-email').fill('nobody@example.com');
+    await grant.getByRole('group', { name: 'Groups to grant' }).getByLabel('editors').check();
+    await grant.getByTestId('grant-submit').click();
+    await grant.getByText('No end user with that email').waitFor();
+    const signup = await fetch(`${serverBase}/env/production/auth/signup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'first-editor@example.com', password: 'first-editor-password' }),
+    });
+    assert(signup.status === 201, `signup in production: ${signup.status}`);
+    await grant.getByTestId('grant-email').fill('first-editor@example.com');
+    await grant.getByTestId('grant-submit').click();
+    await grant.getByTestId('grant-result').getByText('is now in editors').waitFor();
+    await shot('environment-settings.png');
   });
 }

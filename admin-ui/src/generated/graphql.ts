@@ -581,6 +581,59 @@ export type DeployEventsSubscriptionVariables = Exact<{
 
 export type DeployEventsSubscription = { deployEvents: { environment: string, release: number, kind: DeployEventKind, step: string | null, durationMs: number | null, message: string, at: string, outcome: { contentHash: string, routers: Array<string>, id: string, environment: string, number: number, status: ReleaseStatus, sourceEnvironment: string, revision: number, rollbackOf: number | null, gateRunId: string | null, gateStatus: string, forced: boolean, forceReason: string | null, note: string | null, author: string, createdAt: string, finishedAt: string | null, durationMs: number | null, failedStep: string | null, error: string | null, migration: Array<{ kind: string, description: string, destructive: boolean }>, changes: Array<{ what: string, name: string, change: DefinitionChangeKind, summary: string, details: Array<string> }>, log: Array<{ at: string, message: string }> } | null } };
 
+export type SecretInfoFieldsFragment = { name: string, updatedAt: string, updatedBy: string };
+
+export type RouterSettingsFieldsFragment = { router: string, enabled: boolean, disabledStatus: number, rateLimitPerMinute: number | null, groups: Array<string> | null, updatedAt: string | null, updatedBy: string | null };
+
+export type SecretsQueryVariables = Exact<{
+  slug: Scalars['String']['input'];
+}>;
+
+
+export type SecretsQuery = { environment: { slug: string, secrets: Array<{ name: string, updatedAt: string, updatedBy: string }> } };
+
+export type SetSecretMutationVariables = Exact<{
+  environment: Scalars['String']['input'];
+  name: Scalars['String']['input'];
+  value: Scalars['String']['input'];
+}>;
+
+
+export type SetSecretMutation = { setSecret: { name: string, updatedAt: string, updatedBy: string } };
+
+export type DeleteSecretMutationVariables = Exact<{
+  environment: Scalars['String']['input'];
+  name: Scalars['String']['input'];
+}>;
+
+
+export type DeleteSecretMutation = { deleteSecret: string };
+
+export type RouterSettingsQueryVariables = Exact<{
+  slug: Scalars['String']['input'];
+}>;
+
+
+export type RouterSettingsQuery = { environment: { slug: string, servedRevision: number | null, servedWorkspace: { revision: number, routers: Array<{ name: string }> } | null, routerSettings: Array<{ router: string, enabled: boolean, disabledStatus: number, rateLimitPerMinute: number | null, groups: Array<string> | null, updatedAt: string | null, updatedBy: string | null }> } };
+
+export type SetRouterSettingsMutationVariables = Exact<{
+  environment: Scalars['String']['input'];
+  router: Scalars['String']['input'];
+  input: RouterSettingsInput;
+}>;
+
+
+export type SetRouterSettingsMutation = { setRouterSettings: { router: string, enabled: boolean, disabledStatus: number, rateLimitPerMinute: number | null, groups: Array<string> | null, updatedAt: string | null, updatedBy: string | null } };
+
+export type SetUserGroupsByEmailMutationVariables = Exact<{
+  environment: Scalars['String']['input'];
+  email: Scalars['String']['input'];
+  groups: Array<Scalars['String']['input']> | Scalars['String']['input'];
+}>;
+
+
+export type SetUserGroupsByEmailMutation = { setUserGroupsByEmail: { id: string, email: string, groups: Array<string>, disabled: boolean, fixture: boolean, createdAt: string } };
+
 export type AdminFieldsFragment = { id: string, email: string, role: Role, createdAt: string, lastLoginAt: string | null };
 
 export type EnvironmentFieldsFragment = { id: string, slug: string, name: string, kind: EnvironmentKind, baseUrl: string, database: string, storagePrefix: string, servedRevision: number | null, servedAt: string | null, logRetentionRecords: number, logRetentionDays: number, logBodyLimitBytes: number, logRedactNames: Array<string>, createdAt: string, updatedAt: string, limits: { maxConcurrentRequests: number, requestsPerSecond: number, maxBodyBytes: number, requestTimeoutMs: number }, capabilities: { monitoring: boolean, requestLogs: boolean, apiTest: boolean, databaseManagement: boolean, userManagement: boolean, fileManagement: boolean } };

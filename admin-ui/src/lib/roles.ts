@@ -43,3 +43,8 @@ export function canDeploy(role: Role | undefined): boolean {
 
 /** A deploy whose tests did not pass goes through only when an owner forces it, with a reason. */
 export const canForceDeploy = isOwner;
+
+/** Secrets, router settings and end users' groups: owners everywhere, developers in test-kind environments. */
+export function canChangeEnvironmentSettings(role: Role | undefined, kind: EnvironmentKind): boolean {
+  return canEditEnvironment(role, kind);
+}

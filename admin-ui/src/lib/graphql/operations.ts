@@ -10,6 +10,7 @@ export * from './operations/fragments';
 export * from './operations/observe';
 export * from './operations/testing';
 export * from './operations/deploy';
+export * from './operations/envSettings';
 
 // ---- session ----
 
