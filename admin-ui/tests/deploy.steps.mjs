@@ -1,7 +1,7 @@
 // The browser test's deploy steps: the blog deployed to production through
 // the Deploy page (gate, diff, live steps), a red run blocking Deploy, a
 // rollback from the Releases page, production's settings (secrets, router
-// settings, groups by email).
+// settings, groups by email), the audit log, and what a viewer may do there.
 // Run by browser.test.mjs on the real server; each step sets up the
 // workspace it needs through GraphQL.
 import { readFileSync } from 'node:fs';
@@ -219,5 +219,54 @@ export async function deploySteps(t) {
     await grant.getByTestId('grant-submit').click();
     await grant.getByTestId('grant-result').getByText('is now in editors').waitFor();
     await shot('environment-settings.png');
+  });
+
+  await step('audit: the owner reads deploys, the rollback and settings, filtered by action', async () => {
+    await page.getByRole('link', { name: 'Audit', exact: true }).click();
+    await page.waitForURL(/\/admin\/audit/);
+    for (const action of ['deploy', 'rollback', 'secret.set', 'secret.delete', 'router.settings', 'end_user.groups']) {
+      await page.locator(`[data-testid="audit-row"][data-action="${action}"]`).first().waitFor();
+    }
+    assert((await page.getByTestId('audit-row').first().getAttribute('data-action')) === 'end_user.groups', 'newest first');
+    await page.getByTestId('audit-action').selectOption('deploy');
+    const rows = page.getByTestId('audit-row');
+    await eventually(async () => {
+      const actions = await rows.evaluateAll((els) => els.map((e) => e.dataset.action));
+      return actions.length === 2 && actions.every((a) => a === 'deploy');
+    }, 'the two deploys only');
+    const oldest = await rows.last().innerText();
+    assert(/release: 1/.test(oldest) && /gate: PASSED/.test(oldest), `detail as key: value text: ${oldest}`);
+    assert(!(await page.content()).includes('value-never-shown-123'), 'no secret value in the audit log');
+    await shot('audit.png');
+  });
+
+  await step('a viewer reads the plan and releases, but deploys, rolls back or reads the audit log not', async () => {
+    const email = 'release-viewer@example.com';
+    const password = 'release-viewer-password';
+    const made = await gql('mutation($e: String!, $p: String!) { createAdmin(input: { email: $e, password: $p, role: VIEWER }) { id } }',
+      { e: email, p: password });
+    assert(!made.errors, `createAdmin failed: ${JSON.stringify(made.errors)}`);
+    const ctx = await t.browser.newContext({ viewport: { width: 1360, height: 900 } });
+    ctx.setDefaultTimeout(t.timeout);
+    const viewer = await ctx.newPage();
+    viewer.on('pageerror', (err) => t.onPageError(err.message));
+    await viewer.goto(`${t.base}/admin/login`);
+    await viewer.getByLabel('Email').fill(email);
+    await viewer.getByLabel('Password').fill(password);
+    await viewer.getByTestId('login-submit').click();
+    await viewer.waitForURL((u) => u.pathname === '/admin/');
+    assert((await viewer.getByRole('link', { name: 'Audit', exact: true }).count()) === 0, 'no Audit entry for a viewer');
+    await viewer.getByRole('link', { name: 'Deploy', exact: true }).click();
+    await viewer.getByTestId('deploy-form').getByText('Viewers see the plan').waitFor();
+    assert(await viewer.getByTestId('deploy-button').isDisabled(), 'no deploy for a viewer');
+    await viewer.getByRole('link', { name: 'Releases', exact: true }).click();
+    await viewer.locator('[data-testid="release-row-3"][data-status="ACTIVE"]').waitFor();
+    assert((await viewer.getByTestId('release-rollback').count()) === 0, 'no rollback for a viewer');
+    await viewer.goto(`${t.base}/admin/settings/environment?env=production`);
+    await viewer.getByTestId('env-settings-read-only').waitFor();
+    assert((await viewer.getByTestId('secret-form').count()) === 0, 'no secret form for a viewer');
+    await viewer.goto(`${t.base}/admin/audit`);
+    await viewer.getByTestId('audit-owners-only').waitFor();
+    await ctx.close();
   });
 }

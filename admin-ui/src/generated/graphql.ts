@@ -509,6 +509,15 @@ export type DeleteUserMutationVariables = Exact<{
 
 export type DeleteUserMutation = { deleteUser: string };
 
+export type AuditLogQueryVariables = Exact<{
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+  action?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type AuditLogQuery = { auditLog: { pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ id: string, at: string, actor: string, action: string, target: string, detail: unknown, clientAddress: string | null }> } };
+
 export type DefinitionChangeFieldsFragment = { what: string, name: string, change: DefinitionChangeKind, summary: string, details: Array<string> };
 
 export type ReleaseFieldsFragment = { id: string, environment: string, number: number, status: ReleaseStatus, sourceEnvironment: string, revision: number, rollbackOf: number | null, gateRunId: string | null, gateStatus: string, forced: boolean, forceReason: string | null, note: string | null, author: string, createdAt: string, finishedAt: string | null, durationMs: number | null, failedStep: string | null, error: string | null };

@@ -1,8 +1,13 @@
 // The shell's navigation: one entry per page, in sidebar order.
+import type { Role } from '../generated/graphql';
+import { canReadAudit } from './roles';
+
 export interface NavItem {
   path: string;
   label: string;
   icon: string;
+  /** Shown only to the roles it says yes to (all when absent). */
+  shownTo?: (role: Role | undefined) => boolean;
 }
 
 export const NAV: NavItem[] = [
@@ -41,6 +46,12 @@ export const NAV: NavItem[] = [
     path: '/releases',
     label: 'Releases',
     icon: 'M12 8v4l3 2M3 12a9 9 0 109-9M3 4v5h5',
+  },
+  {
+    path: '/audit',
+    label: 'Audit',
+    icon: 'M9 5h11M9 12h11M9 19h11M4 5h.01M4 12h.01M4 19h.01',
+    shownTo: canReadAudit,
   },
   {
     path: '/settings',

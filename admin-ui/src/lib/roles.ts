@@ -48,3 +48,6 @@ export const canForceDeploy = isOwner;
 export function canChangeEnvironmentSettings(role: Role | undefined, kind: EnvironmentKind): boolean {
   return canEditEnvironment(role, kind);
 }
+
+/** The audit log is for owners only. */
+export const canReadAudit = isOwner;

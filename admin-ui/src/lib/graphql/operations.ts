@@ -11,6 +11,7 @@ export * from './operations/observe';
 export * from './operations/testing';
 export * from './operations/deploy';
 export * from './operations/envSettings';
+export * from './operations/audit';
 
 // ---- session ----
 
