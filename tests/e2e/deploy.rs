@@ -564,3 +564,27 @@ async fn requests_to_production_keep_succeeding_while_a_deploy_switches_it() {
     assert!(ok > 0);
     assert_eq!(production(&blog, "GET", "/latest", None, None).await.0, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn any_environment_of_kind_production_is_a_deploy_target_and_test_ones_are_not() {
+    let blog = green(TestServer::start().await).await;
+    let created = blog
+        .owner
+        .run(
+            "mutation { createEnvironment(input: { slug: \"staging\", kind: PRODUCTION }) { kind capabilities { requestLogs } limits { requestsPerSecond } } }",
+            json!({}),
+        )
+        .await
+        .data();
+    assert_eq!(created["createEnvironment"]["kind"], "PRODUCTION");
+    assert_eq!(created["createEnvironment"]["capabilities"]["requestLogs"], false, "production's defaults");
+    let release = deploy(&blog.owner, json!({ "to": "staging" })).await.data()["deploy"].clone();
+    assert_eq!((release["number"].as_i64(), release["status"].as_str()), (Some(1), Some("ACTIVE")));
+    let (status, _) = (blog.http.get(blog.server.url("/env/staging/posts")).send().await.unwrap().status(), ());
+    assert_eq!(status, StatusCode::OK);
+    assert!(served_release(&blog.owner).await["servedRelease"].is_null(), "production itself was not touched");
+    let to_test = deploy(&blog.owner, json!({ "to": "test" })).await;
+    assert_eq!(to_test.code(), "BAD_USER_INPUT");
+    let refresh = blog.owner.run("mutation { refresh(environment: \"staging\") { revision } }", json!({})).await;
+    assert_eq!(refresh.code(), "BAD_USER_INPUT", "deploy targets are not refreshed");
+}

@@ -60,7 +60,9 @@ export type CreateApiTokenInput = {
 
 export type CreateEnvironmentInput = {
   capabilities?: InputMaybe<EnvironmentCapabilitiesInput>;
-  /** Unset limits take the test server's defaults. */
+  /** TEST (the default) or PRODUCTION: another deploy target, such as a `staging`. */
+  kind?: InputMaybe<EnvironmentKind>;
+  /** Unset limits and capabilities take the defaults of the kind. */
   limits?: InputMaybe<EnvironmentLimitsInput>;
   name?: InputMaybe<Scalars['String']['input']>;
   /** 2–32 characters: lowercase letters, digits and `-`, starting with a letter. */

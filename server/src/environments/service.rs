@@ -16,6 +16,8 @@ use crate::{
 pub struct NewEnvironment {
     pub slug: String,
     pub name: Option<String>,
+    /// Test (refreshed, tested) or production (a deploy target, such as a `staging`).
+    pub kind: EnvironmentKind,
     pub limits: LimitsPatch,
     pub capabilities: CapabilitiesPatch,
 }
@@ -124,19 +126,24 @@ impl Environments {
         self.find(slug).await?.ok_or_else(|| ServiceError::not_found(format!("no environment `{slug}`")))
     }
 
-    /// Owners create further environments; they are always of kind test.
+    /// Owners create further environments: of kind test, or of kind
+    /// production (another deploy target, with production's defaults).
     pub async fn create(&self, actor: &Principal, input: NewEnvironment) -> ServiceResult<Environment> {
         actor.require(Role::Owner)?;
         let slug = input.slug.trim().to_owned();
         validate_slug(&slug)?;
         let name = validate_name(&input.name.unwrap_or_else(|| title_case(&slug)))?;
-        let limits = input.limits.apply(Limits::TEST);
+        let (limits, capabilities) = match input.kind {
+            EnvironmentKind::Test => (Limits::TEST, Capabilities::TEST),
+            EnvironmentKind::Production => (Limits::PRODUCTION, Capabilities::PRODUCTION),
+        };
+        let limits = input.limits.apply(limits);
         limits.validate()?;
-        let capabilities = input.capabilities.apply(Capabilities::TEST);
+        let capabilities = input.capabilities.apply(capabilities);
         if self.find(&slug).await?.is_some() {
             return Err(ServiceError::conflict("slug", format!("an environment `{slug}` exists")));
         }
-        let env = self.insert(&slug, name, EnvironmentKind::Test, limits, capabilities).await?;
+        let env = self.insert(&slug, name, input.kind, limits, capabilities).await?;
         self.publish(EnvironmentEventKind::Created, &slug, Some(env.clone()));
         Ok(env)
     }

@@ -223,7 +223,9 @@ pub struct CreateEnvironmentInput {
     /// 2–32 characters: lowercase letters, digits and `-`, starting with a letter.
     slug: String,
     name: Option<String>,
-    /// Unset limits take the test server's defaults.
+    /// TEST (the default) or PRODUCTION: another deploy target, such as a `staging`.
+    kind: Option<EnvironmentKindValue>,
+    /// Unset limits and capabilities take the defaults of the kind.
     limits: Option<EnvironmentLimitsInput>,
     capabilities: Option<EnvironmentCapabilitiesInput>,
 }
@@ -270,10 +272,15 @@ pub struct EnvironmentMutation;
 
 #[Object]
 impl EnvironmentMutation {
-    /// A new environment of kind test, with its own database and files. Owner only.
+    /// A new environment with its own database and files: of kind test, or of
+    /// kind production (a deploy target). Owner only.
     #[graphql(guard = "RoleGuard::new(Role::Owner)")]
     async fn create_environment(&self, ctx: &Context<'_>, input: CreateEnvironmentInput) -> Result<EnvironmentObject> {
-        let new = NewEnvironment { slug: input.slug, name: input.name, limits: input.limits.into(), capabilities: input.capabilities.into() };
+        let kind = match input.kind {
+            Some(EnvironmentKindValue::Production) => EnvironmentKind::Production,
+            _ => EnvironmentKind::Test,
+        };
+        let new = NewEnvironment { slug: input.slug, name: input.name, kind, limits: input.limits.into(), capabilities: input.capabilities.into() };
         let env = state(ctx).environments.create(principal(ctx)?, new).await?;
         super::audit::record(ctx, "environment.create", &env.slug, serde_json::json!({})).await;
         Ok(EnvironmentObject(env))
