@@ -428,7 +428,7 @@ impl Deploys {
             release: release.number,
             kind: DeployEventKind::Finished,
             step: None,
-            duration_ms: release.finished_at.map(|end| (end - release.created_at).num_microseconds().unwrap_or_default() as f64 / 1000.0),
+            duration_ms: release.duration_ms(),
             message,
             at: Utc::now(),
             outcome: Some(Box::new(release.clone())),

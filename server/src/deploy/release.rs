@@ -93,6 +93,13 @@ pub struct Release {
     pub log: Vec<LogLine>,
 }
 
+impl Release {
+    /// How long it took to apply, in milliseconds, once it has ended.
+    pub fn duration_ms(&self) -> Option<f64> {
+        self.finished_at.map(|end| (end - self.created_at).num_microseconds().unwrap_or_default() as f64 / 1000.0)
+    }
+}
+
 /// What a release is made of before it is numbered.
 pub struct Pending {
     pub document: WorkspaceDocument,

@@ -123,12 +123,12 @@ impl EnvironmentObject {
         Ok(app.deploys.release(&self.0.slug, number).await?.map(super::deploy::ReleaseObject))
     }
     /// Its secrets, by name: who set them and when, never their values.
-    async fn secrets(&self, ctx: &Context<'_>) -> Result<Vec<super::deploy::SecretInfoObject>> {
+    async fn secrets(&self, ctx: &Context<'_>) -> Result<Vec<super::settings::SecretInfoObject>> {
         Ok(state(ctx).environments.secrets(&self.0.slug).await?.into_iter().map(Into::into).collect())
     }
     /// The settings of each router it serves (and of those it kept settings for).
-    async fn router_settings(&self, ctx: &Context<'_>) -> Result<Vec<super::deploy::RouterSettingsObject>> {
-        super::deploy::router_settings_of(ctx, &self.0.slug).await
+    async fn router_settings(&self, ctx: &Context<'_>) -> Result<Vec<super::settings::RouterSettingsObject>> {
+        super::settings::router_settings_of(ctx, &self.0.slug).await
     }
     /// When the served revision was applied; null before the first refresh.
     async fn served_at(&self, ctx: &Context<'_>) -> Option<DateTime<Utc>> {

@@ -18,6 +18,7 @@ mod monitoring;
 mod refresh;
 mod rows;
 mod session;
+mod settings;
 mod testing;
 mod tokens;
 mod workspace;
@@ -60,6 +61,7 @@ pub struct MutationRoot(
     testing::TestingMutation,
     console::ConsoleMutation,
     deploy::DeployMutation,
+    settings::SettingsMutation,
 );
 
 #[derive(MergedSubscription, Default)]
