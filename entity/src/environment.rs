@@ -14,6 +14,10 @@ pub struct Model {
     pub requests_per_second: i32,
     pub max_body_bytes: i64,
     pub request_timeout_ms: i32,
+    /// The largest file accepted, in bytes.
+    pub max_file_bytes: i64,
+    /// All files of the environment together, in bytes; 0 for no quota.
+    pub file_quota_bytes: i64,
     pub cap_monitoring: bool,
     pub cap_request_logs: bool,
     pub cap_api_test: bool,

@@ -12,6 +12,7 @@ mod m20261130_000006_request_logs_and_monitoring;
 mod m20261130_000007_create_test_runs;
 mod m20261130_000008_create_audit_log;
 mod m20261203_000009_create_releases;
+mod m20261203_000010_add_file_limits;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000007_create_test_runs::Migration),
             Box::new(m20261130_000008_create_audit_log::Migration),
             Box::new(m20261203_000009_create_releases::Migration),
+            Box::new(m20261203_000010_add_file_limits::Migration),
         ]
     }
 }

@@ -63,6 +63,7 @@ pub struct Services {
     pub tests: TestRuns,
     pub deploys: Deploys,
     pub audit: crate::audit::Audit,
+    pub files: crate::files::Files,
 }
 
 pub struct App {
@@ -85,14 +86,15 @@ impl App {
         std::fs::create_dir_all(&config.data_dir).with_context(|| format!("cannot create the data folder {}", config.data_dir.display()))?;
 
         let db = db::connect_control(&config.database_url()).await?;
-        let store = storage::open(config.storage_url.as_ref().map(|s| s.expose_secret()), &config.data_dir)?;
+        let storage = storage::open(config.storage_url.as_ref().map(|s| s.expose_secret()), &config.storage_options, &config.data_dir)?;
         let placement = if config.is_postgres() {
             DataPlacement::PostgresSchemas { control: db.clone() }
         } else {
             DataPlacement::SqliteFiles { dir: config.data_dir.join("envs") }
         };
         let sealer = crate::environments::Sealer::load(config.secret_key.as_ref().map(|k| k.expose_secret()), &config.data_dir)?;
-        let environments = Environments::new(db.clone(), placement, store, sealer);
+        let environments = Environments::new(db.clone(), placement, storage.store.clone(), sealer);
+        let files = crate::files::Files::new(storage, environments.clone());
         environments.ensure_builtin().await.map_err(service_error)?;
 
         let public_url = config.public_url(local_addr);
@@ -146,6 +148,7 @@ impl App {
             tests,
             deploys,
             audit: crate::audit::Audit::new(db_for_tests),
+            files,
         }));
         let router = http::router(state.clone(), graphql::schema(state.clone()), sessions);
         let mut env_listeners = Vec::new();

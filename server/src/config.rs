@@ -38,6 +38,12 @@ pub struct Config {
     pub database_url: Option<SecretString>,
     /// Object store for files; defaults to local files under `<data_dir>/files`.
     pub storage_url: Option<SecretString>,
+    /// Options of the S3 client besides the URL, by `object_store`'s names
+    /// (`endpoint`, `region`, `access_key_id`, `secret_access_key`,
+    /// `allow_http`…): `[storage_options]` or `SERVERKIT_STORAGE_OPTIONS__ENDPOINT`.
+    /// The usual `AWS_*` variables apply where these are unset.
+    #[serde(default)]
+    pub storage_options: std::collections::BTreeMap<String, SecretString>,
     pub admin_email: Option<String>,
     pub admin_password: Option<SecretString>,
     /// Mark the session cookie `Secure` (set when served over HTTPS).
@@ -157,6 +163,7 @@ impl Config {
             data_dir: data_dir.into(),
             database_url: None,
             storage_url: None,
+            storage_options: Default::default(),
             admin_email: None,
             admin_password: None,
             cookie_secure: d.cookie_secure,

@@ -46,6 +46,12 @@ pub enum ServiceError {
     Timeout(String),
     /// The database stayed locked by other work (a migration); retry shortly.
     Busy(String),
+    /// A body or file over its size limit.
+    TooLarge(String),
+    /// An upload that would take the environment's files past their quota.
+    QuotaExceeded(String),
+    /// A body or file of a type that is not accepted here.
+    UnsupportedMediaType(String),
     Internal(anyhow::Error),
 }
 
@@ -77,7 +83,13 @@ impl ServiceError {
         match self {
             Self::Unauthenticated => "sign in first".into(),
             Self::WrongCredentials => "wrong email or password".into(),
-            Self::Forbidden(message) | Self::NotFound(message) | Self::Timeout(message) | Self::Busy(message) => message.clone(),
+            Self::Forbidden(message)
+            | Self::NotFound(message)
+            | Self::Timeout(message)
+            | Self::Busy(message)
+            | Self::TooLarge(message)
+            | Self::QuotaExceeded(message)
+            | Self::UnsupportedMediaType(message) => message.clone(),
             Self::TestsNotPassed { message, .. } => message.clone(),
             Self::BadInput { message, .. } | Self::Conflict { message, .. } => message.clone(),
             Self::Invalid(problems) => match problems.as_slice() {
@@ -103,7 +115,28 @@ impl ServiceError {
             Self::TestsNotPassed { .. } => "TESTS_NOT_PASSED",
             Self::Timeout(_) => "TIMEOUT",
             Self::Busy(_) => "BUSY",
+            Self::TooLarge(_) => "PAYLOAD_TOO_LARGE",
+            Self::QuotaExceeded(_) => "QUOTA_EXCEEDED",
+            Self::UnsupportedMediaType(_) => "UNSUPPORTED_MEDIA_TYPE",
             Self::Internal(_) => "INTERNAL",
+        }
+    }
+
+    /// The HTTP status it is answered with outside GraphQL.
+    pub fn http_status(&self) -> axum::http::StatusCode {
+        use axum::http::StatusCode;
+        match self {
+            Self::Unauthenticated | Self::WrongCredentials => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::BadInput { .. } | Self::Invalid(_) => StatusCode::BAD_REQUEST,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Conflict { .. } | Self::TestsNotPassed { .. } => StatusCode::CONFLICT,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooLarge(_) | Self::QuotaExceeded(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Timeout(_) => StatusCode::GATEWAY_TIMEOUT,
+            Self::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 

@@ -15,6 +15,7 @@ pub mod deploy;
 pub mod engine;
 pub mod environments;
 pub mod error;
+pub mod files;
 pub mod graphql;
 pub mod heavy;
 pub mod http;

@@ -42,8 +42,9 @@ catalogue! {
     NotFound = "NOT_FOUND", 404, "No such route, environment or row (rows of others on owner-only routers are not found either).";
     MethodNotAllowed = "METHOD_NOT_ALLOWED", 405, "The path is served, not with this method (`Allow` lists those that are).";
     Conflict = "CONFLICT", 409, "A unique column already holds the value (`details` names the column).";
-    PayloadTooLarge = "PAYLOAD_TOO_LARGE", 413, "The body is larger than the environment's `maxBodyBytes`.";
-    UnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE", 415, "A body that is not `application/json`.";
+    PayloadTooLarge = "PAYLOAD_TOO_LARGE", 413, "The body is larger than the environment's `maxBodyBytes`, or a file larger than its column's `maxBytes` or the environment's `maxFileBytes`.";
+    QuotaExceeded = "QUOTA_EXCEEDED", 413, "A file that would take the environment's files past its `fileQuotaBytes`.";
+    UnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE", 415, "A body that is neither `application/json` nor, on routers that take files, `multipart/form-data`; or a file of a type its column does not accept.";
     RateLimited = "RATE_LIMITED", 429, "Over the environment's request rate, or too many sign-in attempts (`Retry-After` says when to retry).";
     Internal = "INTERNAL", 500, "A fault of the server; details are in its log only.";
     ScriptFailed = "SCRIPT_FAILED", 500, "A script step failed (a type error, a `throw`).";

@@ -36,6 +36,9 @@ pub fn service_error(err: ServiceError) -> Response {
         ServiceError::RateLimited { .. } => ErrorCode::RateLimited,
         ServiceError::Timeout(_) => ErrorCode::Timeout,
         ServiceError::Busy(_) => ErrorCode::Busy,
+        ServiceError::TooLarge(_) => ErrorCode::PayloadTooLarge,
+        ServiceError::QuotaExceeded(_) => ErrorCode::QuotaExceeded,
+        ServiceError::UnsupportedMediaType(_) => ErrorCode::UnsupportedMediaType,
         // Deploys never reach the data plane.
         ServiceError::TestsNotPassed { .. } | ServiceError::Internal(_) => ErrorCode::Internal,
     };

@@ -4,7 +4,7 @@
 
 mod events;
 mod model;
-mod provision;
+pub mod provision;
 mod router_settings;
 mod scope;
 mod secrets;

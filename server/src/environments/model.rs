@@ -33,14 +33,33 @@ pub struct Limits {
     pub requests_per_second: i32,
     pub max_body_bytes: i64,
     pub request_timeout_ms: i32,
+    /// The largest file accepted (admin uploads and file columns).
+    pub max_file_bytes: i64,
+    /// All the environment's files together; 0 for no quota.
+    pub file_quota_bytes: i64,
 }
+
+const MIB: i64 = 1024 * 1024;
 
 impl Limits {
     /// The test server is deliberately limited (the seed's table).
-    pub const TEST: Limits = Limits { max_concurrent_requests: 32, requests_per_second: 100, max_body_bytes: 1024 * 1024, request_timeout_ms: 10_000 };
+    pub const TEST: Limits = Limits {
+        max_concurrent_requests: 32,
+        requests_per_second: 100,
+        max_body_bytes: MIB,
+        request_timeout_ms: 10_000,
+        max_file_bytes: 100 * MIB,
+        file_quota_bytes: 1024 * MIB,
+    };
     /// Production runs at the plan's capacity.
-    pub const PRODUCTION: Limits =
-        Limits { max_concurrent_requests: 1024, requests_per_second: 10_000, max_body_bytes: 10 * 1024 * 1024, request_timeout_ms: 30_000 };
+    pub const PRODUCTION: Limits = Limits {
+        max_concurrent_requests: 1024,
+        requests_per_second: 10_000,
+        max_body_bytes: 10 * MIB,
+        request_timeout_ms: 30_000,
+        max_file_bytes: 1024 * MIB,
+        file_quota_bytes: 0,
+    };
 
     pub fn validate(&self) -> ServiceResult<()> {
         let check = |field: &str, value: i64, min: i64, max: i64| {
@@ -53,7 +72,9 @@ impl Limits {
         check("maxConcurrentRequests", self.max_concurrent_requests.into(), 1, 100_000)?;
         check("requestsPerSecond", self.requests_per_second.into(), 1, 1_000_000)?;
         check("maxBodyBytes", self.max_body_bytes, 1, 1024 * 1024 * 1024)?;
-        check("requestTimeoutMs", self.request_timeout_ms.into(), 100, 600_000)
+        check("requestTimeoutMs", self.request_timeout_ms.into(), 100, 600_000)?;
+        check("maxFileBytes", self.max_file_bytes, 1, 5 * 1024 * 1024 * MIB)?;
+        check("fileQuotaBytes", self.file_quota_bytes, 0, 1024 * 1024 * 1024 * MIB)
     }
 }
 
@@ -137,6 +158,8 @@ pub struct LimitsPatch {
     pub requests_per_second: Option<i32>,
     pub max_body_bytes: Option<i64>,
     pub request_timeout_ms: Option<i32>,
+    pub max_file_bytes: Option<i64>,
+    pub file_quota_bytes: Option<i64>,
 }
 
 impl LimitsPatch {
@@ -146,6 +169,8 @@ impl LimitsPatch {
             requests_per_second: self.requests_per_second.unwrap_or(to.requests_per_second),
             max_body_bytes: self.max_body_bytes.unwrap_or(to.max_body_bytes),
             request_timeout_ms: self.request_timeout_ms.unwrap_or(to.request_timeout_ms),
+            max_file_bytes: self.max_file_bytes.unwrap_or(to.max_file_bytes),
+            file_quota_bytes: self.file_quota_bytes.unwrap_or(to.file_quota_bytes),
         }
     }
 }
@@ -208,6 +233,8 @@ impl TryFrom<environment::Model> for Environment {
                 requests_per_second: m.requests_per_second,
                 max_body_bytes: m.max_body_bytes,
                 request_timeout_ms: m.request_timeout_ms,
+                max_file_bytes: m.max_file_bytes,
+                file_quota_bytes: m.file_quota_bytes,
             },
             capabilities: Capabilities {
                 monitoring: m.cap_monitoring,

@@ -85,5 +85,5 @@ pub fn storage_prefix(slug: &str) -> Path {
 }
 
 pub async fn remove_files(store: &Store, slug: &str) -> anyhow::Result<()> {
-    storage::delete_prefix(store, &storage_prefix(slug)).await
+    storage::delete_prefix(store, &storage_prefix(slug)).await.map(|_| ())
 }

@@ -30,6 +30,10 @@ pub struct LimitsObject {
     /// Largest request body accepted, in bytes.
     max_body_bytes: i64,
     request_timeout_ms: i32,
+    /// Largest file accepted (admin uploads and file columns), in bytes.
+    max_file_bytes: i64,
+    /// All the environment's files together, in bytes; 0 for no quota.
+    file_quota_bytes: i64,
 }
 
 impl From<Limits> for LimitsObject {
@@ -39,6 +43,8 @@ impl From<Limits> for LimitsObject {
             requests_per_second: l.requests_per_second,
             max_body_bytes: l.max_body_bytes,
             request_timeout_ms: l.request_timeout_ms,
+            max_file_bytes: l.max_file_bytes,
+            file_quota_bytes: l.file_quota_bytes,
         }
     }
 }
@@ -180,6 +186,9 @@ pub struct EnvironmentLimitsInput {
     requests_per_second: Option<i32>,
     max_body_bytes: Option<i64>,
     request_timeout_ms: Option<i32>,
+    max_file_bytes: Option<i64>,
+    /// 0 for no quota.
+    file_quota_bytes: Option<i64>,
 }
 
 impl From<Option<EnvironmentLimitsInput>> for LimitsPatch {
@@ -190,6 +199,8 @@ impl From<Option<EnvironmentLimitsInput>> for LimitsPatch {
             requests_per_second: i.requests_per_second,
             max_body_bytes: i.max_body_bytes,
             request_timeout_ms: i.request_timeout_ms,
+            max_file_bytes: i.max_file_bytes,
+            file_quota_bytes: i.file_quota_bytes,
         }
     }
 }

@@ -11,6 +11,7 @@ mod end_users;
 mod environments;
 mod error_codes;
 mod errors;
+mod files;
 mod guard;
 mod limits;
 mod logs;
@@ -45,6 +46,7 @@ pub struct QueryRoot(
     testing::TestingQuery,
     audit::AuditQuery,
     deploy::DeployQuery,
+    files::FileQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -62,6 +64,7 @@ pub struct MutationRoot(
     console::ConsoleMutation,
     deploy::DeployMutation,
     settings::SettingsMutation,
+    files::FileMutation,
 );
 
 #[derive(MergedSubscription, Default)]

@@ -57,11 +57,18 @@ pub fn same_origin(state: &AppState, headers: &HeaderMap) -> bool {
     matches!((host, origin_host), (Some(host), Some(origin_host)) if host.eq_ignore_ascii_case(&origin_host))
 }
 
-/// Applies to POSTs; GET on the same route is the GraphiQL page.
+/// Applies to POSTs; GET on the same route is the GraphiQL page. File
+/// uploads (multipart) signed in by cookie must also carry the custom header
+/// `x-serverkit-csrf`, which a cross-site form cannot send (as Apollo's CSRF
+/// prevention does).
 pub async fn guard_post(State(state): State<AppState>, req: Request, next: Next) -> Response {
     if req.method() == Method::POST && !has_bearer(req.headers()) {
-        if !is_json(req.headers()) {
-            return graphql_refusal(StatusCode::UNSUPPORTED_MEDIA_TYPE, "requests signed in by cookie must be sent as application/json");
+        let upload = super::graphql_body::is_multipart(req.headers()) && req.headers().contains_key(super::files::CSRF_HEADER);
+        if !is_json(req.headers()) && !upload {
+            return graphql_refusal(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "requests signed in by cookie must be sent as application/json (or as multipart/form-data with the x-serverkit-csrf header, for uploads)",
+            );
         }
         if !same_origin(&state, req.headers()) {
             return graphql_refusal(StatusCode::FORBIDDEN, "cross-site request refused");

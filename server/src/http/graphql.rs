@@ -85,13 +85,17 @@ async fn execute(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let request = match super::graphql_body::read(body, &headers, state.config.admin_max_body_bytes).await {
-        Ok(request) => request,
-        Err(refusal) => return refusal,
-    };
     let principal = match resolve_principal(&state, &headers, &session).await {
         Ok(principal) => principal,
         Err(err) => return error_response(err),
+    };
+    // Files are spooled to disk as they arrive: only for a signed-in admin.
+    if principal.is_none() && super::graphql_body::is_multipart(&headers) {
+        return error_response(ServiceError::Unauthenticated);
+    }
+    let request = match super::graphql_body::read(body, &headers, state.config.admin_max_body_bytes).await {
+        Ok(request) => request,
+        Err(refusal) => return refusal,
     };
     let client_ip = super::client_ip::client_ip(&state.trusted_proxies, peer.ip(), &headers);
     let context = RequestContext { principal, session: Some(session), client_ip };

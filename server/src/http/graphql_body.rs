@@ -15,8 +15,36 @@ pub fn refusal(status: StatusCode, code: &str, message: &str) -> Response {
     (status, Json(json!({ "data": null, "errors": [{ "message": message, "extensions": { "code": code } }] }))).into_response()
 }
 
-/// The GraphQL request of a POST body, or the response that refuses it.
+/// Most files one multipart request may carry (larger sets: several requests,
+/// or `PUT /admin/files/…` per file).
+const MAX_UPLOADS: usize = 100;
+/// Largest file of a multipart request; each environment's own limit is then
+/// checked as the file is stored.
+const MAX_UPLOAD_BYTES: usize = 5 * 1024 * 1024 * 1024;
+
+pub fn is_multipart(headers: &HeaderMap) -> bool {
+    headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"))
+}
+
+/// The GraphQL request of a POST body, or the response that refuses it: JSON,
+/// or `multipart/form-data` with files (the GraphQL multipart request
+/// specification), which async-graphql spools to temporary files, so memory
+/// does not grow with them.
 pub async fn read(body: Body, headers: &HeaderMap, limit: usize) -> Result<async_graphql::Request, Response> {
+    if is_multipart(headers) {
+        use futures_util::TryStreamExt;
+        let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let options = async_graphql::http::MultipartOptions::default().max_num_files(MAX_UPLOADS).max_file_size(MAX_UPLOAD_BYTES);
+        let reader = body.into_data_stream().map_err(std::io::Error::other).into_async_read();
+        let request = async_graphql::http::receive_body(content_type, reader, options).await.map_err(|err| {
+            let (status, code) = match err {
+                async_graphql::ParseRequestError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE"),
+                _ => (StatusCode::BAD_REQUEST, "BAD_REQUEST"),
+            };
+            refusal(status, code, &format!("the multipart request is not valid: {err}"))
+        })?;
+        return Ok(request);
+    }
     let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|length| length > limit as u64) {
         return Err(too_large(limit));

@@ -4,6 +4,7 @@ pub mod client_ip;
 mod csrf;
 mod data_plane;
 mod exports;
+pub mod files;
 mod graphql;
 mod graphql_body;
 mod health;
@@ -12,13 +13,19 @@ mod spa;
 
 use axum::{
     Json, Router,
-    http::StatusCode,
+    http::{Extensions, HeaderMap, StatusCode, Version, header},
     middleware,
     response::{IntoResponse, Redirect, Response},
     routing::get,
 };
 use serde_json::json;
-use tower_http::{compression::CompressionLayer, trace::TraceLayer};
+use tower_http::{
+    compression::{
+        CompressionLayer,
+        predicate::{DefaultPredicate, Predicate},
+    },
+    trace::TraceLayer,
+};
 use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
 
 use crate::{app::AppState, auth::session_store::DbSessionStore, graphql::AppSchema};
@@ -35,7 +42,7 @@ pub fn router(state: AppState, schema: AppSchema, sessions: DbSessionStore) -> R
         .with_path("/")
         .with_expiry(Expiry::OnInactivity(idle));
 
-    let admin_api = graphql::router(state.clone(), schema).merge(exports::router(state.clone())).layer(session_layer);
+    let admin_api = graphql::router(state.clone(), schema).merge(exports::router(state.clone())).merge(files::router(state.clone())).layer(session_layer);
 
     Router::new()
         .route("/", get(|| async { Redirect::permanent("/admin/") }))
@@ -44,7 +51,7 @@ pub fn router(state: AppState, schema: AppSchema, sessions: DbSessionStore) -> R
         .merge(data_plane::router(state.clone()))
         .merge(health::router(state.clone()))
         .fallback(not_found)
-        .layer(CompressionLayer::new())
+        .layer(compression())
         .layer(middleware::from_fn_with_state(state.metrics.clone(), metrics::track))
         .layer(TraceLayer::new_for_http())
 }
@@ -53,9 +60,17 @@ pub fn router(state: AppState, schema: AppSchema, sessions: DbSessionStore) -> R
 /// `/env/{slug}/…` serves on the main listener, and nothing else.
 pub fn environment_router(state: AppState, slug: String) -> Router {
     data_plane::root_router(state.clone(), slug)
-        .layer(CompressionLayer::new())
+        .layer(compression())
         .layer(middleware::from_fn_with_state(state.metrics.clone(), metrics::track))
         .layer(TraceLayer::new_for_http())
+}
+
+/// Compression of answers, except files: ranges and lengths of a download
+/// must stay those of the file (resumed downloads, progress bars).
+fn compression() -> CompressionLayer<impl Predicate> {
+    CompressionLayer::new().compress_when(
+        DefaultPredicate::new().and(|_: StatusCode, _: Version, headers: &HeaderMap, _: &Extensions| !headers.contains_key(header::ACCEPT_RANGES)),
+    )
 }
 
 /// The JSON error every non-GraphQL endpoint answers with.
