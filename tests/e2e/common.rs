@@ -66,6 +66,7 @@ pub struct TestServer {
     // Kept for their Drop: the data folder and the PostgreSQL database.
     _dir: std::sync::Arc<tempfile::TempDir>,
     _pg: Option<std::sync::Arc<PgDatabase>>,
+    pub s3: Option<std::sync::Arc<crate::s3::S3Server>>,
 }
 
 pub struct Options {
@@ -78,6 +79,8 @@ pub struct Options {
     pub request_log_queue: Option<usize>,
     /// A pause inside and after each migration's transaction (crash and race tests).
     pub activation_pause_ms: u64,
+    /// Files on a real S3-protocol server on loopback instead of local files.
+    pub s3: bool,
 }
 
 impl Default for Options {
@@ -89,6 +92,7 @@ impl Default for Options {
             trusted_proxies: Vec::new(),
             request_log_queue: None,
             activation_pause_ms: 0,
+            s3: false,
         }
     }
 }
@@ -120,10 +124,25 @@ impl TestServer {
         for slug in options.env_listen {
             config.env_listen.insert(slug.into(), "127.0.0.1:0".parse().unwrap());
         }
-        Self::launch(config, dir, pg).await
+        let s3 = match options.s3 {
+            true => {
+                let server = crate::s3::S3Server::start().await;
+                let (url, storage_options) = server.config();
+                config.storage_url = Some(url.into());
+                config.storage_options = storage_options;
+                Some(server)
+            }
+            false => None,
+        };
+        Self::launch(config, dir, pg, s3).await
     }
 
-    async fn launch(mut config: Config, dir: std::sync::Arc<tempfile::TempDir>, pg: Option<std::sync::Arc<PgDatabase>>) -> Self {
+    async fn launch(
+        mut config: Config,
+        dir: std::sync::Arc<tempfile::TempDir>,
+        pg: Option<std::sync::Arc<PgDatabase>>,
+        s3: Option<std::sync::Arc<crate::s3::S3Server>>,
+    ) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind a free port");
         let addr = listener.local_addr().expect("local addr");
         config.listen = addr;
@@ -139,19 +158,19 @@ impl TestServer {
             .await
             .expect("serve");
         });
-        Self { addr, base: format!("http://{addr}"), config, app: state, setup_link, env_addresses, stop: Some(stop), task: Some(task), _dir: dir, _pg: pg }
+        Self { addr, base: format!("http://{addr}"), config, app: state, setup_link, env_addresses, stop: Some(stop), task: Some(task), _dir: dir, _pg: pg, s3 }
     }
 
     /// A second server on the same database and files, as a replica behind a
     /// load balancer would be.
     pub async fn replica(&self) -> TestServer {
-        Self::launch(self.config.clone(), self._dir.clone(), self._pg.clone()).await
+        Self::launch(self.config.clone(), self._dir.clone(), self._pg.clone(), self.s3.clone()).await
     }
 
     /// Stops the server (gracefully) and starts a new one on the same data.
     pub async fn restart(mut self) -> Self {
         self.shutdown().await;
-        Self::launch(self.config.clone(), self._dir.clone(), self._pg.clone()).await
+        Self::launch(self.config.clone(), self._dir.clone(), self._pg.clone(), self.s3.clone()).await
     }
 
     pub async fn shutdown(&mut self) {

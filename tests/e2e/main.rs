@@ -3,6 +3,7 @@
 //! application is linked once.
 
 mod common;
+mod s3;
 
 mod console;
 
@@ -16,6 +17,7 @@ mod deploy;
 mod deploy_crash;
 mod environments;
 mod exports;
+mod files;
 mod flood;
 mod hardening;
 mod limits;

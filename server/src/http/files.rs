@@ -118,11 +118,26 @@ pub fn conditions(headers: &HeaderMap) -> Conditions<'_> {
     }
 }
 
+/// What RFC 5987's `attr-char` leaves out, escaped in `filename*`.
+const ATTR_CHAR_ESCAPES: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'!')
+    .remove(b'#')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'+')
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'^')
+    .remove(b'_')
+    .remove(b'`')
+    .remove(b'|')
+    .remove(b'~');
+
 /// `Content-Disposition` with the name as given: an ASCII fallback and the
 /// UTF-8 name (RFC 6266), quotes and control characters kept out.
 pub fn disposition(name: &str, inline: bool) -> Option<HeaderValue> {
     let fallback: String = name.chars().map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' }).collect();
-    let encoded = percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC).to_string();
+    let encoded = percent_encoding::utf8_percent_encode(name, ATTR_CHAR_ESCAPES).to_string();
     let kind = if inline { "inline" } else { "attachment" };
     HeaderValue::from_str(&format!("{kind}; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")).ok()
 }
