@@ -13,6 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { deploySteps } from './deploy.steps.mjs';
+import { filesSteps } from './files.steps.mjs';
 import { startDistProxy } from './dist-proxy.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -922,6 +923,11 @@ async function run() {
     assert((await viewer.getByTestId('new-user').count()) === 0, 'no new user for a viewer');
     assert((await userRow.getByRole('button').count()) === 0, 'no user actions for a viewer');
     await ctx.close();
+  });
+
+  await filesSteps({
+    page, browser, base, shots: SHOTS, step, gql: gqlFromPage, eventually, assert, timeout: TIMEOUT,
+    onPageError: (message) => pageErrors.push(message),
   });
 
   // Deploys follow deployEvents and need the workspace: the real server only.

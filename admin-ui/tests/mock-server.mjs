@@ -1,6 +1,6 @@
 // A stand-in for the ServerKit binary, for working on the SPA without Rust:
 // serves dist/ under /admin/ and a memory-backed /graphql built from
-// ../schema.graphql (no subscriptions). Not used by CI.
+// ../schema.graphql (no subscriptions), files in memory (mock-files.mjs). Not used by CI.
 //   node tests/mock-server.mjs [port]   (owner@example.com / mock-password-123)
 import { createServer } from 'node:http';
 import { readFileSync, existsSync } from 'node:fs';
@@ -8,6 +8,7 @@ import { join, extname, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { buildSchema, graphql, GraphQLError } from 'graphql';
+import { filesRoot, serveFiles } from './mock-files.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dist = join(here, '..', 'dist');
@@ -27,8 +28,10 @@ const mkEnv = (slug, name, kind) => ({
   database: `SQLite data/envs/${slug}.db`,
   storagePrefix: `data/files/${slug}/`,
   limits: kind === 'TEST'
-    ? { maxConcurrentRequests: 32, requestsPerSecond: 100, maxBodyBytes: 1048576, requestTimeoutMs: 10000 }
-    : { maxConcurrentRequests: 1024, requestsPerSecond: 10000, maxBodyBytes: 10485760, requestTimeoutMs: 30000 },
+    ? { maxConcurrentRequests: 32, requestsPerSecond: 100, maxBodyBytes: 1048576, requestTimeoutMs: 10000,
+        maxFileBytes: 104857600, fileQuotaBytes: 1073741824 }
+    : { maxConcurrentRequests: 1024, requestsPerSecond: 10000, maxBodyBytes: 10485760, requestTimeoutMs: 30000,
+        maxFileBytes: 1073741824, fileQuotaBytes: 0 },
   capabilities: caps(kind === 'TEST'), servedRevision: null, corsOrigins: [], variables: {},
   logRetentionRecords: 100000, logRetentionDays: 7, logBodyLimitBytes: 16384, logRedactNames: [],
   createdAt: now(), updatedAt: now(),
@@ -55,11 +58,12 @@ function root(ctx) {
   const applyLimits = (env, limits) => {
     for (const [k, v] of Object.entries(limits ?? {})) {
       if (v == null) continue;
-      if (v < 1) throw fail('BAD_USER_INPUT', 'must be between 1 and 1000000', `limits.${k}`);
+      if (v < (k === 'fileQuotaBytes' ? 0 : 1)) throw fail('BAD_USER_INPUT', 'must be between 1 and 1000000', `limits.${k}`);
       env.limits[k] = v;
     }
   };
   return {
+    ...filesRoot({ fail, findEnv, me }),
     setupRequired: () => admins.length === 0,
     viewer: () => me(),
     environments: () => (me(), envs),
@@ -159,6 +163,11 @@ createServer(async (req, res) => {
     const result = await graphql({ schema, source: query, variableValues: variables, operationName, rootValue: root(ctx) });
     res.setHeader('content-type', 'application/json');
     return res.end(JSON.stringify(result));
+  }
+  if (url.pathname.startsWith('/admin/files/')) {
+    const sid = /sid=([\w-]+)/.exec(req.headers.cookie ?? '')?.[1];
+    const admin = sid ? sessions.get(sid) : undefined;
+    if (await serveFiles(req, res, url, { admin, findEnvOrNull: (slug) => envs.find((e) => e.slug === slug) ?? null })) return;
   }
   if (url.pathname === '/' || url.pathname === '/admin') { res.writeHead(302, { location: '/admin/' }); return res.end(); }
   if (url.pathname.startsWith('/admin/')) {

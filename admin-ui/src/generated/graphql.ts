@@ -20,6 +20,8 @@ export type Scalars = {
   DateTime: { input: string; output: string; }
   /** A scalar that can represent any JSON value. */
   JSON: { input: unknown; output: unknown; }
+  /** A multipart file upload */
+  Upload: { input: any; output: any; }
 };
 
 /** Who calls: nobody signed in, a real end user by email, or a member of a group. */
@@ -113,8 +115,11 @@ export type EnvironmentKind =
   | 'TEST';
 
 export type EnvironmentLimitsInput = {
+  /** 0 for no quota. */
+  fileQuotaBytes?: InputMaybe<Scalars['Int']['input']>;
   maxBodyBytes?: InputMaybe<Scalars['Int']['input']>;
   maxConcurrentRequests?: InputMaybe<Scalars['Int']['input']>;
+  maxFileBytes?: InputMaybe<Scalars['Int']['input']>;
   requestTimeoutMs?: InputMaybe<Scalars['Int']['input']>;
   requestsPerSecond?: InputMaybe<Scalars['Int']['input']>;
 };
@@ -234,7 +239,7 @@ export type LogoutMutation = { logout: boolean };
 export type EnvironmentsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type EnvironmentsQuery = { environments: Array<{ id: string, slug: string, name: string, kind: EnvironmentKind, baseUrl: string, database: string, storagePrefix: string, servedRevision: number | null, servedAt: string | null, logRetentionRecords: number, logRetentionDays: number, logBodyLimitBytes: number, logRedactNames: Array<string>, createdAt: string, updatedAt: string, limits: { maxConcurrentRequests: number, requestsPerSecond: number, maxBodyBytes: number, requestTimeoutMs: number }, capabilities: { monitoring: boolean, requestLogs: boolean, apiTest: boolean, databaseManagement: boolean, userManagement: boolean, fileManagement: boolean } }> };
+export type EnvironmentsQuery = { environments: Array<{ id: string, slug: string, name: string, kind: EnvironmentKind, baseUrl: string, database: string, storagePrefix: string, servedRevision: number | null, servedAt: string | null, logRetentionRecords: number, logRetentionDays: number, logBodyLimitBytes: number, logRedactNames: Array<string>, createdAt: string, updatedAt: string, limits: { maxConcurrentRequests: number, requestsPerSecond: number, maxBodyBytes: number, requestTimeoutMs: number, maxFileBytes: number, fileQuotaBytes: number }, capabilities: { monitoring: boolean, requestLogs: boolean, apiTest: boolean, databaseManagement: boolean, userManagement: boolean, fileManagement: boolean } }> };
 
 export type UpdateEnvironmentMutationVariables = Exact<{
   slug: Scalars['String']['input'];
@@ -242,14 +247,14 @@ export type UpdateEnvironmentMutationVariables = Exact<{
 }>;
 
 
-export type UpdateEnvironmentMutation = { updateEnvironment: { id: string, slug: string, name: string, kind: EnvironmentKind, baseUrl: string, database: string, storagePrefix: string, servedRevision: number | null, servedAt: string | null, logRetentionRecords: number, logRetentionDays: number, logBodyLimitBytes: number, logRedactNames: Array<string>, createdAt: string, updatedAt: string, limits: { maxConcurrentRequests: number, requestsPerSecond: number, maxBodyBytes: number, requestTimeoutMs: number }, capabilities: { monitoring: boolean, requestLogs: boolean, apiTest: boolean, databaseManagement: boolean, userManagement: boolean, fileManagement: boolean } } };
+export type UpdateEnvironmentMutation = { updateEnvironment: { id: string, slug: string, name: string, kind: EnvironmentKind, baseUrl: string, database: string, storagePrefix: string, servedRevision: number | null, servedAt: string | null, logRetentionRecords: number, logRetentionDays: number, logBodyLimitBytes: number, logRedactNames: Array<string>, createdAt: string, updatedAt: string, limits: { maxConcurrentRequests: number, requestsPerSecond: number, maxBodyBytes: number, requestTimeoutMs: number, maxFileBytes: number, fileQuotaBytes: number }, capabilities: { monitoring: boolean, requestLogs: boolean, apiTest: boolean, databaseManagement: boolean, userManagement: boolean, fileManagement: boolean } } };
 
 export type CreateEnvironmentMutationVariables = Exact<{
   input: CreateEnvironmentInput;
 }>;
 
 
-export type CreateEnvironmentMutation = { createEnvironment: { id: string, slug: string, name: string, kind: EnvironmentKind, baseUrl: string, database: string, storagePrefix: string, servedRevision: number | null, servedAt: string | null, logRetentionRecords: number, logRetentionDays: number, logBodyLimitBytes: number, logRedactNames: Array<string>, createdAt: string, updatedAt: string, limits: { maxConcurrentRequests: number, requestsPerSecond: number, maxBodyBytes: number, requestTimeoutMs: number }, capabilities: { monitoring: boolean, requestLogs: boolean, apiTest: boolean, databaseManagement: boolean, userManagement: boolean, fileManagement: boolean } } };
+export type CreateEnvironmentMutation = { createEnvironment: { id: string, slug: string, name: string, kind: EnvironmentKind, baseUrl: string, database: string, storagePrefix: string, servedRevision: number | null, servedAt: string | null, logRetentionRecords: number, logRetentionDays: number, logBodyLimitBytes: number, logRedactNames: Array<string>, createdAt: string, updatedAt: string, limits: { maxConcurrentRequests: number, requestsPerSecond: number, maxBodyBytes: number, requestTimeoutMs: number, maxFileBytes: number, fileQuotaBytes: number }, capabilities: { monitoring: boolean, requestLogs: boolean, apiTest: boolean, databaseManagement: boolean, userManagement: boolean, fileManagement: boolean } } };
 
 export type DeleteEnvironmentMutationVariables = Exact<{
   slug: Scalars['String']['input'];
@@ -261,7 +266,7 @@ export type DeleteEnvironmentMutation = { deleteEnvironment: string };
 export type EnvironmentEventsSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 
-export type EnvironmentEventsSubscription = { environmentEvents: { kind: EnvironmentEventKind, slug: string, environment: { id: string, slug: string, name: string, kind: EnvironmentKind, baseUrl: string, database: string, storagePrefix: string, servedRevision: number | null, servedAt: string | null, logRetentionRecords: number, logRetentionDays: number, logBodyLimitBytes: number, logRedactNames: Array<string>, createdAt: string, updatedAt: string, limits: { maxConcurrentRequests: number, requestsPerSecond: number, maxBodyBytes: number, requestTimeoutMs: number }, capabilities: { monitoring: boolean, requestLogs: boolean, apiTest: boolean, databaseManagement: boolean, userManagement: boolean, fileManagement: boolean } } | null } };
+export type EnvironmentEventsSubscription = { environmentEvents: { kind: EnvironmentEventKind, slug: string, environment: { id: string, slug: string, name: string, kind: EnvironmentKind, baseUrl: string, database: string, storagePrefix: string, servedRevision: number | null, servedAt: string | null, logRetentionRecords: number, logRetentionDays: number, logBodyLimitBytes: number, logRedactNames: Array<string>, createdAt: string, updatedAt: string, limits: { maxConcurrentRequests: number, requestsPerSecond: number, maxBodyBytes: number, requestTimeoutMs: number, maxFileBytes: number, fileQuotaBytes: number }, capabilities: { monitoring: boolean, requestLogs: boolean, apiTest: boolean, databaseManagement: boolean, userManagement: boolean, fileManagement: boolean } } | null } };
 
 export type AdminsQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -645,9 +650,62 @@ export type SetUserGroupsByEmailMutationVariables = Exact<{
 
 export type SetUserGroupsByEmailMutation = { setUserGroupsByEmail: { id: string, email: string, groups: Array<string>, disabled: boolean, fixture: boolean, createdAt: string } };
 
+export type FileInfoFieldsFragment = { path: string, name: string, size: number, contentType: string, modifiedAt: string, etag: string | null, downloadUrl: string };
+
+export type FilesQueryVariables = Exact<{
+  environment: Scalars['String']['input'];
+  folder?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type FilesQuery = { files: { folder: string, folders: Array<string>, usedBytes: number, quotaBytes: number, maxFileBytes: number, files: { pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ cursor: string, node: { path: string, name: string, size: number, contentType: string, modifiedAt: string, etag: string | null, downloadUrl: string } }> } } };
+
+export type FolderSummaryQueryVariables = Exact<{
+  environment: Scalars['String']['input'];
+  path: Scalars['String']['input'];
+}>;
+
+
+export type FolderSummaryQuery = { folderSummary: { files: number, bytes: number } };
+
+export type CreateFolderMutationVariables = Exact<{
+  environment: Scalars['String']['input'];
+  path: Scalars['String']['input'];
+}>;
+
+
+export type CreateFolderMutation = { createFolder: string };
+
+export type MoveFileMutationVariables = Exact<{
+  environment: Scalars['String']['input'];
+  from: Scalars['String']['input'];
+  to: Scalars['String']['input'];
+}>;
+
+
+export type MoveFileMutation = { moveFile: { path: string, name: string, size: number, contentType: string, modifiedAt: string, etag: string | null, downloadUrl: string } };
+
+export type DeleteFileMutationVariables = Exact<{
+  environment: Scalars['String']['input'];
+  path: Scalars['String']['input'];
+}>;
+
+
+export type DeleteFileMutation = { deleteFile: boolean };
+
+export type DeleteFolderMutationVariables = Exact<{
+  environment: Scalars['String']['input'];
+  path: Scalars['String']['input'];
+}>;
+
+
+export type DeleteFolderMutation = { deleteFolder: number };
+
 export type AdminFieldsFragment = { id: string, email: string, role: Role, createdAt: string, lastLoginAt: string | null };
 
-export type EnvironmentFieldsFragment = { id: string, slug: string, name: string, kind: EnvironmentKind, baseUrl: string, database: string, storagePrefix: string, servedRevision: number | null, servedAt: string | null, logRetentionRecords: number, logRetentionDays: number, logBodyLimitBytes: number, logRedactNames: Array<string>, createdAt: string, updatedAt: string, limits: { maxConcurrentRequests: number, requestsPerSecond: number, maxBodyBytes: number, requestTimeoutMs: number }, capabilities: { monitoring: boolean, requestLogs: boolean, apiTest: boolean, databaseManagement: boolean, userManagement: boolean, fileManagement: boolean } };
+export type EnvironmentFieldsFragment = { id: string, slug: string, name: string, kind: EnvironmentKind, baseUrl: string, database: string, storagePrefix: string, servedRevision: number | null, servedAt: string | null, logRetentionRecords: number, logRetentionDays: number, logBodyLimitBytes: number, logRedactNames: Array<string>, createdAt: string, updatedAt: string, limits: { maxConcurrentRequests: number, requestsPerSecond: number, maxBodyBytes: number, requestTimeoutMs: number, maxFileBytes: number, fileQuotaBytes: number }, capabilities: { monitoring: boolean, requestLogs: boolean, apiTest: boolean, databaseManagement: boolean, userManagement: boolean, fileManagement: boolean } };
 
 export type ApiTokenFieldsFragment = { id: string, name: string, prefix: string, role: Role, ownerEmail: string, createdAt: string, lastUsedAt: string | null, expiresAt: string | null };
 

@@ -6,11 +6,14 @@ import { fmtBytes, fmtNumber } from './format';
 export type LimitKey = keyof EnvironmentFieldsFragment['limits'];
 export type CapabilityKey = keyof EnvironmentFieldsFragment['capabilities'];
 
-export const LIMITS: { key: LimitKey; label: string; format: (n: number) => string }[] = [
+/** `min`: the smallest value the settings form takes (1 unless said; a quota of 0 means none). */
+export const LIMITS: { key: LimitKey; label: string; format: (n: number) => string; min?: number }[] = [
   { key: 'requestsPerSecond', label: 'Requests per second', format: (n) => `${fmtNumber(n)} /s` },
   { key: 'maxConcurrentRequests', label: 'Max concurrent requests', format: fmtNumber },
   { key: 'maxBodyBytes', label: 'Max body size (bytes)', format: fmtBytes },
   { key: 'requestTimeoutMs', label: 'Request timeout (ms)', format: (n) => `${fmtNumber(n)} ms` },
+  { key: 'maxFileBytes', label: 'Max file size (bytes)', format: fmtBytes },
+  { key: 'fileQuotaBytes', label: 'File quota (bytes, 0 = none)', format: (n) => (n ? fmtBytes(n) : 'no quota'), min: 0 },
 ];
 
 export const CAPABILITIES: { key: CapabilityKey; label: string }[] = [

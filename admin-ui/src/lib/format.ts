@@ -52,3 +52,17 @@ export function fmtRate(perSecond: number): string {
   if (perSecond < 10) return `${perSecond.toFixed(2).replace(/\.?0+$/, '')} /s`;
   return `${fmtNumber(Math.round(perSecond))} /s`;
 }
+
+/** A size in human units: `512 B`, `3.4 KiB`, `12 MiB`, `1.25 GiB` (powers of 1024, like the limits). */
+export function fmtSize(n: number): string {
+  if (n < 1024) return `${fmtNumber(n)} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  const digits = v >= 100 ? 0 : v >= 10 ? 1 : 2;
+  return `${Number(v.toFixed(digits)).toLocaleString('en-US')} ${units[i]}`;
+}

@@ -38,6 +38,11 @@ export const NAV: NavItem[] = [
     icon: 'M16 19v-1a4 4 0 00-4-4H7a4 4 0 00-4 4v1M9.5 10a3.5 3.5 0 100-7 3.5 3.5 0 000 7zM21 19v-1a4 4 0 00-3-3.9',
   },
   {
+    path: '/files',
+    label: 'Files',
+    icon: 'M3 6a2 2 0 012-2h4l2 2h8a2 2 0 012 2v10a2 2 0 01-2 2H5a2 2 0 01-2-2zM3 10h18',
+  },
+  {
     path: '/deploy',
     label: 'Deploy',
     icon: 'M12 19V5M5 12l7-7 7 7M5 21h14',

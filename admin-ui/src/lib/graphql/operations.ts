@@ -12,6 +12,7 @@ export * from './operations/testing';
 export * from './operations/deploy';
 export * from './operations/envSettings';
 export * from './operations/audit';
+export * from './operations/files';
 
 // ---- session ----
 

@@ -122,11 +122,37 @@ export function collect(
   return { values, errors };
 }
 
-/** The inputs of a row (all columns but the system ones). */
+/** Is the column shown read-only (set by ServerKit, or a file: uploaded through the API, not typed in)? */
+export const readOnly = (col: GridColumn): boolean => col.system || col.type === 'file';
+
+/** The inputs of a row (all columns but the read-only ones). */
 export function inputsOf(cols: GridColumn[], values: RowValues | null): Record<string, InputValue> {
   const out: Record<string, InputValue> = {};
-  for (const c of cols) if (!c.system) out[c.name] = values ? toInput(c, values[c.name]) : c.type === 'boolean' ? false : '';
+  for (const c of cols) if (!readOnly(c)) out[c.name] = values ? toInput(c, values[c.name]) : c.type === 'boolean' ? false : '';
   return out;
+}
+
+/** What a `file` column holds: the stored file, its URL under /env/{slug}/files/…. */
+export interface FileRef {
+  key: string;
+  name: string;
+  size: number;
+  contentType: string;
+  url: string;
+}
+
+/** A `file` cell's value as a FileRef, or null when it is not one. */
+export function asFileRef(value: unknown): FileRef | null {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return null;
+  const v = value as Record<string, unknown>;
+  if (typeof v.url !== 'string' || typeof v.name !== 'string') return null;
+  return {
+    key: typeof v.key === 'string' ? v.key : '',
+    name: v.name,
+    size: typeof v.size === 'number' ? v.size : 0,
+    contentType: typeof v.contentType === 'string' ? v.contentType : '',
+    url: v.url,
+  };
 }
 
 /** How a cell shows its value. */

@@ -28,6 +28,8 @@ export const EnvironmentFields = gql`
       requestsPerSecond
       maxBodyBytes
       requestTimeoutMs
+      maxFileBytes
+      fileQuotaBytes
     }
     capabilities {
       monitoring

@@ -1,0 +1,78 @@
+// Operations of an environment's files (the fileManagement capability):
+// one folder's listing, the recursive summary a folder delete confirms with,
+// and the writes. Uploads go by PUT to /admin/files/… (lib/files.ts), not here.
+import { gql } from '@urql/core';
+import type * as T from '../../../generated/graphql';
+
+export const FileInfoFields = gql`
+  fragment FileInfoFields on FileInfo {
+    path
+    name
+    size
+    contentType
+    modifiedAt
+    etag
+    downloadUrl
+  }
+`;
+
+export const FilesQuery = gql<T.FilesQuery, T.FilesQueryVariables>`
+  query Files($environment: String!, $folder: String, $first: Int, $after: String) {
+    files(environment: $environment, folder: $folder, first: $first, after: $after) {
+      folder
+      folders
+      usedBytes
+      quotaBytes
+      maxFileBytes
+      files {
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
+        edges {
+          cursor
+          node {
+            ...FileInfoFields
+          }
+        }
+      }
+    }
+  }
+  ${FileInfoFields}
+`;
+
+export const FolderSummaryQuery = gql<T.FolderSummaryQuery, T.FolderSummaryQueryVariables>`
+  query FolderSummary($environment: String!, $path: String!) {
+    folderSummary(environment: $environment, path: $path) {
+      files
+      bytes
+    }
+  }
+`;
+
+export const CreateFolderMutation = gql<T.CreateFolderMutation, T.CreateFolderMutationVariables>`
+  mutation CreateFolder($environment: String!, $path: String!) {
+    createFolder(environment: $environment, path: $path)
+  }
+`;
+
+export const MoveFileMutation = gql<T.MoveFileMutation, T.MoveFileMutationVariables>`
+  mutation MoveFile($environment: String!, $from: String!, $to: String!) {
+    moveFile(environment: $environment, from: $from, to: $to) {
+      ...FileInfoFields
+    }
+  }
+  ${FileInfoFields}
+`;
+
+export const DeleteFileMutation = gql<T.DeleteFileMutation, T.DeleteFileMutationVariables>`
+  mutation DeleteFile($environment: String!, $path: String!) {
+    deleteFile(environment: $environment, path: $path)
+  }
+`;
+
+export const DeleteFolderMutation = gql<T.DeleteFolderMutation, T.DeleteFolderMutationVariables>`
+  mutation DeleteFolder($environment: String!, $path: String!) {
+    deleteFolder(environment: $environment, path: $path)
+  }
+`;
