@@ -17,6 +17,7 @@ mod deploy;
 mod deploy_crash;
 mod environments;
 mod exports;
+mod file_columns;
 mod files;
 mod flood;
 mod hardening;

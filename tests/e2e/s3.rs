@@ -18,7 +18,7 @@ const SECRET_KEY: &str = "serverkit-test-secret";
 
 pub struct S3Server {
     pub endpoint: String,
-    pub dir: tempfile::TempDir,
+    _dir: tempfile::TempDir,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -47,7 +47,7 @@ impl S3Server {
                 });
             }
         });
-        Arc::new(Self { endpoint, dir, task })
+        Arc::new(Self { endpoint, _dir: dir, task })
     }
 
     /// `storage_url` and `storage_options` that point ServerKit here.

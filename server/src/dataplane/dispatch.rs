@@ -21,11 +21,12 @@ use super::{
 use crate::{
     app::AppState,
     engine::{
-        compile::CompiledRouter,
+        compile::{CompiledAction, CompiledRouter},
         execute::{self, RequestParts},
         runtime::Active,
         users::Caller,
     },
+    files::columns::{RowFiles, Staged, StoredFile},
     workspace::document::Method as RouteMethod,
 };
 
@@ -48,12 +49,28 @@ pub async fn handle(state: &AppState, active: &Arc<Active>, path: &str, request:
 /// requests are counted against their router too.
 enum Target {
     Auth(&'static str),
-    Router { router: Arc<CompiledRouter>, params: Vec<(String, String)> },
+    /// `/files/{table}/{id}/{column}`: a row's file.
+    File {
+        table: String,
+        id: String,
+        column: String,
+    },
+    Router {
+        router: Arc<CompiledRouter>,
+        params: Vec<(String, String)>,
+    },
     NoRoute,
     WrongMethod(Vec<&'static str>),
 }
 
 fn target(active: &Active, path: &str, method: &Method) -> Target {
+    if let Some(rest) = path.strip_prefix("/files/") {
+        return match (rest.split('/').collect::<Vec<_>>().as_slice(), method) {
+            ([table, id, column], &Method::GET | &Method::HEAD) => Target::File { table: (*table).into(), id: (*id).into(), column: (*column).into() },
+            ([_, _, _], _) => Target::WrongMethod(vec!["GET"]),
+            _ => Target::NoRoute,
+        };
+    }
     if let Some(endpoint) = path.strip_prefix("/auth/").or(if path == "/auth" { Some("") } else { None }) {
         return match endpoint {
             "signup" => Target::Auth("signup"),
@@ -103,10 +120,15 @@ async fn limited(state: &AppState, active: &Arc<Active>, path: &str, request: Re
     let Ok(_permit) = guards.concurrency.clone().try_acquire_owned() else {
         return error(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Overloaded, "too many requests in flight; retry shortly");
     };
-    match tokio::time::timeout(guards.timeout(), dispatch(state, active, path, target, request, peer, notes)).await {
+    let files = RowFiles { files: &state.files, slug: &active.slug, limits: guards.limits };
+    let response = match tokio::time::timeout(guards.timeout(), dispatch(active, path, target, request, peer, &files, state, notes)).await {
         Ok(response) => response,
         Err(_) => error(StatusCode::GATEWAY_TIMEOUT, ErrorCode::Timeout, "the request took longer than this environment allows"),
+    };
+    if !notes.staged.is_empty() {
+        files.discard(&std::mem::take(&mut notes.staged)).await;
     }
+    response
 }
 
 fn too_many(not_until: governor::NotUntil<governor::clock::QuantaInstant>) -> Response {
@@ -171,10 +193,21 @@ fn query_pairs(raw: Option<&str>) -> Vec<(String, String)> {
     raw.map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect()).unwrap_or_default()
 }
 
-async fn dispatch(state: &AppState, active: &Arc<Active>, path: &str, target: Target, request: Request, peer: SocketAddr, notes: &mut Notes) -> Response {
+#[allow(clippy::too_many_arguments, reason = "one request and what serves it")]
+async fn dispatch(
+    active: &Arc<Active>,
+    path: &str,
+    target: Target,
+    request: Request,
+    peer: SocketAddr,
+    files: &RowFiles<'_>,
+    state: &AppState,
+    notes: &mut Notes,
+) -> Response {
     let (parts, body) = request.into_parts();
     let limit = usize::try_from(active.guards.limits.max_body_bytes).unwrap_or(usize::MAX);
     let (router, params) = match target {
+        Target::File { table, id, column } => return row_file(active, files, &table, &id, &column, &parts.headers, notes).await,
         Target::Auth(endpoint) => return auth(state, active, endpoint, &parts.method, &parts.headers, body, limit, peer, notes).await,
         Target::NoRoute => return error(StatusCode::NOT_FOUND, ErrorCode::NotFound, format!("no route {path}")),
         Target::WrongMethod(allow) => {
@@ -196,14 +229,18 @@ async fn dispatch(state: &AppState, active: &Arc<Active>, path: &str, target: Ta
         Ok(caller) => caller,
         Err(response) => return response,
     };
-    let body = match read_body(body, limit, &parts.headers, notes).await {
-        Ok(body) => body,
+    let read = match (router.files.is_empty(), super::uploads::is_multipart(&parts.headers)) {
+        (false, true) => super::uploads::read(body, &parts.headers, &router, files, limit, notes).await,
+        _ => read_body(body, limit, &parts.headers, notes).await.map(|body| (body, Staged::default())),
+    };
+    let (body, staged) = match read {
+        Ok(read) => read,
         Err(response) => return response,
     };
-    let request = RequestParts { method: router.method.as_str(), path: path.to_owned(), params, query, headers: parts.headers, body };
+    let request = RequestParts { method: router.method.as_str(), path: path.to_owned(), params, query, headers: parts.headers, body, staged };
     let trace = if notes.detail { Some(&mut notes.trace) } else { None };
     let groups = active.routers.get(&router.name).and_then(|s| s.groups.as_deref());
-    match execute::run(&router, &active.db, caller.as_ref(), groups, &active.vars, request, trace).await {
+    match execute::run(&router, &active.db, caller.as_ref(), groups, &active.vars, files, request, trace).await {
         Ok(outcome) => {
             let mut response = match outcome.body {
                 Some(body) if outcome.status != StatusCode::NO_CONTENT => (outcome.status, Json(body)).into_response(),
@@ -276,5 +313,76 @@ async fn auth(
             Err(response) => response,
         },
         _ => error(StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed, format!("{method} is not served on /auth/{endpoint}")),
+    }
+}
+
+/// The GET router that reads one row of `table` by its path's one parameter
+/// (the first by name, if several do), and that parameter's name.
+fn reading_router(active: &Active, table: &str) -> Option<(Arc<CompiledRouter>, String)> {
+    active
+        .revision
+        .by_path
+        .iter()
+        .filter_map(|routers| routers.get(&RouteMethod::Get))
+        .filter(|router| router.steps.iter().any(|step| matches!(&step.action, CompiledAction::Get { table: t, .. } if t.name == table)))
+        .filter_map(|router| {
+            let params: Vec<&str> = router.path.split('/').filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}'))).collect();
+            match params.as_slice() {
+                [param] => Some((router.clone(), (*param).to_owned())),
+                _ => None,
+            }
+        })
+        .min_by(|a, b| a.0.name.cmp(&b.0.name))
+}
+
+/// `GET /files/{table}/{id}/{column}`: the file of a row, to whoever the
+/// table's get router returns the row to. That router runs as for
+/// `GET` of the row (its access, owner rule and checks), and only a 2xx
+/// answer lets the file out.
+async fn row_file(active: &Active, files: &RowFiles<'_>, table: &str, id: &str, column: &str, headers: &HeaderMap, notes: &mut Notes) -> Response {
+    let missing = || error(StatusCode::NOT_FOUND, ErrorCode::NotFound, "no such file");
+    let Some(table) = active.revision.document.tables.iter().find(|t| t.name == table) else { return missing() };
+    if !table.columns.iter().any(|c| c.name == column && c.kind == crate::workspace::document::ColumnType::File) {
+        return missing();
+    }
+    // Files of a table no router reads are not served at all.
+    let Some((router, param)) = reading_router(active, &table.name) else { return missing() };
+    let Ok(row_id) = id.parse::<i64>() else { return missing() };
+    notes.router = Some(router.clone());
+    let settings = active.routers.get(&router.name);
+    if settings.is_some_and(|s| !s.enabled) {
+        return missing();
+    }
+    let caller = match caller(active, headers, notes).await {
+        Ok(caller) => caller,
+        Err(response) => return response,
+    };
+    let path = router.path.replace(&format!("{{{param}}}"), id);
+    let request = RequestParts {
+        method: "GET",
+        path,
+        params: vec![(param, id.to_owned())],
+        query: Vec::new(),
+        headers: headers.clone(),
+        body: Value::Null,
+        staged: Staged::default(),
+    };
+    let groups = settings.and_then(|s| s.groups.as_deref());
+    match execute::run(&router, &active.db, caller.as_ref(), groups, &active.vars, files, request, None).await {
+        Ok(outcome) if outcome.status.is_success() => {}
+        Ok(_) => return missing(),
+        Err(refused) => return failure(refused),
+    }
+    let row = match crate::engine::rows::get(&active.db.rows, table, row_id, None).await {
+        Ok(row) => row,
+        Err(_) => return missing(),
+    };
+    let Some(file) = row.get(column).and_then(StoredFile::from_value) else { return missing() };
+    match files.open(&file, crate::http::files::conditions(headers)).await {
+        Ok(download) => {
+            let inline = crate::http::files::inline_safe(&download.info.content_type);
+            crate::http::files::respond(download, inline)
+        }
+        Err(err) => service_error(err),
     }
 }

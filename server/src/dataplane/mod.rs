@@ -7,6 +7,7 @@
 pub mod codes;
 mod dispatch;
 mod reply;
+mod uploads;
 
 use std::{net::SocketAddr, sync::Arc, time::Instant};
 
@@ -44,6 +45,9 @@ struct Notes {
     request_body: Option<Bytes>,
     request_bytes: Option<u64>,
     trace: Vec<TraceStep>,
+    /// Uploads staged for file columns: whatever no write kept is deleted
+    /// once the request ends, even when the timeout cut it short.
+    staged: Vec<String>,
 }
 
 /// Where a request came from, besides the network: kept on its record.

@@ -41,6 +41,11 @@ pub struct CompiledRouter {
     /// Whether any step reads `request.headers`; the map is built only then.
     pub reads_headers: bool,
     pub steps: Vec<CompiledStep>,
+    /// Body fields that take files (`multipart/form-data`), by the file
+    /// columns the steps write them into.
+    pub files: Vec<crate::files::columns::FileField>,
+    /// The declared body schema: text fields of a multipart body take its types.
+    pub body_schema: Option<Value>,
 }
 
 pub struct CompiledStep {
@@ -314,6 +319,8 @@ impl Compiler<'_> {
             // A textual check is enough: a false positive only costs the map.
             reads_headers: serde_json::to_string(&router.steps).is_ok_and(|text| text.contains("headers")),
             steps,
+            files: crate::files::columns::file_fields(router, |name| self.tables.get(name).map(|t| t.as_ref())),
+            body_schema: router.input.body.clone(),
         })
     }
 }

@@ -13,8 +13,9 @@ use super::{
 };
 use crate::{
     dataplane::codes::ErrorCode,
+    files::columns::{RowFiles, Staged, StoredFile},
     logs::TraceStep,
-    workspace::document::{Allow, Table},
+    workspace::document::{Allow, ColumnType, Table},
 };
 
 /// What a request ends with: a response, or an error with a status.
@@ -70,11 +71,13 @@ pub struct RequestParts {
     pub query: Vec<(String, String)>,
     pub headers: HeaderMap,
     pub body: Value,
+    /// Files this request uploaded (multipart), which its writes may keep.
+    pub staged: Staged,
 }
 
 /// Path and query values arrive as text; where the router's schema declares a
 /// number or boolean, convert so schemas and expressions see the real type.
-fn coerce(pairs: &[(String, String)], schema: Option<&Value>) -> Value {
+pub fn coerce(pairs: &[(String, String)], schema: Option<&Value>) -> Value {
     let properties = schema.and_then(|s| s.get("properties"));
     let mut object = Map::with_capacity(pairs.len());
     for (key, text) in pairs {
@@ -130,19 +133,9 @@ fn as_values(value: Value) -> Result<Map<String, Value>, Failure> {
     }
 }
 
-/// Runs `router` for one request. With `trace`, each step that runs is noted
-/// there (kind, name, time, rows, error) as it ends: a request cut short by
-/// the timeout keeps the steps that finished. `groups`, from the
-/// environment's router settings, replaces the groups the router admits.
-pub async fn run(
-    router: &CompiledRouter,
-    db: &super::databases::EnvDb,
-    caller: Option<&Caller>,
-    groups: Option<&[String]>,
-    env_vars: &Value,
-    request: RequestParts,
-    mut trace: Option<&mut Vec<TraceStep>>,
-) -> Result<Outcome, Failure> {
+/// Whether `caller` may call `router`; `groups`, from the environment's
+/// router settings, replaces the groups the router admits.
+pub fn admit(router: &CompiledRouter, caller: Option<&Caller>, groups: Option<&[String]>) -> Result<(), Failure> {
     let admitted;
     let allow = match groups {
         Some(groups) => {
@@ -161,11 +154,51 @@ pub async fn run(
             }
         }
     }
+    Ok(())
+}
+
+/// The body as its schema sees it: an uploaded file stands as its name (a
+/// string, so `{"type": "string", "format": "binary"}` describes it).
+fn body_for_schema(router: &CompiledRouter, body: &Value) -> Option<Value> {
+    if router.files.is_empty() {
+        return None;
+    }
+    let mut shown = body.clone();
+    if let Value::Object(fields) = &mut shown {
+        for field in &router.files {
+            if let Some(value) = fields.get_mut(&field.field)
+                && let Some(file) = StoredFile::from_value(value)
+            {
+                *value = Value::String(file.name);
+            }
+        }
+    }
+    Some(shown)
+}
+
+/// Runs `router` for one request. With `trace`, each step that runs is noted
+/// there (kind, name, time, rows, error) as it ends: a request cut short by
+/// the timeout keeps the steps that finished. `groups`, from the
+/// environment's router settings, replaces the groups the router admits.
+pub async fn run(
+    router: &CompiledRouter,
+    db: &super::databases::EnvDb,
+    caller: Option<&Caller>,
+    groups: Option<&[String]>,
+    env_vars: &Value,
+    files: &RowFiles<'_>,
+    request: RequestParts,
+    mut trace: Option<&mut Vec<TraceStep>>,
+) -> Result<Outcome, Failure> {
+    admit(router, caller, groups)?;
     let params = coerce(&request.params, router.params_schema.as_ref());
     let query = coerce(&request.query, router.query_schema.as_ref());
     check_input("params", router.params.as_ref(), &params)?;
     check_input("query", router.query.as_ref(), &query)?;
-    check_input("body", router.body.as_ref(), &request.body)?;
+    match body_for_schema(router, &request.body) {
+        Some(shown) => check_input("body", router.body.as_ref(), &shown)?,
+        None => check_input("body", router.body.as_ref(), &request.body)?,
+    }
 
     let headers: Map<String, Value> = if router.reads_headers {
         request
@@ -195,7 +228,7 @@ pub async fn run(
             continue;
         }
         let started = trace.is_some().then(std::time::Instant::now);
-        let result = run_step(step, &mut scope, db, owner, writer).await;
+        let result = run_step(step, &mut scope, db, owner, writer, files, &request.staged).await;
         if let (Some(trace), Some(started)) = (trace.as_deref_mut(), started) {
             trace.push(TraceStep {
                 index,
@@ -232,6 +265,8 @@ async fn run_step(
     db: &super::databases::EnvDb,
     owner: Option<i64>,
     writer: Option<i64>,
+    files: &RowFiles<'_>,
+    staged: &Staged,
 ) -> Result<StepEnd, Failure> {
     Ok(StepEnd::Value(match &step.action {
         CompiledAction::List { table, filter, order_by, limit, after, offset } => {
@@ -248,16 +283,27 @@ async fn run_step(
         }
         CompiledAction::Insert { table, values } => {
             let values = as_values(values.render(&*scope).map_err(Failure::eval)?)?;
-            rows::insert(&db.rows, table, &values, writer).await.map_err(|e| Failure::row(e, table))?
+            let uploads = uploads_in(table, &values, staged)?;
+            let row = rows::insert(&db.rows, table, &values, writer).await.map_err(|e| Failure::row(e, table))?;
+            keep_uploads(files, db, table, row, uploads).await?
         }
         CompiledAction::Update { table, id, values } => {
             let id = as_id(&id.render(&*scope).map_err(Failure::eval)?).ok_or_else(|| Failure::row(RowError::NotFound, table))?;
             let values = as_values(values.render(&*scope).map_err(Failure::eval)?)?;
-            rows::update(&db.rows, table, id, &values, owner).await.map_err(|e| Failure::row(e, table))?
+            let uploads = uploads_in(table, &values, staged)?;
+            let row = rows::update(&db.rows, table, id, &values, owner).await.map_err(|e| Failure::row(e, table))?;
+            // Emptied file columns lose their file; replaced ones, once the new one is kept.
+            for column in file_columns(table).filter(|c| values.get(*c).is_some_and(Value::is_null)) {
+                files.forget_column(&table.name, id, column, None).await;
+            }
+            keep_uploads(files, db, table, row, uploads).await?
         }
         CompiledAction::Delete { table, id } => {
             let id = as_id(&id.render(&*scope).map_err(Failure::eval)?).ok_or_else(|| Failure::row(RowError::NotFound, table))?;
             rows::delete(&db.rows, table, id, owner).await.map_err(|e| Failure::row(e, table))?;
+            if file_columns(table).next().is_some() {
+                files.forget_row(&table.name, id).await;
+            }
             Value::Null
         }
         CompiledAction::Count { table, filter } => {
@@ -313,4 +359,56 @@ async fn run_step(
             return Ok(StepEnd::Respond(Outcome { status, headers: rendered, body }));
         }
     }))
+}
+
+fn file_columns(table: &Table) -> impl Iterator<Item = &str> {
+    table.columns.iter().filter(|c| c.kind == ColumnType::File).map(|c| c.name.as_str())
+}
+
+/// The uploads a write puts into file columns. A file column takes only a
+/// file this request uploaded, or null: never an object a client wrote,
+/// which could name another row's file.
+fn uploads_in(table: &Table, values: &Map<String, Value>, staged: &Staged) -> Result<Vec<(String, StoredFile)>, Failure> {
+    let mut uploads = Vec::new();
+    for column in file_columns(table) {
+        match values.get(column) {
+            None | Some(Value::Null) => {}
+            Some(value) => match StoredFile::from_value(value).filter(|file| staged.contains(file)) {
+                Some(file) => uploads.push((column.to_owned(), file)),
+                None => {
+                    let message = format!("`{column}` takes a file uploaded with this request (multipart/form-data), or null");
+                    return Err(Failure {
+                        details: Some(json!([{ "field": column, "message": message }])),
+                        ..Failure::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidInput, message)
+                    });
+                }
+            },
+        }
+    }
+    Ok(uploads)
+}
+
+/// Moves a written row's uploads to their place and stores where they are;
+/// the row as it is then.
+async fn keep_uploads(
+    files: &RowFiles<'_>,
+    db: &super::databases::EnvDb,
+    table: &Table,
+    row: Value,
+    uploads: Vec<(String, StoredFile)>,
+) -> Result<Value, Failure> {
+    if uploads.is_empty() {
+        return Ok(row);
+    }
+    let Some(id) = row.get("id").and_then(Value::as_i64) else { return Ok(row) };
+    let mut kept = Map::with_capacity(uploads.len());
+    for (column, file) in uploads {
+        let file = files.keep(file, &table.name, id, &column).await.map_err(|err| {
+            err.log_if_internal();
+            Failure::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, "the file could not be stored")
+        })?;
+        files.forget_column(&table.name, id, &column, Some(&file.key)).await;
+        kept.insert(column, file.to_value());
+    }
+    rows::update(&db.rows, table, id, &kept, None).await.map_err(|e| Failure::row(e, table))
 }

@@ -72,6 +72,8 @@ fn column<'a>(table: &'a Table, name: &str) -> Option<std::borrow::Cow<'a, Colum
             max: None,
             table: None,
             on_delete: None,
+            max_bytes: None,
+            content_types: None,
         }))
     };
     match name {

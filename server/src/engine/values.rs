@@ -31,7 +31,11 @@ pub fn to_sql(column: &Column, value: &Value) -> Result<SqlValue, FieldError> {
     }
     let wrong = || field_error(name, format!("`{name}` must be {}", expected(column.kind)));
     let sql = match column.kind {
-        ColumnType::Text | ColumnType::File => {
+        ColumnType::File => {
+            let file = crate::files::columns::StoredFile::from_value(value).ok_or_else(wrong)?;
+            SqlValue::String(Some(file.to_text()))
+        }
+        ColumnType::Text => {
             let text = value.as_str().ok_or_else(wrong)?;
             let length = text.chars().count() as f64;
             if column.min.is_some_and(|min| length < min) || column.max.is_some_and(|max| length > max) {
@@ -79,7 +83,7 @@ fn range(column: &Column) -> String {
 fn expected(kind: ColumnType) -> &'static str {
     match kind {
         ColumnType::Text => "a string",
-        ColumnType::File => "a file key (string)",
+        ColumnType::File => "a file (uploaded as multipart/form-data), or null",
         ColumnType::Integer => "an integer",
         ColumnType::Relation => "the id (integer) of a row",
         ColumnType::Float => "a number",
@@ -125,7 +129,8 @@ pub fn row_to_json(table: &Table, row: &QueryResult) -> Result<Value, sea_orm::D
 fn decode(column: &Column, row: &QueryResult) -> Result<Value, sea_orm::DbErr> {
     let name = column.name.as_str();
     Ok(match column.kind {
-        ColumnType::Text | ColumnType::File => row.try_get::<Option<String>>("", name)?.into(),
+        ColumnType::Text => row.try_get::<Option<String>>("", name)?.into(),
+        ColumnType::File => row.try_get::<Option<String>>("", name)?.map_or(Value::Null, |text| crate::files::columns::StoredFile::text_to_json(&text)),
         ColumnType::Integer | ColumnType::Relation => row.try_get::<Option<i64>>("", name)?.into(),
         ColumnType::Float => row.try_get::<Option<f64>>("", name)?.into(),
         ColumnType::Boolean => row.try_get::<Option<bool>>("", name)?.into(),
@@ -163,9 +168,10 @@ fn cell_to_json(kind: ColumnType, name: &str, cell: Cell) -> Result<Value, sea_o
     let mismatch = |cell: &Cell| sea_orm::DbErr::Type(format!("column `{name}` holds {:?}, not {kind:?}", cell.data_type()));
     Ok(match (kind, cell) {
         (_, Cell::Null) => Value::Null,
-        (ColumnType::Text | ColumnType::File, Cell::Text(text)) => Value::String(text),
-        (ColumnType::Text | ColumnType::File, Cell::Integer(n)) => Value::String(n.to_string()),
-        (ColumnType::Text | ColumnType::File, Cell::Real(n)) => Value::String(n.to_string()),
+        (ColumnType::File, Cell::Text(text)) => crate::files::columns::StoredFile::text_to_json(&text),
+        (ColumnType::Text, Cell::Text(text)) => Value::String(text),
+        (ColumnType::Text, Cell::Integer(n)) => Value::String(n.to_string()),
+        (ColumnType::Text, Cell::Real(n)) => Value::String(n.to_string()),
         (ColumnType::Integer | ColumnType::Relation, Cell::Integer(n)) => Value::from(n),
         (ColumnType::Float, Cell::Real(n)) => Value::from(n),
         (ColumnType::Float, Cell::Integer(n)) => Value::from(n as f64),

@@ -1,1 +1,301 @@
+//! Files of `file` columns. An end user uploads them with
+//! `multipart/form-data` to a router whose insert or update step writes a
+//! file column from `${request.body.<field>}`; each part is checked against
+//! the column's `maxBytes` and `contentTypes` as it streams into a staging
+//! object, and only a write that succeeds keeps it, moved to
+//! `tables/{table}/{rowId}/{column}/{name}`. A request that fails, or is cut
+//! short, leaves nothing behind; deleting the row or replacing the file
+//! removes the old object. The row holds `{key, name, size, contentType, url}`.
 
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use futures_util::{Stream, StreamExt};
+use object_store::{ObjectStore, ObjectStoreExt, path::Path};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::{Conditions, Download, FilePath, Files, STAGING_FOLDER, TABLES_FOLDER};
+use crate::{
+    environments::{Limits, provision::storage_prefix},
+    error::{ServiceError, ServiceResult},
+    workspace::document::{Action, ColumnType, Router, Table},
+};
+
+/// What a file column holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StoredFile {
+    /// Where it is, from the environment's root.
+    pub key: String,
+    pub name: String,
+    pub size: u64,
+    pub content_type: String,
+    /// Where the API serves it (`/env/{slug}/files/{table}/{id}/{column}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+impl StoredFile {
+    pub fn from_value(value: &Value) -> Option<Self> {
+        Self::deserialize(value).ok()
+    }
+
+    pub fn to_value(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+
+    pub fn to_text(&self) -> String {
+        self.to_value().to_string()
+    }
+
+    /// The JSON of a stored cell; text that is not a file object (written
+    /// before files were objects) shows as its key.
+    pub fn text_to_json(text: &str) -> Value {
+        match serde_json::from_str::<Value>(text) {
+            Ok(value @ Value::Object(_)) => value,
+            _ => serde_json::json!({ "key": text }),
+        }
+    }
+
+    pub fn is_staged(&self) -> bool {
+        self.key.starts_with(&format!("{STAGING_FOLDER}/"))
+    }
+}
+
+/// A body field that takes a file, and the column that keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileField {
+    pub field: String,
+    pub table: String,
+    pub column: String,
+    pub max_bytes: Option<u64>,
+    pub content_types: Option<Vec<String>>,
+}
+
+/// `request.body.<field>` when `text` is exactly `${request.body.<field>}`.
+fn body_field(text: &str) -> Option<&str> {
+    let inner = text.trim().strip_prefix("${")?.strip_suffix('}')?.trim();
+    let field = inner.strip_prefix("request.body.")?;
+    (!field.is_empty() && field.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')).then_some(field)
+}
+
+/// The body fields of `router` that take files: those its insert and update
+/// steps write into file columns, as `${request.body.<field>}` (or every file
+/// column, where the values are `${request.body}` itself).
+pub fn file_fields<'t>(router: &Router, table: impl Fn(&str) -> Option<&'t Table>) -> Vec<FileField> {
+    let mut fields: Vec<FileField> = Vec::new();
+    for step in &router.steps {
+        let write = match &step.action {
+            Action::Insert(write) | Action::Update(write) => write,
+            _ => continue,
+        };
+        let Some(table) = table(&write.table) else { continue };
+        let file_columns = table.columns.iter().filter(|c| c.kind == ColumnType::File);
+        for column in file_columns {
+            let field = match &write.values {
+                Value::Object(values) => values.get(&column.name).and_then(Value::as_str).and_then(body_field).map(str::to_owned),
+                Value::String(whole) if whole.trim().replace(' ', "") == "${request.body}" => Some(column.name.clone()),
+                _ => None,
+            };
+            if let Some(field) = field
+                && !fields.iter().any(|f| f.field == field)
+            {
+                fields.push(FileField {
+                    field,
+                    table: table.name.clone(),
+                    column: column.name.clone(),
+                    max_bytes: column.max_bytes,
+                    content_types: column.content_types.clone(),
+                });
+            }
+        }
+    }
+    fields
+}
+
+/// `type/subtype` or `type/*`.
+pub fn is_type_pattern(pattern: &str) -> bool {
+    let token = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "!#$&^_.+-".contains(c));
+    match pattern.split_once('/') {
+        Some((kind, "*")) => token(kind),
+        Some((kind, sub)) => token(kind) && token(sub),
+        None => false,
+    }
+}
+
+/// Whether `content_type` (parameters ignored) is one `patterns` accepts.
+pub fn accepts(patterns: Option<&[String]>, content_type: &str) -> bool {
+    let Some(patterns) = patterns else { return true };
+    let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    patterns.iter().any(|pattern| {
+        let pattern = pattern.to_ascii_lowercase();
+        match pattern.strip_suffix("/*") {
+            Some(kind) => essence.split_once('/').is_some_and(|(k, _)| k == kind),
+            None => pattern == essence,
+        }
+    })
+}
+
+/// A file name as an upload gives it, made safe to be one segment of a key:
+/// its last segment, without control characters, at most 255 bytes.
+pub fn safe_name(given: &str) -> String {
+    let last = given.rsplit(['/', '\\']).next().unwrap_or_default();
+    let mut name: String = last.chars().filter(|c| !c.is_control()).collect();
+    while name.len() > 255 {
+        name.pop();
+    }
+    let name = name.trim().to_owned();
+    match name.as_str() {
+        "" | "." | ".." => "file".into(),
+        n if n.starts_with(super::name::RESERVED_PREFIX) => format!("_{n}"),
+        _ => name,
+    }
+}
+
+/// The store location of a key (segments as stored, encoded by the store).
+fn location(slug: &str, key: &str) -> Path {
+    key.split('/').filter(|s| !s.is_empty()).fold(storage_prefix(slug), |path, segment| path.join(segment))
+}
+
+/// Staged uploads of one request, by field: what its writes may keep.
+#[derive(Default, Debug)]
+pub struct Staged {
+    pub files: HashMap<String, StoredFile>,
+}
+
+impl Staged {
+    /// Whether `file` is an upload of this request (so a client cannot point
+    /// a column at an object it did not send).
+    pub fn contains(&self, file: &StoredFile) -> bool {
+        file.is_staged() && self.files.values().any(|f| f.key == file.key)
+    }
+}
+
+/// An environment's file columns, as one request sees them.
+#[derive(Clone)]
+pub struct RowFiles<'a> {
+    pub files: &'a Files,
+    pub slug: &'a str,
+    pub limits: Limits,
+}
+
+impl RowFiles<'_> {
+    /// A new staging key, registered by the caller before anything streams.
+    pub fn staging_key() -> String {
+        format!("{STAGING_FOLDER}/{}", uuid::Uuid::now_v7())
+    }
+
+    /// Streams one uploaded part to `key` under the column's limits.
+    pub async fn stage<S, E>(&self, key: &str, field: &FileField, name: &str, content_type: &str, body: S) -> ServiceResult<StoredFile>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Unpin,
+        E: std::fmt::Display,
+    {
+        if !accepts(field.content_types.as_deref(), content_type) {
+            let accepted = field.content_types.as_deref().unwrap_or_default().join(", ");
+            return Err(ServiceError::UnsupportedMediaType(format!("`{}` takes {accepted}, not {content_type}", field.field)));
+        }
+        let at = location(self.slug, key);
+        let size = self.files.store_limited(self.slug, &self.limits, &at, None, 0, Some(content_type), field.max_bytes, body).await?;
+        Ok(StoredFile { key: key.to_owned(), name: safe_name(name), size, content_type: content_type.to_owned(), url: None })
+    }
+
+    /// Moves a staged upload to its row's place; the value to store.
+    pub async fn keep(&self, mut file: StoredFile, table: &str, id: i64, column: &str) -> ServiceResult<StoredFile> {
+        let key = format!("{TABLES_FOLDER}/{table}/{id}/{column}/{}", file.name);
+        let store = &self.files.store;
+        store.rename(&location(self.slug, &file.key), &location(self.slug, &key)).await.map_err(ServiceError::internal)?;
+        file.key = key;
+        file.url = Some(format!("/env/{}/files/{table}/{id}/{column}", self.slug));
+        Ok(file)
+    }
+
+    /// Deletes what a row's column held, except `keep` (its new file).
+    pub async fn forget_column(&self, table: &str, id: i64, column: &str, keep: Option<&str>) {
+        let prefix = location(self.slug, &format!("{TABLES_FOLDER}/{table}/{id}/{column}"));
+        let keep = keep.map(|key| location(self.slug, key));
+        self.delete_under(&prefix, keep.as_ref()).await;
+    }
+
+    /// Deletes every file of a deleted row.
+    pub async fn forget_row(&self, table: &str, id: i64) {
+        let prefix = location(self.slug, &format!("{TABLES_FOLDER}/{table}/{id}"));
+        self.delete_under(&prefix, None).await;
+    }
+
+    /// Deletes staged uploads no write kept (deleting a moved one finds nothing).
+    pub async fn discard(&self, keys: &[String]) {
+        for key in keys {
+            let at = location(self.slug, key);
+            // Moved to its row (or never completed): nothing to do.
+            let Ok(meta) = self.files.store.head(&at).await else { continue };
+            match self.files.store.delete(&at).await {
+                Ok(()) => self.files.usage.add(self.slug, -(meta.size as i64)),
+                Err(object_store::Error::NotFound { .. }) => {}
+                Err(err) => tracing::warn!(error = %err, key, "a staged upload could not be deleted"),
+            }
+        }
+    }
+
+    async fn delete_under(&self, prefix: &Path, keep: Option<&Path>) {
+        let store = &self.files.store;
+        let mut listed = store.list(Some(prefix));
+        let mut freed = 0i64;
+        while let Some(meta) = listed.next().await {
+            let Ok(meta) = meta else { continue };
+            if Some(&meta.location) == keep {
+                continue;
+            }
+            match store.delete(&meta.location).await {
+                Ok(()) => freed += meta.size as i64,
+                Err(object_store::Error::NotFound { .. }) => {}
+                // The row is gone or changed already: log, and let the client have its answer.
+                Err(err) => tracing::warn!(error = %err, location = %meta.location, "an old file could not be deleted"),
+            }
+        }
+        self.files.usage.add(self.slug, -freed);
+    }
+
+    /// Streams a row's file.
+    pub async fn open(&self, file: &StoredFile, conditions: Conditions<'_>) -> ServiceResult<Download> {
+        let shown = FilePath::parse("key", &file.name).unwrap_or_else(|_| FilePath::root());
+        self.files.stream(self.slug, shown, &location(self.slug, &file.key), Some(file.content_type.clone()), conditions).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn body_fields_are_found_in_exact_templates_only() {
+        assert_eq!(body_field("${request.body.cover}"), Some("cover"));
+        assert_eq!(body_field(" ${ request.body.cover } "), Some("cover"));
+        assert_eq!(body_field("${request.body.cover.name}"), None);
+        assert_eq!(body_field("x${request.body.cover}"), None);
+        assert_eq!(body_field("${request.query.cover}"), None);
+    }
+
+    #[test]
+    fn content_types_match_exactly_or_by_kind() {
+        let images = vec!["image/*".to_owned(), "application/pdf".to_owned()];
+        assert!(accepts(Some(&images), "image/png"));
+        assert!(accepts(Some(&images), "Image/JPEG; q=1"));
+        assert!(accepts(Some(&images), "application/pdf"));
+        assert!(!accepts(Some(&images), "text/html"));
+        assert!(!accepts(Some(&images), "imagex/png"));
+        assert!(accepts(None, "text/html"));
+        assert!(is_type_pattern("image/*") && is_type_pattern("application/vnd.ms-excel") && !is_type_pattern("image") && !is_type_pattern("*/*"));
+    }
+
+    #[test]
+    fn uploaded_names_become_one_safe_segment() {
+        assert_eq!(safe_name("../../etc/passwd"), "passwd");
+        assert_eq!(safe_name("C:\\Users\\me\\cover.png"), "cover.png");
+        assert_eq!(safe_name(".."), "file");
+        assert_eq!(safe_name("a\0b\n.png"), "ab.png");
+        assert_eq!(safe_name(".serverkit-folder"), "_.serverkit-folder");
+        assert!(safe_name(&"é".repeat(300)).len() <= 255);
+    }
+}

@@ -28,7 +28,7 @@ use crate::{
 /// The folder of `file` columns' objects; read-only for admins (rows own them).
 pub const TABLES_FOLDER: &str = "tables";
 /// Where uploads wait until the write that keeps them succeeds.
-const STAGING_FOLDER: &str = ".serverkit-staging";
+pub const STAGING_FOLDER: &str = ".serverkit-staging";
 
 /// A file as admins and the API see it.
 #[derive(Debug, Clone)]
@@ -232,7 +232,7 @@ impl Files {
             Err(_) => 0,
         };
         let content_type = content_type.filter(|t| !t.is_empty() && *t != "application/octet-stream").map(str::to_owned);
-        let size = self.store_limited(&env, &location, declared, replaced, content_type.as_deref(), None, body).await?;
+        let size = self.store_limited(slug, &env.limits, &location, declared, replaced, content_type.as_deref(), None, body).await?;
         let meta = self.store.head(&location).await.map_err(store_error)?;
         debug_assert_eq!(meta.size, size);
         let content_type = content_type.filter(|_| self.keeps_attributes);
@@ -245,7 +245,8 @@ impl Files {
     #[allow(clippy::too_many_arguments, reason = "one upload's place, size, type and limits")]
     async fn store_limited<S, E>(
         &self,
-        env: &Environment,
+        slug: &str,
+        limits: &crate::environments::Limits,
         location: &Path,
         declared: Option<u64>,
         replaced: u64,
@@ -257,10 +258,10 @@ impl Files {
         S: Stream<Item = Result<Bytes, E>> + Unpin,
         E: std::fmt::Display,
     {
-        let max_file = env.limits.max_file_bytes.max(0) as u64;
+        let max_file = limits.max_file_bytes.max(0) as u64;
         let max = column_limit.map_or(max_file, |c| c.min(max_file));
-        let quota = env.limits.file_quota_bytes.max(0) as u64;
-        let room = if quota == 0 { u64::MAX } else { (quota + replaced).saturating_sub(self.usage.used(&env.slug).await.map_err(store_error)?) };
+        let quota = limits.file_quota_bytes.max(0) as u64;
+        let room = if quota == 0 { u64::MAX } else { (quota + replaced).saturating_sub(self.usage.used(slug).await.map_err(store_error)?) };
         let too_large = |limit: u64| ServiceError::TooLarge(format!("the file is larger than {limit} bytes, the most this accepts"));
         let over_quota =
             || ServiceError::QuotaExceeded(format!("the environment's files would exceed its quota of {quota} bytes: delete some or raise fileQuotaBytes"));
@@ -274,7 +275,7 @@ impl Files {
         }
         match transfer::put_stream(self.store.as_ref(), location, body, max.min(room), content_type, self.keeps_attributes).await {
             Ok(size) => {
-                self.usage.add(&env.slug, size as i64 - replaced as i64);
+                self.usage.add(slug, size as i64 - replaced as i64);
                 Ok(size)
             }
             Err(PutFailure::TooLarge { .. }) if room < max => Err(over_quota()),

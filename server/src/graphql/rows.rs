@@ -98,11 +98,22 @@ async fn table_of(ctx: &Context<'_>, environment: &str, table: &str) -> Result<(
     Ok((active, table))
 }
 
-fn values_of(values: Value) -> Result<Map<String, Value>, ServiceError> {
-    match values {
-        Value::Object(map) => Ok(map),
-        _ => Err(ServiceError::bad_input("values", "values maps columns to values")),
+/// The values to write; file columns may only be emptied here (files are
+/// uploaded through the environment's API, which checks their limits).
+fn values_of(values: Value, table: &Table) -> Result<Map<String, Value>, ServiceError> {
+    let Value::Object(map) = values else { return Err(ServiceError::bad_input("values", "values maps columns to values")) };
+    let file_columns = table.columns.iter().filter(|c| c.kind == crate::workspace::document::ColumnType::File);
+    if let Some(column) = file_columns.into_iter().find(|c| map.get(&c.name).is_some_and(|v| !v.is_null())) {
+        return Err(ServiceError::bad_input(
+            format!("values.{}", column.name),
+            "files are uploaded through the environment's API (multipart/form-data); here a file column can only be emptied (null)",
+        ));
     }
+    Ok(map)
+}
+
+fn row_files<'a>(ctx: &Context<'a>, active: &'a Active) -> crate::files::columns::RowFiles<'a> {
+    crate::files::columns::RowFiles { files: &state(ctx).files, slug: &active.slug, limits: active.guards.limits }
 }
 
 fn row_id(id: &ID) -> Result<i64, ServiceError> {
@@ -160,7 +171,7 @@ impl RowMutation {
     #[graphql(guard = "RoleGuard::new(Role::Developer)")]
     async fn insert_row(&self, ctx: &Context<'_>, environment: String, table: String, values: Json<Value>) -> Result<Row> {
         let (active, table) = table_of(ctx, &environment, &table).await?;
-        let values = values_of(values.0)?;
+        let values = values_of(values.0, &table)?;
         Ok(rows::insert(&active.db.rows, &table, &values, None).await.map_err(row_error)?.into())
     }
 
@@ -168,14 +179,22 @@ impl RowMutation {
     #[graphql(guard = "RoleGuard::new(Role::Developer)")]
     async fn update_row(&self, ctx: &Context<'_>, environment: String, table: String, id: ID, values: Json<Value>) -> Result<Row> {
         let (active, table) = table_of(ctx, &environment, &table).await?;
-        let values = values_of(values.0)?;
-        Ok(rows::update(&active.db.rows, &table, row_id(&id)?, &values, None).await.map_err(row_error)?.into())
+        let values = values_of(values.0, &table)?;
+        let id = row_id(&id)?;
+        let row = rows::update(&active.db.rows, &table, id, &values, None).await.map_err(row_error)?;
+        for column in table.columns.iter().filter(|c| c.kind == crate::workspace::document::ColumnType::File && values.get(&c.name).is_some_and(Value::is_null))
+        {
+            row_files(ctx, &active).forget_column(&table.name, id, &column.name, None).await;
+        }
+        Ok(row.into())
     }
 
     #[graphql(guard = "RoleGuard::new(Role::Developer)")]
     async fn delete_row(&self, ctx: &Context<'_>, environment: String, table: String, id: ID) -> Result<ID> {
         let (active, table) = table_of(ctx, &environment, &table).await?;
-        rows::delete(&active.db.rows, &table, row_id(&id)?, None).await.map_err(row_error)?;
+        let row = row_id(&id)?;
+        rows::delete(&active.db.rows, &table, row, None).await.map_err(row_error)?;
+        row_files(ctx, &active).forget_row(&table.name, row).await;
         Ok(id)
     }
 }

@@ -106,7 +106,10 @@ async fn download(
     };
     let conditions = conditions(&headers);
     match state.files.open(&principal, &environment, &path, conditions).await {
-        Ok(download) => respond(download, query.inline.is_some_and(|v| v != "0" && v != "false")),
+        Ok(download) => {
+            let inline = query.inline.is_some_and(|v| v != "0" && v != "false") && inline_safe(&download.info.content_type);
+            respond(download, inline)
+        }
         Err(err) => refusal(err),
     }
 }
@@ -115,6 +118,21 @@ pub fn conditions(headers: &HeaderMap) -> Conditions<'_> {
     Conditions {
         range: headers.get(header::RANGE).and_then(|v| v.to_str().ok()),
         if_none_match: headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()),
+    }
+}
+
+/// Types a browser may show in place: they run no script. Anything else
+/// (HTML, SVG, …) is always a download, served under a sandboxing CSP too,
+/// because files share the admin's origin.
+pub fn inline_safe(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    let (kind, sub) = essence.split_once('/').unwrap_or_default();
+    match kind {
+        "image" => sub != "svg+xml",
+        "audio" | "video" => true,
+        "text" => sub == "plain" || sub == "csv",
+        "application" => matches!(sub, "json" | "pdf"),
+        _ => false,
     }
 }
 
@@ -164,7 +182,10 @@ pub fn respond(download: files::Download, inline: bool) -> Response {
             )),
         body => {
             let nosniff = HeaderValue::from_static("nosniff");
-            builder = builder.header(header::CONTENT_TYPE, info.content_type.as_str()).header(header::X_CONTENT_TYPE_OPTIONS, nosniff);
+            builder = builder
+                .header(header::CONTENT_TYPE, info.content_type.as_str())
+                .header(header::X_CONTENT_TYPE_OPTIONS, nosniff)
+                .header(header::CONTENT_SECURITY_POLICY, "default-src 'none'; style-src 'unsafe-inline'; sandbox");
             if let Some(value) = disposition(info.path.name(), inline) {
                 builder = builder.header(header::CONTENT_DISPOSITION, value);
             }

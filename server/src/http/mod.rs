@@ -6,7 +6,7 @@ mod data_plane;
 mod exports;
 pub mod files;
 mod graphql;
-mod graphql_body;
+pub mod graphql_body;
 mod health;
 pub mod metrics;
 mod spa;

@@ -49,7 +49,9 @@ pub fn example(schema: &Value, all: bool) -> Value {
                 schema.get("required").and_then(Value::as_array).map(|r| r.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
             let mut object = Map::new();
             if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
-                for (name, property) in properties {
+                // Files (`format: binary`) go in multipart bodies, never in JSON examples.
+                let is_file = |property: &Value| property.get("format").and_then(Value::as_str) == Some("binary");
+                for (name, property) in properties.iter().filter(|(_, p)| !is_file(p)) {
                     if all || required.contains(&name.as_str()) {
                         object.insert(name.clone(), example(property, all));
                     }

@@ -162,6 +162,12 @@ pub struct Column {
     /// Relations: what deleting the referenced row does.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on_delete: Option<OnDelete>,
+    /// Files: the largest accepted, in bytes (the environment's `maxFileBytes` applies too).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_bytes: Option<u64>,
+    /// Files: the content types accepted (`image/png`, or `image/*`); any when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_types: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -20,7 +20,7 @@ pub const DATABASE_COLUMNS: [&str; 8] = ["tableoid", "xmin", "cmin", "xmax", "cm
 /// Table-name prefixes either database keeps for its own catalog.
 pub const DATABASE_PREFIXES: [&str; 2] = ["sqlite_", "pg_"];
 /// Paths under each environment's base URL that routers cannot take.
-pub const RESERVED_PREFIXES: [&str; 1] = ["/auth"];
+pub const RESERVED_PREFIXES: [&str; 2] = ["/auth", "/files"];
 
 #[derive(Default)]
 struct Report(Vec<Problem>);
@@ -153,8 +153,28 @@ fn check_column(column: &Column, tables: &HashSet<&str>, at: &str, report: &mut 
         (_, None) if column.on_delete.is_some() => report.add(format!("{at}.onDelete"), "only relation columns have onDelete"),
         _ => {}
     }
-    if column.unique && column.kind == ColumnType::Json {
-        report.add(format!("{at}.unique"), "json columns cannot be unique");
+    if column.unique && matches!(column.kind, ColumnType::Json | ColumnType::File) {
+        report.add(format!("{at}.unique"), format!("{} columns cannot be unique", column.kind.as_str()));
+    }
+    if column.kind != ColumnType::File {
+        if column.max_bytes.is_some() {
+            report.add(format!("{at}.maxBytes"), "only file columns have maxBytes");
+        }
+        if column.content_types.is_some() {
+            report.add(format!("{at}.contentTypes"), "only file columns have contentTypes");
+        }
+    } else {
+        if column.default.is_some() {
+            report.add(format!("{at}.default"), "file columns have no default: a file is uploaded");
+        }
+        if column.max_bytes == Some(0) {
+            report.add(format!("{at}.maxBytes"), "at least 1 byte");
+        }
+        for (i, pattern) in column.content_types.iter().flatten().enumerate() {
+            if !crate::files::columns::is_type_pattern(pattern) {
+                report.add(format!("{at}.contentTypes[{i}]"), format!("`{pattern}` is not a content type such as image/png or image/*"));
+            }
+        }
     }
     if let Some(default) = &column.default
         && !default_fits(column.kind, default)
@@ -239,7 +259,7 @@ fn check_routers(doc: &WorkspaceDocument, tables: &HashSet<&str>, groups: &HashS
             }
         }
         if RESERVED_PREFIXES.iter().any(|p| router.path == *p || router.path.starts_with(&format!("{p}/"))) {
-            report.add(format!("{at}.path"), "paths under /auth are the built-in end-user endpoints");
+            report.add(format!("{at}.path"), "paths under /auth and /files are built in (end users' sign-in, and downloads of file columns)");
         }
         if router.access.owner_only && router.access.allow == Allow::Public {
             report.add(format!("{at}.access.ownerOnly"), "owner-only routers need signed-in callers");
