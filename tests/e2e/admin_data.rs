@@ -42,12 +42,12 @@ async fn rows_are_browsed_and_edited_with_validation() {
     let columns_query = "{ rows(environment: \"test\", table: \"posts\", first: 1) { columns { name type required system } } }";
     let columns = blog.owner.run(columns_query, json!({})).await.data();
     let names: Vec<&str> = columns["rows"]["columns"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["id", "created_at", "updated_at", "owner", "title", "body", "published"]);
+    assert_eq!(names, ["id", "created_at", "updated_at", "owner", "title", "body", "published", "cover"]);
     assert_eq!(columns["rows"]["columns"][4], json!({ "name": "title", "type": "text", "required": true, "system": false }));
     assert_eq!(columns["rows"]["columns"][0]["system"], true);
     blog.owner.run("mutation { refresh(environment: \"test\", runTests: false) { revision } }", json!({})).await.data();
     let columns = blog.owner.run(columns_query, json!({})).await.data();
-    assert_eq!(columns["rows"]["columns"][7], json!({ "name": "views", "type": "integer", "required": false, "system": false }));
+    assert_eq!(columns["rows"]["columns"][8], json!({ "name": "views", "type": "integer", "required": false, "system": false }));
 
     let insert = "mutation($v: JSON!) { insertRow(environment: \"test\", table: \"posts\", values: $v) { id values } }";
     let created = blog.owner.run(insert, json!({ "v": { "title": "by admin" } })).await.data();

@@ -291,7 +291,8 @@ async fn rollback_serves_an_earlier_release_and_keeps_the_data_added_since() {
 
     // Release 4 changes a column's type: going back to 1 would narrow it, which needs consent.
     let mut retyped = document.clone();
-    retyped["tables"][0]["columns"][3] = json!({ "name": "subtitle", "type": "integer" });
+    let subtitle = retyped["tables"][0]["columns"].as_array_mut().unwrap().iter_mut().find(|c| c["name"] == "subtitle").unwrap();
+    *subtitle = json!({ "name": "subtitle", "type": "integer" });
     let create = retyped["routers"].as_array_mut().unwrap().iter_mut().find(|r| r["name"] == "createPost").unwrap();
     create["input"]["body"]["properties"]["subtitle"] = json!({ "type": "integer" });
     let run = tested(&blog.owner, &retyped).await;
