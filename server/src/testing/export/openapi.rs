@@ -93,7 +93,20 @@ fn operation(doc: &WorkspaceDocument, router: &Router) -> Value {
         op["summary"] = json!(router.description);
     }
     if let Some(body) = router.input.body.as_ref().filter(|_| matches!(router.method, Method::Post | Method::Put | Method::Patch)) {
-        op["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": body } } });
+        let files = crate::files::columns::file_fields(router, |name| doc.tables.iter().find(|t| t.name == name));
+        op["requestBody"] = match files.is_empty() {
+            true => json!({ "required": true, "content": { "application/json": { "schema": body } } }),
+            // Files go as multipart/form-data; JSON may only empty them.
+            false => {
+                let mut json_body = body.clone();
+                for field in &files {
+                    if let Some(property) = json_body.get_mut("properties").and_then(|p| p.get_mut(&field.field)) {
+                        *property = json!({ "type": "null", "description": "null removes the file; send files as multipart/form-data" });
+                    }
+                }
+                json!({ "required": true, "content": { "multipart/form-data": { "schema": body }, "application/json": { "schema": json_body } } })
+            }
+        };
     }
     if router.access.allow != Allow::Public {
         op["security"] = json!([{ "bearerAuth": [] }]);

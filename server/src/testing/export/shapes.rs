@@ -20,7 +20,15 @@ pub fn row_schema(table: &Table) -> Value {
     }
     for column in &table.columns {
         let schema = match column.kind {
-            ColumnType::Text | ColumnType::File | ColumnType::Datetime => json!({ "type": ["string", "null"] }),
+            ColumnType::Text | ColumnType::Datetime => json!({ "type": ["string", "null"] }),
+            ColumnType::File => json!({
+                "type": ["object", "null"],
+                "required": ["key", "name", "size", "contentType"],
+                "properties": {
+                    "key": { "type": "string" }, "name": { "type": "string" }, "size": { "type": "integer" },
+                    "contentType": { "type": "string" }, "url": { "type": "string", "description": "Where the file downloads (GET)." }
+                }
+            }),
             ColumnType::Integer | ColumnType::Relation => json!({ "type": ["integer", "null"] }),
             ColumnType::Float => json!({ "type": ["number", "null"] }),
             ColumnType::Boolean => json!({ "type": ["boolean", "null"] }),
