@@ -6,7 +6,7 @@
 // SERVE_DIST=1 serves this checkout's dist/ in front of the server (whose
 // embedded SPA is the one it was compiled with), to try a fresh build.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -348,9 +348,10 @@ async function run() {
     await page.getByTestId('table-item-comments').waitFor();
     await page.getByTestId('table-item-posts').click();
     const rows = page.locator('[data-testid^="column-row-"]');
-    await eventually(async () => (await rows.count()) === 3, 'posts has 3 columns');
+    const columns = JSON.parse(readFileSync(BLOG, 'utf8')).tables.find((t) => t.name === 'posts').columns.length;
+    await eventually(async () => (await rows.count()) === columns, `posts has ${columns} columns`);
     await page.getByTestId('add-column').click();
-    const row = page.getByTestId('column-row-3');
+    const row = page.getByTestId(`column-row-${columns}`);
     await row.getByLabel('Column name').fill('views');
     await row.getByLabel('Type').selectOption('integer');
     await row.getByLabel('Default').fill('0');
@@ -926,7 +927,8 @@ async function run() {
   });
 
   await filesSteps({
-    page, browser, base, shots: SHOTS, step, gql: gqlFromPage, eventually, assert, timeout: TIMEOUT,
+    page, browser, base, serverBase, workspace: !process.env.SKIP_WORKSPACE, shots: SHOTS, step, gql: gqlFromPage, eventually, assert,
+    timeout: TIMEOUT,
     onPageError: (message) => pageErrors.push(message),
   });
 

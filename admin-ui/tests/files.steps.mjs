@@ -17,6 +17,8 @@ const RENAMED = `${FOLDER}/renamed notes.txt`;
  * @param {import('playwright-core').Page} t.page the owner's page, signed in
  * @param {import('playwright-core').Browser} t.browser
  * @param {string} t.base where the SPA is served
+ * @param {string} t.serverBase the server itself (data plane)
+ * @param {boolean} t.workspace the test environment serves examples/blog.json (not on the mock)
  * @param {string} t.shots the screenshots folder
  * @param {(name: string, fn: () => Promise<void>) => Promise<void>} t.step
  * @param {(page: object, query: string, variables?: object) => Promise<any>} t.gql
@@ -61,7 +63,7 @@ export async function filesSteps(t) {
     await max.fill('2097152');
     await quota.fill('0');
     await form.getByRole('button', { name: 'Save', exact: true }).click();
-    await page.getByTestId('toast').filter({ hasText: 'Saved' }).waitFor();
+    await page.getByTestId('toast').filter({ hasText: /^Saved/ }).waitFor();
     const saved = (await gql('{ environment(slug: "test") { limits { maxFileBytes fileQuotaBytes } } }')).data.environment.limits;
     assert(saved.maxFileBytes === 2097152 && saved.fileQuotaBytes === 0, `saved: ${JSON.stringify(saved)}`);
     await page.getByRole('link', { name: 'Dashboard', exact: true }).click();
@@ -327,6 +329,53 @@ export async function filesSteps(t) {
     await page.getByTestId('files-breadcrumbs').locator('[data-testid="crumb"][data-path=""]').click();
     await page.locator('[data-testid="files-listing"][data-folder=""]').waitFor();
   });
+
+  if (t.workspace) {
+    await step('database rows: a post\'s cover (a file column) shows its name, size and thumbnail, read-only, with a download link', async () => {
+      const signup = await fetch(`${t.serverBase}/env/test/auth/signup`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'cover-author@example.com', password: 'cover-author-password' }),
+      });
+      const { token } = await signup.json();
+      assert(signup.status === 201 && token, `signup: ${signup.status}`);
+      const form = new FormData();
+      form.set('title', 'With a cover');
+      form.set('published', 'true');
+      form.set('cover', new Blob([PNG], { type: 'image/png' }), 'cover.png');
+      const res = await fetch(`${t.serverBase}/env/test/posts`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+      const post = await res.json();
+      assert(res.status === 201 && post.cover?.name === 'cover.png', `create a post with a cover: ${res.status} ${JSON.stringify(post)}`);
+      await page.getByRole('link', { name: 'Database', exact: true }).click();
+      await page.getByTestId('tab-rows').click();
+      await page.getByTestId('rows-table').selectOption('posts');
+      const row = page.getByTestId(`row-${post.id}`);
+      const cell = row.locator('td[data-column="cover"]').getByTestId('file-cell');
+      await cell.waitFor();
+      const text = await cell.innerText();
+      assert(text.includes('cover.png') && text.includes(`${PNG.length} B`), `the cell shows name and size: ${text}`);
+      assert((await cell.getByRole('link', { name: 'cover.png' }).getAttribute('href')) === post.cover.url, 'the name links to the file');
+      const thumb = cell.getByTestId('file-cell-thumb');
+      await eventually(async () => thumb.evaluate((el) => el.complete && el.naturalWidth === 1), 'the thumbnail is loaded');
+      await shot('rows-file-cell.png');
+      await row.getByTestId('row-edit').click();
+      const editing = page.getByTestId(`row-edit-${post.id}`);
+      await editing.getByTestId('file-cell').waitFor();
+      assert((await editing.getByLabel('cover (file)').count()) === 0, 'the cover is not edited in place');
+      await editing.getByRole('button', { name: 'Cancel' }).click();
+    });
+
+    await step('files: the folder of table rows\' files is listed; deleting it is refused with the reason, the listing stays', async () => {
+      await page.getByRole('link', { name: 'Files', exact: true }).click();
+      await folderRow('tables').waitFor();
+      await folderRow('tables').getByTestId('folder-delete').click(); // confirm() is accepted
+      const refused = page.getByTestId('files-action-errors');
+      await refused.waitFor();
+      assert(/holds the files of table rows/.test(await refused.innerText()), `says why: ${await refused.innerText()}`);
+      assert((await page.getByTestId('files-off').count()) === 0, 'a refused action does not hide the listing');
+      await folderRow('tables').waitFor();
+    });
+  }
 
   await step('files: production says file management is off, and its files are never asked for', async () => {
     const asked = [];
