@@ -128,8 +128,13 @@ pub async fn serve_recorded(state: &AppState, slug: &str, rest: &str, request: R
         (None, Some(endpoint)) => (Some(auth_name(endpoint).to_owned()), Some(auth_route(endpoint).to_owned())),
         (None, None) => (None, None),
     };
-    let (response, response_body) = take_body(response).await;
-    let response_bytes = response_body.as_ref().map(|b| b.len() as u64).or_else(|| exact_size(&response)).unwrap_or(0);
+    // Files stream past the record: only their size is noted, never their bytes.
+    let (response, response_body) = match response.headers().contains_key(header::ACCEPT_RANGES) {
+        true => (response, None),
+        false => take_body(response).await,
+    };
+    let declared_response = response.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
+    let response_bytes = response_body.as_ref().map(|b| b.len() as u64).or_else(|| exact_size(&response)).or(declared_response).unwrap_or(0);
     let detail = request_headers.map(|headers| detail(&guards.logs, headers, response.headers(), &mut notes, response_body.as_deref()));
     let record = RequestRecord {
         id,
