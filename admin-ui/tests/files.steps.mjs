@@ -4,6 +4,8 @@
 // the folder is deleted after a confirmation that counts its files; production
 // says file management is off. Run by browser.test.mjs; the steps set up what
 // they need themselves.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const FOLDER = 'browser-test';
@@ -303,6 +305,27 @@ export async function filesSteps(t) {
       'the nested file kept its folders');
     const cleaned = await gql('mutation { a: deleteFolder(environment: "test", path: "album") b: deleteFile(environment: "test", path: "loose.txt") }');
     assert(!cleaned.errors && cleaned.data.a === 2 && cleaned.data.b === true, `cleaned up: ${JSON.stringify(cleaned)}`);
+  });
+
+  await step('files: Upload folder sends every file of the picked folder under its relative path', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'serverkit-upload-'));
+    try {
+      mkdirSync(join(dir, 'trip', 'day1'), { recursive: true });
+      writeFileSync(join(dir, 'trip', 'plan.txt'), 'plan');
+      writeFileSync(join(dir, 'trip', 'day1', 'photo.png'), PNG);
+      await page.getByTestId('upload-folder-input').setInputFiles(join(dir, 'trip'));
+      for (const path of ['trip/plan.txt', 'trip/day1/photo.png']) {
+        await page.locator(`[data-testid="upload-item"][data-path="${path}"][data-status="done"]`).waitFor();
+      }
+      await folderRow('trip').waitFor();
+      const nested = (await listing('trip/day1')).files.edges.map((e) => e.node);
+      assert(nested.length === 1 && nested[0].path === 'trip/day1/photo.png' && nested[0].size === PNG.length,
+        `the nested file kept its folders: ${JSON.stringify(nested)}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const cleaned = await gql('mutation { deleteFolder(environment: "test", path: "trip") }');
+    assert(cleaned.data?.deleteFolder === 2, `cleaned up: ${JSON.stringify(cleaned)}`);
   });
 
   await step('files: a folder of 105 files lists the first 100, and Load more the rest', async () => {
