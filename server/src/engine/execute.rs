@@ -180,6 +180,7 @@ fn body_for_schema(router: &CompiledRouter, body: &Value) -> Option<Value> {
 /// there (kind, name, time, rows, error) as it ends: a request cut short by
 /// the timeout keeps the steps that finished. `groups`, from the
 /// environment's router settings, replaces the groups the router admits.
+#[allow(clippy::too_many_arguments, reason = "one request and everything it runs against")]
 pub async fn run(
     router: &CompiledRouter,
     db: &super::databases::EnvDb,

@@ -160,7 +160,7 @@ mod tests {
     #[test]
     fn store_locations_round_trip_through_the_encoding() {
         let root = Path::from("envs/test");
-        let path = FilePath::parse("path", "dir/a#b%c.txt").unwrap();
+        let path = FilePath::parse("path", "dir/a#b%c.txt").expect("valid");
         let location = path.under(&root);
         assert!(location.as_ref().starts_with("envs/test/dir/"));
         assert_eq!(FilePath::from_location(&root, &location), Some(path));
@@ -168,7 +168,7 @@ mod tests {
 
     #[test]
     fn url_encoding_keeps_slashes_between_segments_only() {
-        let path = FilePath::parse("path", "a b/c?d/é").unwrap();
+        let path = FilePath::parse("path", "a b/c?d/é").expect("valid");
         assert_eq!(path.url_encoded(), "a%20b/c%3Fd/%C3%A9");
     }
 }
