@@ -121,6 +121,7 @@ impl App {
         background.extend(log_tasks.iter().map(JoinHandle::abort_handle));
         let (monitor, monitor_task) = Monitor::start(db.clone(), replica_id.to_string());
         background.push(monitor_task.abort_handle());
+        background.push(spawn_staging_sweep(files.clone()).abort_handle());
         background.push(follow_environment_changes(&environments, engine.clone(), logs.clone(), monitor.clone()).abort_handle());
         // Replicas on one PostgreSQL database tell each other what changed.
         let replica =
@@ -257,6 +258,17 @@ fn follow_environment_changes(environments: &Environments, engine: Engine, logs:
 }
 
 /// Every minute: forget refilled login-throttle keys and delete expired sessions.
+/// Uploads staged by requests that never ended (a crash) are deleted after an hour.
+fn spawn_staging_sweep(files: crate::files::Files) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            every.tick().await;
+            files.sweep_staging(Duration::from_secs(3600)).await;
+        }
+    })
+}
+
 fn spawn_housekeeping(sessions: DbSessionStore, throttle: LoginThrottle) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(60));

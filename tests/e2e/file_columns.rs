@@ -99,8 +99,9 @@ async fn a_cover_uploads_with_the_post_and_downloads_intact(s3: bool) {
     // The row reads back the same, and admins see the file under tables/.
     let (_, read) = blog.call("GET", &format!("/posts/{id}"), None, None).await;
     assert_eq!(read["cover"], post["cover"]);
-    let listed = blog.owner.run("{ files(environment: \"test\", folder: \"tables/posts\") { folders } }", json!({})).await.data();
+    let listed = blog.owner.run("{ files(environment: \"test\", folder: \"tables/posts\") { folders readOnly } }", json!({})).await.data();
     assert_eq!(listed["files"]["folders"], json!([format!("tables/posts/{id}")]));
+    assert_eq!(listed["files"]["readOnly"], true);
     // A JSON body cannot point a file column at an object it did not upload.
     let (status, refused) = blog.call("POST", "/posts", Some(&token), Some(json!({ "title": "sneaky", "cover": file }))).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");

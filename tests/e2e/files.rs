@@ -350,3 +350,19 @@ async fn cookies_need_the_csrf_header_and_production_is_closed(s3: bool) {
     owner.run("mutation { updateEnvironment(slug: \"production\", input: { capabilities: { fileManagement: true } }) { slug } }", json!({})).await.data();
     assert_eq!(put(&owner, &file_url(&server, "production", "a.txt"), b"x".to_vec(), "text/plain").await.status(), StatusCode::CREATED);
 }
+
+#[tokio::test]
+async fn uploads_left_staged_by_a_crash_are_swept() {
+    let (server, owner) = start(false).await;
+    let staging = server.data_dir().join("files/envs/test/.serverkit-staging");
+    std::fs::create_dir_all(&staging).unwrap();
+    std::fs::write(staging.join("0190-left-behind"), b"half an upload").unwrap();
+    put(&owner, &file_url(&server, "test", "kept.txt"), b"kept".to_vec(), "text/plain").await;
+    // Younger than the age given: kept.
+    server.app.files.sweep_staging(std::time::Duration::from_secs(3600)).await;
+    assert!(staging.join("0190-left-behind").exists());
+    server.app.files.sweep_staging(std::time::Duration::ZERO).await;
+    assert!(!staging.join("0190-left-behind").exists(), "the staged upload is still there");
+    // Hidden from listings all along, and the admin's files untouched.
+    assert_eq!(names(&listing(&owner, "test", "").await), ["kept.txt"]);
+}

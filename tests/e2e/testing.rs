@@ -97,6 +97,13 @@ async fn the_blog_example_generates_a_suite_that_passes() {
     };
     assert_eq!(record["requestLog"]["router"], "createPost");
     assert_eq!(record["requestLog"]["source"], format!("test-run:{}", run["id"].as_str().unwrap()));
+    // Routers that take files are tried with one: createPost's cover went up as multipart and was kept.
+    let defined = blog.owner.run("{ testCases(environment: \"test\") { name definition } }", json!({})).await.data();
+    let happy = defined["testCases"].as_array().unwrap().iter().find(|c| c["name"] == "createPost: happy path").unwrap();
+    let call = happy["definition"]["steps"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(call["files"]["cover"]["contentType"], "image/png", "{call:#}");
+    let covers = blog.owner.run("{ files(environment: \"test\", folder: \"tables/posts\") { folders } }", json!({})).await.data();
+    assert!(!covers["files"]["folders"].as_array().unwrap().is_empty(), "no cover was stored: {covers}");
     // The same definition generates the same cases.
     let again = blog.owner.run("{ testCases(environment: \"test\") { name } }", json!({})).await.data();
     assert_eq!(again["testCases"].as_array().unwrap().len(), names.len());

@@ -114,6 +114,11 @@ impl Files {
         storage_prefix(slug)
     }
 
+    /// Whether `path` is among the files of table rows.
+    pub fn is_read_only(path: &FilePath) -> bool {
+        path.top() == Some(TABLES_FOLDER)
+    }
+
     /// Files of rows are changed through their rows, never directly.
     fn writable(path: &FilePath) -> ServiceResult<()> {
         match path.top() {
@@ -378,5 +383,23 @@ impl Files {
         }
         self.usage.add(slug, -(bytes as i64));
         Ok(files)
+    }
+
+    /// Deletes uploads left staged longer than `age`: a process that died
+    /// mid-request could not discard its own.
+    pub async fn sweep_staging(&self, age: std::time::Duration) {
+        let Ok(environments) = self.environments.list().await else { return };
+        let cutoff = Utc::now() - chrono::Duration::from_std(age).unwrap_or_default();
+        for env in environments {
+            let prefix = Self::root(&env.slug).join(STAGING_FOLDER);
+            let mut listed = self.store.list(Some(&prefix));
+            while let Some(meta) = listed.next().await {
+                let Ok(meta) = meta else { break };
+                if meta.last_modified < cutoff && self.store.delete(&meta.location).await.is_ok() {
+                    self.usage.add(&env.slug, -(meta.size as i64));
+                    tracing::info!(location = %meta.location, "deleted an upload left staged");
+                }
+            }
+        }
     }
 }

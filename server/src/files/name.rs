@@ -32,7 +32,9 @@ impl FilePath {
 
     /// `text` as a path; `field` names the argument in the error.
     pub fn parse(field: &str, text: &str) -> ServiceResult<Self> {
-        let refuse = |why: &str| Err(ServiceError::bad_input(field, format!("`{}` {why}", text.escape_debug())));
+        // Shown as given, control characters as U+FFFD (they could break the message's line).
+        let shown: String = text.chars().map(|c| if c.is_control() { '\u{FFFD}' } else { c }).collect();
+        let refuse = |why: &str| Err(ServiceError::bad_input(field, format!("`{shown}` {why}")));
         if text.len() > MAX_PATH_BYTES {
             return Err(ServiceError::bad_input(field, format!("a path is at most {MAX_PATH_BYTES} bytes")));
         }

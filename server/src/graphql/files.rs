@@ -45,6 +45,10 @@ impl FileInfo {
     async fn download_url(&self) -> &str {
         &self.0.download_url
     }
+    /// Files of table rows (under `tables/`) change through their rows only.
+    async fn read_only(&self) -> bool {
+        crate::files::Files::is_read_only(&self.0.path)
+    }
 }
 
 /// A folder's page: its subfolders, then files by name.
@@ -62,6 +66,11 @@ impl FileListing {
     /// `""` for the root.
     async fn folder(&self) -> String {
         self.0.folder.to_string()
+    }
+    /// Whether the folder is managed by table rows (`tables/…`): listed and
+    /// downloaded here, changed through the rows.
+    async fn read_only(&self) -> bool {
+        crate::files::Files::is_read_only(&self.0.folder)
     }
     /// The direct subfolders' paths, sorted.
     async fn folders(&self) -> Vec<String> {

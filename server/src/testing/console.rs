@@ -116,6 +116,7 @@ pub async fn send(state: &AppState, actor: &Principal, environment: &str, reques
         query: request.query.iter().map(|(k, v)| (k.clone(), text(v))).collect(),
         headers,
         body: request.body.clone(),
+        files: Vec::new(),
     };
     let answer = outgoing.send(state, environment, token.as_deref(), Source::Console).await.map_err(|err| ServiceError::bad_input("request", err))?;
     let curl = outgoing.curl(&state.public_url, environment, token.is_some());
@@ -164,6 +165,7 @@ pub fn as_case(name: &str, router: &str, request: &ConsoleRequest, result: Optio
             query: request.query.clone(),
             headers: request.headers.clone(),
             body: request.body.clone(),
+            files: Default::default(),
             act_as: None,
             expect,
         }],

@@ -11,7 +11,7 @@ use super::example::example;
 use crate::workspace::{
     WorkspaceDocument,
     document::{Access, Action, Allow, Method, Router},
-    test_case::{ActAs, Expectation, ExpectedStatus, TestCase, TestStep},
+    test_case::{ActAs, Expectation, ExpectedStatus, TestCase, TestFile, TestStep},
 };
 
 /// An id no table reaches in a test server.
@@ -124,9 +124,37 @@ fn step(name: Option<&str>, method: Method, path: String, body: Option<Value>, a
         query: Map::new(),
         headers: Map::new(),
         body,
+        files: Default::default(),
         act_as,
         expect: Expectation { status, body: None, paths: Map::new(), matches_schema: false },
     }
+}
+
+/// A 1×1 PNG: what generated cases upload into image columns.
+const TINY_PNG: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
+
+/// A small file each of `router`'s file fields accepts, by field: a PNG for
+/// images (or any type), else text of the first type the column names.
+fn example_files(doc: &WorkspaceDocument, router: &Router) -> std::collections::BTreeMap<String, TestFile> {
+    let fields = crate::files::columns::file_fields(router, |name| doc.tables.iter().find(|t| t.name == name));
+    fields
+        .into_iter()
+        .map(|field| {
+            let accepts = |kind: &str| crate::files::columns::accepts(field.content_types.as_deref(), kind);
+            let file = match field.content_types.as_deref().and_then(|types| types.iter().find(|t| !t.ends_with("/*"))) {
+                _ if accepts("image/png") => {
+                    TestFile { name: "example.png".into(), content_type: "image/png".into(), text: None, base64: Some(TINY_PNG.into()) }
+                }
+                Some(kind) => TestFile { name: "example".into(), content_type: kind.clone(), text: Some("example".into()), base64: None },
+                None => {
+                    let kind =
+                        field.content_types.as_deref().and_then(|t| t.first()).map_or("application/octet-stream".into(), |t| t.replace("/*", "/example"));
+                    TestFile { name: "example".into(), content_type: kind, text: Some("example".into()), base64: None }
+                }
+            };
+            (field.field, file)
+        })
+        .collect()
 }
 
 /// What one router's cases are built from.
@@ -183,6 +211,9 @@ impl<'a> Plan<'a> {
         let (mut steps, values) = self.setup(&creator)?;
         let mut call = step(Some("call"), self.router.method, fill_path(&self.router.path, &values), self.request_body(), None, success(self.router));
         call.query = self.required_query();
+        if has_body(self.router.method) {
+            call.files = example_files(self.doc, self.router);
+        }
         // The answer has the shape the OpenAPI export promises.
         call.expect.matches_schema = true;
         steps.push(call);
@@ -309,7 +340,9 @@ fn create_steps(doc: &WorkspaceDocument, table: &str, by: &ActAs, depth: usize) 
         _ => by.clone(),
     };
     let body = router.input.body.as_ref().map_or(json!({}), |schema| example(schema, true));
-    Some(vec![step(Some(&format!("create_{table}")), router.method, router.path.clone(), Some(body), Some(by), success(router))])
+    let mut create = step(Some(&format!("create_{table}")), router.method, router.path.clone(), Some(body), Some(by), success(router));
+    create.files = example_files(doc, router);
+    Some(vec![create])
 }
 
 /// create → get → update → list contains it → delete → get is 404, for a

@@ -14,7 +14,16 @@ use crate::{
     app::AppState,
     dataplane::{self, Source},
     logs::RequestRecord,
+    workspace::test_case::TestFile,
 };
+
+/// The text a body field is sent as in a multipart body.
+fn field_text(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
 
 /// A request ready to send: every template already rendered.
 pub struct Outgoing {
@@ -24,6 +33,8 @@ pub struct Outgoing {
     pub query: Vec<(String, String)>,
     pub headers: Vec<(HeaderName, HeaderValue)>,
     pub body: Option<Value>,
+    /// Files by body field: the body then goes as `multipart/form-data`.
+    pub files: Vec<(String, TestFile)>,
 }
 
 /// What came back, with the request's record.
@@ -55,11 +66,37 @@ impl Outgoing {
         if signed_in {
             parts.push("-H \"authorization: Bearer $TOKEN\"".to_owned());
         }
-        if let Some(body) = &self.body {
+        if !self.files.is_empty() {
+            let fields = self.body.as_ref().and_then(Value::as_object).into_iter().flatten();
+            parts.extend(fields.map(|(name, value)| format!("-F {}", quote(&format!("{name}={}", field_text(value))))));
+            parts.extend(self.files.iter().map(|(field, file)| format!("-F {}", quote(&format!("{field}=@{};type={}", file.name, file.content_type)))));
+        } else if let Some(body) = &self.body {
             parts.push("-H 'content-type: application/json'".to_owned());
             parts.push(format!("-d {}", quote(&body.to_string())));
         }
         parts.join(" ")
+    }
+
+    /// The body and files as `multipart/form-data` (RFC 7578).
+    fn multipart(&self, boundary: &str) -> Result<Vec<u8>, String> {
+        let quoted = |s: &str| s.replace('"', "%22").replace(['\r', '\n'], " ");
+        let mut out = Vec::new();
+        for (name, value) in self.body.as_ref().and_then(Value::as_object).into_iter().flatten() {
+            out.extend(format!("--{boundary}\r\ncontent-disposition: form-data; name=\"{}\"\r\n\r\n{}\r\n", quoted(name), field_text(value)).into_bytes());
+        }
+        for (field, file) in &self.files {
+            let head = format!(
+                "--{boundary}\r\ncontent-disposition: form-data; name=\"{}\"; filename=\"{}\"\r\ncontent-type: {}\r\n\r\n",
+                quoted(field),
+                quoted(&file.name),
+                quoted(&file.content_type)
+            );
+            out.extend(head.into_bytes());
+            out.extend(file.bytes()?);
+            out.extend(b"\r\n");
+        }
+        out.extend(format!("--{boundary}--\r\n").into_bytes());
+        Ok(out)
     }
 
     /// Sends it to `environment` as the holder of `token`.
@@ -72,6 +109,11 @@ impl Outgoing {
             builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
         }
         let body = match &self.body {
+            _ if !self.files.is_empty() => {
+                let boundary = format!("serverkit-{}", uuid::Uuid::new_v4().simple());
+                builder = builder.header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"));
+                Body::from(self.multipart(&boundary)?)
+            }
             Some(body) => {
                 builder = builder.header(header::CONTENT_TYPE, "application/json");
                 Body::from(body.to_string())

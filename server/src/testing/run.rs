@@ -178,7 +178,8 @@ fn prepare(step: &TestStep, scope: &[Value]) -> Result<Outgoing, String> {
         headers.push((name, value));
     }
     let body = step.body.as_ref().map(|b| render(b, scope)).transpose()?;
-    Ok(Outgoing { method: step.method.as_str(), path, query, headers, body })
+    let files = step.files.iter().map(|(field, file)| (field.clone(), file.clone())).collect();
+    Ok(Outgoing { method: step.method.as_str(), path, query, headers, body, files })
 }
 
 /// What differs between the answer and what the step expects.

@@ -55,10 +55,39 @@ pub struct TestStep {
     pub headers: Map<String, Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<Value>,
+    /// Files to upload, by body field: the request goes as
+    /// `multipart/form-data`, the body's fields as its text parts.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub files: std::collections::BTreeMap<String, TestFile>,
     /// Overrides the case's caller for this step.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub act_as: Option<ActAs>,
     pub expect: Expectation,
+}
+
+/// A file a step uploads: its name, type, and content as text or base64.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TestFile {
+    pub name: String,
+    pub content_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base64: Option<String>,
+}
+
+impl TestFile {
+    /// The file's bytes, or why they cannot be read.
+    pub fn bytes(&self) -> Result<Vec<u8>, String> {
+        use base64::Engine;
+        match (&self.text, &self.base64) {
+            (Some(text), None) => Ok(text.clone().into_bytes()),
+            (None, Some(encoded)) => base64::engine::general_purpose::STANDARD.decode(encoded).map_err(|err| format!("`{}`: not base64: {err}", self.name)),
+            (None, None) => Ok(Vec::new()),
+            (Some(_), Some(_)) => Err(format!("`{}`: give text or base64, not both", self.name)),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
