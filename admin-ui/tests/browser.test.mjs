@@ -148,10 +148,14 @@ async function run() {
   let base = await startServer();
   serverBase = base;
   console.log(`# server at ${base}`);
-  if (process.env.SERVE_DIST) {
+  // A binary embeds the dist/ it was compiled with, which may not be this checkout's (a target dir shared with
+  // another clone, or a build older than `npm run build`): then ./dist is served in front of it, as with SERVE_DIST=1.
+  const embedded = await fetch(`${base}/admin/`).then((r) => r.text()).catch(() => '');
+  const stale = embedded !== readFileSync(join(here, '..', 'dist', 'index.html'), 'utf8');
+  if (process.env.SERVE_DIST || stale) {
     proxy = await startDistProxy(base);
     base = proxy.url;
-    console.log(`# serving ./dist through ${base}`);
+    console.log(`# serving ./dist through ${base}${stale && !process.env.SERVE_DIST ? ' (the server embeds another build of dist/)' : ''}`);
   }
   mkdirSync(SHOTS, { recursive: true });
   browser = await chromium.launch({

@@ -29,8 +29,9 @@ export function startDistProxy(target) {
   const server = createServer((req, res) => {
     const { pathname } = new URL(req.url, 'http://x');
     if (pathname === '/admin') return void res.writeHead(308, { location: '/admin/' }).end();
-    // The server's downloads live under /admin/ too.
-    if (pathname.startsWith('/admin/') && !pathname.startsWith('/admin/downloads/')) return serveDist(pathname.slice('/admin/'.length), res);
+    // The server's downloads and environments' files live under /admin/ too.
+    const served = ['/admin/downloads/', '/admin/files/'].some((p) => pathname.startsWith(p));
+    if (pathname.startsWith('/admin/') && !served) return serveDist(pathname.slice('/admin/'.length), res);
     const fwd = request({ host: up.hostname, port: up.port, method: req.method, path: req.url, headers: req.headers }, (r) => {
       res.writeHead(r.statusCode ?? 502, r.headers);
       r.pipe(res);

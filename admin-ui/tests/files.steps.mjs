@@ -354,30 +354,52 @@ export async function filesSteps(t) {
   });
 
   if (t.workspace) {
-    await step('database rows: a post\'s cover (a file column) shows its name, size and thumbnail, read-only, with a download link', async () => {
-      const signup = await fetch(`${t.serverBase}/env/test/auth/signup`, {
+    // A post made through the environment's API by an end user, its cover sent as a multipart file part.
+    const signup = async (email) => {
+      const res = await fetch(`${t.serverBase}/env/test/auth/signup`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ email: 'cover-author@example.com', password: 'cover-author-password' }),
+        body: JSON.stringify({ email, password: 'cover-author-password' }),
       });
-      const { token } = await signup.json();
-      assert(signup.status === 201 && token, `signup: ${signup.status}`);
+      const { token } = await res.json();
+      assert(res.status === 201 && token, `signup of ${email}: ${res.status}`);
+      return token;
+    };
+    const createPost = async (token, title, published) => {
       const form = new FormData();
-      form.set('title', 'With a cover');
-      form.set('published', 'true');
+      form.set('title', title);
+      form.set('published', String(published));
       form.set('cover', new Blob([PNG], { type: 'image/png' }), 'cover.png');
       const res = await fetch(`${t.serverBase}/env/test/posts`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
       const post = await res.json();
-      assert(res.status === 201 && post.cover?.name === 'cover.png', `create a post with a cover: ${res.status} ${JSON.stringify(post)}`);
+      assert(res.status === 201 && post.cover?.name === 'cover.png' && post.published === published,
+        `create a post (published: ${published}) with a cover: ${res.status} ${JSON.stringify(post)}`);
+      assert(/^tables\/posts\/[^/]+\/cover\//.test(post.cover.key ?? ''), `the cover's key is under tables/posts/: ${post.cover.key}`);
+      return post;
+    };
+    const adminUrl = (key) => `/admin/files/test/${key.split('/').map(encodeURIComponent).join('/')}`;
+    const fetchStatus = (url) => page.evaluate(async (u) => (await fetch(u, { credentials: 'same-origin' })).status, url);
+    const rowsOfPosts = async () => {
       await page.getByRole('link', { name: 'Database', exact: true }).click();
       await page.getByTestId('tab-rows').click();
       await page.getByTestId('rows-table').selectOption('posts');
+    };
+    let token; // the end user's, signed up in the first step
+    let draft; // the unpublished post, for the tables/ folder's steps
+
+    await step('database rows: a post\'s cover (a file column) shows its name, size and thumbnail, read-only, with a download link', async () => {
+      token = await signup('cover-author@example.com');
+      const post = await createPost(token, 'With a cover', true);
+      await rowsOfPosts();
       const row = page.getByTestId(`row-${post.id}`);
       const cell = row.locator('td[data-column="cover"]').getByTestId('file-cell');
       await cell.waitFor();
       const text = await cell.innerText();
       assert(text.includes('cover.png') && text.includes(`${PNG.length} B`), `the cell shows name and size: ${text}`);
-      assert((await cell.getByRole('link', { name: 'cover.png' }).getAttribute('href')) === post.cover.url, 'the name links to the file');
+      const href = await cell.getByRole('link', { name: 'cover.png' }).getAttribute('href');
+      assert(href === adminUrl(post.cover.key), `the name links to the admin's copy of the file: ${href}`);
+      const bytes = await page.evaluate(async (u) => [...new Uint8Array(await (await fetch(u)).arrayBuffer())], href);
+      assert(Buffer.from(bytes).equals(PNG), `the link serves the cover's bytes (${bytes.length} of ${PNG.length})`);
       const thumb = cell.getByTestId('file-cell-thumb');
       await eventually(async () => thumb.evaluate((el) => el.complete && el.naturalWidth === 1), 'the thumbnail is loaded');
       await shot('rows-file-cell.png');
@@ -388,13 +410,88 @@ export async function filesSteps(t) {
       await editing.getByRole('button', { name: 'Cancel' }).click();
     });
 
-    await step('files: the folder of table rows\' files is listed; deleting it is refused with the reason, the listing stays', async () => {
+    await step('database rows: an unpublished post\'s cover, hidden from the public, shows its thumbnail to the admin', async () => {
+      draft = await createPost(token, 'A draft with a cover', false);
+      // The end user's URL follows getPost, which hides drafts from all but their author: not the admin's way in.
+      const asPublic = await fetchStatus(draft.cover.url);
+      assert(asPublic === 404, `the cell's own url is refused to the admin (else this step proves nothing): GET ${draft.cover.url} → ${asPublic}`);
+      await rowsOfPosts();
+      const cell = page.getByTestId(`row-${draft.id}`).locator('td[data-column="cover"]').getByTestId('file-cell');
+      await cell.waitFor();
+      const thumb = cell.getByTestId('file-cell-thumb');
+      const src = await thumb.getAttribute('src');
+      await eventually(async () => thumb.evaluate((el) => el.complete && el.naturalWidth > 0), `the draft's thumbnail loads (${src})`);
+      assert(src?.startsWith(adminUrl(draft.cover.key)), `the thumbnail comes from the admin's file endpoint: ${src}`);
+      const href = await cell.getByRole('link', { name: 'cover.png' }).getAttribute('href');
+      assert((await fetchStatus(href)) === 200, `the draft's download link answers 200: ${href}`);
+    });
+
+    await step('files: in tables/… folders there is no upload, new folder, drop, rename or delete; a line says why; preview and download stay', async () => {
+      const folder = draft.cover.key.slice(0, draft.cover.key.lastIndexOf('/'));
+      const controls = ['new-folder', 'upload-input', 'upload-folder-input', 'file-rename', 'file-delete', 'folder-delete'];
+      const present = async () => {
+        const found = [];
+        for (const id of controls) if ((await page.getByTestId(id).count()) > 0) found.push(id);
+        return found;
+      };
+      // At the root the owner has them (so their absence below means something) and no such line.
       await page.getByRole('link', { name: 'Files', exact: true }).click();
-      await folderRow('tables').waitFor();
+      await page.locator('[data-testid="files-listing"][data-folder=""]').waitFor();
+      await page.getByTestId('new-folder').waitFor();
+      assert((await page.getByTestId('files-readonly').count()) === 0, 'the root has no read-only line');
+      for (const path of ['tables', 'tables/posts', `tables/posts/${draft.id}`, folder]) {
+        await page.goto(`${t.base}/admin/files?env=test&folder=${encodeURIComponent(path)}`);
+        await page.locator(`[data-testid="files-listing"][data-folder="${path}"]`).waitFor();
+        await page.locator('[data-testid="folder-row"], [data-testid="file-row"]').first().waitFor();
+        const line = page.getByTestId('files-readonly');
+        await line.waitFor();
+        const said = (await line.innerText()).trim();
+        assert(said === 'Files of table rows: they change with their rows (Database page or the API).', `${path}: the line says why: ${said}`);
+        const left = await present();
+        assert(left.length === 0, `${path}: no write controls, yet: ${left.join(', ')}`);
+      }
+      const link = page.getByTestId('files-readonly').getByRole('link', { name: 'Database page' });
+      assert(/\/admin\/database\?.*table=posts/.test((await link.getAttribute('href')) ?? ''), 'the line links to the posts\' rows');
+      // A drop is not taken: nothing is queued, nothing sent.
+      const puts = [];
+      const record = (req) => req.method() === 'PUT' && puts.push(req.url());
+      page.on('request', record);
+      const taken = await page.evaluate(() => {
+        const zone = document.querySelector('[data-testid="files-drop"]');
+        const items = [{ kind: 'file', webkitGetAsEntry: () => null, getAsFile: () => new File(['x'], 'dropped.txt', { type: 'text/plain' }) }];
+        let prevented = false;
+        for (const type of ['dragenter', 'dragover', 'drop']) {
+          const ev = new DragEvent(type, { bubbles: true, cancelable: true });
+          Object.defineProperty(ev, 'dataTransfer', { value: { types: ['Files'], items, dropEffect: 'none' } });
+          zone.dispatchEvent(ev);
+          prevented ||= ev.defaultPrevented;
+        }
+        return prevented;
+      });
+      await page.waitForTimeout(300);
+      page.off('request', record);
+      assert(!taken, 'the listing does not take the drop');
+      assert((await page.getByTestId('upload-item').count()) === 0 && puts.length === 0, `nothing uploaded: ${puts.join(', ')}`);
+      // Browsing, preview and download stay.
+      const row = fileRow(draft.cover.key);
+      await row.getByTestId('file-download').waitFor();
+      await row.getByTestId('file-preview').click();
+      const img = page.getByTestId('file-preview-dialog').getByTestId('file-preview-image');
+      await img.waitFor();
+      await eventually(async () => img.evaluate((el) => el.complete && el.naturalWidth === 1), 'the cover previews');
+      await closePreview();
+      await shot('files-tables-readonly.png');
+    });
+
+    await step('files: the folder of table rows\' files is listed; deleting it is refused with the server\'s reason as is, the listing stays', async () => {
+      await page.getByRole('link', { name: 'Files', exact: true }).click();
+      await page.locator('[data-testid="files-listing"][data-folder=""]').waitFor();
       await folderRow('tables').getByTestId('folder-delete').click(); // confirm() is accepted
       const refused = page.getByTestId('files-action-errors');
       await refused.waitFor();
-      assert(/holds the files of table rows/.test(await refused.innerText()), `says why: ${await refused.innerText()}`);
+      const said = (await refused.innerText()).trim();
+      assert(/^`tables\/` holds the files of table rows/.test(said), `says why, in the server's words: ${said}`);
+      assert(!/your role/i.test(said), `not put down to the role: ${said}`);
       assert((await page.getByTestId('files-off').count()) === 0, 'a refused action does not hide the listing');
       await folderRow('tables').waitFor();
     });

@@ -17,7 +17,11 @@ const info = (slug, path, f) => ({
   path, name: path.slice(path.lastIndexOf('/') + 1), size: f.bytes.length, contentType: f.contentType, modifiedAt: f.modifiedAt,
   etag: `"${f.bytes.length}-${Date.parse(f.modifiedAt)}"`,
   downloadUrl: `/admin/files/${encodeURIComponent(slug)}/${path.split('/').map(encodeURIComponent).join('/')}`,
+  readOnly: readOnly(path),
 });
+// Files of table rows (`tables/…`) change through their rows only.
+const readOnly = (path) => path === 'tables' || path.startsWith('tables/');
+const TABLES_REFUSED = '`tables/` holds the files of table rows: change them through the rows (the Database page or the API)';
 const under = (folder, path) => !folder || path.startsWith(`${folder}/`);
 
 /** @param {{ fail: Function, findEnv: Function, me: Function }} h */
@@ -31,6 +35,10 @@ export function filesRoot({ fail, findEnv, me }) {
   };
   const checked = (path, field = 'path') => {
     if (badPath(path)) throw fail('BAD_USER_INPUT', `\`${path}\` is not a valid path`, field);
+    return path;
+  };
+  const writable = (path, field = 'path') => {
+    if (readOnly(checked(path, field))) throw fail('FORBIDDEN', TABLES_REFUSED);
     return path;
   };
   return {
@@ -49,7 +57,7 @@ export function filesRoot({ fail, findEnv, me }) {
       const page = all.slice(start, start + first);
       const env = findEnv(environment);
       return {
-        folder: f, folders: [...folders].sort(),
+        folder: f, readOnly: readOnly(f), folders: [...folders].sort(),
         files: {
           edges: page.map(([p, x], i) => ({ cursor: String(start + i + 1), node: info(environment, p, x) })),
           pageInfo: { hasPreviousPage: start > 0, hasNextPage: start + first < all.length, startCursor: null,
@@ -64,21 +72,22 @@ export function filesRoot({ fail, findEnv, me }) {
       return { files: inside.length, bytes: inside.reduce((n, [, f]) => n + f.bytes.length, 0) };
     },
     createFolder: ({ environment, path }) => {
-      allowed(environment, true).folders.add(checked(path));
+      allowed(environment, true).folders.add(writable(path));
       return path;
     },
     moveFile: ({ environment, from, to }) => {
       const s = allowed(environment, true);
-      const f = s.files.get(from);
+      const f = s.files.get(writable(from, 'from'));
       if (!f) throw fail('NOT_FOUND', `no file \`${from}\``);
-      if (s.files.has(checked(to, 'to'))) throw fail('CONFLICT', `\`${to}\` exists`, 'to');
+      if (s.files.has(writable(to, 'to'))) throw fail('CONFLICT', `\`${to}\` exists`, 'to');
       s.files.delete(from);
       s.files.set(to, { ...f, modifiedAt: new Date().toISOString() });
       return info(environment, to, s.files.get(to));
     },
-    deleteFile: ({ environment, path }) => allowed(environment, true).files.delete(path),
+    deleteFile: ({ environment, path }) => allowed(environment, true).files.delete(writable(path)),
     deleteFolder: ({ environment, path }) => {
       const s = allowed(environment, true);
+      writable(path);
       let n = 0;
       for (const p of [...s.files.keys()]) if (under(checked(path), p)) (s.files.delete(p), n++);
       for (const p of [...s.folders]) if (p === path || under(path, p)) s.folders.delete(p);
@@ -109,6 +118,7 @@ export async function serveFiles(req, res, url, { admin, findEnvOrNull }) {
     if (req.headers['x-serverkit-csrf'] !== '1') return error(403, 'FORBIDDEN', 'x-serverkit-csrf: 1 is required'), true;
     if (admin.role === 'VIEWER') return error(403, 'FORBIDDEN', 'viewers only read files'), true;
     if (badPath(path)) return error(400, 'BAD_USER_INPUT', `\`${path}\` is not a valid path`), true;
+    if (readOnly(path)) return error(403, 'FORBIDDEN', TABLES_REFUSED), true;
     const chunks = [];
     for await (const c of req) chunks.push(c);
     const bytes = Buffer.concat(chunks);

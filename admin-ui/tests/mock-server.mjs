@@ -101,7 +101,7 @@ function root(ctx) {
     logout: () => (ctx.logout(), true),
     updateEnvironment: ({ slug, input }) => {
       const env = findEnv(slug);
-      if (me().role === 'VIEWER' || (env.kind === 'PRODUCTION' && me().role !== 'OWNER')) throw fail('FORBIDDEN', 'not allowed');
+      if (me().role === 'VIEWER' || (env.kind === 'PRODUCTION' && me().role !== 'OWNER')) throw fail('FORBIDDEN', 'this needs the developer role (the owner role in production)');
       if (input.name != null) env.name = input.name;
       applyLimits(env, input.limits);
       Object.assign(env.capabilities, Object.fromEntries(Object.entries(input.capabilities ?? {}).filter(([, v]) => v != null)));

@@ -650,7 +650,7 @@ export type SetUserGroupsByEmailMutationVariables = Exact<{
 
 export type SetUserGroupsByEmailMutation = { setUserGroupsByEmail: { id: string, email: string, groups: Array<string>, disabled: boolean, fixture: boolean, createdAt: string } };
 
-export type FileInfoFieldsFragment = { path: string, name: string, size: number, contentType: string, modifiedAt: string, etag: string | null, downloadUrl: string };
+export type FileInfoFieldsFragment = { path: string, name: string, size: number, contentType: string, modifiedAt: string, etag: string | null, downloadUrl: string, readOnly: boolean };
 
 export type FilesQueryVariables = Exact<{
   environment: Scalars['String']['input'];
@@ -660,7 +660,7 @@ export type FilesQueryVariables = Exact<{
 }>;
 
 
-export type FilesQuery = { files: { folder: string, folders: Array<string>, usedBytes: number, quotaBytes: number, maxFileBytes: number, files: { pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ cursor: string, node: { path: string, name: string, size: number, contentType: string, modifiedAt: string, etag: string | null, downloadUrl: string } }> } } };
+export type FilesQuery = { files: { folder: string, readOnly: boolean, folders: Array<string>, usedBytes: number, quotaBytes: number, maxFileBytes: number, files: { pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ cursor: string, node: { path: string, name: string, size: number, contentType: string, modifiedAt: string, etag: string | null, downloadUrl: string, readOnly: boolean } }> } } };
 
 export type FolderSummaryQueryVariables = Exact<{
   environment: Scalars['String']['input'];
@@ -685,7 +685,7 @@ export type MoveFileMutationVariables = Exact<{
 }>;
 
 
-export type MoveFileMutation = { moveFile: { path: string, name: string, size: number, contentType: string, modifiedAt: string, etag: string | null, downloadUrl: string } };
+export type MoveFileMutation = { moveFile: { path: string, name: string, size: number, contentType: string, modifiedAt: string, etag: string | null, downloadUrl: string, readOnly: boolean } };
 
 export type DeleteFileMutationVariables = Exact<{
   environment: Scalars['String']['input'];

@@ -41,12 +41,19 @@ export function errorCodes(error: CombinedError): string[] {
   return error.graphQLErrors.map((e) => String(e.extensions?.code ?? ''));
 }
 
+/** Whether a FORBIDDEN message is about the admin's role ("this needs the developer role", "only an owner may
+ * force …"), rather than, say, a capability turned off or the read-only files of table rows. */
+export function isAboutRole(message: string): boolean {
+  return /\bneeds the \w+ role\b|^only an? \w+ may\b|^(owners|developers|viewers) only\b/i.test(message.trim());
+}
+
 function friendly(code: string, message: string): string {
   switch (code) {
     case 'RATE_LIMITED':
       return 'Too many attempts, wait a minute and try again.';
     case 'FORBIDDEN':
-      return `Not allowed: your role can't do this. ${message}`.trim();
+      // Other refusals say what stands in the way themselves: shown as the server words them.
+      return isAboutRole(message) ? `Not allowed: your role can't do this. ${message}`.trim() : message || 'Not allowed.';
     case 'UNAUTHENTICATED':
       return 'Your session has ended. Please sign in again.';
     case 'NETWORK':

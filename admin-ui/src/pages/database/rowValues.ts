@@ -145,13 +145,13 @@ export interface FileRef {
 export function asFileRef(value: unknown): FileRef | null {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return null;
   const v = value as Record<string, unknown>;
-  if (typeof v.url !== 'string' || typeof v.name !== 'string') return null;
+  if (typeof v.name !== 'string' || (typeof v.url !== 'string' && typeof v.key !== 'string')) return null;
   return {
     key: typeof v.key === 'string' ? v.key : '',
     name: v.name,
     size: typeof v.size === 'number' ? v.size : 0,
     contentType: typeof v.contentType === 'string' ? v.contentType : '',
-    url: v.url,
+    url: typeof v.url === 'string' ? v.url : '',
   };
 }
 

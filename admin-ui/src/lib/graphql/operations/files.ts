@@ -13,6 +13,7 @@ export const FileInfoFields = gql`
     modifiedAt
     etag
     downloadUrl
+    readOnly
   }
 `;
 
@@ -20,6 +21,7 @@ export const FilesQuery = gql<T.FilesQuery, T.FilesQueryVariables>`
   query Files($environment: String!, $folder: String, $first: Int, $after: String) {
     files(environment: $environment, folder: $folder, first: $first, after: $after) {
       folder
+      readOnly
       folders
       usedBytes
       quotaBytes
