@@ -407,3 +407,20 @@ where
         }
     }
 }
+
+/// Runs each test `$name(s3: bool)` twice: on local files and on the
+/// S3-protocol server (`Options { s3: true }`).
+macro_rules! on_both_stores {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test]
+            async fn local_files() {
+                super::$name(false).await
+            }
+            #[tokio::test]
+            async fn s3() {
+                super::$name(true).await
+            }
+        }
+    )*};
+}

@@ -15,21 +15,6 @@ use crate::{
     common::{Options, TestServer},
 };
 
-macro_rules! on_both_stores {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test]
-            async fn local_files() {
-                super::$name(false).await
-            }
-            #[tokio::test]
-            async fn s3() {
-                super::$name(true).await
-            }
-        }
-    )*};
-}
-
 on_both_stores!(
     a_cover_uploads_with_the_post_and_downloads_intact,
     limits_refuse_before_anything_is_kept,

@@ -9,22 +9,6 @@ use sha2::{Digest, Sha256};
 
 use crate::common::{Gql, Options, TestServer};
 
-/// Runs the test `$name(s3: bool)` on both stores.
-macro_rules! on_both_stores {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test]
-            async fn local_files() {
-                super::$name(false).await
-            }
-            #[tokio::test]
-            async fn s3() {
-                super::$name(true).await
-            }
-        }
-    )*};
-}
-
 on_both_stores!(
     uploads_come_back_byte_for_byte,
     ranges_and_revalidation_follow_http,

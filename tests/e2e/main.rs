@@ -2,6 +2,7 @@
 //! database and talks to it over HTTP and WebSocket. One test binary, so the
 //! application is linked once.
 
+#[macro_use]
 mod common;
 mod s3;
 

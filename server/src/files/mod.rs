@@ -190,19 +190,17 @@ impl Files {
     pub async fn stat(&self, principal: &Principal, slug: &str, path: &FilePath) -> ServiceResult<FileInfo> {
         self.scope(principal, slug, Role::Viewer).await?;
         let location = path.under(&Self::root(slug));
-        let meta = self.store.head(&location).await.map_err(store_error)?;
-        let content_type = self.stored_type(&location).await;
+        let (meta, content_type) = self.head(&location).await?;
         Ok(self.info(slug, path.clone(), &meta, content_type))
     }
 
-    /// The content type kept with the object, where the store keeps any.
-    async fn stored_type(&self, location: &Path) -> Option<String> {
-        if !self.keeps_attributes {
-            return None;
-        }
+    /// The object's metadata and the content type kept with it (where the
+    /// store keeps attributes), in one request to the store.
+    async fn head(&self, location: &Path) -> ServiceResult<(ObjectMeta, Option<String>)> {
         let options = GetOptions { head: true, ..GetOptions::default() };
-        let result = self.store.get_opts(location, options).await.ok()?;
-        result.attributes.get(&object_store::Attribute::ContentType).map(|v| v.to_string())
+        let result = self.store.get_opts(location, options).await.map_err(store_error)?;
+        let content_type = result.attributes.get(&object_store::Attribute::ContentType).filter(|_| self.keeps_attributes).map(|v| v.to_string());
+        Ok((result.meta, content_type))
     }
 
     pub async fn create_folder(&self, principal: &Principal, slug: &str, path: &FilePath) -> ServiceResult<()> {
@@ -299,12 +297,8 @@ impl Files {
 
     /// Streams `location` (shown as `path`), with `content_type` if known.
     async fn stream(&self, slug: &str, path: FilePath, location: &Path, content_type: Option<String>, conditions: Conditions<'_>) -> ServiceResult<Download> {
-        let meta = self.store.head(location).await.map_err(store_error)?;
-        let content_type = match content_type {
-            Some(known) => Some(known),
-            None => self.stored_type(location).await,
-        };
-        let info = self.info(slug, path, &meta, content_type);
+        let (meta, stored_type) = self.head(location).await?;
+        let info = self.info(slug, path, &meta, content_type.or(stored_type));
         if transfer::matches_etag(conditions.if_none_match, info.etag.as_deref()) {
             return Ok(Download { info, body: Body::NotModified });
         }

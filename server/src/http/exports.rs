@@ -22,23 +22,11 @@ pub fn router(state: AppState) -> Router {
 }
 
 fn refusal(err: ServiceError) -> Response {
-    err.log_if_internal();
-    let status = match err {
-        ServiceError::Unauthenticated => StatusCode::UNAUTHORIZED,
-        ServiceError::Forbidden(_) => StatusCode::FORBIDDEN,
-        ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
-        ServiceError::BadInput { .. } => StatusCode::BAD_REQUEST,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
-    };
-    super::json_error(status, err.code(), &err.message())
+    super::admin_refusal(err)
 }
 
 async fn signed_in(state: &AppState, headers: &HeaderMap, session: &Session) -> Result<(), Response> {
-    match super::graphql::resolve_principal(state, headers, session).await {
-        Ok(Some(principal)) => principal.require(crate::auth::Role::Viewer).map_err(refusal),
-        Ok(None) => Err(refusal(ServiceError::Unauthenticated)),
-        Err(err) => Err(refusal(err)),
-    }
+    super::signed_in_admin(state, headers, session).await?.require(crate::auth::Role::Viewer).map_err(refusal)
 }
 
 fn download(name: &str, value: &serde_json::Value) -> Response {

@@ -18,7 +18,6 @@ use tower_sessions::Session;
 
 use crate::{
     app::AppState,
-    auth::Principal,
     error::ServiceError,
     files::{self, Conditions, FileInfo, FilePath},
 };
@@ -28,19 +27,6 @@ pub const CSRF_HEADER: &str = "x-serverkit-csrf";
 
 pub fn router(state: AppState) -> Router {
     Router::new().route("/admin/files/{environment}/{*path}", get(download).put(upload)).with_state(state)
-}
-
-pub fn refusal(err: ServiceError) -> Response {
-    err.log_if_internal();
-    super::json_error(err.http_status(), err.code(), &err.message())
-}
-
-async fn principal(state: &AppState, headers: &HeaderMap, session: &Session) -> Result<Principal, Response> {
-    match super::graphql::resolve_principal(state, headers, session).await {
-        Ok(Some(principal)) => Ok(principal),
-        Ok(None) => Err(refusal(ServiceError::Unauthenticated)),
-        Err(err) => Err(refusal(err)),
-    }
 }
 
 /// The file's JSON, as GraphQL's `FileInfo` has it.
@@ -65,20 +51,20 @@ async fn upload(State(state): State<AppState>, Path((environment, path)): Path<(
             &format!("uploads signed in by cookie must come from this server's pages and carry the {CSRF_HEADER} header"),
         );
     }
-    let principal = match principal(&state, &headers, &session).await {
+    let principal = match super::signed_in_admin(&state, &headers, &session).await {
         Ok(principal) => principal,
         Err(refused) => return refused,
     };
     let path = match FilePath::parse("path", &path) {
         Ok(path) => path,
-        Err(err) => return refusal(err),
+        Err(err) => return super::admin_refusal(err),
     };
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
     let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
     let body = request.into_body().into_data_stream();
     match state.files.put(&principal, &environment, &path, content_type, declared, body).await {
         Ok(info) => (StatusCode::CREATED, Json(info_json(&info))).into_response(),
-        Err(err) => refusal(err),
+        Err(err) => super::admin_refusal(err),
     }
 }
 
@@ -96,13 +82,13 @@ async fn download(
     session: Session,
     headers: HeaderMap,
 ) -> Response {
-    let principal = match principal(&state, &headers, &session).await {
+    let principal = match super::signed_in_admin(&state, &headers, &session).await {
         Ok(principal) => principal,
         Err(refused) => return refused,
     };
     let path = match FilePath::parse("path", &path) {
         Ok(path) => path,
-        Err(err) => return refusal(err),
+        Err(err) => return super::admin_refusal(err),
     };
     let conditions = conditions(&headers);
     match state.files.open(&principal, &environment, &path, conditions).await {
@@ -110,7 +96,7 @@ async fn download(
             let inline = query.inline.is_some_and(|v| v != "0" && v != "false") && inline_safe(&download.info.content_type);
             respond(download, inline)
         }
-        Err(err) => refusal(err),
+        Err(err) => super::admin_refusal(err),
     }
 }
 
@@ -200,5 +186,5 @@ pub fn respond(download: files::Download, inline: bool) -> Response {
             }
         }
     };
-    response.unwrap_or_else(|err| refusal(ServiceError::internal(err)))
+    response.unwrap_or_else(|err| super::admin_refusal(ServiceError::internal(err)))
 }

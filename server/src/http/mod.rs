@@ -78,6 +78,22 @@ pub fn json_error(status: StatusCode, code: &str, message: &str) -> Response {
     (status, Json(json!({ "error": { "code": code, "message": message } }))).into_response()
 }
 
+/// A domain error as the admin's HTTP endpoints (downloads, files) answer it.
+pub fn admin_refusal(err: crate::error::ServiceError) -> Response {
+    err.log_if_internal();
+    json_error(err.http_status(), err.code(), &err.message())
+}
+
+/// The signed-in admin (cookie or bearer token) of a request to an admin
+/// HTTP endpoint, or the refusal to send.
+pub async fn signed_in_admin(state: &AppState, headers: &axum::http::HeaderMap, session: &tower_sessions::Session) -> Result<crate::auth::Principal, Response> {
+    match graphql::resolve_principal(state, headers, session).await {
+        Ok(Some(principal)) => Ok(principal),
+        Ok(None) => Err(admin_refusal(crate::error::ServiceError::Unauthenticated)),
+        Err(err) => Err(admin_refusal(err)),
+    }
+}
+
 /// The token of an `Authorization: Bearer <token>` header.
 pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
     let value = headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
