@@ -53,16 +53,18 @@ export async function filesSteps(t) {
     await page.getByRole('link', { name: 'Settings', exact: true }).click();
     await page.waitForURL(/\/admin\/settings/);
     const form = page.getByTestId('env-settings-test');
-    const max = form.getByLabel('Max file size (bytes)');
-    const quota = form.getByLabel('File quota (bytes, 0 = none)');
-    await eventually(async () => Number(await max.inputValue()) === before.maxFileBytes, 'the max file size is shown');
-    assert(Number(await quota.inputValue()) === before.fileQuotaBytes, 'the quota is shown');
+    // The form shows MiB; the server keeps bytes.
+    const max = form.getByLabel('Max file size (MiB)');
+    const quota = form.getByLabel('File quota (MiB)');
+    const mib = (bytes) => Math.round((bytes / 1048576) * 1000) / 1000;
+    await eventually(async () => Number(await max.inputValue()) === mib(before.maxFileBytes), 'the max file size is shown');
+    assert(Number(await quota.inputValue()) === mib(before.fileQuotaBytes), 'the quota is shown');
     await max.fill('0');
     await quota.fill('-1');
     await form.getByRole('button', { name: 'Save', exact: true }).click();
     await form.getByText('0 or more').waitFor();
     await form.getByText('greater than 0').waitFor();
-    await max.fill('2097152');
+    await max.fill('2');
     await quota.fill('0');
     await form.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByTestId('toast').filter({ hasText: /^Saved/ }).waitFor();

@@ -23,6 +23,8 @@ export const EnvironmentFields = gql`
     storagePrefix
     servedRevision
     servedAt
+    corsOrigins
+    variables
     limits {
       maxConcurrentRequests
       requestsPerSecond
