@@ -366,6 +366,7 @@ export const RowsQuery = gql<T.RowsQuery, T.RowsQueryVariables>`
       nodes {
         id
         values
+        labels
       }
     }
   }

@@ -7,6 +7,8 @@ export type RowValues = Record<string, unknown>;
 export interface Row {
   id: string;
   values: RowValues;
+  /** Readable labels of `owner` and relation cells (the server's `Row.labels`); absent on rows just written. */
+  labels?: Record<string, unknown>;
 }
 
 export interface GridColumn {
@@ -15,6 +17,8 @@ export interface GridColumn {
   /** id, created_at, updated_at, owner: set by ServerKit, never edited here. */
   system: boolean;
   required: boolean;
+  /** Relations: the table pointed at (from the workspace's definition). */
+  table?: string;
 }
 
 /** What an input holds: a checkbox's state, or the text of any other input. */
@@ -32,10 +36,11 @@ const SYSTEM: GridColumn[] = [
  * then any other key the rows carry.
  */
 export function gridColumns(def: TableDef | null, rows: Row[], served: GridColumn[] | null = null): GridColumn[] {
-  const cols = served ? [...served] : [...SYSTEM];
+  const target = (name: string) => def?.columns.find((c) => c.name === name && c.type === 'relation')?.table;
+  const cols = served ? served.map((c) => (c.type === 'relation' ? { ...c, table: target(c.name) } : c)) : [...SYSTEM];
   if (!served) {
     if (def?.owned) cols.push({ name: 'owner', type: 'integer', system: true, required: false });
-    for (const c of def?.columns ?? []) cols.push({ name: c.name, type: c.type, system: false, required: !!c.required });
+    for (const c of def?.columns ?? []) cols.push({ name: c.name, type: c.type, system: false, required: !!c.required, table: c.table });
   }
   const known = new Set(cols.map((c) => c.name));
   for (const r of rows) {

@@ -1,6 +1,8 @@
 // A table definition as the editor's grid holds it (numbers and defaults as
-// text), and back; plus where a problem (path below the table) belongs.
+// text, defaults in the column's own type), and back; plus where a problem
+// (path below the table) belongs.
 import type { ColumnDef, ColumnType, LocatedProblem, OnDelete, TableDef } from '../../lib/workspace';
+import { defaultFromInput, defaultToInput } from './columnDefault';
 
 let nextKey = 1;
 
@@ -10,6 +12,7 @@ export interface ColumnDraft {
   type: ColumnType;
   required: boolean;
   unique: boolean;
+  /** As its input holds it (see columnDefault.ts); '' for none. */
   default: string;
   min: string;
   max: string;
@@ -44,13 +47,14 @@ export function toDraft(def: TableDef | null): TableDraft {
     name: def?.name ?? '',
     description: def?.description ?? '',
     owned: def?.owned ?? false,
-    columns: (def?.columns ?? [{ name: 'title', type: 'text' }]).map((c) => ({
+    // A new table has only its system columns until one is added: no empty row to fill in before saving.
+    columns: (def?.columns ?? []).map((c) => ({
       ...newColumn(),
       name: c.name,
       type: c.type,
       required: !!c.required,
       unique: !!c.unique,
-      default: c.default === undefined ? '' : JSON.stringify(c.default),
+      default: defaultToInput(c.type, c.default),
       min: c.min === undefined ? '' : String(c.min),
       max: c.max === undefined ? '' : String(c.max),
       table: c.table ?? '',
@@ -68,14 +72,9 @@ export function fromDraft(d: TableDraft): { definition: TableDef; local: Located
     const out: ColumnDef = { name: c.name.trim(), type: c.type };
     if (c.required) out.required = true;
     if (c.unique) out.unique = true;
-    if (c.default.trim()) {
-      try {
-        out.default = JSON.parse(c.default);
-      } catch {
-        const message = 'not a JSON literal (text needs quotes: "draft")';
-        local.push({ path: `${at}.default`, rel: `${at}.default`, message });
-      }
-    }
+    const def = defaultFromInput(c.type, c.default);
+    if ('error' in def) local.push({ path: `${at}.default`, rel: `${at}.default`, message: def.error });
+    else if (def.value !== undefined) out.default = def.value;
     for (const k of ['min', 'max'] as const) {
       if (!c[k].trim()) continue;
       const n = Number(c[k]);
