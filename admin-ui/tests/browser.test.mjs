@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { deploySteps } from './deploy.steps.mjs';
 import { filesSteps } from './files.steps.mjs';
+import { workspaceSteps } from './workspace.steps.mjs';
 import { startDistProxy } from './dist-proxy.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -943,6 +944,8 @@ async function run() {
       timeout: TIMEOUT, runTimeout: RUN_TIMEOUT, onPageError: (message) => pageErrors.push(message),
     });
   }
+
+  if (!process.env.SKIP_LIVE && !process.env.SKIP_WORKSPACE) await workspaceSteps({ page, base, serverBase, blogPath: BLOG, shots: SHOTS, step, gql: gqlFromPage, eventually, assert });
 
   await step('unknown routes show the not-found page inside the shell', async () => {
     await page.goto(`${base}/admin/no-such-page`);
