@@ -258,6 +258,8 @@ async function run() {
     await eventually(async () => (await input.inputValue()) === newValue, `value is ${newValue} after reload`);
   });
 
+  if (!process.env.SKIP_WORKSPACE) await (await import('./routers.steps.mjs')).routersSteps({ page, base, serverBase, blogPath: BLOG, shots: SHOTS, step, gql: gqlFromPage, eventually, assert });
+
   await wstep('routers: importing examples/blog.json lists its 8 routers', async () => {
     await page.getByRole('link', { name: 'Routers' }).click();
     await page.waitForURL(/\/admin\/routers/);

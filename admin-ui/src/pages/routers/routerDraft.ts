@@ -1,37 +1,8 @@
-// A router definition as the editor's form holds it (JSON parts as text), and back.
+// Where a router's validation problems belong in its editor, and the JSON
+// view's texts turned back into the definition.
 import { jsonError } from '../../lib/jsonLocate';
-import type { LocatedProblem, Method, RouterDef } from '../../lib/workspace';
-
-export interface RouterDraft {
-  name: string;
-  description: string;
-  method: Method;
-  path: string;
-  allow: 'public' | 'signedIn' | 'groups';
-  groups: string[];
-  ownerOnly: boolean;
-  input: string;
-  steps: string;
-}
-
-const pretty = (v: unknown) => JSON.stringify(v, null, 2);
-
-const NEW_STEPS = [{ respond: { status: 200, body: { ok: true } } }];
-
-export function toDraft(def: RouterDef | null): RouterDraft {
-  const allow = def?.access.allow ?? 'public';
-  return {
-    name: def?.name ?? '',
-    description: def?.description ?? '',
-    method: def?.method ?? 'GET',
-    path: def?.path ?? '/',
-    allow: typeof allow === 'string' ? allow : 'groups',
-    groups: typeof allow === 'string' ? [] : [...allow.groups],
-    ownerOnly: def?.access.ownerOnly ?? false,
-    input: pretty(def?.input ?? {}),
-    steps: pretty(def?.steps ?? NEW_STEPS),
-  };
-}
+import type { JsonTexts } from '../../lib/builder/drafts.svelte';
+import type { LocatedProblem, RouterDef } from '../../lib/workspace';
 
 /** A problem found before asking the server: unreadable JSON in one of the editors. */
 export interface LocalProblem {
@@ -40,32 +11,30 @@ export interface LocalProblem {
   line: number | null;
 }
 
-export function fromDraft(d: RouterDraft): { definition: RouterDef; local: [] } | { definition: null; local: LocalProblem[] } {
+/** Reads the JSON view's texts into `def` (input and steps); what does not parse is reported, not applied. */
+export function applyTexts(def: RouterDef, texts: JsonTexts): LocalProblem[] {
   const local: LocalProblem[] = [];
-  const parts: Record<'input' | 'steps', unknown> = { input: undefined, steps: undefined };
   for (const part of ['input', 'steps'] as const) {
-    const text = d[part].trim() || (part === 'input' ? '{}' : '[]');
+    const text = texts[part].trim() || (part === 'input' ? '{}' : '[]');
     const err = jsonError(text);
-    if (err) local.push({ part, ...err });
-    else parts[part] = JSON.parse(text);
+    if (err) {
+      local.push({ part, ...err });
+      continue;
+    }
+    const value: unknown = JSON.parse(text);
+    if (part === 'steps') def.steps = value as unknown[];
+    else if (value && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 0) delete def.input;
+    else def.input = value as RouterDef['input'];
   }
-  if (local.length) return { definition: null, local };
-  const input = parts.input;
-  const definition: RouterDef = {
-    name: d.name.trim(),
-    ...(d.description.trim() ? { description: d.description.trim() } : {}),
-    method: d.method,
-    path: d.path.trim(),
-    access: {
-      allow: d.allow === 'groups' ? { groups: d.groups } : d.allow,
-      ...(d.ownerOnly ? { ownerOnly: true } : {}),
-    },
-    ...(input && typeof input === 'object' && !Array.isArray(input) && Object.keys(input).length === 0
-      ? {}
-      : { input: input as RouterDef['input'] }),
-    steps: parts.steps as unknown[],
-  };
-  return { definition, local: [] };
+  return local;
+}
+
+/** The definition to save: name and path trimmed. */
+export function toSave(def: RouterDef): RouterDef {
+  const out = JSON.parse(JSON.stringify(def)) as RouterDef;
+  out.name = (out.name ?? '').trim();
+  out.path = (out.path ?? '').trim();
+  return out;
 }
 
 /** Which part of the form a problem (path below the router) belongs to. */
