@@ -261,6 +261,7 @@ export async function workspaceSteps(t) {
     });
 
     await step('database rows: owner and relation cells show the email and the post title, linked to the user and the post', async () => {
+      await gql('mutation { deleteRouter(name: "liveProbe") { revision } }'); // the live step's
       await gql('mutation { refresh(environment: "test", allowDestructive: true, runTests: false) { revision } }');
       const user = { email: 'labels@example.com', password: 'labels-password-1234' };
       const signup = await fetch(`${serverBase}/env/test/auth/signup`, {
