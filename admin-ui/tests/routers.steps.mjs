@@ -171,6 +171,21 @@ export async function routersSteps(t) {
     await eventually(async () => (await editor.getByTestId('router-dirty').count()) === 0, 'discarded');
   });
 
+  await step('router builder: a path param typed into the path gets a typed row in the params schema', async () => {
+    await page.getByTestId('new-router').click();
+    await formView();
+    await editor.locator('#router-path').fill('/things/{slug}');
+    const row = editor.locator('[data-testid="param-row"][data-param="slug"]');
+    assert((await row.getByTestId('param-type').inputValue()) === 'integer', 'a new param is an integer id at first');
+    await row.getByTestId('param-type').selectOption('uuid');
+    await editor.getByTestId('router-view-json').click();
+    const input = JSON.parse(await editor.locator('#router-input').inputValue());
+    assert(same(input.params, { type: 'object', properties: { slug: { type: 'string', format: 'uuid' } } }), `params: ${JSON.stringify(input)}`);
+    await formView();
+    await editor.getByTestId('router-discard').click();
+    await eventually(async () => (await editor.getByTestId('router-dirty').count()) === 0, 'the new router is discarded');
+  });
+
   await step('router builder: a broken expression is flagged on its field while typing', async () => {
     await openRouters('?router=createPost');
     await formView();
@@ -189,6 +204,8 @@ export async function routersSteps(t) {
 
   await step('router builder: unsaved edits survive switching routers and a reload; Refresh warns of them', async () => {
     await editor.locator('#router-description').fill('A draft description');
+    await card(0).getByTestId('step-down').click(); // reordered by button (the grip drags)
+    await eventually(async () => (await card(0).getAttribute('data-kind')) === 'respond', 'the respond step moved up');
     await page.getByTestId('router-unsaved-createPost').waitFor();
     await page.getByTestId('router-item-getPost').click();
     await eventually(async () => (await editor.locator('#router-name').inputValue()) === 'getPost', 'getPost open');
@@ -196,6 +213,7 @@ export async function routersSteps(t) {
     await eventually(async () => (await editor.locator('#router-description').inputValue()) === 'A draft description', 'the draft is back');
     await page.reload();
     await eventually(async () => (await editor.locator('#router-description').inputValue()) === 'A draft description', 'kept across a reload');
+    assert((await card(0).getAttribute('data-kind')) === 'respond', 'the new order is kept too');
     await page.getByTestId('router-unsaved-createPost').waitFor();
     await page.getByTestId('refresh-button').click();
     const dialog = page.getByTestId('refresh-dialog');

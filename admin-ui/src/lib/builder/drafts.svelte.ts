@@ -16,7 +16,7 @@ export interface RouterDraft {
   /** The saved router's name; null for a new router. */
   original: string | null;
   definition: RouterDef;
-  /** Canonical JSON of the saved definition the draft started from ('null' for a new one). */
+  /** Canonical JSON of the saved definition the draft started from (of the blank one for a new router). */
   base: string;
   /** The revision the draft was loaded from: saves expect it. */
   baseRevision: number;
@@ -77,11 +77,6 @@ export function isDirty(d: RouterDraft | undefined): boolean {
   return !!d && (canonical(d.definition) !== d.base || textsBroken(d.texts));
 }
 
-/** Whether the router saved as `original` (null: the new one) has unsaved edits. */
-export function hasDraft(original: string | null): boolean {
-  return isDirty(drafts.byKey[keyOf(original)]);
-}
-
 /** The routers with unsaved edits ('' for a new one). */
 export function unsavedRouters(): string[] {
   return Object.keys(drafts.byKey).filter((k) => isDirty(drafts.byKey[k]));
@@ -93,14 +88,14 @@ export function hasUnsavedDrafts(): boolean {
 
 function fresh(original: string | null, saved: RouterDef | null, revision: number, view: View): RouterDraft {
   const definition = JSON.parse(JSON.stringify(saved ?? NEW_ROUTER)) as RouterDef;
-  return { original, definition, base: canonical(saved), baseRevision: revision, texts: view === 'json' ? textsOf(definition) : null };
+  return { original, definition, base: canonical(saved ?? NEW_ROUTER), baseRevision: revision, texts: view === 'json' ? textsOf(definition) : null };
 }
 
 /** The draft of a router, started from its saved definition unless one is kept. */
 export function openDraft(original: string | null, saved: RouterDef | null, revision: number, view: View): RouterDraft {
   const key = keyOf(original);
   const kept = drafts.byKey[key];
-  if (kept && (isDirty(kept) || kept.base === canonical(saved))) {
+  if (kept && (isDirty(kept) || kept.base === canonical(saved ?? NEW_ROUTER))) {
     if (view === 'json' && !kept.texts) kept.texts = textsOf(kept.definition);
     if (view === 'form' && kept.texts && !textsBroken(kept.texts)) kept.texts = null;
     return kept;
