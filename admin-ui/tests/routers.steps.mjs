@@ -169,6 +169,18 @@ export async function routersSteps(t) {
     assert((await stepsBox.inputValue()).includes('"x-note": "kept"'), 'the unknown key came back');
     await editor.getByTestId('router-discard').click();
     await eventually(async () => (await editor.getByTestId('router-dirty').count()) === 0, 'discarded');
+
+    // The script step's code editor (CodeMirror, Rhai) writes into the definition.
+    await openRouters('?router=stats');
+    await formView();
+    await editor.getByTestId('script-editor').locator('.cm-content').click();
+    await page.keyboard.press('Control+End');
+    await page.keyboard.type('\n// edited in the form');
+    await editor.getByTestId('router-dirty').waitFor();
+    await editor.getByTestId('router-view-json').click();
+    assert((await stepsBox.inputValue()).includes('// edited in the form'), 'the script edit is in the steps JSON');
+    await editor.getByTestId('router-discard').click();
+    await eventually(async () => (await editor.getByTestId('router-dirty').count()) === 0, 'discarded');
   });
 
   await step('router builder: a path param typed into the path gets a typed row in the params schema', async () => {
