@@ -1,5 +1,5 @@
-//! The `serverkit` command line: `serve` (the default), `migrate`, `schema`
-//! and `admin create`.
+//! The `serverkit` command line: `serve` (the default), `migrate`, `schema`,
+//! `example` and `admin create`.
 
 use std::{io::BufRead, time::Instant};
 
@@ -32,6 +32,12 @@ pub enum Command {
     Migrate,
     /// Print the GraphQL schema (SDL); `schema.graphql` holds its output.
     Schema,
+    /// Print an example workspace document, to import in the admin or with
+    /// `importWorkspace`: `serverkit example blog > blog.json`.
+    Example {
+        #[arg(value_parser = ["blog"], default_value = "blog")]
+        name: String,
+    },
     /// Manage admin accounts.
     Admin {
         #[command(subcommand)]
@@ -43,16 +49,24 @@ pub enum Command {
 pub enum AdminCommand {
     /// Create an admin. The password is read from the first line of stdin.
     Create {
+        /// The admin's email, their sign-in name.
         #[arg(long)]
         email: String,
+        /// Owners manage admins and settings; developers edit, refresh and deploy; viewers read.
         #[arg(long, default_value = "owner", value_parser = ["owner", "developer", "viewer"])]
         role: String,
     },
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    if let Some(Command::Schema) = cli.command {
-        print!("{}", graphql::sdl());
+    // These print what the binary carries: no configuration, no database.
+    let printed = match &cli.command {
+        Some(Command::Schema) => Some(graphql::sdl()),
+        Some(Command::Example { .. }) => Some(crate::workspace::examples::BLOG.to_owned()),
+        _ => None,
+    };
+    if let Some(text) = printed {
+        print!("{text}");
         return Ok(());
     }
     let config = Config::load(&cli.overrides).context("reading the configuration")?;
@@ -73,7 +87,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("created {} ({})", admin.email, admin.role);
             Ok(())
         }
-        Command::Schema => unreachable!("handled above"),
+        Command::Schema | Command::Example { .. } => unreachable!("handled above"),
     }
 }
 

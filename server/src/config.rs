@@ -14,8 +14,10 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
+    /// Lines for people to read.
     #[default]
     Pretty,
+    /// One JSON object per line, for log collectors.
     Json,
 }
 
@@ -118,24 +120,31 @@ pub struct CliOverrides {
     #[arg(long, global = true, default_value = "serverkit.toml")]
     #[serde(skip)]
     pub config: PathBuf,
-    #[arg(long, global = true)]
+    /// Address to serve on, e.g. `127.0.0.1:8080` or `0.0.0.0:80` [env: SERVERKIT_LISTEN]
+    #[arg(long, global = true, value_name = "ADDR")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub listen: Option<String>,
-    #[arg(long, global = true)]
+    /// Folder for the embedded SQLite databases, request logs and files (default `data`) [env: SERVERKIT_DATA_DIR]
+    #[arg(long, global = true, value_name = "DIR")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data_dir: Option<String>,
-    #[arg(long, global = true)]
+    /// Control database: `postgres://…` for production and replicas; SQLite in the data folder when unset [env: SERVERKIT_DATABASE_URL]
+    #[arg(long, global = true, value_name = "URL")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub database_url: Option<String>,
-    #[arg(long, global = true)]
+    /// Object store for files: `s3://bucket/prefix` (options in SERVERKIT_STORAGE_OPTIONS__*) or `file:///path`; `<data-dir>/files` when unset [env: SERVERKIT_STORAGE_URL]
+    #[arg(long, global = true, value_name = "URL")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub storage_url: Option<String>,
-    #[arg(long, global = true)]
+    /// The URL users reach this server at, behind a proxy (e.g. `https://api.example.com`); used in links and the admin's origin check [env: SERVERKIT_PUBLIC_URL]
+    #[arg(long, global = true, value_name = "URL")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub public_url: Option<String>,
-    #[arg(long, global = true)]
+    /// Mark the admin's session cookie `Secure` (sent over HTTPS only); set it when the admin is served over HTTPS [env: SERVERKIT_COOKIE_SECURE]
+    #[arg(long, global = true, value_name = "BOOL")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cookie_secure: Option<bool>,
+    /// Log lines as text for people or JSON for collectors; colours only on a terminal [env: SERVERKIT_LOG_FORMAT]
     #[arg(long, global = true, value_enum)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub log_format: Option<LogFormat>,

@@ -161,3 +161,80 @@ impl From<sea_orm::DbErr> for ServiceError {
         Self::Internal(err.into())
     }
 }
+
+/// Every `extensions.code` the admin's GraphQL API sends: `ServiceError`'s
+/// codes, and `BAD_REQUEST` for a body that is not one GraphQL request.
+pub const GRAPHQL_CODES: [&str; 14] = [
+    "UNAUTHENTICATED",
+    "FORBIDDEN",
+    "BAD_USER_INPUT",
+    "NOT_FOUND",
+    "CONFLICT",
+    "RATE_LIMITED",
+    "TESTS_NOT_PASSED",
+    "TIMEOUT",
+    "BUSY",
+    "PAYLOAD_TOO_LARGE",
+    "QUOTA_EXCEEDED",
+    "UNSUPPORTED_MEDIA_TYPE",
+    "INTERNAL",
+    "BAD_REQUEST",
+];
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+    use crate::dataplane::ErrorCode;
+
+    /// The `CODE`s written in backticks in one section of the README.
+    fn codes_in_section(heading: &str) -> BTreeSet<String> {
+        let readme = include_str!("../../README.md");
+        let start = readme.find(heading).unwrap_or_else(|| panic!("README has no `{heading}`"));
+        let section = &readme[start + heading.len()..];
+        let section = &section[..section.find("\n## ").unwrap_or(section.len())];
+        section
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .filter(|word| word.len() > 3 && word.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
+            .filter(|word| !["POST", "PATCH", "DELETE"].contains(word))
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[test]
+    fn every_code_a_service_error_has_is_listed() {
+        let errors = [
+            ServiceError::Unauthenticated,
+            ServiceError::WrongCredentials,
+            ServiceError::Forbidden(String::new()),
+            ServiceError::BadInput { field: None, message: String::new() },
+            ServiceError::Invalid(Vec::new()),
+            ServiceError::NotFound(String::new()),
+            ServiceError::Conflict { field: None, message: String::new() },
+            ServiceError::RateLimited { retry_after_secs: 1 },
+            ServiceError::TestsNotPassed { message: String::new(), failed: Vec::new() },
+            ServiceError::Timeout(String::new()),
+            ServiceError::Busy(String::new()),
+            ServiceError::TooLarge(String::new()),
+            ServiceError::QuotaExceeded(String::new()),
+            ServiceError::UnsupportedMediaType(String::new()),
+            ServiceError::Internal(anyhow::anyhow!("x")),
+        ];
+        for error in &errors {
+            assert!(GRAPHQL_CODES.contains(&error.code()), "{} is missing from GRAPHQL_CODES", error.code());
+        }
+    }
+
+    #[test]
+    fn the_readme_lists_the_codes_the_server_sends() {
+        let graphql = codes_in_section("## The GraphQL API");
+        let sent: BTreeSet<String> = GRAPHQL_CODES.iter().map(|c| (*c).to_owned()).collect();
+        assert_eq!(graphql, sent, "README's GraphQL section and GRAPHQL_CODES disagree");
+        let data_plane = codes_in_section("## The data plane");
+        let catalogue: BTreeSet<String> = ErrorCode::ALL.iter().map(|c| c.as_str().to_owned()).collect();
+        assert_eq!(data_plane, catalogue, "README's data plane section and the catalogue disagree");
+    }
+}

@@ -171,3 +171,22 @@ async fn unique_values_conflict_with_409_and_conflict() {
     let again = blog.owner.run("mutation { insertRow(environment: \"test\", table: \"tags\", values: { label: \"rust\" }) { id } }", json!({})).await;
     assert_eq!(again.code(), "CONFLICT");
 }
+
+#[tokio::test]
+async fn rows_show_owners_and_related_rows_by_label() {
+    let blog = Blog::start().await;
+    let (token, _) = blog.user("label@example.com").await;
+    let (status, post) = blog.call("POST", "/posts", Some(&token), Some(json!({ "title": "Labelled", "published": true }))).await;
+    assert_eq!(status, 201, "{post}");
+    let id = post["id"].as_i64().expect("post id");
+    let (status, comment) = blog.call("POST", &format!("/posts/{id}/comments"), Some(&token), Some(json!({ "body": "first" }))).await;
+    assert_eq!(status, 201, "{comment}");
+    let rows = blog.owner.run("{ rows(environment: \"test\", table: \"comments\") { nodes { values labels } } }", json!({})).await.data();
+    let node = &rows["rows"]["nodes"][0];
+    assert_eq!(node["labels"], json!({ "owner": "label@example.com", "post": "Labelled" }), "{node}");
+    // A row an admin inserted has no owner, so no label for it.
+    blog.owner.run("mutation { insertRow(environment: \"test\", table: \"posts\", values: { title: \"By an admin\" }) { id } }", json!({})).await.data();
+    let posts = blog.owner.run("{ rows(environment: \"test\", table: \"posts\") { nodes { labels } } }", json!({})).await.data();
+    let labels: Vec<&serde_json::Value> = posts["rows"]["nodes"].as_array().expect("nodes").iter().map(|n| &n["labels"]).collect();
+    assert_eq!(labels, [&json!({}), &json!({ "owner": "label@example.com" })], "newest first");
+}

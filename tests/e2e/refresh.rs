@@ -152,3 +152,33 @@ async fn an_endless_script_is_stopped() {
     let (status, body) = blog_app.call("GET", "/stats", Some(token), None).await;
     assert_eq!((status.as_u16(), body["error"]["code"].as_str()), (500, Some("SCRIPT_LIMIT")), "{body}");
 }
+
+#[tokio::test]
+async fn saved_changes_are_pending_until_refreshed() {
+    let blog_app = Blog::start().await;
+    let owner = &blog_app.owner;
+    let pending = "{ environment(slug: \"test\") { servedRevision pendingChanges { what name change details } } }";
+    let served = owner.run(pending, json!({})).await.data();
+    assert_eq!(served["environment"]["pendingChanges"], json!([]), "it serves the current revision");
+
+    let mut doc = blog();
+    doc["routers"].as_array_mut().unwrap().retain(|r| r["name"] != "stats");
+    doc["routers"][0]["path"] = json!("/articles");
+    doc["tables"].as_array_mut().unwrap().push(json!({ "name": "tags", "columns": [{ "name": "label", "type": "text" }] }));
+    owner.run("mutation($d: JSON!) { importWorkspace(document: $d) { revision } }", json!({ "d": doc })).await.data();
+    let ahead = owner.run(pending, json!({})).await.data();
+    let said: Vec<String> = ahead["environment"]["pendingChanges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| format!("{} {} {}", c["what"].as_str().unwrap(), c["name"].as_str().unwrap(), c["change"].as_str().unwrap()))
+        .collect();
+    assert_eq!(said, ["router listPosts CHANGED", "router stats REMOVED", "table tags ADDED"], "{ahead}");
+    let production = owner.run("{ environment(slug: \"production\") { servedRevision pendingChanges { name } } }", json!({})).await.data();
+    assert!(production["environment"]["servedRevision"].is_null());
+    assert!(production["environment"]["pendingChanges"].as_array().unwrap().len() > 3, "nothing deployed yet: everything is pending");
+
+    owner.run(REFRESH, json!({})).await.data();
+    let refreshed = owner.run(pending, json!({})).await.data();
+    assert_eq!(refreshed["environment"]["pendingChanges"], json!([]));
+}

@@ -55,6 +55,11 @@ async fn graphiql_is_served_on_get() {
         assert!(kind.contains("javascript") || kind.starts_with("text/css"), "{asset}: {kind}");
         assert!(response.bytes().await.unwrap().len() > 5_000, "{asset} is the real file");
     }
+    // The sample query a first visit opens with runs as it is.
+    let sample = page.split("const defaultQuery = `").nth(1).and_then(|rest| rest.split('`').next()).expect("a sample query");
+    let answer = server.owner().await.run(sample, json!({})).await;
+    assert!(answer.body.get("errors").is_none(), "{}", answer.body);
+    assert_eq!(answer.data()["environments"][0]["slug"], "test");
 }
 
 #[tokio::test]

@@ -65,12 +65,33 @@ async fn unknown_fields_and_wrong_types_are_located() {
     let mut doc = blog();
     doc["tables"][1]["columns"][1]["type"] = json!("string");
     let answer = developer.run(IMPORT, json!({ "doc": doc })).await;
-    assert_eq!(answer.body["errors"][0]["extensions"]["field"], "tables[1].columns[1].type");
+    assert_eq!(answer.body["errors"][0]["extensions"]["field"], "tables.comments.columns.body.type", "named, not indexed");
     let mut doc = blog();
     doc["routers"][0]["acess"] = json!({});
     let answer = developer.run(IMPORT, json!({ "doc": doc })).await;
     assert_eq!(answer.code(), "BAD_USER_INPUT");
     assert!(answer.body["errors"][0]["message"].as_str().unwrap().contains("acess"));
+
+    // Every shape problem at once, each where it is, in JSON words.
+    let mut doc = blog();
+    doc["tables"][0]["columns"][0]["max"] = json!("long");
+    doc["routers"][1]["steps"][0] = json!({ "fetch": { "table": "posts" } });
+    doc["routers"][2]["method"] = json!("FETCH");
+    doc["routers"].as_array_mut().unwrap().push(json!("not a router"));
+    let answer = developer.run(IMPORT, json!({ "doc": doc })).await;
+    let problems: Vec<(String, String)> = answer.body["errors"][0]["extensions"]["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .map(|p| (p["path"].as_str().unwrap().to_owned(), p["message"].as_str().unwrap().to_owned()))
+        .collect();
+    let paths: Vec<&str> = problems.iter().map(|(path, _)| path.as_str()).collect();
+    assert_eq!(paths, ["tables.posts.columns.title.max", "routers.getPost.steps[0]", "routers.createPost.method", "routers[8]"], "{problems:?}");
+    for (path, message) in &problems {
+        assert!(!message.contains("struct") && !message.contains("enum "), "{path}: {message}");
+    }
+    let not_json = developer.run(IMPORT, json!({ "doc": [1, 2] })).await;
+    assert_eq!(not_json.body["errors"][0]["extensions"]["problems"][0]["message"], "a workspace document is a JSON object, not a list");
 }
 
 #[tokio::test]

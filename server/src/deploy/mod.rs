@@ -130,6 +130,21 @@ impl Deploys {
         self.0.releases.list(environment, first, before).await
     }
 
+    /// What the saved workspace changes compared with what `environment`
+    /// serves (everything, before its first refresh or deploy): saved is not
+    /// live until a refresh, or a deploy for a deploy target. Empty when it
+    /// serves the current revision.
+    pub async fn pending_changes(&self, environment: &str) -> ServiceResult<Vec<DefinitionChange>> {
+        self.0.environments.get(environment).await?;
+        let current = self.0.workspace.current().await?;
+        let active = self.0.engine.active(environment).await;
+        match active {
+            Some(active) if active.revision.revision == current.number => Ok(Vec::new()),
+            Some(active) => Ok(diff::changes(Some(&active.revision.document), &current.document)),
+            None => Ok(diff::changes(None, &current.document)),
+        }
+    }
+
     /// The definition `applied` names: its release's, or its workspace revision's.
     pub async fn definition_of(&self, environment: &str, applied: &Applied) -> ServiceResult<WorkspaceDocument> {
         match applied.release {

@@ -6,6 +6,7 @@
 pub mod compile;
 pub mod databases;
 pub mod execute;
+pub mod labels;
 pub mod lite;
 pub mod rows;
 pub mod runtime;

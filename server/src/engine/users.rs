@@ -301,6 +301,20 @@ impl Users {
         Ok((page, has_more, total))
     }
 
+    /// The emails of these users, by id (those that exist).
+    pub async fn emails(&self, ids: &[i64]) -> ServiceResult<std::collections::HashMap<i64, String>> {
+        if ids.is_empty() {
+            return Ok(Default::default());
+        }
+        let mut select = Query::select();
+        select.columns(["id", "email"].map(Alias::new)).from(Alias::new(USERS)).and_where(Expr::col(Alias::new("id")).is_in(ids.iter().copied()));
+        let mut out = std::collections::HashMap::with_capacity(ids.len());
+        for row in self.db.query_all(&select).await? {
+            out.insert(row.try_get("", "id")?, row.try_get("", "email")?);
+        }
+        Ok(out)
+    }
+
     /// The id of the user with this email (NOT_FOUND naming nobody else).
     pub async fn id_by_email(&self, email: &str) -> ServiceResult<i64> {
         let email = canonical_email(email);

@@ -121,6 +121,14 @@ impl EnvironmentObject {
             created_at: active.applied_at,
         }))
     }
+    /// What the saved workspace changes compared with what this environment
+    /// serves: the routers, tables and groups added, changed or removed since
+    /// its served revision (all of them before the first refresh); empty when
+    /// it serves the current revision. Saved is not live until a refresh (a
+    /// deploy, for a deploy target).
+    async fn pending_changes(&self, ctx: &Context<'_>) -> Result<Vec<super::deploy::DefinitionChangeObject>> {
+        Ok(state(ctx).deploys.pending_changes(&self.0.slug).await?.into_iter().map(Into::into).collect())
+    }
     /// The release this deploy target serves; null before its first deploy
     /// (and in test environments, which are refreshed).
     async fn served_release(&self, ctx: &Context<'_>) -> Result<Option<super::deploy::ReleaseObject>> {

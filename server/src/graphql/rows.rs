@@ -27,6 +27,10 @@ pub struct Row {
     id: ID,
     /// The row: id, created_at, updated_at, owner (owned tables), then its columns.
     values: Json<Value>,
+    /// Readable labels of the cells that point elsewhere, by column: `owner`
+    /// (the end user's email) and relations (the related row's first text
+    /// column). Filled in `rows` pages; a cell whose target is gone has none.
+    labels: Json<Map<String, Value>>,
 }
 
 /// A column of the table as the environment serves it (which may differ
@@ -67,7 +71,7 @@ pub struct RowsExtra {
 
 impl From<Value> for Row {
     fn from(values: Value) -> Self {
-        Self { id: ID(values["id"].to_string()), values: Json(values) }
+        Self { id: ID(values["id"].to_string()), values: Json(values), labels: Json(Map::new()) }
     }
 }
 
@@ -157,7 +161,13 @@ impl RowQuery {
             RowsExtra { total_count: total.count.max(0) as u64, total_count_is_estimate: total.is_estimate, columns: served_columns(&table) },
         );
         let cursors: Vec<String> = page.items.iter().map(|row| page.cursor(row)).collect();
-        connection.edges.extend(page.items.into_iter().zip(cursors).map(|(row, cursor)| Edge::new(cursor, Row::from(row))));
+        let labels = match ctx.look_ahead().field("nodes").field("labels").exists() || ctx.look_ahead().field("edges").field("node").field("labels").exists() {
+            true => crate::engine::labels::labels(&active, &table, &page.items).await?,
+            false => vec![Map::new(); page.items.len()],
+        };
+        connection.edges.extend(
+            page.items.into_iter().zip(cursors).zip(labels).map(|((row, cursor), labels)| Edge::new(cursor, Row { labels: Json(labels), ..Row::from(row) })),
+        );
         Ok(connection)
     }
 }

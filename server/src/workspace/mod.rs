@@ -2,7 +2,9 @@
 //! routers — kept as numbered, immutable revisions of one JSON document.
 
 pub mod document;
+pub mod examples;
 pub mod service;
+pub mod shape;
 pub mod test_case;
 pub mod validate;
 

@@ -5,7 +5,7 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, EntityTrai
 use super::{WorkspaceDocument, validate};
 use crate::{
     auth::{Principal, Role},
-    error::{Problem, ServiceError, ServiceResult},
+    error::{ServiceError, ServiceResult},
 };
 
 /// One saved state of the workspace.
@@ -33,25 +33,7 @@ pub struct Workspace {
     changes: tokio::sync::broadcast::Sender<WorkspaceChange>,
 }
 
-/// Reads a document from JSON, reporting serde's complaint with its location.
-pub fn parse(json: serde_json::Value) -> ServiceResult<WorkspaceDocument> {
-    parse_as(json, "")
-}
-
-/// Reads one definition (or, with an empty `what`, the document), locating
-/// the first shape error under `what` (`router.steps[0]`).
-pub fn parse_as<T: serde::de::DeserializeOwned>(json: serde_json::Value, what: &str) -> ServiceResult<T> {
-    serde_path_to_error::deserialize(json).map_err(|err| {
-        let inner = err.path().to_string();
-        let path = match (what, inner.as_str()) {
-            ("", ".") => "document".to_owned(),
-            ("", inner) => inner.to_owned(),
-            (what, ".") => what.to_owned(),
-            (what, inner) => format!("{what}.{inner}"),
-        };
-        ServiceError::Invalid(vec![Problem { path, message: err.into_inner().to_string() }])
-    })
-}
+pub use super::shape::{parse, parse_as};
 
 impl Workspace {
     pub fn new(db: DatabaseConnection) -> Self {
