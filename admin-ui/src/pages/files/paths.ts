@@ -10,6 +10,12 @@ export function join(folder: string, name: string): string {
   return folder ? `${folder}/${name}` : name;
 }
 
+/** Whether the server refuses writes at `path`: table rows' files live under
+ * `tables/` and change only with their rows (the `tables` folder itself too). */
+export function isRowFiles(path: string): boolean {
+  return path === 'tables' || path.startsWith('tables/');
+}
+
 /** The folder holding `path` ("" for the root). */
 export function parentOf(path: string): string {
   const i = path.lastIndexOf('/');
