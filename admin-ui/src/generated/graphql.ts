@@ -204,6 +204,13 @@ export type UpdateEnvironmentInput = {
   variables?: InputMaybe<Scalars['JSON']['input']>;
 };
 
+export type BuilderEnvironmentQueryVariables = Exact<{
+  slug: Scalars['String']['input'];
+}>;
+
+
+export type BuilderEnvironmentQuery = { environment: { slug: string, name: string, servedRevision: number | null, variables: unknown, servedWorkspace: { revision: number, routers: Array<{ name: string, definition: unknown }> } | null } };
+
 export type SetupRequiredQueryVariables = Exact<{ [key: string]: never; }>;
 
 
@@ -239,7 +246,7 @@ export type LogoutMutation = { logout: boolean };
 export type EnvironmentsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type EnvironmentsQuery = { environments: Array<{ id: string, slug: string, name: string, kind: EnvironmentKind, baseUrl: string, database: string, storagePrefix: string, servedRevision: number | null, servedAt: string | null, logRetentionRecords: number, logRetentionDays: number, logBodyLimitBytes: number, logRedactNames: Array<string>, createdAt: string, updatedAt: string, limits: { maxConcurrentRequests: number, requestsPerSecond: number, maxBodyBytes: number, requestTimeoutMs: number, maxFileBytes: number, fileQuotaBytes: number }, capabilities: { monitoring: boolean, requestLogs: boolean, apiTest: boolean, databaseManagement: boolean, userManagement: boolean, fileManagement: boolean } }> };
+export type EnvironmentsQuery = { environments: Array<{ id: string, slug: string, name: string, kind: EnvironmentKind, baseUrl: string, database: string, storagePrefix: string, servedRevision: number | null, servedAt: string | null, corsOrigins: Array<string>, variables: unknown, logRetentionRecords: number, logRetentionDays: number, logBodyLimitBytes: number, logRedactNames: Array<string>, createdAt: string, updatedAt: string, limits: { maxConcurrentRequests: number, requestsPerSecond: number, maxBodyBytes: number, requestTimeoutMs: number, maxFileBytes: number, fileQuotaBytes: number }, capabilities: { monitoring: boolean, requestLogs: boolean, apiTest: boolean, databaseManagement: boolean, userManagement: boolean, fileManagement: boolean } }> };
 
 export type UpdateEnvironmentMutationVariables = Exact<{
   slug: Scalars['String']['input'];
@@ -247,14 +254,14 @@ export type UpdateEnvironmentMutationVariables = Exact<{
 }>;
 
 
-export type UpdateEnvironmentMutation = { updateEnvironment: { id: string, slug: string, name: string, kind: EnvironmentKind, baseUrl: string, database: string, storagePrefix: string, servedRevision: number | null, servedAt: string | null, logRetentionRecords: number, logRetentionDays: number, logBodyLimitBytes: number, logRedactNames: Array<string>, createdAt: string, updatedAt: string, limits: { maxConcurrentRequests: number, requestsPerSecond: number, maxBodyBytes: number, requestTimeoutMs: number, maxFileBytes: number, fileQuotaBytes: number }, capabilities: { monitoring: boolean, requestLogs: boolean, apiTest: boolean, databaseManagement: boolean, userManagement: boolean, fileManagement: boolean } } };
+export type UpdateEnvironmentMutation = { updateEnvironment: { id: string, slug: string, name: string, kind: EnvironmentKind, baseUrl: string, database: string, storagePrefix: string, servedRevision: number | null, servedAt: string | null, corsOrigins: Array<string>, variables: unknown, logRetentionRecords: number, logRetentionDays: number, logBodyLimitBytes: number, logRedactNames: Array<string>, createdAt: string, updatedAt: string, limits: { maxConcurrentRequests: number, requestsPerSecond: number, maxBodyBytes: number, requestTimeoutMs: number, maxFileBytes: number, fileQuotaBytes: number }, capabilities: { monitoring: boolean, requestLogs: boolean, apiTest: boolean, databaseManagement: boolean, userManagement: boolean, fileManagement: boolean } } };
 
 export type CreateEnvironmentMutationVariables = Exact<{
   input: CreateEnvironmentInput;
 }>;
 
 
-export type CreateEnvironmentMutation = { createEnvironment: { id: string, slug: string, name: string, kind: EnvironmentKind, baseUrl: string, database: string, storagePrefix: string, servedRevision: number | null, servedAt: string | null, logRetentionRecords: number, logRetentionDays: number, logBodyLimitBytes: number, logRedactNames: Array<string>, createdAt: string, updatedAt: string, limits: { maxConcurrentRequests: number, requestsPerSecond: number, maxBodyBytes: number, requestTimeoutMs: number, maxFileBytes: number, fileQuotaBytes: number }, capabilities: { monitoring: boolean, requestLogs: boolean, apiTest: boolean, databaseManagement: boolean, userManagement: boolean, fileManagement: boolean } } };
+export type CreateEnvironmentMutation = { createEnvironment: { id: string, slug: string, name: string, kind: EnvironmentKind, baseUrl: string, database: string, storagePrefix: string, servedRevision: number | null, servedAt: string | null, corsOrigins: Array<string>, variables: unknown, logRetentionRecords: number, logRetentionDays: number, logBodyLimitBytes: number, logRedactNames: Array<string>, createdAt: string, updatedAt: string, limits: { maxConcurrentRequests: number, requestsPerSecond: number, maxBodyBytes: number, requestTimeoutMs: number, maxFileBytes: number, fileQuotaBytes: number }, capabilities: { monitoring: boolean, requestLogs: boolean, apiTest: boolean, databaseManagement: boolean, userManagement: boolean, fileManagement: boolean } } };
 
 export type DeleteEnvironmentMutationVariables = Exact<{
   slug: Scalars['String']['input'];
@@ -266,7 +273,7 @@ export type DeleteEnvironmentMutation = { deleteEnvironment: string };
 export type EnvironmentEventsSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 
-export type EnvironmentEventsSubscription = { environmentEvents: { kind: EnvironmentEventKind, slug: string, environment: { id: string, slug: string, name: string, kind: EnvironmentKind, baseUrl: string, database: string, storagePrefix: string, servedRevision: number | null, servedAt: string | null, logRetentionRecords: number, logRetentionDays: number, logBodyLimitBytes: number, logRedactNames: Array<string>, createdAt: string, updatedAt: string, limits: { maxConcurrentRequests: number, requestsPerSecond: number, maxBodyBytes: number, requestTimeoutMs: number, maxFileBytes: number, fileQuotaBytes: number }, capabilities: { monitoring: boolean, requestLogs: boolean, apiTest: boolean, databaseManagement: boolean, userManagement: boolean, fileManagement: boolean } } | null } };
+export type EnvironmentEventsSubscription = { environmentEvents: { kind: EnvironmentEventKind, slug: string, environment: { id: string, slug: string, name: string, kind: EnvironmentKind, baseUrl: string, database: string, storagePrefix: string, servedRevision: number | null, servedAt: string | null, corsOrigins: Array<string>, variables: unknown, logRetentionRecords: number, logRetentionDays: number, logBodyLimitBytes: number, logRedactNames: Array<string>, createdAt: string, updatedAt: string, limits: { maxConcurrentRequests: number, requestsPerSecond: number, maxBodyBytes: number, requestTimeoutMs: number, maxFileBytes: number, fileQuotaBytes: number }, capabilities: { monitoring: boolean, requestLogs: boolean, apiTest: boolean, databaseManagement: boolean, userManagement: boolean, fileManagement: boolean } } | null } };
 
 export type AdminsQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -423,7 +430,7 @@ export type RowsQueryVariables = Exact<{
 }>;
 
 
-export type RowsQuery = { rows: { totalCount: number, totalCountIsEstimate: boolean, columns: Array<{ name: string, type: string, required: boolean, system: boolean }>, pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ id: string, values: unknown }> } };
+export type RowsQuery = { rows: { totalCount: number, totalCountIsEstimate: boolean, columns: Array<{ name: string, type: string, required: boolean, system: boolean }>, pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ id: string, values: unknown, labels: unknown }> } };
 
 export type InsertRowMutationVariables = Exact<{
   environment: Scalars['String']['input'];
@@ -705,7 +712,7 @@ export type DeleteFolderMutation = { deleteFolder: number };
 
 export type AdminFieldsFragment = { id: string, email: string, role: Role, createdAt: string, lastLoginAt: string | null };
 
-export type EnvironmentFieldsFragment = { id: string, slug: string, name: string, kind: EnvironmentKind, baseUrl: string, database: string, storagePrefix: string, servedRevision: number | null, servedAt: string | null, logRetentionRecords: number, logRetentionDays: number, logBodyLimitBytes: number, logRedactNames: Array<string>, createdAt: string, updatedAt: string, limits: { maxConcurrentRequests: number, requestsPerSecond: number, maxBodyBytes: number, requestTimeoutMs: number, maxFileBytes: number, fileQuotaBytes: number }, capabilities: { monitoring: boolean, requestLogs: boolean, apiTest: boolean, databaseManagement: boolean, userManagement: boolean, fileManagement: boolean } };
+export type EnvironmentFieldsFragment = { id: string, slug: string, name: string, kind: EnvironmentKind, baseUrl: string, database: string, storagePrefix: string, servedRevision: number | null, servedAt: string | null, corsOrigins: Array<string>, variables: unknown, logRetentionRecords: number, logRetentionDays: number, logBodyLimitBytes: number, logRedactNames: Array<string>, createdAt: string, updatedAt: string, limits: { maxConcurrentRequests: number, requestsPerSecond: number, maxBodyBytes: number, requestTimeoutMs: number, maxFileBytes: number, fileQuotaBytes: number }, capabilities: { monitoring: boolean, requestLogs: boolean, apiTest: boolean, databaseManagement: boolean, userManagement: boolean, fileManagement: boolean } };
 
 export type ApiTokenFieldsFragment = { id: string, name: string, prefix: string, role: Role, ownerEmail: string, createdAt: string, lastUsedAt: string | null, expiresAt: string | null };
 
@@ -720,6 +727,20 @@ export type MigrationChangeFieldsFragment = { kind: string, description: string,
 export type EndUserFieldsFragment = { id: string, email: string, groups: Array<string>, disabled: boolean, fixture: boolean, createdAt: string };
 
 export type RequestLogRowFieldsFragment = { id: string, at: string, router: string | null, route: string | null, method: string, path: string, query: string | null, status: number, durationMs: number, userId: string | null, userEmail: string | null };
+
+export type LiveStatusQueryVariables = Exact<{
+  slug: Scalars['String']['input'];
+}>;
+
+
+export type LiveStatusQuery = { environment: { slug: string, kind: EnvironmentKind, servedRevision: number | null, servedRelease: { number: number } | null, pendingChanges: Array<{ what: string, name: string, change: DefinitionChangeKind, summary: string, details: Array<string> }> } };
+
+export type LiveDeployEventsSubscriptionVariables = Exact<{
+  environment: Scalars['String']['input'];
+}>;
+
+
+export type LiveDeployEventsSubscription = { deployEvents: { kind: DeployEventKind } };
 
 export type RequestLogsQueryVariables = Exact<{
   environment: Scalars['String']['input'];
