@@ -6,10 +6,16 @@ with `cp` of the same file on the same disk in the same run, and samples the
 server's RSS to report its peak growth during each transfer.
 
     SERVERKIT_BIN=target/release/serverkit SIZE_MIB=1024 python3 bench/files/run.py
+
+With S3=1 the files go to an S3-protocol server (examples/s3_server.rs,
+s3s-fs over a folder on the same disk) started here; S3_SERVER_BIN names its
+binary (default: the release build's examples/s3_server).
 """
 import hashlib, http.client, json, os, shutil, socket, subprocess, sys, tempfile, threading, time, uuid
 
 BIN = os.environ.get("SERVERKIT_BIN", "target/release/serverkit")
+S3 = os.environ.get("S3") == "1"
+S3_BIN = os.environ.get("S3_SERVER_BIN", os.path.join(os.path.dirname(BIN), "examples", "s3_server"))
 SIZE = int(os.environ.get("SIZE_MIB", "1024")) * 1024 * 1024
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CHUNK = 1024 * 1024
@@ -124,6 +130,13 @@ def main():
     port = free_port()
     env = dict(os.environ, SERVERKIT_LISTEN=f"127.0.0.1:{port}", SERVERKIT_DATA_DIR=os.path.join(work, "data"),
                SERVERKIT_ADMIN_EMAIL="bench@example.com", SERVERKIT_ADMIN_PASSWORD="bench password 123", SERVERKIT_LOG="warn")
+    s3 = None
+    if S3:
+        s3 = subprocess.Popen([S3_BIN, os.path.join(work, "s3"), "bench", "bench-key", "bench-secret-key"], stdout=subprocess.PIPE, text=True)
+        endpoint = s3.stdout.readline().split()[-1]
+        env.update(SERVERKIT_STORAGE_URL="s3://bench", SERVERKIT_STORAGE_OPTIONS__ENDPOINT=endpoint, SERVERKIT_STORAGE_OPTIONS__ALLOW_HTTP="true",
+                   SERVERKIT_STORAGE_OPTIONS__ACCESS_KEY_ID="bench-key", SERVERKIT_STORAGE_OPTIONS__SECRET_ACCESS_KEY="bench-secret-key",
+                   SERVERKIT_STORAGE_OPTIONS__REGION="us-east-1")
     server = subprocess.Popen([BIN, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         for _ in range(300):
@@ -188,13 +201,16 @@ def main():
                 ok = ok and payload == expected
             rows.append((name, seconds, growth, ok, status))
         mib = SIZE / 1024 / 1024
-        print(f"file: {mib:.0f} MiB; cp on the same disk: {cp_seconds:.2f} s ({mib / cp_seconds:.0f} MiB/s)")
+        print(f"file: {mib:.0f} MiB; store: {'S3 (s3s-fs on loopback, same disk)' if S3 else 'local disk'}; cp on the same disk: {cp_seconds:.2f} s ({mib / cp_seconds:.0f} MiB/s)")
         print(f"{'transfer':<12} {'seconds':>8} {'MiB/s':>8} {'x cp':>6} {'peak RSS growth MiB':>20}  intact")
         for name, seconds, growth, ok, status in rows:
             print(f"{name:<12} {seconds:8.2f} {mib / seconds:8.0f} {cp_seconds / seconds:6.2f} {growth:20.1f}  {'yes' if ok else f'NO ({status})'}")
     finally:
         server.terminate()
         server.wait()
+        if s3:
+            s3.terminate()
+            s3.wait()
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -136,11 +136,13 @@ async fn raw_log(server: &TestServer) -> String {
     };
     let db = Database::connect(&url).await.expect("the log database");
     let backend = db.get_database_backend();
-    let columns = "id, router, route, method, path, query, user_email, client_address, detail";
+    // Every text column a record can leave anything in.
+    let columns =
+        "id, router, route, method, path, query, user_email, client_address, detail, request_headers, request_body, response_headers, response_body, trace";
     let rows = db.query_all_raw(Statement::from_string(backend, format!("SELECT {columns} FROM {table}"))).await.expect("read the log");
     let mut text = String::new();
     for row in rows {
-        for i in 0..9 {
+        for i in 0..columns.split(", ").count() {
             if let Ok(Some(value)) = row.try_get_by_index::<Option<String>>(i) {
                 text.push_str(&value);
                 text.push('\n');

@@ -30,10 +30,13 @@ use crate::{
     error::{ServiceError, ServiceResult},
 };
 
-/// The writer stores at most this many records in one statement…
-const BATCH: usize = 250;
-/// …and waits at most this long for a batch to fill.
-const BATCH_WAIT: Duration = Duration::from_millis(200);
+/// Once a record arrives, the writer lets more gather this long before it
+/// stores them all, in one transaction on SQLite, in statements of
+/// `store::BATCH` rows on PostgreSQL. It sleeps rather than waking for each record: under load
+/// a wake per request cost more than storing the record.
+const GATHER: Duration = Duration::from_millis(50);
+/// At most this many records per pass; the rest wait for the next one.
+const PASS: usize = 4_096;
 const RETAIN_EVERY: Duration = Duration::from_secs(60);
 /// The writer trims an environment's log every this many records it stores.
 const TRIM_EVERY: usize = 5_000;
@@ -158,16 +161,16 @@ impl Logs {
     }
 
     async fn write(self, mut receiver: mpsc::Receiver<Arc<RequestRecord>>, environments: Environments) {
-        let mut batch = Vec::with_capacity(BATCH);
+        let mut batch = Vec::with_capacity(PASS);
         // Records stored per environment since its log was last trimmed.
         let mut since_trim: HashMap<String, usize> = HashMap::new();
         while let Some(first) = receiver.recv().await {
             batch.push(first);
-            let deadline = tokio::time::Instant::now() + BATCH_WAIT;
-            while batch.len() < BATCH {
-                match tokio::time::timeout_at(deadline, receiver.recv()).await {
-                    Ok(Some(record)) => batch.push(record),
-                    Ok(None) | Err(_) => break,
+            tokio::time::sleep(GATHER).await;
+            while batch.len() < PASS {
+                match receiver.try_recv() {
+                    Ok(record) => batch.push(record),
+                    Err(_) => break,
                 }
             }
             let mut by_env: HashMap<&str, Vec<Arc<RequestRecord>>> = HashMap::new();

@@ -11,6 +11,13 @@ const SECRET_HEADERS: [&str; 4] = ["authorization", "cookie", "set-cookie", "x-a
 /// A header or body field whose name contains one of these is masked.
 const SECRET_WORDS: [&str; 4] = ["password", "token", "secret", "key"];
 
+/// Finds any of `SECRET_WORDS` in any case in one pass (None only if it could
+/// not be built, when a plain scan stands in).
+static SECRET_WORD_FINDER: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> = std::sync::LazyLock::new(|| {
+    // A DFA: four short words make a small one, and it reads a body in one fast pass.
+    aho_corasick::AhoCorasick::builder().ascii_case_insensitive(true).kind(Some(aho_corasick::AhoCorasickKind::DFA)).build(SECRET_WORDS).ok()
+});
+
 /// Which names are secret: the built-in rules plus an environment's own names.
 pub struct Redactor<'a> {
     extra: &'a [String],
@@ -22,15 +29,24 @@ impl<'a> Redactor<'a> {
     }
 
     pub fn is_secret(&self, name: &str) -> bool {
-        let name = name.to_ascii_lowercase();
-        SECRET_HEADERS.contains(&name.as_str()) || SECRET_WORDS.iter().any(|w| name.contains(w)) || self.extra.iter().any(|e| e.eq_ignore_ascii_case(&name))
+        self.is_secret_lowercase(&name.to_ascii_lowercase())
+    }
+
+    /// `is_secret` of a name already in lowercase (header names always are).
+    fn is_secret_lowercase(&self, name: &str) -> bool {
+        SECRET_HEADERS.contains(&name) || SECRET_WORDS.iter().any(|w| name.contains(w)) || self.extra.iter().any(|e| e.eq_ignore_ascii_case(name))
     }
 
     /// Whether `bytes` contain, in any case, a word that makes a field name
-    /// secret: only then is a body worth parsing to mask fields.
+    /// secret: only then is a body worth parsing to mask fields. One pass
+    /// for the built-in words (this runs on every logged body).
     fn may_name_a_secret(&self, bytes: &[u8]) -> bool {
         let contains = |needle: &[u8]| !needle.is_empty() && bytes.windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle));
-        SECRET_WORDS.iter().any(|w| contains(w.as_bytes())) || self.extra.iter().any(|e| contains(e.as_bytes()))
+        let built_in = match &*SECRET_WORD_FINDER {
+            Some(finder) => finder.is_match(bytes),
+            None => SECRET_WORDS.iter().any(|w| contains(w.as_bytes())),
+        };
+        built_in || self.extra.iter().any(|e| contains(e.as_bytes()))
     }
 
     /// Headers as `name: value` lines, secrets masked: one string, not a map
@@ -40,7 +56,7 @@ impl<'a> Redactor<'a> {
         for (name, value) in headers {
             lines.push_str(name.as_str());
             lines.push_str(": ");
-            if self.is_secret(name.as_str()) {
+            if self.is_secret_lowercase(name.as_str()) {
                 lines.push_str(MASK);
             } else {
                 lines.push_str(&String::from_utf8_lossy(value.as_bytes()).replace('\n', " "));
@@ -77,7 +93,7 @@ impl<'a> Redactor<'a> {
         // and written again (that was most of what logging a request cost).
         // Only what is kept needs looking at: the first `limit` bytes.
         if !self.may_name_a_secret(&bytes[..bytes.len().min(limit)]) {
-            return cut(String::from_utf8_lossy(bytes).into_owned(), limit);
+            return kept_as_sent(bytes, limit);
         }
         let text = match serde_json::from_slice::<Value>(bytes) {
             Ok(mut json) => {
@@ -117,6 +133,19 @@ pub fn header_map(lines: &str) -> Map<String, Value> {
         }
     }
     out
+}
+
+/// The first `limit` bytes of a body as text, copied once: only what is kept
+/// is copied, and valid UTF-8 (nearly every body) is not looked at twice.
+fn kept_as_sent(bytes: &[u8], limit: usize) -> (Option<String>, bool) {
+    let was_cut = bytes.len() > limit;
+    let head = &bytes[..bytes.len().min(limit)];
+    match std::str::from_utf8(head) {
+        Ok(text) => (Some(text.to_owned()), was_cut),
+        // Cut inside a character: what comes before it.
+        Err(err) if was_cut && err.error_len().is_none() => (Some(String::from_utf8_lossy(&head[..err.valid_up_to()]).into_owned()), true),
+        Err(_) => cut(String::from_utf8_lossy(bytes).into_owned(), limit),
+    }
 }
 
 fn cut(mut text: String, limit: usize) -> (Option<String>, bool) {
