@@ -44,7 +44,7 @@ pub struct Config {
     /// (`endpoint`, `region`, `access_key_id`, `secret_access_key`,
     /// `allow_http`…): `[storage_options]` or `SERVERKIT_STORAGE_OPTIONS__ENDPOINT`.
     /// The usual `AWS_*` variables apply where these are unset.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "option_texts")]
     pub storage_options: std::collections::BTreeMap<String, SecretString>,
     pub admin_email: Option<String>,
     pub admin_password: Option<SecretString>,
@@ -150,6 +150,19 @@ pub struct CliOverrides {
     pub log_format: Option<LogFormat>,
 }
 
+/// Option values as text: the environment and TOML give `allow_http=true`
+/// or `port = 9000` as a boolean or a number, which object_store takes as text.
+fn option_texts<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<std::collections::BTreeMap<String, SecretString>, D::Error> {
+    let raw = std::collections::BTreeMap::<String, serde_json::Value>::deserialize(deserializer)?;
+    raw.into_iter()
+        .map(|(name, value)| match value {
+            serde_json::Value::String(text) => Ok((name, SecretString::from(text))),
+            serde_json::Value::Bool(_) | serde_json::Value::Number(_) => Ok((name, SecretString::from(value.to_string()))),
+            _ => Err(serde::de::Error::custom(format!("storage option `{name}` takes text, a number or true/false"))),
+        })
+        .collect()
+}
+
 impl Config {
     /// Layers the configuration sources. Only the binary calls this; tests build
     /// a `Config` directly.
@@ -239,5 +252,16 @@ mod tests {
         assert_eq!(config.database_url(), "sqlite:///srv/sk/serverkit.db?mode=rwc");
         assert!(!config.is_postgres());
         assert_eq!(config.public_url("127.0.0.1:9000".parse().expect("addr")), "http://127.0.0.1:9000");
+    }
+
+    #[test]
+    fn storage_options_take_booleans_and_numbers_as_text() {
+        // What `SERVERKIT_STORAGE_OPTIONS__ALLOW_HTTP=true` gives figment: a boolean.
+        let toml = "[storage_options]\nallow_http = true\nendpoint = \"http://127.0.0.1:9000\"\nretries = 3\n";
+        let config: Config = Figment::from(Serialized::defaults(Defaults::default())).merge(Toml::string(toml)).extract().expect("read");
+        let options: Vec<(&str, &str)> = config.storage_options.iter().map(|(k, v)| (k.as_str(), v.expose_secret())).collect();
+        assert_eq!(options, [("allow_http", "true"), ("endpoint", "http://127.0.0.1:9000"), ("retries", "3")]);
+        let refused = Figment::from(Serialized::defaults(Defaults::default())).merge(Toml::string("[storage_options]\nendpoint = [1]\n")).extract::<Config>();
+        assert!(refused.is_err_and(|err| err.to_string().contains("takes text")));
     }
 }
