@@ -236,8 +236,15 @@ impl LogStore {
             .col(text("client_address"))
             .col(text("source"))
             .col(text("detail"))
+            .col(text("request_headers"))
+            .col(text("request_body"))
+            .col(text("response_headers"))
+            .col(text("response_body"))
+            .col(ColumnDef::new(Alias::new("truncated")).boolean().null())
+            .col(text("trace"))
             .to_owned();
         db.execute(&create).await?;
+        // A log made before the detail had columns of its own gets them.
         add_detail_columns(&db).await?;
         // Time is found through the ids (see `id_floor`): one B-tree fewer to
         // write and trim per record. Logs made before had an index on it.

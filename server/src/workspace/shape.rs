@@ -63,15 +63,24 @@ impl Explained for super::test_case::TestCase {
     }
 }
 
+impl Explained for super::document::Group {
+    fn problems(json: &Value, at: &str) -> Vec<Problem> {
+        first::<Self>(json, at)
+    }
+}
+
 fn document_problems(json: &Value, _: &str) -> Vec<Problem> {
     let Some(object) = json.as_object() else {
         return vec![Problem { path: "document".into(), message: format!("a workspace document is a JSON object, not {}", kind(json)) }];
     };
     let mut problems = Vec::new();
     let mut rest = object.clone();
-    for (key, explain) in
-        [("tables", Table::problems as fn(&Value, &str) -> Vec<Problem>), ("routers", Router::problems), ("groups", first_of_group), ("tests", first_of_test)]
-    {
+    for (key, explain) in [
+        ("tables", Table::problems as fn(&Value, &str) -> Vec<Problem>),
+        ("routers", Router::problems),
+        ("groups", super::document::Group::problems),
+        ("tests", super::test_case::TestCase::problems),
+    ] {
         let Some(items) = rest.get_mut(key).map(Value::take) else { continue };
         rest.insert(key.to_owned(), Value::Array(Vec::new()));
         match items {
@@ -85,14 +94,6 @@ fn document_problems(json: &Value, _: &str) -> Vec<Problem> {
     }
     problems.extend(first::<WorkspaceDocument>(&Value::Object(rest), ""));
     problems
-}
-
-fn first_of_group(json: &Value, at: &str) -> Vec<Problem> {
-    first::<super::document::Group>(json, at)
-}
-
-fn first_of_test(json: &Value, at: &str) -> Vec<Problem> {
-    first::<super::test_case::TestCase>(json, at)
 }
 
 /// How the elements of a list are named in paths.
