@@ -7,6 +7,7 @@ the Postman collection. Writes them and the users' tokens to OUT_DIR.
 Usage: exports.py BASE_URL OUT_DIR   (owner from SERVERKIT_ADMIN_EMAIL/_PASSWORD)
 """
 
+import base64
 import http.cookiejar
 import json
 import os
@@ -80,6 +81,20 @@ for name in ["openapi.json", "postman.json"]:
         sys.exit(f"download of {name} failed: {status} {document}")
     with open(os.path.join(OUT, name), "w") as f:
         json.dump(document, f, indent=2)
+# The files the collection's file fields send (newman reads them from --working-dir).
+TINY_PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+os.makedirs(os.path.join(OUT, "files"), exist_ok=True)
+with open(os.path.join(OUT, "postman.json")) as f:
+    collection = json.load(f)
+sources = {
+    field["src"]: field.get("contentType", "")
+    for folder in collection["item"] for item in folder["item"]
+    for field in item["request"].get("body", {}).get("formdata", []) if field.get("type") == "file"
+}
+for src, kind in sources.items():
+    with open(os.path.join(OUT, "files", src), "wb") as f:
+        f.write(TINY_PNG if kind.startswith("image/") else b"example")
+print(f"collection files: {sorted(sources)}")
 with open(os.path.join(OUT, "editor.token"), "w") as f:
     f.write(editor_token["token"])
 with open(os.path.join(OUT, "user.token"), "w") as f:

@@ -23,8 +23,8 @@ echo "--- openapi-spec-validator"
 
 echo "--- newman (as a member of editors, then as nobody's member)"
 NEWMAN=.ci/tools/node_modules/.bin/newman
-"$NEWMAN" run "$WORK/out/postman.json" --env-var "token_editors=$(cat "$WORK/out/editor.token")" --bail --color off
-"$NEWMAN" run "$WORK/out/postman.json" --bail --color off
+"$NEWMAN" run "$WORK/out/postman.json" --working-dir "$WORK/out/files" --env-var "token_editors=$(cat "$WORK/out/editor.token")" --bail --color off
+"$NEWMAN" run "$WORK/out/postman.json" --working-dir "$WORK/out/files" --bail --color off
 
 echo "--- schemathesis"
 "$VENV/bin/schemathesis" run "$WORK/out/openapi.json" --url "$BASE/env/test" \

@@ -24,8 +24,13 @@ impl Blog {
 
     /// The blog, imported and refreshed into `test`, on a server started by the caller.
     pub async fn start_on(server: TestServer) -> Self {
+        Self::start_with_document(server, blog()).await
+    }
+
+    /// A variant of the blog (its eight routers), imported and refreshed into `test`.
+    pub async fn start_with_document(server: TestServer, document: Value) -> Self {
         let owner = server.owner().await;
-        owner.run("mutation($doc: JSON!) { importWorkspace(document: $doc) { revision } }", json!({ "doc": blog() })).await.data();
+        owner.run("mutation($doc: JSON!) { importWorkspace(document: $doc) { revision } }", json!({ "doc": document })).await.data();
         let refreshed = owner
             .run("mutation { refresh(environment: \"test\", runTests: false) { revision routersServed changes { kind description destructive } } }", json!({}))
             .await

@@ -66,8 +66,27 @@ async fn the_postman_collection_runs_creates_first_and_tests_each_router() {
     assert!(script.contains("pm.response.code === 200"), "{script}");
     let create = posts["item"].as_array().unwrap().iter().find(|i| i["name"] == "createPost").unwrap();
     assert_eq!(create["request"]["auth"]["bearer"][0]["value"], "{{token}}");
-    let body: Value = serde_json::from_str(create["request"]["body"]["raw"].as_str().unwrap()).unwrap();
-    assert_eq!(body, json!({ "title": "example", "body": "example", "published": true }));
+    // The cover goes as a file, beside the other fields as text.
+    assert_eq!(create["request"]["body"]["mode"], "formdata");
+    let fields: Vec<Value> = create["request"]["body"]["formdata"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| json!([f["key"], f["type"], f.get("value").or(f.get("src")), f.get("contentType")]))
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            json!(["title", "text", "example", null]),
+            json!(["body", "text", "example", null]),
+            json!(["published", "text", "true", null]),
+            json!(["cover", "file", "example.png", "image/png"]),
+        ]
+    );
+    // A body without files stays JSON.
+    let comment = posts["item"].as_array().unwrap().iter().find(|i| i["name"] == "createComment").unwrap();
+    let body: Value = serde_json::from_str(comment["request"]["body"]["raw"].as_str().unwrap()).unwrap();
+    assert_eq!(body, json!({ "body": "example" }));
 }
 
 #[tokio::test]

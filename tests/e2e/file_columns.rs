@@ -11,7 +11,7 @@ use reqwest::{
 use serde_json::{Value, json};
 
 use crate::{
-    blog::Blog,
+    blog::{self, Blog},
     common::{Options, TestServer},
 };
 
@@ -20,6 +20,7 @@ on_both_stores!(
     limits_refuse_before_anything_is_kept,
     file_urls_follow_the_get_router,
     replacing_or_deleting_removes_the_old_file,
+    files_of_cascaded_rows_go_with_them,
 );
 
 async fn blog(s3: bool) -> Blog {
@@ -187,4 +188,55 @@ async fn replacing_or_deleting_removes_the_old_file(s3: bool) {
     assert_eq!(used_bytes(&blog).await, 0);
     let gone = blog.owner.run("{ files(environment: \"test\", folder: \"tables/posts\") { folders } }", json!({})).await.data();
     assert_eq!(gone["files"]["folders"], json!([]));
+}
+
+/// Comments gain a photo: deleting their post (through its router, or as an
+/// admin) cascades to them in the database, and their photos must go too.
+async fn files_of_cascaded_rows_go_with_them(s3: bool) {
+    let mut document = blog::blog();
+    let comments = document["tables"].as_array_mut().unwrap().iter_mut().find(|t| t["name"] == "comments").unwrap();
+    comments["columns"].as_array_mut().unwrap().push(json!({ "name": "photo", "type": "file" }));
+    let router = document["routers"].as_array_mut().unwrap().iter_mut().find(|r| r["name"] == "createComment").unwrap();
+    router["input"]["body"]["properties"]["photo"] = json!({});
+    router["steps"][1]["insert"]["values"]["photo"] = json!("${request.body.photo}");
+    let blog = Blog::start_with_document(TestServer::start_with(Options { s3, ..Options::default() }).await, document).await;
+    let (author, author_id) = blog.user("author@example.com").await;
+    blog.make_editor(author_id).await;
+
+    let mut posts = Vec::new();
+    for title in ["deleted by its router", "deleted by an admin"] {
+        let (_, post) = send(&blog, "POST", "/posts", &author, post_form(Some(title), true, None)).await;
+        let id = post["id"].as_i64().unwrap();
+        for size in [1000, 2000] {
+            let form = Form::new().text("body", "look").part("photo", Part::bytes(image(size)).file_name("photo.png").mime_str("image/png").unwrap());
+            let (status, comment) = send(&blog, "POST", &format!("/posts/{id}/comments"), &author, form).await;
+            assert_eq!(status, StatusCode::CREATED, "{comment}");
+            assert_eq!(comment["photo"]["size"], size);
+        }
+        posts.push(id);
+    }
+    // Deleting one post leaves the other post's comments and photos alone.
+    assert_eq!(used_bytes(&blog).await, 6000);
+    let comment_folders = |blog: &Blog| {
+        let owner = blog.owner.clone();
+        async move {
+            let listed = owner.run("{ files(environment: \"test\", folder: \"tables/comments\") { folders } }", json!({})).await.data();
+            listed["files"]["folders"].as_array().unwrap().len()
+        }
+    };
+    assert_eq!(comment_folders(&blog).await, 4);
+
+    let (status, _) = blog.call("DELETE", &format!("/posts/{}", posts[0]), Some(&author), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(used_bytes(&blog).await, 3000);
+    assert_eq!(comment_folders(&blog).await, 2);
+
+    let deleted = blog
+        .owner
+        .run("mutation($id: ID!) { deleteRow(environment: \"test\", table: \"posts\", id: $id) }", json!({ "id": posts[1].to_string() }))
+        .await
+        .data();
+    assert_eq!(deleted["deleteRow"], posts[1].to_string());
+    assert_eq!(used_bytes(&blog).await, 0);
+    assert_eq!(comment_folders(&blog).await, 0);
 }

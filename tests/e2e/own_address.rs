@@ -42,6 +42,19 @@ async fn an_environment_answers_at_the_root_of_its_own_address() {
         assert_eq!(response.status().as_u16(), 404, "{path} is not served on the environment's own address");
     }
 
+    // A row's file URL (the main listener's) serves the file here too; another environment's does not.
+    let cover = reqwest::multipart::Part::bytes(b"\x89PNG\r\n\x1a\nimage".to_vec()).file_name("c.png").mime_str("image/png").unwrap();
+    let form = reqwest::multipart::Form::new().text("title", "with a cover").text("published", "true").part("cover", cover);
+    let posted = http.post(format!("{}/posts", own("test"))).bearer_auth(&token).multipart(form).send().await.unwrap();
+    assert_eq!(posted.status().as_u16(), 201);
+    let url = posted.json::<Value>().await.unwrap()["cover"]["url"].as_str().unwrap().to_owned();
+    assert!(url.starts_with("/env/test/files/posts/"), "{url}");
+    let file = http.get(format!("{}{url}", own("test"))).send().await.unwrap();
+    assert_eq!(file.status().as_u16(), 200);
+    assert_eq!(&file.bytes().await.unwrap()[..], b"\x89PNG\r\n\x1a\nimage");
+    let elsewhere = http.get(format!("{}{}", own("test"), url.replacen("/env/test/", "/env/production/", 1))).send().await.unwrap();
+    assert_eq!(elsewhere.status().as_u16(), 404);
+
     // Production serves nothing until something is deployed to it.
     let idle = http.get(format!("{}/posts", own("production"))).send().await.unwrap();
     assert_eq!(idle.status().as_u16(), 503);

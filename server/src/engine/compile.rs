@@ -80,6 +80,8 @@ pub enum CompiledAction {
     Delete {
         table: Arc<Table>,
         id: Template,
+        /// Tables with files whose rows the delete may cascade to.
+        cascades: Vec<Arc<Table>>,
     },
     Count {
         table: Arc<Table>,
@@ -146,6 +148,7 @@ pub struct CompiledRevision {
 
 struct Compiler<'a> {
     roots: Roots,
+    document_tables: &'a [Table],
     tables: HashMap<&'a str, Arc<Table>>,
     problems: Vec<Problem>,
 }
@@ -243,7 +246,11 @@ impl Compiler<'_> {
                     }
                 }
                 (Action::Get(row), Some(table)) => self.template(&format!("{at}.{kind}.id"), &row.id).map(|id| CompiledAction::Get { table, id }),
-                (Action::Delete(row), Some(table)) => self.template(&format!("{at}.{kind}.id"), &row.id).map(|id| CompiledAction::Delete { table, id }),
+                (Action::Delete(row), Some(table)) => {
+                    let cascades = crate::files::columns::cascaded_file_tables(self.document_tables, &table.name);
+                    let cascades = cascades.iter().filter_map(|t| self.table(&t.name)).collect();
+                    self.template(&format!("{at}.{kind}.id"), &row.id).map(|id| CompiledAction::Delete { table, id, cascades })
+                }
                 (Action::Insert(write), Some(table)) => {
                     self.template(&format!("{at}.{kind}.values"), &write.values).map(|values| CompiledAction::Insert { table, values })
                 }
@@ -346,8 +353,12 @@ type Routes = (matchit::Router<usize>, Vec<HashMap<Method, Arc<CompiledRouter>>>
 
 fn routes(document: &WorkspaceDocument) -> Result<Routes, Vec<Problem>> {
     crate::workspace::validate::validate(document)?;
-    let mut compiler =
-        Compiler { roots: roots(), tables: document.tables.iter().map(|t| (t.name.as_str(), Arc::new(t.clone()))).collect(), problems: Vec::new() };
+    let mut compiler = Compiler {
+        roots: roots(),
+        document_tables: &document.tables,
+        tables: document.tables.iter().map(|t| (t.name.as_str(), Arc::new(t.clone()))).collect(),
+        problems: Vec::new(),
+    };
     let mut routes = matchit::Router::new();
     let mut by_path: Vec<HashMap<Method, Arc<CompiledRouter>>> = Vec::new();
     let mut patterns: HashMap<String, usize> = HashMap::new();

@@ -373,6 +373,14 @@ pub async fn returning<S: sea_orm::sea_query::QueryStatementWriter + sea_orm::St
     Ok(db.query_all(statement).await?.into_iter().next())
 }
 
+/// Which of `ids` are rows of `table` (at most `MAX_FILTER_VALUES` of them).
+pub async fn existing_ids(db: &RowStore, table: &Table, ids: &[i64]) -> Result<std::collections::HashSet<i64>, RowError> {
+    let mut select = select_all(table);
+    select.and_where(Expr::col(Alias::new("id")).is_in(ids.iter().copied()));
+    let found = db.rows(table, &select, ReadCost::Scan).await?;
+    Ok(found.iter().filter_map(|row| row.get("id").and_then(Value::as_i64)).collect())
+}
+
 pub async fn delete(db: &RowStore, table: &Table, id: i64, owner: Option<i64>) -> Result<(), RowError> {
     let mut delete = Query::delete();
     delete.from_table(Alias::new(&table.name)).and_where(Expr::col(Alias::new("id")).eq(id)).cond_where(owner_filter(table, owner));

@@ -17,9 +17,10 @@ use serde_json::Value;
 
 use super::{Conditions, Download, FilePath, Files, STAGING_FOLDER, TABLES_FOLDER};
 use crate::{
+    engine::{rows, store::RowStore},
     environments::{Limits, provision::storage_prefix},
     error::{ServiceError, ServiceResult},
-    workspace::document::{Action, ColumnType, Router, Table},
+    workspace::document::{Action, ColumnType, OnDelete, Router, Table},
 };
 
 /// What a file column holds.
@@ -112,6 +113,27 @@ pub fn file_fields<'t>(router: &Router, table: impl Fn(&str) -> Option<&'t Table
         }
     }
     fields
+}
+
+/// The tables with file columns whose rows a delete from `from` may remove
+/// through `onDelete: cascade` relations, at any depth: their files must go
+/// with them, and the database does not say which rows it removed.
+pub fn cascaded_file_tables<'t>(tables: &'t [Table], from: &str) -> Vec<&'t Table> {
+    // Tables whose rows a delete reaches; `from` only through a relation to itself.
+    let mut reached: Vec<&str> = Vec::new();
+    let mut queue: Vec<&str> = vec![from];
+    while let Some(parent) = queue.pop() {
+        for table in tables {
+            let cascades =
+                table.columns.iter().any(|c| c.kind == ColumnType::Relation && c.table.as_deref() == Some(parent) && c.on_delete == Some(OnDelete::Cascade));
+            if cascades && !reached.contains(&table.name.as_str()) {
+                reached.push(&table.name);
+                queue.push(&table.name);
+            }
+        }
+    }
+    let has_files = |t: &&Table| t.columns.iter().any(|c| c.kind == ColumnType::File);
+    tables.iter().filter(|t| reached.contains(&t.name.as_str())).filter(has_files).collect()
 }
 
 /// `type/subtype` or `type/*`.
@@ -224,6 +246,30 @@ impl RowFiles<'_> {
         self.delete_under(&prefix, None).await;
     }
 
+    /// Deletes the files of `table`'s rows that no longer exist (removed by a
+    /// cascading delete): one listing of the table's folders, then the ids
+    /// looked up in batches.
+    pub async fn forget_orphans(&self, db: &RowStore, table: &Table) {
+        let prefix = location(self.slug, &format!("{TABLES_FOLDER}/{}", table.name));
+        let listing = match self.files.store.list_with_delimiter(Some(&prefix)).await {
+            Ok(listing) => listing,
+            Err(err) => return tracing::warn!(error = %err, table = %table.name, "files of cascaded rows could not be listed"),
+        };
+        let folders: Vec<(i64, Path)> = listing.common_prefixes.into_iter().filter_map(|folder| Some((folder.filename()?.parse().ok()?, folder))).collect();
+        for batch in folders.chunks(rows::MAX_FILTER_VALUES) {
+            let ids: Vec<i64> = batch.iter().map(|(id, _)| *id).collect();
+            let existing = match rows::existing_ids(db, table, &ids).await {
+                Ok(existing) => existing,
+                Err(err) => return tracing::warn!(error = ?err, table = %table.name, "rows of cascaded files could not be read"),
+            };
+            for (id, folder) in batch {
+                if !existing.contains(id) {
+                    self.delete_under(folder, None).await;
+                }
+            }
+        }
+    }
+
     /// Deletes staged uploads no write kept (deleting a moved one finds nothing).
     pub async fn discard(&self, keys: &[String]) {
         for key in keys {
@@ -275,6 +321,29 @@ mod tests {
         assert_eq!(body_field("${request.body.cover.name}"), None);
         assert_eq!(body_field("x${request.body.cover}"), None);
         assert_eq!(body_field("${request.query.cover}"), None);
+    }
+
+    #[test]
+    fn cascades_are_followed_to_any_depth_but_not_through_other_rules() {
+        let table = |name: &str, columns: serde_json::Value| -> Table {
+            serde_json::from_value(serde_json::json!({ "name": name, "columns": columns })).expect("a table")
+        };
+        let relation = |to: &str, rule: &str| serde_json::json!({ "name": format!("{to}_ref"), "type": "relation", "table": to, "onDelete": rule });
+        let file = serde_json::json!({ "name": "file", "type": "file" });
+        let tables = vec![
+            table("albums", serde_json::json!([file.clone()])),
+            table("photos", serde_json::json!([relation("albums", "cascade"), file.clone()])),
+            table("tags", serde_json::json!([relation("photos", "cascade")])),
+            table("thumbs", serde_json::json!([relation("tags", "cascade"), file.clone()])),
+            table("notes", serde_json::json!([relation("albums", "setNull"), file.clone()])),
+            table("loops", serde_json::json!([relation("loops", "cascade"), relation("thumbs", "cascade"), file])),
+        ];
+        let names = |from: &str| cascaded_file_tables(&tables, from).iter().map(|t| t.name.clone()).collect::<Vec<_>>();
+        assert_eq!(names("albums"), ["photos", "thumbs", "loops"]);
+        assert_eq!(names("tags"), ["thumbs", "loops"]);
+        assert_eq!(names("notes"), Vec::<String>::new());
+        // A table cascading to itself loses its own children's files too.
+        assert_eq!(names("loops"), ["loops"]);
     }
 
     #[test]

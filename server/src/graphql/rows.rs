@@ -204,7 +204,11 @@ impl RowMutation {
         let (active, table) = table_of(ctx, &environment, &table).await?;
         let row = row_id(&id)?;
         rows::delete(&active.db.rows, &table, row, None).await.map_err(row_error)?;
-        row_files(ctx, &active).forget_row(&table.name, row).await;
+        let files = row_files(ctx, &active);
+        files.forget_row(&table.name, row).await;
+        for cascaded in crate::files::columns::cascaded_file_tables(&active.revision.document.tables, &table.name) {
+            files.forget_orphans(&active.db.rows, cascaded).await;
+        }
         Ok(id)
     }
 }

@@ -42,7 +42,7 @@ pub fn root_router(state: AppState, slug: String) -> Router {
                     let slug = slug.clone();
                     async move {
                         match rest {
-                            Ok(Path(rest)) => dataplane::serve(&state, &slug, &rest, request, peer).await,
+                            Ok(Path(rest)) => dataplane::serve(&state, &slug, own_file_path(&slug, &rest), request, peer).await,
                             Err(_) => bad_url(),
                         }
                     }
@@ -50,6 +50,16 @@ pub fn root_router(state: AppState, slug: String) -> Router {
             ),
         )
         .with_state(state)
+}
+
+/// Rows name their files by the main listener's URL
+/// (`/env/{slug}/files/…`); at the environment's own address that URL
+/// serves the same file, so a row read there links to something that works.
+fn own_file_path<'a>(slug: &str, rest: &'a str) -> &'a str {
+    match rest.strip_prefix("env/").and_then(|r| r.strip_prefix(slug)).and_then(|r| r.strip_prefix('/')) {
+        Some(inner) if inner.starts_with("files/") => inner,
+        _ => rest,
+    }
 }
 
 /// Percent-escapes that do not decode to UTF-8 (`%ff`, `%c0%af`) name nothing we serve.

@@ -135,7 +135,7 @@ const TINY_PNG: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4
 
 /// A small file each of `router`'s file fields accepts, by field: a PNG for
 /// images (or any type), else text of the first type the column names.
-fn example_files(doc: &WorkspaceDocument, router: &Router) -> std::collections::BTreeMap<String, TestFile> {
+pub fn example_files(doc: &WorkspaceDocument, router: &Router) -> std::collections::BTreeMap<String, TestFile> {
     let fields = crate::files::columns::file_fields(router, |name| doc.tables.iter().find(|t| t.name == name));
     fields
         .into_iter()
