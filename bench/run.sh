@@ -10,7 +10,10 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH=$ROOT/bench
-REF=${BENCH_REFERENCE:-/work/shared/bench-reference}
+# The reference kit (wrk scripts, seed.py, the baseline) sits beside the checkout, so
+# another clone or machine finds its own; made absolute, since later steps cd.
+REF=${BENCH_REFERENCE:-$ROOT/../shared/bench-reference}
+if [[ -d $REF ]]; then REF=$(cd "$REF" && pwd); fi
 # The ServerKit source tree to build (default: this checkout). Another one, e.g. a
 # `git archive HEAD` export, measures a commit while the checkout is being edited.
 SERVERKIT_SRC=$(cd "${SERVERKIT_SRC:-$ROOT}" && pwd)
@@ -125,6 +128,7 @@ SERVERKIT_DATA_DIR=$SK_DATA SERVERKIT_LISTEN=127.0.0.1:$SK_PORT SERVERKIT_LOG=${
   "$SK_BIN" serve >"$WORK/serverkit.log" 2>&1 &
 SK_PID=$!; PIDS+=("$SK_PID")
 wait_ready "$SK_URL/readyz" "$SK_PID" ServerKit "$WORK/serverkit.log"
+SK_RSS_START=$(status_kb "$SK_PID" VmRSS)   # before any setup: what the bare server holds
 
 say "preparing ServerKit: import examples/blog.json, refresh test, raise limits, seed $SEED_ROWS posts"
 python3 "$BENCH/lib/setup_serverkit.py" --url "$SK_URL" --data-dir "$SK_DATA" \
@@ -150,6 +154,14 @@ BIND=127.0.0.1:$BL_PORT DB=$WORK/baseline.db "$BL_BIN" >"$WORK/baseline.log" 2>&
 BL_PID=$!; PIDS+=("$BL_PID")
 wait_ready "$BL_URL/const" "$BL_PID" baseline "$WORK/baseline.log"
 
+# Idle RSS once setup is done (import, refresh, sign-in, sign-up, seed) and before
+# any load: the footprint a deployment pays for doing nothing. 3 s lets the setup's
+# last requests and the log writer settle.
+IDLE_JSON=$WORK/idle.json
+sleep 3
+printf '{"serverkit_rss_kb_start": %d, "serverkit_rss_kb_idle": %d, "baseline_rss_kb_idle": %d}\n' \
+  "$SK_RSS_START" "$(status_kb "$SK_PID" VmRSS)" "$(status_kb "$BL_PID" VmRSS)" >"$IDLE_JSON"
+
 # ---------------------------------------------------------------- scenarios
 # name | server | mode | url | script | extra env (space-separated k=v)
 # mode (ServerKit only): on = request logs + monitoring on (the test defaults), off = both off.
@@ -172,10 +184,15 @@ run_wrk() { # seconds script url envs... ; prints wrk's output (WRK_CONNECTIONS 
     wrk -t"$THREADS" -c"${WRK_CONNECTIONS:-$CONNECTIONS}" -d"${secs}s" --timeout 10s --latency -s "$script" "$url"
 }
 
-# One scenario: wrk on it, the server's CPU over it and, for ServerKit with logs
-# on, requestLogStats before and after. Appends a line to $RAW.
+# Resets the peak RSS (VmHWM) of process $1 to its current RSS, so the next VmHWM
+# read is the peak since now. Prints true, or false if the kernel refuses (then
+# VmHWM stays the peak since start: an upper bound).
+reset_peak_rss() { if echo 5 >"/proc/$1/clear_refs" 2>/dev/null; then echo true; else echo false; fi; }
+
+# One scenario: wrk on it, the server's CPU and peak RSS over it and, for ServerKit
+# with logs on, requestLogStats before and after. Appends a line to $RAW.
 run_scenario() { # name server mode url script extra round seconds
-  local name=$1 server=$2 mode=$3 url=$4 script=$5 extra=$6 round=$7 secs=$8 pid out snap c0 c1 t0 t1 wal wal_bytes log_bytes s0 s1
+  local name=$1 server=$2 mode=$3 url=$4 script=$5 extra=$6 round=$7 secs=$8 pid out snap c0 c1 t0 t1 wal wal_bytes log_bytes s0 s1 hwm_reset hwm rss
   if [[ $server == serverkit ]]; then pid=$SK_PID; sk_mode "$mode"; else pid=$BL_PID; fi
   say "round $round/$ROUNDS: $name (${secs} s${WRK_CONNECTIONS:+, $WRK_CONNECTIONS connections}$([[ $server == serverkit ]] && echo ", request logs + monitoring $mode"))"
   out=$WORK/wrk/$name.r$round.txt
@@ -183,10 +200,12 @@ run_scenario() { # name server mode url script extra round seconds
   # A thread snapshot of the server halfway through (profile hint for the report).
   ( sleep "$(( secs / 2 ))"; top -H -b -n 1 -w 200 -p "$pid" 2>/dev/null | head -n 20 >"$WORK/wrk/$name.r$round.top" ) &
   snap=$!
+  hwm_reset=$(reset_peak_rss "$pid")
   c0=$(cpu_ticks "$pid"); t0=$(date +%s%N)
   # shellcheck disable=SC2086
   run_wrk "$secs" "$script" "$url" $extra >"$out" 2>&1 || { cat "$out" >&2; die "wrk failed on $name"; }
   c1=$(cpu_ticks "$pid"); t1=$(date +%s%N)
+  hwm=$(status_kb "$pid" VmHWM); rss=$(status_kb "$pid" VmRSS)
   wait "$snap" 2>/dev/null || true
   s1='{}'; [[ $server == serverkit ]] && s1=$(sk_log_stats)
   # Size of the server's SQLite WAL after the scenario (a WAL that never restarts slows every read).
@@ -197,13 +216,14 @@ run_scenario() { # name server mode url script extra round seconds
   if [[ $server == serverkit ]]; then log_bytes=$(( $(stat -c %s "$SK_DATA/envs/test.logs.db" 2>/dev/null || echo 0) + $(stat -c %s "$SK_DATA/envs/test.logs.db-wal" 2>/dev/null || echo 0) )); fi
   grep -q '^SUMMARY ' "$out" || { cat "$out" >&2; die "no SUMMARY line from wrk on $name"; }
   python3 - "$name" "$server" "$round" "$out" "$(( c1 - c0 ))" "$(getconf CLK_TCK)" "$(( (t1 - t0) / 1000000 ))" "$wal_bytes" \
-    "$mode" "$s0" "$s1" "${WRK_CONNECTIONS:-$CONNECTIONS}" "$log_bytes" >>"$RAW" <<'PY'
+    "$mode" "$s0" "$s1" "${WRK_CONNECTIONS:-$CONNECTIONS}" "$log_bytes" "$hwm" "$hwm_reset" "$rss" >>"$RAW" <<'PY'
 import json, sys
-name, server, rnd, out, ticks, hz, wall_ms, wal_bytes, mode, s0, s1, conns, log_bytes = sys.argv[1:]
+name, server, rnd, out, ticks, hz, wall_ms, wal_bytes, mode, s0, s1, conns, log_bytes, hwm, hwm_reset, rss = sys.argv[1:]
 line = next(l for l in open(out) if l.startswith("SUMMARY "))
 s = json.loads(line[len("SUMMARY "):])
 s.update(scenario=name, server=server, round=int(rnd), server_cpu_s=int(ticks) / int(hz), wall_s=int(wall_ms) / 1000,
-         wal_bytes_after=int(wal_bytes), connections=int(conns))
+         wal_bytes_after=int(wal_bytes), connections=int(conns),
+         peak_rss_kb=int(hwm), peak_rss_reset=hwm_reset == "true", rss_kb_after=int(rss))
 if server == "serverkit":
     s["mode"] = "request logs + monitoring " + mode
     s["log_store_bytes_after"] = int(log_bytes)
@@ -264,8 +284,8 @@ fi
 if [[ $OVERLOAD == 1 ]]; then
   wait_quiet "overload"
   hwm_before=$(status_kb "$SK_PID" VmHWM)
-  # Writing 5 to clear_refs resets VmHWM to the current RSS: the peak below is this pass's.
-  if echo 5 >"/proc/$SK_PID/clear_refs" 2>/dev/null; then hwm_reset=true; else hwm_reset=false; fi
+  # The peak below is this pass's (run_scenario resets it again just before wrk).
+  hwm_reset=$(reset_peak_rss "$SK_PID")
   rss_before=$(status_kb "$SK_PID" VmRSS)
   # Sampled too, in case clear_refs is refused.
   ( peak=0; while kill -0 "$SK_PID" 2>/dev/null; do r=$(status_kb "$SK_PID" VmRSS); (( r > peak )) && peak=$r; echo "$peak" >"$WORK/rss_peak"; sleep 0.2; done ) &
@@ -301,7 +321,7 @@ source_commit() { # of SERVERKIT_SRC: its git HEAD (+dirty), or the commit an ex
   fi
 }
 mkdir -p "$(dirname "$OUT")"
-python3 "$BENCH/lib/report.py" --raw "$RAW" --setup "$WORK/setup.json" --tail "$TAIL_JSON" --out "$OUT" \
+python3 "$BENCH/lib/report.py" --raw "$RAW" --setup "$WORK/setup.json" --tail "$TAIL_JSON" --idle "$IDLE_JSON" --out "$OUT" \
   --meta "rounds=$ROUNDS" "duration_s=$DURATION" "threads=$THREADS" "connections=$CONNECTIONS" \
   "seed_rows=$SEED_ROWS" "loadavg_before=$LOAD_BEFORE" "loadavg_after=$LOAD_AFTER" \
   "serverkit_src=$SERVERKIT_SRC" \

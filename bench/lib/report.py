@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Turn bench/run.sh's raw wrk summaries into the table and bench/results/latest.json.
 
-usage: report.py --raw raw.jsonl --setup setup.json [--tail tail.json] --out latest.json [--meta k=v ...]
+usage: report.py --raw raw.jsonl --setup setup.json [--tail tail.json] [--idle idle.json] --out latest.json [--meta k=v ...]
 Each raw line is one wrk run (summary.lua's SUMMARY object plus scenario, server,
-round, server_cpu_s, and for ServerKit its mode and requestLogStats deltas). With
-several rounds every figure is the median over rounds. `sk_overload` (one run)
-and the live tail (tail.json, bench/tail's TAIL object) get sections of their own.
+round, server_cpu_s, the server's peak RSS over it, and for ServerKit its mode and
+requestLogStats deltas). With several rounds every figure is the median over
+rounds, except peak RSS (the max). `sk_overload` (one run) and the live tail
+(tail.json, bench/tail's TAIL object) get sections of their own; idle.json holds
+the servers' RSS at start and idle after setup.
 """
 import argparse
 import json
@@ -17,6 +19,7 @@ ap = argparse.ArgumentParser()
 ap.add_argument("--raw", required=True)
 ap.add_argument("--setup", required=True)
 ap.add_argument("--tail")
+ap.add_argument("--idle")
 ap.add_argument("--out", required=True)
 ap.add_argument("--meta", nargs="*", default=[])
 a = ap.parse_args()
@@ -39,6 +42,7 @@ RATIOS = [
     ("get_off_vs_baseline", "sk_get_off", "bl_get", "ServerKit GET by id (logs off) / baseline GET by id"),
     ("post_vs_baseline", "sk_post", "bl_post", "ServerKit POST / baseline POST"),
     ("get_vs_const", "sk_get", "bl_const", "ServerKit GET by id (logs on) / const ceiling"),
+    ("get_off_vs_const", "sk_get_off", "bl_const", "ServerKit GET by id (logs off) / const ceiling"),
     ("post_vs_const", "sk_post", "bl_const", "ServerKit POST / const ceiling"),
     ("list_vs_const", "sk_list", "bl_const", "ServerKit list 20 / const ceiling"),
 ]
@@ -52,13 +56,21 @@ for r in runs:
     r["server_cpu_us_per_req"] = 1e6 * r["server_cpu_s"] / r["requests"] if r["requests"] else None
     r["errors"] = r["err_connect"] + r["err_read"] + r["err_write"] + r["err_timeout"] + r["non2xx"]
     by.setdefault(r["scenario"], []).append(r)
-tail = None
-if a.tail:
+
+
+def optional_json(path):
+    """The object in path, or None if there is no path, no file or nothing in it."""
+    if not path:
+        return None
     try:
-        text = open(a.tail).read().strip()
-        tail = json.loads(text) if text else None
+        text = open(path).read().strip()
     except FileNotFoundError:
-        pass
+        return None
+    return json.loads(text) if text else None
+
+
+tail = optional_json(a.tail)
+idle = optional_json(a.idle)
 
 
 def med(xs):
@@ -84,6 +96,11 @@ for key, label in SCENARIOS.items():
         "requests": sum(r["requests"] for r in rs),
         "errors": sum(r["errors"] for r in rs),
         "wal_mb_after": max(r.get("wal_bytes_after", 0) for r in rs) / 1e6,
+        # The worst round: memory is a bound, not a rate. None in raw files from before the field.
+        "peak_rss_mb": max((r["peak_rss_kb"] for r in rs if r.get("peak_rss_kb")), default=0) / 1024 or None,
+        # False if any round's VmHWM could not be reset: then it is the peak since the server started.
+        "peak_rss_reset": all(r.get("peak_rss_reset", False) for r in rs),
+        "rss_mb_after": max((r["rss_kb_after"] for r in rs if r.get("rss_kb_after")), default=0) / 1024 or None,
         "rps_per_round": [r["rps"] for r in rs],
         "cpu_us_per_req_per_round": [r["server_cpu_us_per_req"] for r in rs],
     }
@@ -139,7 +156,8 @@ if by.get("sk_overload"):
 
 meta = dict(kv.split("=", 1) for kv in a.meta)
 meta["finished_at"] = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-result = {"meta": meta, "setup": setup, "scenarios": scenarios, "ratios": ratios, "overload": overload, "tail": tail, "runs": runs}
+result = {"meta": meta, "setup": setup, "idle": idle, "scenarios": scenarios, "ratios": ratios, "overload": overload, "tail": tail,
+          "runs": runs}
 with open(a.out, "w") as f:
     json.dump(result, f, indent=2)
     f.write("\n")
@@ -150,14 +168,16 @@ print()
 print(f"ServerKit benchmark — {agg}, {meta.get('duration_s')} s each, wrk -t{meta.get('threads')} -c{meta.get('connections')}, "
       f"{meta.get('cpus')} CPUs shared with wrk, load {meta.get('loadavg_before')} → {meta.get('loadavg_after')}")
 print()
-print(f"{'scenario':<54}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'CPU µs/req':>12}{'errors':>8}{'WAL MB':>8}{'dropped':>9}")
-print("-" * 118)
+print(f"{'scenario':<54}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'CPU µs/req':>12}{'errors':>8}{'WAL MB':>8}{'dropped':>9}{'peak RSS MB':>13}")
+print("-" * 131)
 for key, s in scenarios.items():
     if key == "sk_overload":
         continue
     cpu = f"{s['server_cpu_us_per_req']:.1f}" if s["server_cpu_us_per_req"] is not None else "-"
     dropped = str(s["log_dropped"]) if "log_dropped" in s else "-"
-    print(f"{s['label']:<54}{s['rps']:>9.0f}{s['p50_ms']:>9.2f}{s['p99_ms']:>9.2f}{cpu:>12}{s['errors']:>8}{s['wal_mb_after']:>8.0f}{dropped:>9}")
+    peak = f"{s['peak_rss_mb']:.1f}{'' if s['peak_rss_reset'] else '*'}" if s["peak_rss_mb"] else "-"
+    print(f"{s['label']:<54}{s['rps']:>9.0f}{s['p50_ms']:>9.2f}{s['p99_ms']:>9.2f}{cpu:>12}{s['errors']:>8}{s['wal_mb_after']:>8.0f}{dropped:>9}"
+          f"{peak:>13}")
 print()
 for key, r in sorted(ratios.items(), key=lambda kv: not kv[0].startswith("logs_")):
     value = f"{r['value']:+6.1f} {r['unit']}" if r.get("unit") else f"{r['value']:>6.2f}"
@@ -170,7 +190,15 @@ if len(ratios.get("logs_on_vs_off", {}).get("per_round", [])) > 1:
     print("  logs on/off figures: median of the rounds' paired values (the two run back to back each round)")
 print("  WAL MB: size of that server's SQLite -wal file after the scenario (largest over rounds)")
 print("  dropped: request-log records dropped (writer queue full) during the scenario, from requestLogStats")
+print("  peak RSS MB: that server's VmHWM over the scenario, reset just before wrk (largest over rounds)")
+if any(s["peak_rss_mb"] and not s["peak_rss_reset"] for s in scenarios.values()):
+    print("  *: the kernel refused to reset VmHWM (clear_refs): the peak since the server started, an upper bound")
 print()
+if idle:
+    mb1 = lambda kb: f"{kb / 1024:.1f} MB" if kb else "-"
+    print(f"Idle RSS after setup (import, refresh, sign-in, sign-up, seed; 3 s idle): ServerKit {mb1(idle.get('serverkit_rss_kb_start'))} "
+          f"at start → {mb1(idle.get('serverkit_rss_kb_idle'))} (target < 40 MB), baseline {mb1(idle.get('baseline_rss_kb_idle'))}")
+    print()
 if overload:
     mb = lambda kb: f"{kb / 1024:.0f} MB" if kb else "-"
     share = f" ({100 * overload['dropped_share']:.1f}%)" if overload.get("dropped_share") is not None else ""
