@@ -59,6 +59,7 @@ pub enum AdminCommand {
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    crate::memory::tune();
     // These print what the binary carries: no configuration, no database.
     let printed = match &cli.command {
         Some(Command::Schema) => Some(graphql::sdl()),

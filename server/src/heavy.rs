@@ -36,5 +36,12 @@ fn semaphore(pool: Pool) -> &'static Semaphore {
 /// Runs `work` on a blocking thread once `pool` has room for it.
 pub async fn run<T: Send + 'static>(pool: Pool, work: impl FnOnce() -> T + Send + 'static) -> ServiceResult<T> {
     let _turn = semaphore(pool).acquire().await.map_err(ServiceError::internal)?;
-    tokio::task::spawn_blocking(work).await.map_err(ServiceError::internal)
+    tokio::task::spawn_blocking(move || {
+        let done = work();
+        // The work's large buffers are free now; an idle server should not keep them.
+        crate::memory::give_back();
+        done
+    })
+    .await
+    .map_err(ServiceError::internal)
 }
