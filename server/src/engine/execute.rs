@@ -302,12 +302,7 @@ async fn run_step(
         CompiledAction::Delete { table, id, cascades } => {
             let id = as_id(&id.render(&*scope).map_err(Failure::eval)?).ok_or_else(|| Failure::row(RowError::NotFound, table))?;
             rows::delete(&db.rows, table, id, owner).await.map_err(|e| Failure::row(e, table))?;
-            if file_columns(table).next().is_some() {
-                files.forget_row(&table.name, id).await;
-            }
-            for cascaded in cascades {
-                files.forget_orphans(&db.rows, cascaded).await;
-            }
+            files.forget_deleted(&db.rows, table, id, cascades).await;
             Value::Null
         }
         CompiledAction::Count { table, filter } => {

@@ -246,6 +246,16 @@ impl RowFiles<'_> {
         self.delete_under(&prefix, None).await;
     }
 
+    /// Deletes the files of a deleted row and of the rows its delete cascaded to.
+    pub async fn forget_deleted(&self, db: &RowStore, table: &Table, id: i64, cascaded: &[impl std::borrow::Borrow<Table> + Sync]) {
+        if table.columns.iter().any(|c| c.kind == ColumnType::File) {
+            self.forget_row(&table.name, id).await;
+        }
+        for cascaded in cascaded {
+            self.forget_orphans(db, cascaded.borrow()).await;
+        }
+    }
+
     /// Deletes the files of `table`'s rows that no longer exist (removed by a
     /// cascading delete): one listing of the table's folders, then the ids
     /// looked up in batches.

@@ -204,11 +204,8 @@ impl RowMutation {
         let (active, table) = table_of(ctx, &environment, &table).await?;
         let row = row_id(&id)?;
         rows::delete(&active.db.rows, &table, row, None).await.map_err(row_error)?;
-        let files = row_files(ctx, &active);
-        files.forget_row(&table.name, row).await;
-        for cascaded in crate::files::columns::cascaded_file_tables(&active.revision.document.tables, &table.name) {
-            files.forget_orphans(&active.db.rows, cascaded).await;
-        }
+        let cascaded = crate::files::columns::cascaded_file_tables(&active.revision.document.tables, &table.name);
+        row_files(ctx, &active).forget_deleted(&active.db.rows, &table, row, &cascaded).await;
         Ok(id)
     }
 }
