@@ -1,19 +1,51 @@
-//! Giving memory back to the system after the rare large allocations:
-//! an argon2id hash takes ~19 MiB, a workspace import or compile several
-//! more, and an idle server should not keep them.
+//! The allocator, and giving memory back to the system after the rare large
+//! allocations: an argon2id hash takes ~19 MiB, a workspace import or
+//! compile several more, and an idle server should not keep them.
 //!
-//! glibc's malloc raises its mmap threshold every time a large mmapped block
-//! is freed, so from the second password hash on, the 19 MiB comes from the
-//! heap and stays there after the hash. A fixed threshold keeps large blocks
-//! in mmap (unmapped when freed), and a trim after heavy work returns the
-//! free pages the heap still holds. Other allocators need neither.
+//! Rust's allocations go to mimalloc: the data plane allocates and frees on
+//! every request, often on another worker thread than the one that
+//! allocated, which glibc's malloc serves under an arena lock and mimalloc
+//! without one. Transparent huge pages are off in its build (`no_thp`): a
+//! 2 MiB page per touched region would multiply idle RSS. Freed memory is
+//! purged (returned) after a short delay, and at once after heavy work.
+//!
+//! SQLite allocates through glibc's malloc, for the page caches of every
+//! connection of every environment's data and log databases: a soft limit
+//! on SQLite's memory as a whole bounds them together (past it, SQLite
+//! reuses cache pages instead of allocating; a page it drops is read again
+//! from the system's file cache).
+//!
+//! glibc glibc raises its mmap threshold
+//! every time a large mmapped block is freed; a fixed threshold keeps large
+//! blocks in mmap (unmapped when freed), and a trim after heavy work returns
+//! the free pages its heap still holds.
 
-/// Blocks at least this large are always mapped on their own.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// Blocks at least this large are always mapped on their own (glibc).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 const MMAP_THRESHOLD: libc::c_int = 1 << 20;
 
-/// Sets the allocator up to give large blocks back; call once at start.
+/// mimalloc's `mi_option_purge_delay` (its position in `mi_option_t`, v3).
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+/// What all of SQLite's page caches share.
+const SQLITE_SOFT_HEAP_LIMIT: i64 = 16 << 20;
+
+/// Sets the allocators up to give memory back; call once at start.
 pub fn tune() {
+    // Freed pages go back at once: a delayed purge runs on a later
+    // allocation by the same thread, and an idle thread makes none.
+    #[allow(unsafe_code, reason = "mi_option_set is a plain mimalloc call with integer arguments")]
+    // SAFETY: sets an option mimalloc reads on its next purge; no memory is touched.
+    unsafe {
+        libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0);
+    }
+    // The limit is the library's, not a connection's: any connection sets it.
+    let limited = rusqlite::Connection::open_in_memory().and_then(|conn| conn.execute_batch(&format!("PRAGMA soft_heap_limit = {SQLITE_SOFT_HEAP_LIMIT}")));
+    if let Err(err) = limited {
+        tracing::warn!(error = %err, "could not limit SQLite's memory");
+    }
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     #[allow(unsafe_code, reason = "mallopt is a plain glibc call with integer arguments; it touches no Rust memory")]
     // SAFETY: M_MMAP_THRESHOLD takes a size in bytes; mallopt only changes allocator settings.
@@ -22,13 +54,30 @@ pub fn tune() {
     }
 }
 
-/// Returns the free memory the heap holds to the system. For after heavy
-/// work (hashes, compiles), not for the request path: it walks every arena.
+/// Returns the free memory both allocators hold to the system. For after
+/// heavy work (hashes, compiles), not for the request path: it walks every
+/// arena and heap.
 pub fn give_back() {
+    #[allow(unsafe_code, reason = "mi_collect is a plain mimalloc call; it only releases memory mimalloc holds free")]
+    // SAFETY: mi_collect(true) frees no live block; it returns unused pages to the OS.
+    unsafe {
+        libmimalloc_sys::mi_collect(true);
+    }
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     #[allow(unsafe_code, reason = "malloc_trim is a plain glibc call; it only releases pages malloc already holds free")]
     // SAFETY: malloc_trim(0) keeps every allocated block in place.
     unsafe {
         libc::malloc_trim(0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sqlite_memory_is_limited_for_every_connection() {
+        super::tune();
+        let conn = rusqlite::Connection::open_in_memory().expect("a connection");
+        let limit: i64 = conn.query_row("PRAGMA soft_heap_limit", [], |row| row.get(0)).expect("the limit");
+        assert_eq!(limit, super::SQLITE_SOFT_HEAP_LIMIT);
     }
 }

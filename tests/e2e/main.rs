@@ -30,6 +30,7 @@ mod own_address;
 mod refresh;
 mod replicas;
 mod roles;
+mod row_encoding;
 mod schema;
 mod surface;
 mod testing;

@@ -139,6 +139,11 @@ fn too_many(not_until: governor::NotUntil<governor::clock::QuantaInstant>) -> Re
 }
 
 async fn read_body(body: Body, limit: usize, headers: &HeaderMap, notes: &mut Notes) -> Result<Value, Response> {
+    // A body known to be empty (most GETs) is not collected.
+    if axum::body::HttpBody::is_end_stream(&body) {
+        notes.request_bytes = Some(0);
+        return Ok(Value::Null);
+    }
     let bytes: Bytes = axum::body::to_bytes(body, limit)
         .await
         .map_err(|_| error(StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge, format!("the body exceeds {limit} bytes")))?;
@@ -243,7 +248,7 @@ async fn dispatch(
     match execute::run(&router, &active.db, caller.as_ref(), groups, &active.vars, files, request, trace).await {
         Ok(outcome) => {
             let mut response = match outcome.body {
-                Some(body) if outcome.status != StatusCode::NO_CONTENT => (outcome.status, Json(body)).into_response(),
+                Some(body) if outcome.status != StatusCode::NO_CONTENT => json_answer(&router, outcome.status, &body),
                 _ => outcome.status.into_response(),
             };
             for (name, value) in outcome.headers {
@@ -253,6 +258,22 @@ async fn dispatch(
         }
         Err(f) => failure(f),
     }
+}
+
+/// A router's JSON answer, written into a buffer as large as its last one
+/// (up to `ANSWER_HINT_CAP`: one huge answer must not size all the next).
+fn json_answer(router: &CompiledRouter, status: StatusCode, body: &Value) -> Response {
+    use std::sync::atomic::Ordering;
+    const ANSWER_HINT_CAP: usize = 64 << 10;
+    let mut bytes = Vec::with_capacity(router.answer_size.load(Ordering::Relaxed).min(ANSWER_HINT_CAP) + 64);
+    if let Err(err) = serde_json::to_writer(&mut bytes, body) {
+        tracing::error!(error = %err, router = %router.name, "encoding an answer");
+        return error(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, "internal error");
+    }
+    router.answer_size.store(bytes.len(), Ordering::Relaxed);
+    let mut response = (status, Bytes::from(bytes)).into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
 }
 
 /// `POST /auth/signup`, `POST /auth/login`, `POST /auth/logout`, `GET /auth/me`.

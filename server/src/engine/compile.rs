@@ -46,6 +46,9 @@ pub struct CompiledRouter {
     pub files: Vec<crate::files::columns::FileField>,
     /// The declared body schema: text fields of a multipart body take its types.
     pub body_schema: Option<Value>,
+    /// The size of its last JSON answer: the next one's buffer starts that
+    /// large instead of growing (and copying) its way there.
+    pub answer_size: std::sync::atomic::AtomicUsize,
 }
 
 pub struct CompiledStep {
@@ -67,6 +70,7 @@ pub enum CompiledAction {
     Get {
         table: Arc<Table>,
         id: Template,
+        read: super::rows::PointRead,
     },
     Insert {
         table: Arc<Table>,
@@ -245,7 +249,9 @@ impl Compiler<'_> {
                         _ => None,
                     }
                 }
-                (Action::Get(row), Some(table)) => self.template(&format!("{at}.{kind}.id"), &row.id).map(|id| CompiledAction::Get { table, id }),
+                (Action::Get(row), Some(table)) => {
+                    self.template(&format!("{at}.{kind}.id"), &row.id).map(|id| CompiledAction::Get { read: super::rows::PointRead::new(&table), table, id })
+                }
                 (Action::Delete(row), Some(table)) => {
                     let cascades = crate::files::columns::cascaded_file_tables(self.document_tables, &table.name);
                     let cascades = cascades.iter().filter_map(|t| self.table(&t.name)).collect();
@@ -328,6 +334,7 @@ impl Compiler<'_> {
             steps,
             files: crate::files::columns::file_fields(router, |name| self.tables.get(name).map(|t| t.as_ref())),
             body_schema: router.input.body.clone(),
+            answer_size: std::sync::atomic::AtomicUsize::new(256),
         })
     }
 }

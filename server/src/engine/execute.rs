@@ -101,6 +101,10 @@ pub fn coerce(pairs: &[(String, String)], schema: Option<&Value>) -> Value {
 
 fn check_input(part: &str, validator: Option<&jsonschema::Validator>, value: &Value) -> Result<(), Failure> {
     let Some(validator) = validator else { return Ok(()) };
+    // Nearly every request is valid: the quick yes/no first, the errors only for a no.
+    if validator.is_valid(value) {
+        return Ok(());
+    }
     let errors: Vec<Value> =
         validator.iter_errors(value).take(20).map(|err| json!({ "field": format!("{part}{}", err.instance_path), "message": err.to_string() })).collect();
     if errors.is_empty() {
@@ -278,9 +282,9 @@ async fn run_step(
             let list = ListRequest { filter: &filter, order_by, limit, after: after.as_ref().and_then(Value::as_str), offset, owner };
             rows::list(&db.rows, table, list).await.map_err(|e| Failure::row(e, table))?.to_json()
         }
-        CompiledAction::Get { table, id } => {
+        CompiledAction::Get { table, id, read } => {
             let id = as_id(&id.render(&*scope).map_err(Failure::eval)?).ok_or_else(|| Failure::row(RowError::NotFound, table))?;
-            rows::get(&db.rows, table, id, owner).await.map_err(|e| Failure::row(e, table))?
+            rows::get_prepared(&db.rows, table, read, id, owner).await.map_err(|e| Failure::row(e, table))?
         }
         CompiledAction::Insert { table, values } => {
             let values = as_values(values.render(&*scope).map_err(Failure::eval)?)?;

@@ -156,7 +156,7 @@ impl LiteDb {
     /// Opens the file (which sqlx already created in WAL mode) and starts its
     /// writer thread.
     pub fn open(path: &Path) -> anyhow::Result<Arc<Self>> {
-        let conn = open(path).map_err(|err| anyhow::anyhow!("{err}"))?;
+        let conn = open(path, WRITER_CACHE_KIB).map_err(|err| anyhow::anyhow!("{err}"))?;
         conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")?;
         let (writer, jobs) = mpsc::unbounded_channel();
         let name = format!("sk-writer-{}", path.file_stem().and_then(|s| s.to_str()).unwrap_or("env"));
@@ -183,7 +183,7 @@ impl LiteDb {
         if let Some(reader) = self.readers.lock().unwrap_or_else(|e| e.into_inner()).pop() {
             return Ok(reader);
         }
-        let conn = open(&self.path)?;
+        let conn = open(&self.path, READER_CACHE_KIB)?;
         conn.execute_batch("PRAGMA query_only = ON;")?;
         let deadline = Arc::new(AtomicU64::new(0));
         let watched = deadline.clone();
@@ -229,19 +229,36 @@ impl LiteDb {
     }
 }
 
-fn open(path: &Path) -> Result<Connection, LiteError> {
+/// Page cache of the writer, which walks every index a write changes.
+const WRITER_CACHE_KIB: u32 = 8192;
+/// Page cache of each reader. Readers are many (one per blocking read and
+/// per worker thread) and each keeps its own cache: large ones would
+/// multiply memory while holding the same pages; a miss is a read from the
+/// system's file cache.
+const READER_CACHE_KIB: u32 = 2048;
+
+fn open(path: &Path, cache_kib: u32) -> Result<Connection, LiteError> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags)?;
     conn.busy_timeout(Duration::from_secs(10))?;
-    conn.execute_batch("PRAGMA cache_size = -8000; PRAGMA temp_store = MEMORY;")?;
+    conn.execute_batch(&format!("PRAGMA cache_size = -{cache_kib}; PRAGMA temp_store = MEMORY;"))?;
+    // Plans that do not depend on the bound values: otherwise a statement
+    // whose plan looked at one (a list's `LIMIT ?`) is compiled again every
+    // time new values are bound, and the statement cache saves nothing.
+    conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
 }
 
 /// Rows of a query, each turned into `T` by `decode`.
-pub fn query<T>(conn: &Connection, statement: &Statement, mut decode: impl FnMut(&Row) -> rusqlite::Result<T>) -> rusqlite::Result<Vec<T>> {
-    let mut prepared = conn.prepare_cached(&statement.sql)?;
-    let mut rows = prepared.query(params_from_iter(&statement.values))?;
+pub fn query<T>(conn: &Connection, statement: &Statement, decode: impl FnMut(&Row) -> rusqlite::Result<T>) -> rusqlite::Result<Vec<T>> {
+    query_sql(conn, &statement.sql, &statement.values, decode)
+}
+
+/// `query` of SQL text written beforehand.
+pub fn query_sql<T>(conn: &Connection, sql: &str, values: &[Cell], mut decode: impl FnMut(&Row) -> rusqlite::Result<T>) -> rusqlite::Result<Vec<T>> {
+    let mut prepared = conn.prepare_cached(sql)?;
+    let mut rows = prepared.query(params_from_iter(values))?;
     let mut out = Vec::new();
     while let Some(row) = rows.next()? {
         out.push(decode(row)?);
@@ -370,7 +387,7 @@ mod tests {
     #[tokio::test]
     async fn a_failing_write_in_a_batch_fails_alone() {
         let (dir, db) = database().await;
-        let conn = open(&dir.path().join("env.db")).unwrap();
+        let conn = open(&dir.path().join("env.db"), WRITER_CACHE_KIB).unwrap();
         let mut batch = Vec::new();
         let mut answers = Vec::new();
         for label in ["a", "b", "a", "c", "b"] {

@@ -162,10 +162,47 @@ fn owner_filter(table: &Table, owner: Option<i64>) -> Cond {
     }
 }
 
+/// The SQL text of reading one row by its id, written once per compiled
+/// step (a router's `get`) rather than on every request: the same text for
+/// every id, so each connection's statement cache hits without a string
+/// being built.
+#[derive(Debug)]
+pub struct PointRead {
+    /// By backend: `[any owner, the caller's own]`.
+    sqlite: [String; 2],
+    postgres: [String; 2],
+}
+
+impl PointRead {
+    pub fn new(table: &Table) -> Self {
+        let text = |owned: bool, backend: &dyn Fn(&SelectStatement) -> String| {
+            let mut select = select_all(table);
+            select.and_where(Expr::col(Alias::new("id")).eq(0));
+            if owned {
+                select.and_where(Expr::col(Alias::new("owner")).eq(0));
+            }
+            backend(&select)
+        };
+        let sqlite = |s: &SelectStatement| s.build(sea_orm::sea_query::SqliteQueryBuilder).0;
+        let postgres = |s: &SelectStatement| s.build(sea_orm::sea_query::PostgresQueryBuilder).0;
+        Self { sqlite: [text(false, &sqlite), text(true, &sqlite)], postgres: [text(false, &postgres), text(true, &postgres)] }
+    }
+}
+
+/// Row `id` of `table` (only the caller's own with `owner`, on owned tables).
 pub async fn get(db: &RowStore, table: &Table, id: i64, owner: Option<i64>) -> Result<Value, RowError> {
-    let mut select = select_all(table);
-    select.and_where(Expr::col(Alias::new("id")).eq(id)).cond_where(owner_filter(table, owner));
-    db.rows(table, &select, ReadCost::Point).await?.into_iter().next().ok_or(RowError::NotFound)
+    get_prepared(db, table, &PointRead::new(table), id, owner).await
+}
+
+/// `get`, with the statement's text already written.
+pub async fn get_prepared(db: &RowStore, table: &Table, read: &PointRead, id: i64, owner: Option<i64>) -> Result<Value, RowError> {
+    let owner = owner.filter(|_| table.owned);
+    let which = usize::from(owner.is_some());
+    let sql = match db {
+        RowStore::Lite(_) => &read.sqlite[which],
+        RowStore::Sql { .. } => &read.postgres[which],
+    };
+    db.point_read(table, sql, id, owner).await?.ok_or(RowError::NotFound)
 }
 
 pub struct ListRequest<'a> {

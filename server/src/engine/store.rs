@@ -14,7 +14,7 @@ use serde_json::Value;
 use super::{
     lite::{self, LiteDb, LiteError, Statement, Written},
     rows::RowError,
-    values::{FieldError, cells_to_json, row_to_json},
+    values::{FieldError, cells_to_json, lite_row_to_json, row_to_json},
 };
 use crate::workspace::document::Table;
 
@@ -64,6 +64,28 @@ impl RowStore {
             RowStore::Sql { read, .. } => {
                 let rows = read.query_all(select).await?;
                 rows.iter().map(|row| row_to_json(table, row).map_err(RowError::Db)).collect()
+            }
+        }
+    }
+
+    /// The row a point read (`rows::PointRead`'s text: `id`, then `owner`
+    /// if given) finds, decoded as it is read.
+    pub async fn point_read(&self, table: &Table, sql: &str, id: i64, owner: Option<i64>) -> Result<Option<Value>, RowError> {
+        match self {
+            RowStore::Lite(db) => {
+                let values: &[Cell] = match owner {
+                    Some(owner) => &[Cell::Integer(id), Cell::Integer(owner)],
+                    None => &[Cell::Integer(id)],
+                };
+                let decoded = db.read_now(|conn| lite::query_sql(conn, sql, values, |row| Ok(lite_row_to_json(table, row)))).map_err(lite_error)?;
+                decoded.into_iter().next().transpose().map_err(RowError::Db)
+            }
+            RowStore::Sql { read, .. } => {
+                let mut values: Vec<sea_orm::Value> = vec![id.into()];
+                values.extend(owner.map(sea_orm::Value::from));
+                let statement = sea_orm::Statement::from_sql_and_values(sea_orm::DbBackend::Postgres, sql, values);
+                let row = read.query_one_raw(statement).await?;
+                row.map(|row| row_to_json(table, &row).map_err(RowError::Db)).transpose()
             }
         }
     }

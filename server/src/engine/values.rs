@@ -142,13 +142,30 @@ fn decode(column: &Column, row: &QueryResult) -> Result<Value, sea_orm::DbErr> {
 /// A row read on the SQLite path, its cells in `rows::select_all` order, as
 /// the same JSON `row_to_json` gives.
 pub fn cells_to_json(table: &Table, cells: Vec<Cell>) -> Result<Value, sea_orm::DbErr> {
-    let system = if table.owned { 4 } else { 3 };
-    if cells.len() != system + table.columns.len() {
-        return Err(sea_orm::DbErr::Custom(format!("{} gave {} columns, expected {}", table.name, cells.len(), system + table.columns.len())));
-    }
-    let mut object = serde_json::Map::with_capacity(cells.len());
+    let width = cells.len();
     let mut cells = cells.into_iter();
-    let mut next = || cells.next().unwrap_or(Cell::Null);
+    decode_cells(table, width, || cells.next().unwrap_or(Cell::Null))
+}
+
+/// `cells_to_json` straight from the statement's row, with no list of cells
+/// in between.
+pub fn lite_row_to_json(table: &Table, row: &rusqlite::Row) -> Result<Value, sea_orm::DbErr> {
+    let width = row.as_ref().column_count();
+    let mut index = 0;
+    decode_cells(table, width, || {
+        // Any stored value reads as a `Cell`; `decode_cells` asks for no more than `width`.
+        let cell = row.get::<_, Cell>(index).unwrap_or(Cell::Null);
+        index += 1;
+        cell
+    })
+}
+
+fn decode_cells(table: &Table, width: usize, mut next: impl FnMut() -> Cell) -> Result<Value, sea_orm::DbErr> {
+    let system = if table.owned { 4 } else { 3 };
+    if width != system + table.columns.len() {
+        return Err(sea_orm::DbErr::Custom(format!("{} gave {width} columns, expected {}", table.name, system + table.columns.len())));
+    }
+    let mut object = serde_json::Map::with_capacity(width);
     object.insert("id".into(), cell_to_json(ColumnType::Integer, "id", next())?);
     object.insert("created_at".into(), cell_to_json(ColumnType::Datetime, "created_at", next())?);
     object.insert("updated_at".into(), cell_to_json(ColumnType::Datetime, "updated_at", next())?);

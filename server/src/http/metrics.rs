@@ -2,7 +2,12 @@
 //! latency histogram by route. A registry per app, so several servers in one
 //! process (the tests) keep their own figures.
 
-use std::{sync::Arc, time::Instant};
+use std::{
+    borrow::Cow,
+    collections::HashMap,
+    sync::{Arc, RwLock},
+    time::Instant,
+};
 
 use axum::{
     extract::{MatchedPath, Request, State},
@@ -18,17 +23,18 @@ use prometheus_client::{
 
 use crate::app::AppState;
 
+// Labels are shared strings, not copies: they are made on every request.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
-    method: String,
-    route: String,
+    method: Cow<'static, str>,
+    route: Arc<str>,
     status: u16,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RouteLabels {
-    method: String,
-    route: String,
+    method: Cow<'static, str>,
+    route: Arc<str>,
 }
 
 type HistogramFamily = Family<RouteLabels, Histogram, fn() -> Histogram>;
@@ -37,6 +43,8 @@ pub struct HttpMetrics {
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
     latency: HistogramFamily,
+    /// Route templates seen so far, each kept once.
+    routes: RwLock<HashMap<Box<str>, Arc<str>>>,
 }
 
 fn latency_histogram() -> Histogram {
@@ -51,8 +59,31 @@ impl HttpMetrics {
         let latency: HistogramFamily = Family::new_with_constructor(latency_histogram);
         registry.register("http_requests", "HTTP requests served", requests.clone());
         registry.register("http_request_duration_seconds", "Time to produce a response", latency.clone());
-        Self { registry, requests, latency }
+        Self { registry, requests, latency, routes: RwLock::default() }
     }
+
+    /// The shared copy of a route template (there are as many as routes).
+    fn route(&self, template: &str) -> Arc<str> {
+        if let Some(route) = self.routes.read().unwrap_or_else(|e| e.into_inner()).get(template) {
+            return route.clone();
+        }
+        self.routes.write().unwrap_or_else(|e| e.into_inner()).entry(template.into()).or_insert_with(|| template.into()).clone()
+    }
+}
+
+/// A method's name without a copy for the standard ones.
+fn method_label(method: &axum::http::Method) -> Cow<'static, str> {
+    use axum::http::Method;
+    Cow::Borrowed(match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        _ => return Cow::Owned(method.as_str().to_owned()),
+    })
 }
 
 impl Default for HttpMetrics {
@@ -63,9 +94,9 @@ impl Default for HttpMetrics {
 
 pub async fn track(State(metrics): State<Arc<HttpMetrics>>, req: Request, next: Next) -> Response {
     let started = Instant::now();
-    let method = req.method().as_str().to_owned();
+    let method = method_label(req.method());
     // The route template, never the raw path: ids in paths would explode the label set.
-    let route = req.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str).to_owned();
+    let route = metrics.route(req.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str));
     let response = next.run(req).await;
     let status = response.status().as_u16();
     metrics.latency.get_or_create(&RouteLabels { method: method.clone(), route: route.clone() }).observe(started.elapsed().as_secs_f64());

@@ -44,25 +44,26 @@ pub fn router(state: AppState, schema: AppSchema, sessions: DbSessionStore) -> R
 
     let admin_api = graphql::router(state.clone(), schema).merge(exports::router(state.clone())).merge(files::router(state.clone())).layer(session_layer);
 
+    // The data plane has its own layers: each request is recorded by
+    // `dataplane::serve` (logs, monitoring), so it skips the tracing span
+    // every admin request gets.
+    let data_plane = data_plane::router(state.clone()).layer(compression()).layer(middleware::from_fn_with_state(state.metrics.clone(), metrics::track));
     Router::new()
         .route("/", get(|| async { Redirect::permanent("/admin/") }))
         .merge(admin_api)
         .merge(spa::router())
-        .merge(data_plane::router(state.clone()))
         .merge(health::router(state.clone()))
         .fallback(not_found)
         .layer(compression())
         .layer(middleware::from_fn_with_state(state.metrics.clone(), metrics::track))
         .layer(TraceLayer::new_for_http())
+        .merge(data_plane)
 }
 
 /// One environment's API at the root of an address of its own: what
 /// `/env/{slug}/…` serves on the main listener, and nothing else.
 pub fn environment_router(state: AppState, slug: String) -> Router {
-    data_plane::root_router(state.clone(), slug)
-        .layer(compression())
-        .layer(middleware::from_fn_with_state(state.metrics.clone(), metrics::track))
-        .layer(TraceLayer::new_for_http())
+    data_plane::root_router(state.clone(), slug).layer(compression()).layer(middleware::from_fn_with_state(state.metrics.clone(), metrics::track))
 }
 
 /// Compression of answers, except files: ranges and lengths of a download

@@ -41,6 +41,11 @@ impl<'a> Redactor<'a> {
     /// secret: only then is a body worth parsing to mask fields. One pass
     /// for the built-in words (this runs on every logged body).
     fn may_name_a_secret(&self, bytes: &[u8]) -> bool {
+        // A name may be written with escapes (`"pass\u0077ord"`) that only
+        // a parse reads as the word: any `\u` sends the body to the parse.
+        if memchr::memmem::find(bytes, b"\\u").is_some() {
+            return true;
+        }
         let contains = |needle: &[u8]| !needle.is_empty() && bytes.windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle));
         let built_in = match &*SECRET_WORD_FINDER {
             Some(finder) => finder.is_match(bytes),
@@ -203,5 +208,7 @@ mod tests {
         // A secret word in any case, or an extra name, makes it parsed and masked.
         assert_eq!(redactor.body(br#"{"PassWord": "p", "n": 1}"#, 100).0.as_deref(), Some(r#"{"PassWord":"***","n":1}"#));
         assert_eq!(redactor.body(br#"{"SSN": "1"}"#, 100).0.as_deref(), Some(r#"{"SSN":"***"}"#));
+        // A secret name spelt with escapes is still a secret name.
+        assert_eq!(redactor.body(br#"{"pass\u0077ord": "p"}"#, 100).0.as_deref(), Some(r#"{"password":"***"}"#));
     }
 }
