@@ -27,6 +27,11 @@ const MAX_BATCH: usize = 128;
 /// must not hold a connection (and a thread) after its request has timed
 /// out. The environment sets it to its request timeout; this until then.
 const DEFAULT_BUDGET: Duration = Duration::from_secs(30);
+/// How long a scanning read may run where its request runs before it is
+/// stopped and sent to the blocking pool instead.
+const IN_PLACE_BUDGET_MS: u64 = 2;
+/// Slow statements remembered at most (then forgotten all at once).
+const MAX_SLOW_STATEMENTS: usize = 1024;
 /// Reads on the blocking pool at once; more wait their turn. Beyond the
 /// cores they would only add context switches.
 fn blocking_readers() -> usize {
@@ -150,6 +155,8 @@ pub struct LiteDb {
     /// How long a read may run, in milliseconds.
     budget_ms: AtomicU64,
     writer: mpsc::UnboundedSender<WriteJob>,
+    /// Statements that ran past `IN_PLACE_BUDGET_MS` in place (`read_scan`).
+    slow: Mutex<std::collections::HashSet<String>>,
 }
 
 impl LiteDb {
@@ -171,6 +178,7 @@ impl LiteDb {
             blocking: tokio::sync::Semaphore::new(blocking),
             budget_ms,
             writer,
+            slow: Mutex::default(),
         }))
     }
 
@@ -221,6 +229,32 @@ impl LiteDb {
         tokio::task::spawn_blocking(move || db.read_now(f)).await.map_err(|_| LiteError::Closed)?
     }
 
+    /// Runs a read that may scan, giving its rows as cells. Most such reads
+    /// (a page of a list walked along an index) take far less than a hand-off
+    /// to another thread costs, so it runs right here first, stopped at
+    /// `IN_PLACE_BUDGET`; one that runs past it goes to the blocking pool with
+    /// the full budget, and so does every later run of its statement.
+    pub async fn read_scan(self: &Arc<Self>, statement: Statement) -> Result<Vec<Vec<Cell>>, LiteError> {
+        let slow = self.slow.lock().unwrap_or_else(|e| e.into_inner()).contains(&statement.sql);
+        if !slow {
+            let reader = self.reader()?;
+            let result = reader.run(IN_PLACE_BUDGET_MS, |conn| query(conn, &statement, all_cells));
+            self.put_back(reader);
+            match result {
+                Err(LiteError::Interrupted) => {
+                    let mut slow = self.slow.lock().unwrap_or_else(|e| e.into_inner());
+                    // Bounded: statements are few, but filters can make many.
+                    if slow.len() >= MAX_SLOW_STATEMENTS {
+                        slow.clear();
+                    }
+                    slow.insert(statement.sql.clone());
+                }
+                done => return done,
+            }
+        }
+        self.read(move |conn| query(conn, &statement, all_cells)).await
+    }
+
     /// Queues a write for the writer thread and waits for its commit.
     pub async fn write(&self, statement: Statement, returning: bool) -> Result<Written, LiteError> {
         let (reply, done) = oneshot::channel();
@@ -248,6 +282,11 @@ fn open(path: &Path, cache_kib: u32) -> Result<Connection, LiteError> {
     conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
+}
+
+/// Every cell of a row, in the select's order.
+pub fn all_cells(row: &Row) -> rusqlite::Result<Vec<Cell>> {
+    (0..row.as_ref().column_count()).map(|i| row.get::<_, Cell>(i)).collect()
 }
 
 /// Rows of a query, each turned into `T` by `decode`.
@@ -382,6 +421,18 @@ mod tests {
         // The connection went back to the pool and still works.
         let one = db.read_now(|conn| query(conn, &statement("SELECT 1", vec![]), |row| row.get::<_, i64>(0))).unwrap();
         assert_eq!(one, vec![1]);
+    }
+
+    #[tokio::test]
+    async fn a_scan_past_its_in_place_budget_finishes_on_the_pool_and_is_remembered() {
+        let (_dir, db) = database().await;
+        let long = "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 3000000) SELECT count(*) FROM n";
+        let rows = db.read_scan(statement(long, vec![])).await.unwrap();
+        assert!(matches!(rows.as_slice(), [row] if matches!(row.as_slice(), [Cell::Integer(3_000_000)])), "{rows:?}");
+        assert!(db.slow.lock().unwrap().contains(long), "the next run goes to the pool at once");
+        let short = "SELECT 1";
+        assert_eq!(db.read_scan(statement(short, vec![])).await.unwrap().len(), 1);
+        assert!(!db.slow.lock().unwrap().contains(short));
     }
 
     #[tokio::test]

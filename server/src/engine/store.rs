@@ -36,10 +36,6 @@ fn statement<S: QueryStatementWriter>(s: &S) -> Result<Statement, RowError> {
     Statement::build(s).map_err(|message| RowError::Db(DbErr::Custom(message)))
 }
 
-fn all_cells(row: &rusqlite::Row) -> rusqlite::Result<Vec<Cell>> {
-    (0..row.as_ref().column_count()).map(|i| row.get::<_, Cell>(i)).collect()
-}
-
 impl RowStore {
     /// How long one read may run (the environment's request timeout).
     pub fn set_read_budget(&self, budget: std::time::Duration) {
@@ -55,8 +51,8 @@ impl RowStore {
             RowStore::Lite(db) => {
                 let statement = statement(select)?;
                 let rows = match cost {
-                    ReadCost::Point => db.read_now(|conn| lite::query(conn, &statement, all_cells)),
-                    ReadCost::Scan => db.read(move |conn| lite::query(conn, &statement, all_cells)).await,
+                    ReadCost::Point => db.read_now(|conn| lite::query(conn, &statement, lite::all_cells)),
+                    ReadCost::Scan => db.read_scan(statement).await,
                 }
                 .map_err(lite_error)?;
                 rows.into_iter().map(|cells| cells_to_json(table, cells).map_err(RowError::Db)).collect()

@@ -64,7 +64,12 @@ impl<'a> Redactor<'a> {
             if self.is_secret_lowercase(name.as_str()) {
                 lines.push_str(MASK);
             } else {
-                lines.push_str(&String::from_utf8_lossy(value.as_bytes()).replace('\n', " "));
+                // One line per header: a raw newline (obs-fold) would start another.
+                for part in String::from_utf8_lossy(value.as_bytes()).split('\n') {
+                    lines.push_str(part);
+                    lines.push(' ');
+                }
+                lines.pop();
             }
             lines.push('\n');
         }
