@@ -14,57 +14,25 @@ use tokio::{
 use tower_sessions::ExpiredDeletion;
 
 use crate::{
+    audit::Audit,
     auth::{Role, admins, session_store::DbSessionStore, setup::SetupToken, throttle::LoginThrottle},
     config::Config,
+    databases::DataDatabases,
+    dataplane::{DataPlane, Parts},
     db,
-    deploy::Deploys,
-    engine::{Engine, databases::DataDatabases},
+    deploy::{Deploys, Refreshes},
+    end_users::EndUsers,
+    engine::Engine,
     environments::{DataPlacement, EnvironmentEventKind, Environments},
-    graphql,
-    http::{self, metrics::HttpMetrics},
+    graphql, http,
     logs::Logs,
-    monitoring::Monitor,
+    monitoring::{Monitor, http::HttpMetrics},
+    state::{AppState, Services},
     storage,
+    tables::Tables,
     testing::TestRuns,
     workspace::Workspace,
 };
-
-/// Shared by every handler and resolver; one `Arc`, so the clone that every
-/// request's extractors make is one counter increment.
-#[derive(Clone)]
-pub struct AppState(Arc<Services>);
-
-impl std::ops::Deref for AppState {
-    type Target = Services;
-
-    fn deref(&self) -> &Services {
-        &self.0
-    }
-}
-
-/// What `AppState` holds.
-pub struct Services {
-    pub config: Arc<Config>,
-    pub db: DatabaseConnection,
-    pub environments: Environments,
-    pub throttle: LoginThrottle,
-    /// Sign-in and sign-up attempts of end users, all environments together.
-    pub end_user_throttle: LoginThrottle,
-    pub setup: SetupToken,
-    /// Where clients reach this server, without a trailing slash.
-    pub public_url: String,
-    pub metrics: Arc<HttpMetrics>,
-    /// Proxies whose `X-Forwarded-For` is believed (see `http::client_ip`).
-    pub trusted_proxies: Arc<[ipnet::IpNet]>,
-    pub workspace: Workspace,
-    pub engine: Engine,
-    pub logs: Logs,
-    pub monitor: Monitor,
-    pub tests: TestRuns,
-    pub deploys: Deploys,
-    pub audit: crate::audit::Audit,
-    pub files: crate::files::Files,
-}
 
 pub struct App {
     pub state: AppState,
@@ -107,7 +75,7 @@ impl App {
 
         let config = Arc::new(config);
         let metrics = Arc::new(HttpMetrics::new());
-        let workspace = Workspace::new(db.clone());
+        let workspace = Workspace::new(db.clone(), crate::engine::compile::check);
         let databases = DataDatabases::new(&config.database_url(), &config.data_dir, config.is_postgres());
         let engine = Engine::new(databases.clone(), environments.clone(), Duration::from_millis(config.activation_pause_ms));
         let tests = TestRuns::new(db.clone());
@@ -130,14 +98,26 @@ impl App {
         // Apps put many end users behind one address (a proxy, a NAT): per address
         // the allowance is wide, per email it is tight.
         let end_user_throttle = LoginThrottle::with_quotas(config.login_attempts_per_minute.saturating_mul(2), 600);
-        let trusted_proxies = http::client_ip::parse_trusted(&config.trusted_proxies)?.into();
-        let db_for_tests = db.clone();
-        let state = AppState(Arc::new(Services {
+        let trusted_proxies: Arc<[ipnet::IpNet]> = crate::web::client_ip::parse_trusted(&config.trusted_proxies)?.into();
+        let data_plane = DataPlane::new(Parts {
+            engine: engine.clone(),
+            environments: environments.clone(),
+            logs: logs.clone(),
+            monitor: monitor.clone(),
+            files: files.clone(),
+            end_user_throttle,
+            trusted_proxies: trusted_proxies.clone(),
+            public_url: public_url.clone(),
+        });
+        let refreshes = Refreshes::new(environments.clone(), workspace.clone(), engine.clone(), tests.clone(), data_plane.clone());
+        let end_users = EndUsers::new(engine.clone(), environments.clone(), workspace.clone());
+        let tables = Tables::new(engine.clone(), environments.clone(), files.clone());
+        let audit = Audit::new(db.clone());
+        let state = AppState::new(Services {
             config,
             db,
             environments,
             throttle,
-            end_user_throttle,
             setup,
             public_url,
             metrics,
@@ -148,9 +128,13 @@ impl App {
             monitor,
             tests,
             deploys,
-            audit: crate::audit::Audit::new(db_for_tests),
+            refreshes,
+            end_users,
+            tables,
+            audit,
             files,
-        }));
+            data_plane,
+        });
         let router = http::router(state.clone(), graphql::schema(state.clone()), sessions);
         let mut env_listeners = Vec::new();
         for (slug, address) in &state.config.env_listen {

@@ -57,7 +57,7 @@ pub struct TestServer {
     pub base: String,
     pub config: Config,
     /// The running app's services, for what a client cannot reach (the retention clock).
-    pub app: serverkit_server::app::AppState,
+    pub app: serverkit_server::state::AppState,
     pub setup_link: Option<String>,
     /// Environments served at the root of their own address.
     pub env_addresses: Vec<(String, SocketAddr)>,

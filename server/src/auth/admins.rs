@@ -53,6 +53,13 @@ pub async fn count(db: &DatabaseConnection) -> ServiceResult<u64> {
     Ok(admin::Entity::find().count(db).await?)
 }
 
+/// A new admin made by an owner (the first owner, made by the setup link,
+/// the configuration or the command line, goes through `create`).
+pub async fn invite(db: &DatabaseConnection, actor: &Principal, email: &str, password: &str, role: Role) -> ServiceResult<Admin> {
+    actor.require(Role::Owner)?;
+    create(db, email, password, role).await
+}
+
 pub async fn create(db: &DatabaseConnection, email: &str, password: &str, role: Role) -> ServiceResult<Admin> {
     let email = normalize_email("email", email)?;
     password::validate("password", password)?;
@@ -98,7 +105,8 @@ pub async fn get(db: &DatabaseConnection, id: &str) -> ServiceResult<Option<Admi
     admin::Entity::find_by_id(id.to_owned()).one(db).await?.map(Admin::try_from).transpose()
 }
 
-pub async fn list(db: &DatabaseConnection, page: &PageRequest) -> ServiceResult<Page<Admin>> {
+pub async fn list(db: &DatabaseConnection, actor: &Principal, page: &PageRequest) -> ServiceResult<Page<Admin>> {
+    actor.require(Role::Owner)?;
     let total = admin::Entity::find().count(db).await?;
     let mut query = admin::Entity::find().order_by_asc(admin::Column::Id);
     if let Some(after) = &page.after {
@@ -110,7 +118,12 @@ pub async fn list(db: &DatabaseConnection, page: &PageRequest) -> ServiceResult<
     Ok(Page { items: rows.into_iter().map(Admin::try_from).collect::<ServiceResult<_>>()?, has_next, has_previous: page.after.is_some(), total })
 }
 
-pub async fn update(db: &DatabaseConnection, id: &str, role: Option<Role>, new_password: Option<&str>) -> ServiceResult<Admin> {
+pub async fn update(db: &DatabaseConnection, actor: &Principal, id: &str, role: Option<Role>, new_password: Option<&str>) -> ServiceResult<Admin> {
+    actor.require(Role::Owner)?;
+    set(db, id, role, new_password).await
+}
+
+async fn set(db: &DatabaseConnection, id: &str, role: Option<Role>, new_password: Option<&str>) -> ServiceResult<Admin> {
     let model = find_model(db, id).await?;
     if let Some(role) = role
         && role != Role::Owner
@@ -131,6 +144,7 @@ pub async fn update(db: &DatabaseConnection, id: &str, role: Option<Role>, new_p
 }
 
 pub async fn delete(db: &DatabaseConnection, actor: &Principal, id: &str) -> ServiceResult<()> {
+    actor.require(Role::Owner)?;
     if actor.admin_id == id {
         return Err(ServiceError::bad_input("id", "you cannot delete your own account"));
     }
@@ -147,7 +161,7 @@ pub async fn change_password(db: &DatabaseConnection, id: &str, current: &str, n
     if !password::verify(current, Some(model.password_hash.clone())).await? {
         return Err(ServiceError::bad_input("currentPassword", "the current password is wrong"));
     }
-    update(db, id, None, Some(new)).await.map(|_| ())
+    set(db, id, None, Some(new)).await.map(|_| ())
 }
 
 async fn find_model(db: &DatabaseConnection, id: &str) -> ServiceResult<admin::Model> {

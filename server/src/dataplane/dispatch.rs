@@ -1,36 +1,33 @@
 //! One request under its environment's CORS, rate, concurrency and time
-//! limits, then to the built-in end-user endpoints under `/auth` or to the
-//! router its method and path match. What it learns goes into `Notes`.
+//! limits, then to the built-in end-user endpoints under `/auth` (`auth`),
+//! a row's file (`row_file`) or the router its method and path match. What
+//! it learns goes into `Notes`.
 
 use std::{collections::HashMap, net::SocketAddr, sync::Arc};
 
 use axum::{
-    Json,
-    body::{Body, Bytes},
+    body::Bytes,
     extract::Request,
-    http::{HeaderMap, HeaderValue, Method, StatusCode, header},
+    http::{HeaderValue, Method, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::{
-    Notes,
-    codes::ErrorCode,
-    reply::{error, failure, invalid_text, service_error},
+    DataPlane, ErrorCode, Notes,
+    reply::{error, failure, invalid_text},
 };
 use crate::{
-    app::AppState,
     engine::{
-        compile::{CompiledAction, CompiledRouter},
+        compile::CompiledRouter,
         execute::{self, RequestParts},
         runtime::Active,
-        users::Caller,
     },
-    files::columns::{RowFiles, Staged, StoredFile},
+    files::{columns::Staged, row_files::RowFiles},
     workspace::document::Method as RouteMethod,
 };
 
-pub async fn handle(state: &AppState, active: &Arc<Active>, path: &str, request: Request, peer: SocketAddr, notes: &mut Notes) -> Response {
+pub async fn handle(state: &DataPlane, active: &Arc<Active>, path: &str, request: Request, peer: SocketAddr, notes: &mut Notes) -> Response {
     let guards = active.guards.clone();
     let origin = request.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok());
     let allowed = origin.and_then(|o| guards.allowed_origin(o)).and_then(|o| HeaderValue::from_str(o).ok());
@@ -92,7 +89,7 @@ fn target(active: &Active, path: &str, method: &Method) -> Target {
     }
 }
 
-async fn limited(state: &AppState, active: &Arc<Active>, path: &str, request: Request, peer: SocketAddr, notes: &mut Notes) -> Response {
+async fn limited(state: &DataPlane, active: &Arc<Active>, path: &str, request: Request, peer: SocketAddr, notes: &mut Notes) -> Response {
     let target = target(active, path, request.method());
     match &target {
         Target::Router { router, .. } => notes.router = Some(router.clone()),
@@ -138,51 +135,6 @@ fn too_many(not_until: governor::NotUntil<governor::clock::QuantaInstant>) -> Re
     response
 }
 
-async fn read_body(body: Body, limit: usize, headers: &HeaderMap, notes: &mut Notes) -> Result<Value, Response> {
-    // A body known to be empty (most GETs) is not collected.
-    if axum::body::HttpBody::is_end_stream(&body) {
-        notes.request_bytes = Some(0);
-        return Ok(Value::Null);
-    }
-    let bytes: Bytes = axum::body::to_bytes(body, limit)
-        .await
-        .map_err(|_| error(StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge, format!("the body exceeds {limit} bytes")))?;
-    notes.request_bytes = Some(bytes.len() as u64);
-    if notes.detail {
-        notes.request_body = Some(bytes.clone());
-    }
-    if bytes.is_empty() {
-        return Ok(Value::Null);
-    }
-    let is_json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json")));
-    if !is_json {
-        return Err(error(StatusCode::UNSUPPORTED_MEDIA_TYPE, ErrorCode::UnsupportedMediaType, "send the body as application/json"));
-    }
-    let body: Value =
-        serde_json::from_slice(&bytes).map_err(|err| error(StatusCode::BAD_REQUEST, ErrorCode::InvalidJson, format!("the body is not valid JSON: {err}")))?;
-    match crate::input::nul_path(&body) {
-        Some(field) => Err(invalid_text(&format!("body.{field}"))),
-        None => Ok(body),
-    }
-}
-
-async fn caller(active: &Active, headers: &HeaderMap, notes: &mut Notes) -> Result<Option<Caller>, Response> {
-    match crate::http::bearer(headers) {
-        None => Ok(None),
-        Some(token) => match active.users.authenticate(token).await {
-            Ok(Some(caller)) => {
-                notes.user = Some((caller.id, caller.email.clone()));
-                Ok(Some(caller))
-            }
-            Ok(None) => Err(error(StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated, "the token is invalid or expired")),
-            Err(err) => Err(service_error(err)),
-        },
-    }
-}
-
 fn route_method(method: &Method) -> Option<RouteMethod> {
     Some(match *method {
         Method::GET => RouteMethod::Get,
@@ -206,14 +158,14 @@ async fn dispatch(
     request: Request,
     peer: SocketAddr,
     files: &RowFiles<'_>,
-    state: &AppState,
+    state: &DataPlane,
     notes: &mut Notes,
 ) -> Response {
     let (parts, body) = request.into_parts();
     let limit = usize::try_from(active.guards.limits.max_body_bytes).unwrap_or(usize::MAX);
     let (router, params) = match target {
-        Target::File { table, id, column } => return row_file(active, files, &table, &id, &column, &parts.headers, notes).await,
-        Target::Auth(endpoint) => return auth(state, active, endpoint, &parts.method, &parts.headers, body, limit, peer, notes).await,
+        Target::File { table, id, column } => return super::row_file::row_file(active, files, &table, &id, &column, &parts.headers, notes).await,
+        Target::Auth(endpoint) => return super::auth::auth(state, active, endpoint, &parts.method, &parts.headers, body, limit, peer, notes).await,
         Target::NoRoute => return error(StatusCode::NOT_FOUND, ErrorCode::NotFound, format!("no route {path}")),
         Target::WrongMethod(allow) => {
             let mut response = error(StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed, format!("{} is not served on {path}", parts.method));
@@ -230,13 +182,13 @@ async fn dispatch(
     if let Some((part, key, _)) = with_nul {
         return invalid_text(&format!("{part}.{}", key.replace('\0', "\\u0000")));
     }
-    let caller = match caller(active, &parts.headers, notes).await {
+    let caller = match super::request::caller(active, &parts.headers, notes).await {
         Ok(caller) => caller,
         Err(response) => return response,
     };
-    let read = match (router.files.is_empty(), super::uploads::is_multipart(&parts.headers)) {
+    let read = match (router.files.is_empty(), crate::web::is_multipart(&parts.headers)) {
         (false, true) => super::uploads::read(body, &parts.headers, &router, files, limit, notes).await,
-        _ => read_body(body, limit, &parts.headers, notes).await.map(|body| (body, Staged::default())),
+        _ => super::request::read_body(body, limit, &parts.headers, notes).await.map(|body| (body, Staged::default())),
     };
     let (body, staged) = match read {
         Ok(read) => read,
@@ -274,136 +226,4 @@ fn json_answer(router: &CompiledRouter, status: StatusCode, body: &Value) -> Res
     let mut response = (status, Bytes::from(bytes)).into_response();
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
-}
-
-/// `POST /auth/signup`, `POST /auth/login`, `POST /auth/logout`, `GET /auth/me`.
-#[allow(clippy::too_many_arguments, reason = "the parts of one request, taken apart once")]
-async fn auth(
-    state: &AppState,
-    active: &Active,
-    endpoint: &'static str,
-    method: &Method,
-    headers: &HeaderMap,
-    body: Body,
-    limit: usize,
-    peer: SocketAddr,
-    notes: &mut Notes,
-) -> Response {
-    let settings = &active.revision.document.auth;
-    let slug = &active.slug;
-    match (method.clone(), endpoint) {
-        (Method::POST, "signup" | "login") => {
-            if endpoint == "signup" && !settings.signup_open {
-                return error(StatusCode::FORBIDDEN, ErrorCode::SignupClosed, "sign-up is closed here");
-            }
-            let body = match read_body(body, limit, headers, notes).await {
-                Ok(body) => body,
-                Err(response) => return response,
-            };
-            let email = body.get("email").and_then(Value::as_str).unwrap_or_default();
-            let password = body.get("password").and_then(Value::as_str).unwrap_or_default();
-            // Guessing passwords or mass sign-ups: attempts count per address and per email.
-            let address = crate::http::client_ip::client_ip(&state.trusted_proxies, peer.ip(), headers);
-            if let Err(err) = state.end_user_throttle.check(address, &format!("{slug}/{email}")) {
-                return service_error(err);
-            }
-            let signed = if endpoint == "signup" {
-                active.users.signup(email, password, settings.default_group.as_deref(), settings.token_ttl_hours).await
-            } else {
-                active.users.login(email, password, settings.token_ttl_hours).await
-            };
-            match signed {
-                Ok((token, user)) => {
-                    notes.user = Some((user.id, user.email.clone()));
-                    let status = if endpoint == "signup" { StatusCode::CREATED } else { StatusCode::OK };
-                    (status, Json(json!({ "token": token, "user": user.to_json() }))).into_response()
-                }
-                Err(err) => service_error(err),
-            }
-        }
-        (Method::POST, "logout") => match crate::http::bearer(headers) {
-            Some(token) => match active.users.logout(token).await {
-                Ok(()) => StatusCode::NO_CONTENT.into_response(),
-                Err(err) => service_error(err),
-            },
-            None => error(StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated, "sign in first"),
-        },
-        (Method::GET, "me") => match caller(active, headers, notes).await {
-            Ok(Some(caller)) => Json(caller.to_json()).into_response(),
-            Ok(None) => error(StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated, "sign in first"),
-            Err(response) => response,
-        },
-        _ => error(StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed, format!("{method} is not served on /auth/{endpoint}")),
-    }
-}
-
-/// The GET router that reads one row of `table` by its path's one parameter
-/// (the first by name, if several do), and that parameter's name.
-fn reading_router(active: &Active, table: &str) -> Option<(Arc<CompiledRouter>, String)> {
-    active
-        .revision
-        .by_path
-        .iter()
-        .filter_map(|routers| routers.get(&RouteMethod::Get))
-        .filter(|router| router.steps.iter().any(|step| matches!(&step.action, CompiledAction::Get { table: t, .. } if t.name == table)))
-        .filter_map(|router| {
-            let params: Vec<&str> = router.path.split('/').filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}'))).collect();
-            match params.as_slice() {
-                [param] => Some((router.clone(), (*param).to_owned())),
-                _ => None,
-            }
-        })
-        .min_by(|a, b| a.0.name.cmp(&b.0.name))
-}
-
-/// `GET /files/{table}/{id}/{column}`: the file of a row, to whoever the
-/// table's get router returns the row to. That router runs as for
-/// `GET` of the row (its access, owner rule and checks), and only a 2xx
-/// answer lets the file out.
-async fn row_file(active: &Active, files: &RowFiles<'_>, table: &str, id: &str, column: &str, headers: &HeaderMap, notes: &mut Notes) -> Response {
-    let missing = || error(StatusCode::NOT_FOUND, ErrorCode::NotFound, "no such file");
-    let Some(table) = active.revision.document.tables.iter().find(|t| t.name == table) else { return missing() };
-    if !table.columns.iter().any(|c| c.name == column && c.kind == crate::workspace::document::ColumnType::File) {
-        return missing();
-    }
-    // Files of a table no router reads are not served at all.
-    let Some((router, param)) = reading_router(active, &table.name) else { return missing() };
-    let Ok(row_id) = id.parse::<i64>() else { return missing() };
-    notes.router = Some(router.clone());
-    let settings = active.routers.get(&router.name);
-    if settings.is_some_and(|s| !s.enabled) {
-        return missing();
-    }
-    let caller = match caller(active, headers, notes).await {
-        Ok(caller) => caller,
-        Err(response) => return response,
-    };
-    let path = router.path.replace(&format!("{{{param}}}"), id);
-    let request = RequestParts {
-        method: "GET",
-        path,
-        params: vec![(param, id.to_owned())],
-        query: Vec::new(),
-        headers: headers.clone(),
-        body: Value::Null,
-        staged: Staged::default(),
-    };
-    let groups = settings.and_then(|s| s.groups.as_deref());
-    match execute::run(&router, &active.db, caller.as_ref(), groups, &active.vars, files, request, None).await {
-        Ok(outcome) if outcome.status.is_success() => {}
-        Ok(_) => return missing(),
-        Err(refused) => return failure(refused),
-    }
-    let row = match crate::engine::rows::get(&active.db.rows, table, row_id, None).await {
-        Ok(row) => row,
-        Err(_) => return missing(),
-    };
-    let Some(file) = row.get(column).and_then(StoredFile::from_value) else { return missing() };
-    match files.open(&file, crate::http::files::conditions(headers)).await {
-        Ok(download) => {
-            let inline = crate::http::files::inline_safe(&download.info.content_type);
-            crate::http::files::respond(download, inline)
-        }
-        Err(err) => service_error(err),
-    }
 }

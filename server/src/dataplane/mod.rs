@@ -4,9 +4,12 @@
 //! outside the limits and the timeout, so refused and timed-out requests are
 //! recorded too. HTTP handlers are thin adapters over `serve`.
 
-pub mod codes;
+mod auth;
+mod context;
 mod dispatch;
 mod reply;
+mod request;
+mod row_file;
 mod uploads;
 
 use std::{net::SocketAddr, sync::Arc, time::Instant};
@@ -20,13 +23,14 @@ use axum::{
 use chrono::Utc;
 
 use crate::{
-    app::AppState,
     engine::compile::CompiledRouter,
     logs::{Detail, RequestRecord, TraceStep, redact::Redactor},
     monitoring::UNMATCHED,
 };
 
-pub use codes::ErrorCode;
+pub use context::{DataPlane, Parts};
+
+pub use crate::error::ErrorCode;
 pub use reply::error;
 
 /// The header a response carries its record's id in.
@@ -72,14 +76,21 @@ impl Source {
 
 /// Serves `rest` (`/posts/1`, the part after the environment) of `slug`,
 /// records the request, and answers.
-pub async fn serve(state: &AppState, slug: &str, rest: &str, request: Request, peer: SocketAddr) -> Response {
+pub async fn serve(state: &DataPlane, slug: &str, rest: &str, request: Request, peer: SocketAddr) -> Response {
     serve_recorded(state, slug, rest, request, peer, Source::Http).await.0
 }
 
 /// `serve`, also giving the request's record. Callers in the process (the
 /// console, test runs) always get the details (headers, bodies, the trace);
 /// the log keeps them only where the environment keeps request logs.
-pub async fn serve_recorded(state: &AppState, slug: &str, rest: &str, request: Request, peer: SocketAddr, source: Source) -> (Response, Option<RequestRecord>) {
+pub async fn serve_recorded(
+    state: &DataPlane,
+    slug: &str,
+    rest: &str,
+    request: Request,
+    peer: SocketAddr,
+    source: Source,
+) -> (Response, Option<RequestRecord>) {
     let Some(active) = state.engine.active(slug).await else {
         let response = match state.environments.find(slug).await {
             Ok(Some(_)) => error(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::NotReady, format!("`{slug}` serves nothing yet: refresh it first")),
@@ -102,7 +113,7 @@ pub async fn serve_recorded(state: &AppState, slug: &str, rest: &str, request: R
     let request_headers = notes.detail.then(|| Redactor::new(&guards.logs.redact_names).headers(request.headers()));
     let declared_bytes = request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
     // Worked out only where it is logged: behind a proxy it costs a header parse.
-    let client_address = notes.detail.then(|| crate::http::client_ip::client_ip(&state.trusted_proxies, peer.ip(), request.headers()).to_string());
+    let client_address = notes.detail.then(|| crate::web::client_ip::client_ip(&state.trusted_proxies, peer.ip(), request.headers()).to_string());
 
     let mut response = dispatch::handle(state, &active, &path, request, peer, &mut notes).await;
     if let Ok(value) = HeaderValue::from_str(&id) {

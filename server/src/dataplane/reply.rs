@@ -9,7 +9,7 @@ use axum::{
 };
 use serde_json::json;
 
-use super::codes::ErrorCode;
+use crate::error::ErrorCode;
 use crate::{engine::execute::Failure, error::ServiceError};
 
 pub fn failure(f: Failure) -> Response {

@@ -11,21 +11,13 @@ use axum::{
 use serde_json::Value;
 
 use super::{
-    Notes,
-    codes::ErrorCode,
+    ErrorCode, Notes,
     reply::{error, invalid_text, service_error},
 };
 use crate::{
     engine::{compile::CompiledRouter, execute::coerce},
-    files::{
-        self,
-        columns::{RowFiles, Staged},
-    },
+    files::{self, columns::Staged, row_files::RowFiles},
 };
-
-pub fn is_multipart(headers: &HeaderMap) -> bool {
-    crate::http::graphql_body::is_multipart(headers)
-}
 
 /// The body's values and the files it staged. `limit` (the environment's
 /// `maxBodyBytes`) bounds the text fields together; files have their own limits.

@@ -8,6 +8,7 @@
 pub mod diff;
 pub mod gate;
 mod lock;
+mod refresh;
 pub mod release;
 
 use std::sync::{Arc, Mutex};
@@ -18,6 +19,7 @@ use tokio::sync::broadcast;
 
 pub use diff::{ChangeKind, DefinitionChange};
 pub use gate::Gate;
+pub use refresh::{Refreshed, Refreshes};
 pub use release::{LogLine, Release, ReleaseStatus};
 
 use self::release::{Pending, Releases};
@@ -154,6 +156,7 @@ impl Deploys {
                 .get(environment, number)
                 .await?
                 .ok_or_else(|| ServiceError::internal(anyhow::anyhow!("`{environment}` applied release {number}, which is not recorded")))?
+                .made_of
                 .document),
             None => Ok(self.0.workspace.revision(applied.revision).await?.document),
         }
@@ -331,6 +334,7 @@ impl Deploys {
         let (plan, earlier) = self.rollback_parts(environment, to_release, allow_destructive).await?;
         refuse_destructive(&plan, allow_destructive)?;
         let target = self.target(environment).await?;
+        let earlier = earlier.made_of;
         let pending = Pending {
             document: earlier.document,
             source_environment: earlier.source_environment,

@@ -74,23 +74,22 @@ pub struct Release {
     pub environment: String,
     pub number: i64,
     pub status: ReleaseStatus,
-    pub document: WorkspaceDocument,
     pub content_hash: String,
-    pub source_environment: String,
-    pub source_revision: i64,
-    pub rollback_of: Option<i64>,
-    pub gate: GateRecord,
-    pub forced: bool,
-    pub force_reason: Option<String>,
-    pub note: Option<String>,
-    pub plan: Plan,
-    pub changes: Vec<DefinitionChange>,
-    pub author: String,
+    /// What it was made of (its fields read through: `release.document`).
+    pub made_of: Pending,
     pub created_at: DateTime<Utc>,
     pub finished_at: Option<DateTime<Utc>>,
     pub failed_step: Option<String>,
     pub error: Option<String>,
     pub log: Vec<LogLine>,
+}
+
+impl std::ops::Deref for Release {
+    type Target = Pending;
+
+    fn deref(&self) -> &Pending {
+        &self.made_of
+    }
 }
 
 impl Release {
@@ -101,6 +100,7 @@ impl Release {
 }
 
 /// What a release is made of before it is numbered.
+#[derive(Debug, Clone)]
 pub struct Pending {
     pub document: WorkspaceDocument,
     pub source_environment: String,
@@ -133,17 +133,11 @@ impl TryFrom<release::Model> for Release {
     fn try_from(m: release::Model) -> ServiceResult<Self> {
         let unreadable =
             |what: &str, err: serde_json::Error| ServiceError::internal(anyhow::anyhow!("release {} of {}: {what} unreadable: {err}", m.number, m.environment));
-        Ok(Self {
+        let made_of = Pending {
             document: serde_json::from_str(&m.document).map_err(|e| unreadable("document", e))?,
             plan: serde_json::from_str(&m.plan).map_err(|e| unreadable("plan", e))?,
             changes: serde_json::from_str(&m.changes).map_err(|e| unreadable("changes", e))?,
-            log: serde_json::from_str(&m.log).map_err(|e| unreadable("log", e))?,
-            status: ReleaseStatus::parse(&m.status),
             gate: GateRecord { run_id: m.gate_run_id, status: m.gate_status },
-            id: m.id,
-            environment: m.environment,
-            number: m.number,
-            content_hash: m.content_hash,
             source_environment: m.source_environment,
             source_revision: m.source_revision,
             rollback_of: m.rollback_of,
@@ -151,6 +145,15 @@ impl TryFrom<release::Model> for Release {
             force_reason: m.force_reason,
             note: m.note,
             author: m.author,
+        };
+        Ok(Self {
+            log: serde_json::from_str(&m.log).map_err(|e| unreadable("log", e))?,
+            status: ReleaseStatus::parse(&m.status),
+            made_of,
+            id: m.id,
+            environment: m.environment,
+            number: m.number,
+            content_hash: m.content_hash,
             created_at: m.created_at,
             finished_at: m.finished_at,
             failed_step: m.failed_step,

@@ -5,6 +5,7 @@
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use serde_json::{Map, Value, json};
 
+pub use super::failure::Failure;
 use super::{
     compile::{CompiledAction, CompiledRouter, CompiledStep},
     rows::{self, ListRequest, RowError},
@@ -12,8 +13,11 @@ use super::{
     users::Caller,
 };
 use crate::{
-    dataplane::codes::ErrorCode,
-    files::columns::{RowFiles, Staged, StoredFile},
+    error::ErrorCode,
+    files::{
+        columns::{Staged, StoredFile},
+        row_files::RowFiles,
+    },
     logs::TraceStep,
     workspace::document::{Allow, ColumnType, Table},
 };
@@ -23,45 +27,6 @@ pub struct Outcome {
     pub status: StatusCode,
     pub headers: Vec<(HeaderName, HeaderValue)>,
     pub body: Option<Value>,
-}
-
-/// A failure the client is told about as `{"error":{"code","message"}}`.
-#[derive(Debug)]
-pub struct Failure {
-    pub status: StatusCode,
-    pub code: ErrorCode,
-    pub message: String,
-    pub details: Option<Value>,
-}
-
-impl Failure {
-    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), details: None }
-    }
-
-    fn eval(err: serverkit_expr::EvalError) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, err.message)
-    }
-
-    fn row(err: RowError, table: &Table) -> Self {
-        match err {
-            RowError::NotFound => Self::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, format!("no such row in {}", table.name)),
-            RowError::Invalid(field) => Self {
-                details: Some(json!([{ "field": field.field, "message": field.message }])),
-                ..Self::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidInput, field.message)
-            },
-            RowError::Conflict { field, message } => Self {
-                details: field.map(|field| json!([{ "field": field, "message": message.clone() }])),
-                ..Self::new(StatusCode::CONFLICT, ErrorCode::Conflict, message)
-            },
-            RowError::Timeout => Self::new(StatusCode::GATEWAY_TIMEOUT, ErrorCode::Timeout, "the query ran too long; narrow it down"),
-            RowError::Busy => Self::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Busy, "the database is busy; retry shortly"),
-            RowError::Db(err) => {
-                tracing::error!(error = %err, table = %table.name, "row operation failed");
-                Self::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, "internal error")
-            }
-        }
-    }
 }
 
 pub struct RequestParts {
@@ -187,7 +152,7 @@ fn body_for_schema(router: &CompiledRouter, body: &Value) -> Option<Value> {
 #[allow(clippy::too_many_arguments, reason = "one request and everything it runs against")]
 pub async fn run(
     router: &CompiledRouter,
-    db: &super::databases::EnvDb,
+    db: &super::store::EnvDb,
     caller: Option<&Caller>,
     groups: Option<&[String]>,
     env_vars: &Value,
@@ -267,7 +232,7 @@ enum StepEnd {
 async fn run_step(
     step: &CompiledStep,
     scope: &mut [Value; 5],
-    db: &super::databases::EnvDb,
+    db: &super::store::EnvDb,
     owner: Option<i64>,
     writer: Option<i64>,
     files: &RowFiles<'_>,
@@ -306,7 +271,7 @@ async fn run_step(
         CompiledAction::Delete { table, id, cascades } => {
             let id = as_id(&id.render(&*scope).map_err(Failure::eval)?).ok_or_else(|| Failure::row(RowError::NotFound, table))?;
             rows::delete(&db.rows, table, id, owner).await.map_err(|e| Failure::row(e, table))?;
-            files.forget_deleted(&db.rows, table, id, cascades).await;
+            super::deleted_files::forget_deleted(files, &db.rows, table, id, cascades).await;
             Value::Null
         }
         CompiledAction::Count { table, filter } => {
@@ -393,13 +358,7 @@ fn uploads_in(table: &Table, values: &Map<String, Value>, staged: &Staged) -> Re
 
 /// Moves a written row's uploads to their place and stores where they are;
 /// the row as it is then.
-async fn keep_uploads(
-    files: &RowFiles<'_>,
-    db: &super::databases::EnvDb,
-    table: &Table,
-    row: Value,
-    uploads: Vec<(String, StoredFile)>,
-) -> Result<Value, Failure> {
+async fn keep_uploads(files: &RowFiles<'_>, db: &super::store::EnvDb, table: &Table, row: Value, uploads: Vec<(String, StoredFile)>) -> Result<Value, Failure> {
     if uploads.is_empty() {
         return Ok(row);
     }

@@ -1,13 +1,15 @@
 //! The RouterKit engine: turns a workspace revision into a served HTTP API.
 //! `compile` parses definitions once, `schema` migrates tables, `rows` reads
-//! and writes them, `users` handles end users, `execute` runs a request and
-//! `runtime` swaps what each environment serves.
+//! and writes them, `users` handles end users, `execute` runs a request,
+//! `guards` enforce an environment's limits on it, and `runtime` swaps what
+//! each environment serves.
 
 pub mod compile;
-pub mod databases;
+pub mod deleted_files;
 pub mod execute;
+pub mod failure;
+pub mod guards;
 pub mod labels;
-pub mod lite;
 pub mod rows;
 pub mod runtime;
 pub mod schema;

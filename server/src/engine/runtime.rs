@@ -2,88 +2,26 @@
 //! holds the revision it started with to the end, so a refresh never fails
 //! a request in flight.
 
-use std::{collections::HashMap, num::NonZeroU32, sync::Arc, time::Duration};
+use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use arc_swap::ArcSwapOption;
-use governor::{DefaultDirectRateLimiter, Quota};
 use sea_orm::TransactionTrait;
-use tokio::sync::{RwLock, Semaphore};
+use tokio::sync::RwLock;
 
+pub use super::guards::{Guards, RouterGuard};
 use super::{
     compile::{self, CompiledRevision},
-    databases::{DataDatabases, EnvDb},
     schema::{self, Plan},
     state::{self, Applied},
+    store::EnvDb,
     users::{self, Users},
 };
 use crate::{
-    environments::{Capabilities, Environment, Environments, Limits, LogSettings, RouterSettings},
+    databases::DataDatabases,
+    environments::{Environment, Environments},
     error::{Problem, ServiceError, ServiceResult},
     workspace::{Revision, WorkspaceDocument, document::Table},
 };
-
-/// The limits and settings of an environment, as enforced objects.
-pub struct Guards {
-    pub limits: Limits,
-    /// What the environment records and shows (request logs, monitoring…).
-    pub capabilities: Capabilities,
-    pub logs: LogSettings,
-    pub cors_origins: Vec<String>,
-    pub concurrency: Arc<Semaphore>,
-    pub rate: DefaultDirectRateLimiter,
-}
-
-impl Guards {
-    pub fn new(env: &Environment) -> Self {
-        let limits = env.limits;
-        let per_second = NonZeroU32::new(limits.requests_per_second.max(1) as u32).unwrap_or(NonZeroU32::MIN);
-        Self {
-            limits,
-            capabilities: env.capabilities,
-            logs: env.logs.clone(),
-            cors_origins: env.cors_origins.clone(),
-            concurrency: Arc::new(Semaphore::new(limits.max_concurrent_requests.max(1) as usize)),
-            rate: DefaultDirectRateLimiter::direct(Quota::per_second(per_second)),
-        }
-    }
-
-    /// The value for `Access-Control-Allow-Origin` when `origin` may call.
-    pub fn allowed_origin<'a>(&self, origin: &'a str) -> Option<&'a str> {
-        if self.cors_origins.iter().any(|o| o == "*") { Some("*") } else { self.cors_origins.iter().any(|o| o == origin).then_some(origin) }
-    }
-
-    pub fn timeout(&self) -> Duration {
-        Duration::from_millis(self.limits.request_timeout_ms.max(1) as u64)
-    }
-}
-
-/// A router's settings as enforced (see `environments::RouterSettings`).
-pub struct RouterGuard {
-    pub enabled: bool,
-    pub disabled_status: axum::http::StatusCode,
-    pub rate: Option<Arc<DefaultDirectRateLimiter>>,
-    rate_per_minute: Option<u32>,
-    /// Replaces the definition's access rule: only these groups are admitted.
-    pub groups: Option<Vec<String>>,
-}
-
-impl RouterGuard {
-    /// The guard of `settings`, keeping the bucket of `before` when its
-    /// limit is the same: re-reading settings must not hand out a fresh allowance.
-    fn new(settings: &RouterSettings, before: Option<&RouterGuard>) -> Self {
-        let rate = match before {
-            Some(before) if before.rate_per_minute == settings.rate_limit_per_minute => before.rate.clone(),
-            _ => settings.rate_limit_per_minute.and_then(NonZeroU32::new).map(|n| Arc::new(DefaultDirectRateLimiter::direct(Quota::per_minute(n)))),
-        };
-        Self {
-            enabled: settings.enabled,
-            disabled_status: axum::http::StatusCode::from_u16(settings.disabled_status).unwrap_or(axum::http::StatusCode::NOT_FOUND),
-            rate,
-            rate_per_minute: settings.rate_limit_per_minute,
-            groups: settings.groups.clone(),
-        }
-    }
-}
 
 /// One environment's serving state.
 pub struct Active {
@@ -252,7 +190,7 @@ impl Engine {
 
     /// Opens an environment's database with its system tables in place.
     async fn prepare(&self, slug: &str) -> ServiceResult<EnvDb> {
-        let db = self.databases.get(slug).await.map_err(ServiceError::internal)?;
+        let db = EnvDb::from(self.databases.get(slug).await.map_err(ServiceError::internal)?);
         users::ensure_tables(&db.write).await?;
         state::ensure_table(&db.write).await?;
         Ok(db)
@@ -363,7 +301,7 @@ impl Engine {
         .await?;
         let db = match plan.changes.is_empty() {
             true => db,
-            false => self.databases.reopen_after_migration(&env.slug, db).await.map_err(ServiceError::internal)?,
+            false => self.databases.reopen_after_migration(&env.slug).await.map_err(ServiceError::internal)?.map_or(db, EnvDb::from),
         };
         let routers = target.document.routers.len();
         step(progress, "switch", async {

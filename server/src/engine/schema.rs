@@ -14,7 +14,7 @@ use sea_orm::{
     sea_query::{Alias, ColumnDef, ForeignKey, ForeignKeyAction, Index as SqlIndex, Table as SqlTable},
 };
 
-use crate::workspace::document::{Column, ColumnType, Index, OnDelete, Table};
+use crate::workspace::document::{Column, ColumnType, OnDelete, Table, all_indexes, index_name};
 
 pub const USERS_TABLE: &str = "_sk_users";
 
@@ -63,28 +63,6 @@ impl Plan {
 
 fn find<'a>(tables: &'a [Table], name: &str) -> Option<&'a Table> {
     tables.iter().find(|t| t.name == name)
-}
-
-/// Index names derive from table and columns, so the same definition always
-/// names the same index.
-pub fn index_name(table: &str, index: &Index) -> String {
-    let prefix = if index.unique { "ux" } else { "ix" };
-    let name = format!("{prefix}_{table}_{}", index.columns.join("_"));
-    if name.len() <= 63 { name } else { format!("{}_{:08x}", &name[..50], crc(&name)) }
-}
-
-fn crc(text: &str) -> u32 {
-    text.bytes().fold(0x811c_9dc5u32, |hash, byte| (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193))
-}
-
-/// Unique columns become unique indexes, so they can be added and dropped later.
-pub fn all_indexes(table: &Table) -> Vec<Index> {
-    let mut indexes: Vec<Index> = table.columns.iter().filter(|c| c.unique).map(|c| Index { columns: vec![c.name.clone()], unique: true }).collect();
-    indexes.extend(table.indexes.iter().cloned());
-    if table.owned {
-        indexes.push(Index { columns: vec!["owner".into()], unique: false });
-    }
-    indexes
 }
 
 /// What it takes to go from `old` to `new` (both already validated).

@@ -12,11 +12,35 @@ use sea_orm::{
 use serde_json::Value;
 
 use super::{
-    lite::{self, LiteDb, LiteError, Statement, Written},
     rows::RowError,
     values::{FieldError, cells_to_json, lite_row_to_json, row_to_json},
 };
-use crate::workspace::document::Table;
+use crate::{
+    databases::{
+        Connections,
+        lite::{self, LiteDb, LiteError, Statement, Written},
+    },
+    workspace::document::Table,
+};
+
+/// An environment's database as the engine uses it: sea-orm's pools for its
+/// system tables and migrations, and the row store for its tables' rows.
+#[derive(Clone)]
+pub struct EnvDb {
+    pub read: DatabaseConnection,
+    pub write: DatabaseConnection,
+    pub rows: RowStore,
+}
+
+impl From<Connections> for EnvDb {
+    fn from(connections: Connections) -> Self {
+        let rows = match connections.lite {
+            Some(lite) => RowStore::Lite(lite),
+            None => RowStore::Sql { read: connections.read.clone(), write: connections.write.clone() },
+        };
+        Self { read: connections.read, write: connections.write, rows }
+    }
+}
 
 #[derive(Clone)]
 pub enum RowStore {

@@ -1,6 +1,7 @@
 //! The one check of what an admin may see of an environment: their role, and
-//! whether the environment offers the capability at all. GraphQL and HTTP
-//! both call `Environments::scope`, never the capability flags directly.
+//! whether the environment offers the capability at all. Services call
+//! `Environments::scope` (or `Environment::offers` and `require_or_owner`),
+//! never the capability flags directly.
 
 use super::{Capabilities, Environment, Environments};
 use crate::{
@@ -40,6 +41,26 @@ impl Capability {
             Self::UserManagement => ("user management is", "userManagement"),
             Self::FileManagement => ("file management is", "fileManagement"),
         }
+    }
+}
+
+impl Environment {
+    /// Whether it offers `capability`: for what is shown differently, not
+    /// refused, where it is off (a group's size, say).
+    pub fn offers(&self, capability: Capability) -> bool {
+        capability.is_on(&self.capabilities)
+    }
+
+    /// Refuses `principal` unless it offers `capability` or they are an
+    /// owner: for what an owner may do even where it is off. `what` names
+    /// the work ("acting as an end user of `production`").
+    pub fn require_or_owner(&self, principal: &Principal, capability: Capability, what: &str) -> ServiceResult<()> {
+        if self.offers(capability) || principal.role >= Role::Owner {
+            return Ok(());
+        }
+        let (words, _) = capability.names();
+        let noun = words.trim_end_matches(" is").trim_end_matches(" are");
+        Err(ServiceError::forbidden(format!("{what} needs its {noun}, or the owner role")))
     }
 }
 

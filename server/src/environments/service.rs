@@ -156,26 +156,10 @@ impl Environments {
             slug: Set(slug.to_owned()),
             name: Set(name),
             kind: Set(kind.as_str().to_owned()),
-            max_concurrent_requests: Set(limits.max_concurrent_requests),
-            requests_per_second: Set(limits.requests_per_second),
-            max_body_bytes: Set(limits.max_body_bytes),
-            request_timeout_ms: Set(limits.request_timeout_ms),
-            max_file_bytes: Set(limits.max_file_bytes),
-            file_quota_bytes: Set(limits.file_quota_bytes),
-            cap_monitoring: Set(capabilities.monitoring),
-            cap_request_logs: Set(capabilities.request_logs),
-            cap_api_test: Set(capabilities.api_test),
-            cap_database_management: Set(capabilities.database_management),
-            cap_user_management: Set(capabilities.user_management),
-            cap_file_management: Set(capabilities.file_management),
             cors_origins: Set("[]".into()),
             variables: Set("{}".into()),
-            log_retention_records: Set(LogSettings::default().retention_records),
-            log_retention_days: Set(LogSettings::default().retention_days),
-            log_body_limit_bytes: Set(LogSettings::default().body_limit_bytes),
-            log_redact_names: Set("[]".into()),
             created_at: Set(now),
-            updated_at: Set(now),
+            ..settings_model(&limits, &capabilities, &LogSettings::default(), now)
         };
         match model.insert(&self.db).await {
             Ok(model) => model.try_into(),
@@ -208,26 +192,9 @@ impl Environments {
         let model = environment::ActiveModel {
             id: Set(current.id.clone()),
             name: name.map_or(sea_orm::ActiveValue::NotSet, Set),
-            max_concurrent_requests: Set(limits.max_concurrent_requests),
-            requests_per_second: Set(limits.requests_per_second),
-            max_body_bytes: Set(limits.max_body_bytes),
-            request_timeout_ms: Set(limits.request_timeout_ms),
-            max_file_bytes: Set(limits.max_file_bytes),
-            file_quota_bytes: Set(limits.file_quota_bytes),
-            cap_monitoring: Set(capabilities.monitoring),
-            cap_request_logs: Set(capabilities.request_logs),
-            cap_api_test: Set(capabilities.api_test),
-            cap_database_management: Set(capabilities.database_management),
-            cap_user_management: Set(capabilities.user_management),
-            cap_file_management: Set(capabilities.file_management),
             cors_origins: cors.map_or(sea_orm::ActiveValue::NotSet, Set),
             variables: patch.variables.map(|v| serde_json::to_string(&v).unwrap_or_else(|_| "{}".into())).map_or(sea_orm::ActiveValue::NotSet, Set),
-            log_retention_records: Set(logs.retention_records),
-            log_retention_days: Set(logs.retention_days),
-            log_body_limit_bytes: Set(logs.body_limit_bytes),
-            log_redact_names: Set(serde_json::to_string(&logs.redact_names).unwrap_or_else(|_| "[]".into())),
-            updated_at: Set(Utc::now()),
-            ..Default::default()
+            ..settings_model(&limits, &capabilities, &logs, Utc::now())
         };
         let env: Environment = model.update(&self.db).await?.try_into()?;
         self.publish(EnvironmentEventKind::Updated, slug, Some(env.clone()));
@@ -285,5 +252,30 @@ mod tests {
         for bad in ["", "a", "Staging", "1st", "a_b", "a-", "a b", "é1", "x\"; drop schema public; --", &"a".repeat(33)] {
             assert!(validate_slug(bad).is_err(), "{bad:?} must be refused");
         }
+    }
+}
+
+/// The columns of an environment's limits, capabilities and log settings,
+/// as a new environment and an edited one both write them.
+fn settings_model(limits: &Limits, capabilities: &Capabilities, logs: &LogSettings, updated_at: chrono::DateTime<Utc>) -> environment::ActiveModel {
+    environment::ActiveModel {
+        max_concurrent_requests: Set(limits.max_concurrent_requests),
+        requests_per_second: Set(limits.requests_per_second),
+        max_body_bytes: Set(limits.max_body_bytes),
+        request_timeout_ms: Set(limits.request_timeout_ms),
+        max_file_bytes: Set(limits.max_file_bytes),
+        file_quota_bytes: Set(limits.file_quota_bytes),
+        cap_monitoring: Set(capabilities.monitoring),
+        cap_request_logs: Set(capabilities.request_logs),
+        cap_api_test: Set(capabilities.api_test),
+        cap_database_management: Set(capabilities.database_management),
+        cap_user_management: Set(capabilities.user_management),
+        cap_file_management: Set(capabilities.file_management),
+        log_retention_records: Set(logs.retention_records),
+        log_retention_days: Set(logs.retention_days),
+        log_body_limit_bytes: Set(logs.body_limit_bytes),
+        log_redact_names: Set(serde_json::to_string(&logs.redact_names).unwrap_or_else(|_| "[]".into())),
+        updated_at: Set(updated_at),
+        ..Default::default()
     }
 }

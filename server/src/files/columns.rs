@@ -1,4 +1,6 @@
-//! Files of `file` columns. An end user uploads them with
+//! Files of `file` columns, as values: what a cell holds, which body fields
+//! of a router carry files, which types a column accepts. Storing them is
+//! `row_files`'s. An end user uploads them with
 //! `multipart/form-data` to a router whose insert or update step writes a
 //! file column from `${request.body.<field>}`; each part is checked against
 //! the column's `maxBytes` and `contentTypes` as it streams into a staging
@@ -9,19 +11,11 @@
 
 use std::collections::HashMap;
 
-use axum::body::Bytes;
-use futures_util::{Stream, StreamExt};
-use object_store::{ObjectStore, ObjectStoreExt, path::Path};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{Conditions, Download, FilePath, Files, STAGING_FOLDER, TABLES_FOLDER};
-use crate::{
-    engine::{rows, store::RowStore},
-    environments::{Limits, provision::storage_prefix},
-    error::{ServiceError, ServiceResult},
-    workspace::document::{Action, ColumnType, OnDelete, Router, Table},
-};
+use super::STAGING_FOLDER;
+use crate::workspace::document::{Action, ColumnType, OnDelete, Router, Table};
 
 /// What a file column holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -136,16 +130,6 @@ pub fn cascaded_file_tables<'t>(tables: &'t [Table], from: &str) -> Vec<&'t Tabl
     tables.iter().filter(|t| reached.contains(&t.name.as_str())).filter(has_files).collect()
 }
 
-/// `type/subtype` or `type/*`.
-pub fn is_type_pattern(pattern: &str) -> bool {
-    let token = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "!#$&^_.+-".contains(c));
-    match pattern.split_once('/') {
-        Some((kind, "*")) => token(kind),
-        Some((kind, sub)) => token(kind) && token(sub),
-        None => false,
-    }
-}
-
 /// Whether `content_type` (parameters ignored) is one `patterns` accepts.
 pub fn accepts(patterns: Option<&[String]>, content_type: &str) -> bool {
     let Some(patterns) = patterns else { return true };
@@ -175,11 +159,6 @@ pub fn safe_name(given: &str) -> String {
     }
 }
 
-/// The store location of a key (segments as stored, encoded by the store).
-fn location(slug: &str, key: &str) -> Path {
-    key.split('/').filter(|s| !s.is_empty()).fold(storage_prefix(slug), |path, segment| path.join(segment))
-}
-
 /// Staged uploads of one request, by field: what its writes may keep.
 #[derive(Default, Debug)]
 pub struct Staged {
@@ -194,135 +173,10 @@ impl Staged {
     }
 }
 
-/// An environment's file columns, as one request sees them.
-#[derive(Clone)]
-pub struct RowFiles<'a> {
-    pub files: &'a Files,
-    pub slug: &'a str,
-    pub limits: Limits,
-}
-
-impl RowFiles<'_> {
-    /// A new staging key, registered by the caller before anything streams.
-    pub fn staging_key() -> String {
-        format!("{STAGING_FOLDER}/{}", uuid::Uuid::now_v7())
-    }
-
-    /// Streams one uploaded part to `key` under the column's limits.
-    pub async fn stage<S, E>(&self, key: &str, field: &FileField, name: &str, content_type: &str, body: S) -> ServiceResult<StoredFile>
-    where
-        S: Stream<Item = Result<Bytes, E>> + Unpin,
-        E: std::fmt::Display,
-    {
-        if !accepts(field.content_types.as_deref(), content_type) {
-            let accepted = field.content_types.as_deref().unwrap_or_default().join(", ");
-            return Err(ServiceError::UnsupportedMediaType(format!("`{}` takes {accepted}, not {content_type}", field.field)));
-        }
-        let at = location(self.slug, key);
-        let size = self.files.store_limited(self.slug, &self.limits, &at, None, 0, Some(content_type), field.max_bytes, body).await?;
-        Ok(StoredFile { key: key.to_owned(), name: safe_name(name), size, content_type: content_type.to_owned(), url: None })
-    }
-
-    /// Moves a staged upload to its row's place; the value to store.
-    pub async fn keep(&self, mut file: StoredFile, table: &str, id: i64, column: &str) -> ServiceResult<StoredFile> {
-        let key = format!("{TABLES_FOLDER}/{table}/{id}/{column}/{}", file.name);
-        let store = &self.files.store;
-        store.rename(&location(self.slug, &file.key), &location(self.slug, &key)).await.map_err(ServiceError::internal)?;
-        file.key = key;
-        file.url = Some(format!("/env/{}/files/{table}/{id}/{column}", self.slug));
-        Ok(file)
-    }
-
-    /// Deletes what a row's column held, except `keep` (its new file).
-    pub async fn forget_column(&self, table: &str, id: i64, column: &str, keep: Option<&str>) {
-        let prefix = location(self.slug, &format!("{TABLES_FOLDER}/{table}/{id}/{column}"));
-        let keep = keep.map(|key| location(self.slug, key));
-        self.delete_under(&prefix, keep.as_ref()).await;
-    }
-
-    /// Deletes every file of a deleted row.
-    pub async fn forget_row(&self, table: &str, id: i64) {
-        let prefix = location(self.slug, &format!("{TABLES_FOLDER}/{table}/{id}"));
-        self.delete_under(&prefix, None).await;
-    }
-
-    /// Deletes the files of a deleted row and of the rows its delete cascaded to.
-    pub async fn forget_deleted(&self, db: &RowStore, table: &Table, id: i64, cascaded: &[impl std::borrow::Borrow<Table> + Sync]) {
-        if table.columns.iter().any(|c| c.kind == ColumnType::File) {
-            self.forget_row(&table.name, id).await;
-        }
-        for cascaded in cascaded {
-            self.forget_orphans(db, cascaded.borrow()).await;
-        }
-    }
-
-    /// Deletes the files of `table`'s rows that no longer exist (removed by a
-    /// cascading delete): one listing of the table's folders, then the ids
-    /// looked up in batches.
-    pub async fn forget_orphans(&self, db: &RowStore, table: &Table) {
-        let prefix = location(self.slug, &format!("{TABLES_FOLDER}/{}", table.name));
-        let listing = match self.files.store.list_with_delimiter(Some(&prefix)).await {
-            Ok(listing) => listing,
-            Err(err) => return tracing::warn!(error = %err, table = %table.name, "files of cascaded rows could not be listed"),
-        };
-        let folders: Vec<(i64, Path)> = listing.common_prefixes.into_iter().filter_map(|folder| Some((folder.filename()?.parse().ok()?, folder))).collect();
-        for batch in folders.chunks(rows::MAX_FILTER_VALUES) {
-            let ids: Vec<i64> = batch.iter().map(|(id, _)| *id).collect();
-            let existing = match rows::existing_ids(db, table, &ids).await {
-                Ok(existing) => existing,
-                Err(err) => return tracing::warn!(error = ?err, table = %table.name, "rows of cascaded files could not be read"),
-            };
-            for (id, folder) in batch {
-                if !existing.contains(id) {
-                    self.delete_under(folder, None).await;
-                }
-            }
-        }
-    }
-
-    /// Deletes staged uploads no write kept (deleting a moved one finds nothing).
-    pub async fn discard(&self, keys: &[String]) {
-        for key in keys {
-            let at = location(self.slug, key);
-            // Moved to its row (or never completed): nothing to do.
-            let Ok(meta) = self.files.store.head(&at).await else { continue };
-            match self.files.store.delete(&at).await {
-                Ok(()) => self.files.usage.add(self.slug, -(meta.size as i64)),
-                Err(object_store::Error::NotFound { .. }) => {}
-                Err(err) => tracing::warn!(error = %err, key, "a staged upload could not be deleted"),
-            }
-        }
-    }
-
-    async fn delete_under(&self, prefix: &Path, keep: Option<&Path>) {
-        let store = &self.files.store;
-        let mut listed = store.list(Some(prefix));
-        let mut freed = 0i64;
-        while let Some(meta) = listed.next().await {
-            let Ok(meta) = meta else { continue };
-            if Some(&meta.location) == keep {
-                continue;
-            }
-            match store.delete(&meta.location).await {
-                Ok(()) => freed += meta.size as i64,
-                Err(object_store::Error::NotFound { .. }) => {}
-                // The row is gone or changed already: log, and let the client have its answer.
-                Err(err) => tracing::warn!(error = %err, location = %meta.location, "an old file could not be deleted"),
-            }
-        }
-        self.files.usage.add(self.slug, -freed);
-    }
-
-    /// Streams a row's file.
-    pub async fn open(&self, file: &StoredFile, conditions: Conditions<'_>) -> ServiceResult<Download> {
-        let shown = FilePath::parse("key", &file.name).unwrap_or_else(|_| FilePath::root());
-        self.files.stream(self.slug, shown, &location(self.slug, &file.key), Some(file.content_type.clone()), conditions).await
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::workspace::document::is_type_pattern;
 
     #[test]
     fn body_fields_are_found_in_exact_templates_only() {

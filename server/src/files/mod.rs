@@ -1,12 +1,14 @@
 //! Each environment's files on the object store, under its prefix
 //! (`envs/{slug}/`): folders, streamed uploads and downloads for admins
 //! (where the environment's `fileManagement` capability is on), the quota,
-//! and the files of `file` columns (`columns`), which end users reach
+//! and the files of `file` columns (`columns`, `row_files`), which end users reach
 //! through routers. Role and capability are checked here, once, for GraphQL
 //! and HTTP alike.
 
 pub mod columns;
 pub mod name;
+pub mod respond;
+pub mod row_files;
 pub mod transfer;
 mod usage;
 
@@ -16,6 +18,9 @@ use futures_util::{Stream, StreamExt, stream::BoxStream};
 use object_store::{GetOptions, GetRange, ObjectMeta, ObjectStore, ObjectStoreExt, PutPayload, path::Path};
 
 pub use name::FilePath;
+pub use respond::{inline_safe, respond};
+
+pub use crate::web::Conditions;
 use transfer::{PutFailure, Wanted};
 
 use crate::{
@@ -69,13 +74,6 @@ pub enum Body {
     NotModified,
     /// 416: the range starts past the end.
     Unsatisfiable { total: u64 },
-}
-
-/// What a download asked for besides the path.
-#[derive(Default)]
-pub struct Conditions<'a> {
-    pub range: Option<&'a str>,
-    pub if_none_match: Option<&'a str>,
 }
 
 #[derive(Clone)]

@@ -82,7 +82,7 @@ impl AdminQuery {
     /// All admin accounts. Owner only.
     #[graphql(guard = "RoleGuard::new(Role::Owner)")]
     async fn admins(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<CountedConnection<AdminObject>> {
-        let page = admins::list(&state(ctx).db, &PageRequest::new(first, after)?).await?;
+        let page = admins::list(&state(ctx).db, principal(ctx)?, &PageRequest::new(first, after)?).await?;
         Ok(from_page(page, |admin| admin.id.clone(), AdminObject))
     }
 }
@@ -94,7 +94,7 @@ pub struct AdminMutation;
 impl AdminMutation {
     #[graphql(guard = "RoleGuard::new(Role::Owner)")]
     async fn create_admin(&self, ctx: &Context<'_>, input: CreateAdminInput) -> Result<AdminObject> {
-        let admin = admins::create(&state(ctx).db, &input.email, &input.password, input.role.into()).await?;
+        let admin = admins::invite(&state(ctx).db, principal(ctx)?, &input.email, &input.password, input.role.into()).await?;
         super::audit::record(ctx, "admin.create", &admin.email, serde_json::json!({ "role": admin.role.as_str() })).await;
         Ok(AdminObject(admin))
     }
@@ -103,7 +103,7 @@ impl AdminMutation {
     async fn update_admin(&self, ctx: &Context<'_>, id: ID, input: UpdateAdminInput) -> Result<AdminObject> {
         let role = input.role.map(Role::from);
         let changed: Vec<&str> = [role.map(|_| "role"), input.password.as_ref().map(|_| "password")].into_iter().flatten().collect();
-        let admin = admins::update(&state(ctx).db, &id, role, input.password.as_deref()).await?;
+        let admin = admins::update(&state(ctx).db, principal(ctx)?, &id, role, input.password.as_deref()).await?;
         super::audit::record(ctx, "admin.update", &admin.email, serde_json::json!({ "changed": changed })).await;
         Ok(AdminObject(admin))
     }

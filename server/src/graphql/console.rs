@@ -121,7 +121,7 @@ impl ConsoleMutation {
     #[graphql(guard = "RoleGuard::new(Role::Developer)")]
     async fn run_api_test(&self, ctx: &Context<'_>, environment: String, request: ApiTestRequest) -> Result<ApiTestResult> {
         let request = request.into_domain()?;
-        let result = console::send(state(ctx), principal(ctx)?, &environment, &request).await?;
+        let result = console::send(&state(ctx).data_plane, principal(ctx)?, &environment, &request).await?;
         // In production a console call touches real users' data: it is audited.
         if state(ctx).environments.get(&environment).await?.kind == crate::environments::EnvironmentKind::Production {
             let detail =
@@ -146,7 +146,7 @@ impl ConsoleMutation {
         let app = state(ctx);
         let actor = principal(ctx)?;
         let request = request.into_domain()?;
-        let result = console::send(app, actor, &environment, &request).await?;
+        let result = console::send(&app.data_plane, actor, &environment, &request).await?;
         let router =
             result.record.as_ref().and_then(|r| r.router.clone()).ok_or_else(|| ServiceError::bad_input("request.path", "the request reaches no router"))?;
         let case = console::as_case(&name, &router, &request, expect_from_result.unwrap_or(true).then_some(&result));

@@ -3,7 +3,7 @@ use std::net::IpAddr;
 use async_graphql::Context;
 use tower_sessions::Session;
 
-use crate::{app::AppState, auth::Principal, error::ServiceError};
+use crate::{auth::Principal, error::ServiceError, state::AppState};
 
 /// What the HTTP edge learned about a request, handed to resolvers.
 #[derive(Clone)]

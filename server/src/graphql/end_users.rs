@@ -1,5 +1,6 @@
 //! End users of an environment, for admins: listing and editing need the
-//! environment's user management; group sizes are always visible.
+//! environment's user management (checked by `EndUsers`); the groups are
+//! always visible, their sizes where user management is on.
 
 use async_graphql::{
     Context, ID, Object, Result, SimpleObject,
@@ -7,14 +8,16 @@ use async_graphql::{
 };
 use chrono::{DateTime, Utc};
 
-use super::{connection::TotalCount, context::state, guard::RoleGuard};
-use crate::{
-    auth::Role,
-    engine::users::{EndUser, Users},
-    environments::Capability,
-    error::ServiceError,
-    pagination::page_size,
+use super::{
+    connection::TotalCount,
+    context::{principal, state},
+    guard::RoleGuard,
 };
+use crate::{auth::Role, end_users::EndUsers, engine::users::EndUser, error::ServiceError, pagination::page_size};
+
+fn end_users<'a>(ctx: &Context<'a>) -> &'a EndUsers {
+    &state(ctx).end_users
+}
 
 #[derive(SimpleObject)]
 #[graphql(name = "EndUser")]
@@ -45,28 +48,6 @@ pub struct GroupObject {
     members: Option<i64>,
 }
 
-/// The users of `environment` when its user management is on; plus the
-/// groups of the workspace revision it serves (or the current one).
-async fn users_of(ctx: &Context<'_>, environment: &str, need_management: bool) -> Result<(Users, Vec<crate::workspace::document::Group>), ServiceError> {
-    let app = state(ctx);
-    let env = match need_management {
-        true => app.environments.scope(super::context::principal(ctx)?, environment, Capability::UserManagement).await?,
-        false => app.environments.get(environment).await?,
-    };
-    let groups = match app.engine.active(environment).await {
-        Some(active) => active.revision.document.groups.clone(),
-        None => app.workspace.current().await?.document.groups,
-    };
-    Ok((app.engine.users_of(&env).await?, groups))
-}
-
-fn check_groups(wanted: &[String], known: &[crate::workspace::document::Group]) -> Result<(), ServiceError> {
-    match wanted.iter().find(|g| !known.iter().any(|k| &&k.name == g)) {
-        Some(unknown) => Err(ServiceError::bad_input("groups", format!("no group `{unknown}`"))),
-        None => Ok(()),
-    }
-}
-
 fn user_id(id: &ID) -> Result<i64, ServiceError> {
     id.parse().map_err(|_| ServiceError::not_found("no such user"))
 }
@@ -87,7 +68,7 @@ impl EndUserQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Connection<String, EndUserObject, TotalCount>> {
-        let (users, _) = users_of(ctx, &environment, true).await?;
+        let users = end_users(ctx).managed(principal(ctx)?, &environment, Role::Viewer).await?.users;
         let first = page_size(first)?;
         let after_id = after.as_deref().map(|a| a.parse::<i64>().map_err(|_| ServiceError::bad_input("after", "not a cursor"))).transpose()?;
         let (page, has_more, total) = users.list(group.as_deref(), search.as_deref(), first, after_id).await?;
@@ -99,10 +80,10 @@ impl EndUserQuery {
     /// The end-user groups with how many users each has.
     #[graphql(guard = "RoleGuard::new(Role::Viewer)")]
     async fn groups(&self, ctx: &Context<'_>, environment: String) -> Result<Vec<GroupObject>> {
-        let (users, groups) = users_of(ctx, &environment, false).await?;
-        let managed = state(ctx).environments.get(&environment).await?.capabilities.user_management;
-        let sizes = if managed { Some(users.group_sizes().await?) } else { None };
-        Ok(groups
+        let directory = end_users(ctx).unmanaged(principal(ctx)?, &environment, Role::Viewer).await?;
+        let sizes = if directory.managed() { Some(directory.users.group_sizes().await?) } else { None };
+        Ok(directory
+            .groups
             .into_iter()
             .map(|g| GroupObject { members: sizes.as_ref().map(|s| s.get(&g.name).copied().unwrap_or(0)), name: g.name, description: g.description })
             .collect())
@@ -116,20 +97,20 @@ pub struct EndUserMutation;
 impl EndUserMutation {
     #[graphql(guard = "RoleGuard::new(Role::Developer)")]
     async fn create_user(&self, ctx: &Context<'_>, environment: String, email: String, password: String, groups: Option<Vec<String>>) -> Result<EndUserObject> {
-        let (users, known) = users_of(ctx, &environment, true).await?;
+        let directory = end_users(ctx).managed(principal(ctx)?, &environment, Role::Developer).await?;
         let groups = groups.unwrap_or_default();
-        check_groups(&groups, &known)?;
-        Ok(users.create(&email, &password, &groups).await?.into())
+        directory.check_groups(&groups)?;
+        Ok(directory.users.create(&email, &password, &groups).await?.into())
     }
 
     /// Replaces a user's groups; takes effect on their next request.
     #[graphql(guard = "RoleGuard::new(Role::Developer)")]
     async fn set_user_groups(&self, ctx: &Context<'_>, environment: String, user_id: ID, groups: Vec<String>) -> Result<EndUserObject> {
-        let (users, known) = users_of(ctx, &environment, true).await?;
-        check_groups(&groups, &known)?;
+        let directory = end_users(ctx).managed(principal(ctx)?, &environment, Role::Developer).await?;
+        directory.check_groups(&groups)?;
         let id = self::user_id(&user_id)?;
-        users.set_groups(id, &groups).await?;
-        Ok(users.get(id).await?.into())
+        directory.users.set_groups(id, &groups).await?;
+        Ok(directory.users.get(id).await?.into())
     }
 
     /// Replaces the groups of the user with this email, even where user
@@ -137,8 +118,9 @@ impl EndUserMutation {
     /// are appointed. NOT_FOUND for an unknown email, naming nobody else.
     #[graphql(guard = "RoleGuard::new(Role::Developer)")]
     async fn set_user_groups_by_email(&self, ctx: &Context<'_>, environment: String, email: String, groups: Vec<String>) -> Result<EndUserObject> {
-        let (users, known) = users_of(ctx, &environment, false).await?;
-        check_groups(&groups, &known)?;
+        let directory = end_users(ctx).unmanaged(principal(ctx)?, &environment, Role::Developer).await?;
+        directory.check_groups(&groups)?;
+        let users = &directory.users;
         let id = users.id_by_email(&email).await?;
         users.set_groups(id, &groups).await?;
         super::audit::record(ctx, "end_user.groups", &format!("{environment}/{}", email.trim().to_lowercase()), serde_json::json!({ "groups": groups })).await;
@@ -148,20 +130,20 @@ impl EndUserMutation {
     /// Disables (or with `disabled: false` re-enables) a user; disabling signs them out.
     #[graphql(guard = "RoleGuard::new(Role::Developer)")]
     async fn disable_user(&self, ctx: &Context<'_>, environment: String, user_id: ID, disabled: Option<bool>) -> Result<EndUserObject> {
-        let (users, _) = users_of(ctx, &environment, true).await?;
+        let users = end_users(ctx).managed(principal(ctx)?, &environment, Role::Developer).await?.users;
         Ok(users.set_disabled(self::user_id(&user_id)?, disabled.unwrap_or(true)).await?.into())
     }
 
     /// Sets a new password and signs the user out everywhere.
     #[graphql(guard = "RoleGuard::new(Role::Developer)")]
     async fn reset_user_password(&self, ctx: &Context<'_>, environment: String, user_id: ID, password: String) -> Result<EndUserObject> {
-        let (users, _) = users_of(ctx, &environment, true).await?;
+        let users = end_users(ctx).managed(principal(ctx)?, &environment, Role::Developer).await?.users;
         Ok(users.reset_password(self::user_id(&user_id)?, &password).await?.into())
     }
 
     #[graphql(guard = "RoleGuard::new(Role::Developer)")]
     async fn delete_user(&self, ctx: &Context<'_>, environment: String, user_id: ID) -> Result<ID> {
-        let (users, _) = users_of(ctx, &environment, true).await?;
+        let users = end_users(ctx).managed(principal(ctx)?, &environment, Role::Developer).await?.users;
         users.delete(self::user_id(&user_id)?).await?;
         Ok(user_id)
     }

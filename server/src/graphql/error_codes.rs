@@ -24,7 +24,7 @@ fn ensure_code(error: &mut ServerError) {
     if extensions.get("code").is_none() {
         // Everything that reaches here without a code was refused for the
         // shape of the request, never for a fault of ours.
-        extensions.set("code", Value::from("BAD_USER_INPUT"));
+        extensions.set("code", Value::from(crate::error::AdminCode::BadUserInput.as_str()));
     }
 }
 

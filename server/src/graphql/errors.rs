@@ -8,7 +8,7 @@ impl From<ServiceError> for async_graphql::Error {
     fn from(err: ServiceError) -> Self {
         err.log_if_internal();
         async_graphql::Error::new(err.message()).extend_with(|_, ext| {
-            ext.set("code", err.code());
+            ext.set("code", err.code().as_str());
             if let Some(field) = err.field() {
                 ext.set("field", field);
             }

@@ -2,6 +2,8 @@
 //! folders, listings in pages, moves, deletes, and uploads following the
 //! GraphQL multipart request specification. Large files also go by plain
 //! `PUT /admin/files/…`, and downloads always by `GET` there (`http::files`).
+//! The role and the capability are checked by `Files` itself; the guards
+//! are only the first gate, as on every resolver.
 
 use async_graphql::{
     Context, Object, Result, SimpleObject, Upload,
@@ -9,8 +11,12 @@ use async_graphql::{
 };
 use chrono::{DateTime, Utc};
 
-use super::context::{principal, state};
+use super::{
+    context::{principal, state},
+    guard::RoleGuard,
+};
 use crate::{
+    auth::Role,
     error::ServiceError,
     files::{FileInfo as DomainFile, FilePath, Listing},
     pagination::page_size,
@@ -105,6 +111,7 @@ pub struct FileQuery;
 impl FileQuery {
     /// A folder of `environment` (the root by default): subfolders, and its
     /// files by name in pages of `first` (at most 200) after the cursor `after`.
+    #[graphql(guard = "RoleGuard::new(Role::Viewer)")]
     async fn files(&self, ctx: &Context<'_>, environment: String, folder: Option<String>, first: Option<i32>, after: Option<String>) -> Result<FileListing> {
         let folder = FilePath::folder("folder", folder.as_deref())?;
         let first = page_size(first)? as usize;
@@ -113,6 +120,7 @@ impl FileQuery {
 
     /// How many files a folder holds at any depth, and their size: what
     /// deleting it would delete.
+    #[graphql(guard = "RoleGuard::new(Role::Viewer)")]
     async fn folder_summary(&self, ctx: &Context<'_>, environment: String, path: String) -> Result<FolderSummary> {
         let (files, bytes) = state(ctx).files.summary(principal(ctx)?, &environment, &self::path("path", &path)?).await?;
         Ok(FolderSummary { files, bytes })
@@ -125,6 +133,7 @@ pub struct FileMutation;
 #[Object]
 impl FileMutation {
     /// Creates an empty folder (its parents too); the folder's path.
+    #[graphql(guard = "RoleGuard::new(Role::Developer)")]
     async fn create_folder(&self, ctx: &Context<'_>, environment: String, path: String) -> Result<String> {
         let path = self::path("path", &path)?;
         state(ctx).files.create_folder(principal(ctx)?, &environment, &path).await?;
@@ -132,17 +141,20 @@ impl FileMutation {
     }
 
     /// Renames or moves a file (full paths); refused where `to` exists.
+    #[graphql(guard = "RoleGuard::new(Role::Developer)")]
     async fn move_file(&self, ctx: &Context<'_>, environment: String, from: String, to: String) -> Result<FileInfo> {
         let (from, to) = (self::path("from", &from)?, self::path("to", &to)?);
         Ok(FileInfo(state(ctx).files.rename(principal(ctx)?, &environment, &from, &to).await?))
     }
 
+    #[graphql(guard = "RoleGuard::new(Role::Developer)")]
     async fn delete_file(&self, ctx: &Context<'_>, environment: String, path: String) -> Result<bool> {
         state(ctx).files.delete(principal(ctx)?, &environment, &self::path("path", &path)?).await?;
         Ok(true)
     }
 
     /// Deletes a folder and everything in it; how many files were deleted.
+    #[graphql(guard = "RoleGuard::new(Role::Developer)")]
     async fn delete_folder(&self, ctx: &Context<'_>, environment: String, path: String) -> Result<u64> {
         Ok(state(ctx).files.delete_folder(principal(ctx)?, &environment, &self::path("path", &path)?).await?)
     }
@@ -151,6 +163,7 @@ impl FileMutation {
     /// replacing files of the same names. Send as `multipart/form-data`
     /// (the GraphQL multipart request specification) with the header
     /// `x-serverkit-csrf` when signed in by cookie.
+    #[graphql(guard = "RoleGuard::new(Role::Developer)")]
     async fn upload_files(&self, ctx: &Context<'_>, environment: String, folder: String, files: Vec<Upload>) -> Result<Vec<FileInfo>> {
         let principal = principal(ctx)?;
         let folder = FilePath::folder("folder", Some(&folder))?;

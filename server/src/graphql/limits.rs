@@ -12,6 +12,8 @@ use async_graphql::{
 };
 use async_graphql_value::{ConstValue, Name, Value};
 
+use crate::error::AdminCode;
+
 /// Root fields (aliases included) one operation may select; a screen of the
 /// admin needs a handful.
 pub const MAX_ROOT_FIELDS: usize = 20;
@@ -26,10 +28,10 @@ impl ExtensionFactory for RequestLimits {
 
 struct RequestLimitsExtension;
 
-fn refusal(code: &str, message: String, field: Option<String>) -> ServerError {
+fn refusal(code: AdminCode, message: String, field: Option<String>) -> ServerError {
     let mut error = ServerError::new(message, None);
     let mut extensions = async_graphql::ErrorExtensionValues::default();
-    extensions.set("code", code);
+    extensions.set("code", code.as_str());
     if let Some(field) = field {
         extensions.set("field", field);
     }
@@ -44,16 +46,20 @@ impl Extension for RequestLimitsExtension {
         for (name, value) in variables.iter() {
             if let Some(at) = const_nul(value) {
                 let field = join(&format!("variables.{name}"), &at);
-                return Err(refusal("BAD_USER_INPUT", format!("{field}: {}", crate::input::NUL_MESSAGE), Some(field)));
+                return Err(refusal(AdminCode::BadUserInput, format!("{field}: {}", crate::input::NUL_MESSAGE), Some(field)));
             }
         }
         for (_, operation) in document.operations.iter() {
             let roots = count_fields(&document, &operation.node.selection_set.node, 0);
             if roots > MAX_ROOT_FIELDS {
-                return Err(refusal("BAD_USER_INPUT", format!("this operation selects {roots} root fields; at most {MAX_ROOT_FIELDS} per request"), None));
+                return Err(refusal(
+                    AdminCode::BadUserInput,
+                    format!("this operation selects {roots} root fields; at most {MAX_ROOT_FIELDS} per request"),
+                    None,
+                ));
             }
             if let Some(field) = selection_nul(&document, &operation.node.selection_set.node, 0) {
-                return Err(refusal("BAD_USER_INPUT", format!("{field}: {}", crate::input::NUL_MESSAGE), Some(field)));
+                return Err(refusal(AdminCode::BadUserInput, format!("{field}: {}", crate::input::NUL_MESSAGE), Some(field)));
             }
         }
         Ok(document)

@@ -261,7 +261,7 @@ impl LogSubscription {
                     Ok(_) => continue,
                     Err(RecvError::Lagged(missed)) => {
                         let error = async_graphql::Error::new(format!("the tail fell behind and missed {missed} records")).extend_with(|_, ext| {
-                            ext.set("code", "LAGGED");
+                            ext.set("code", crate::error::AdminCode::Lagged.as_str());
                             ext.set("missed", missed);
                         });
                         return Some((Err(error), (receiver, environment, filter)));

@@ -28,7 +28,7 @@ use async_graphql::{MergedObject, MergedSubscription, Schema};
 
 pub use context::RequestContext;
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]

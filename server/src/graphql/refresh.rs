@@ -9,8 +9,6 @@ use super::{
 use crate::{
     auth::Role,
     engine::{RefreshEvent, RefreshReport, schema::Plan},
-    environments::EnvironmentKind,
-    error::ServiceError,
 };
 
 #[derive(SimpleObject)]
@@ -119,10 +117,7 @@ impl RefreshQuery {
     /// What a refresh of `environment` would change in its tables now.
     #[graphql(guard = "RoleGuard::new(Role::Viewer)")]
     async fn migration_plan(&self, ctx: &Context<'_>, environment: String) -> Result<Vec<ChangeObject>> {
-        let app = state(ctx);
-        let env = app.environments.get(&environment).await?;
-        let revision = app.workspace.current().await?;
-        Ok(changes(&app.engine.plan(&env, &revision.document.tables, crate::engine::Policy::default()).await?))
+        Ok(changes(&state(ctx).refreshes.plan(principal(ctx)?, &environment).await?))
     }
 }
 
@@ -139,22 +134,7 @@ impl RefreshMutation {
     /// cancelled: it tested what is no longer served).
     #[graphql(guard = "RoleGuard::new(Role::Developer)")]
     async fn refresh(&self, ctx: &Context<'_>, environment: String, allow_destructive: Option<bool>, run_tests: Option<bool>) -> Result<RefreshObject> {
-        let app = state(ctx);
-        let author = principal(ctx)?.email.clone();
-        let env = app.environments.get(&environment).await?;
-        if env.kind != EnvironmentKind::Test {
-            return Err(ServiceError::bad_input("environment", "production is updated by a deploy, not a refresh").into());
-        }
-        let revision = app.workspace.current().await?;
-        if revision.number == 0 {
-            return Err(ServiceError::bad_input("environment", "the workspace is empty: define tables and routers first").into());
-        }
-        let report = app.engine.refresh(&env, &revision, allow_destructive.unwrap_or(false), &author).await?;
-        app.tests.cancel(&env.slug).await;
-        let test_run = match run_tests.unwrap_or(true) {
-            true => super::testing::start_after_refresh(app, &env.slug, &author).await,
-            false => None,
-        };
-        Ok(RefreshObject::new(env.slug, report, test_run))
+        let refreshed = state(ctx).refreshes.refresh(principal(ctx)?, &environment, allow_destructive.unwrap_or(false), run_tests.unwrap_or(true)).await?;
+        Ok(RefreshObject::new(refreshed.environment, refreshed.report, refreshed.test_run.map(super::testing::TestRunObject)))
     }
 }

@@ -1,7 +1,6 @@
 //! Browsing and editing an environment's rows, where its capabilities allow
-//! database management (not in production by default).
-
-use std::sync::Arc;
+//! database management (not in production by default): `Tables` checks and
+//! does the work; this converts.
 
 use async_graphql::{
     Context, ID, Json, Object, Result, SimpleObject,
@@ -9,16 +8,16 @@ use async_graphql::{
 };
 use serde_json::{Map, Value};
 
-use super::{context::state, guard::RoleGuard};
+use super::{
+    context::{principal, state},
+    guard::RoleGuard,
+};
 use crate::{
     auth::Role,
-    engine::{
-        rows::{self, ListRequest, RowError},
-        runtime::Active,
-    },
-    environments::Capability,
+    engine::rows::Total,
     error::ServiceError,
     pagination::page_size,
+    tables::{Rows, Tables},
     workspace::document::Table,
 };
 
@@ -75,49 +74,8 @@ impl From<Value> for Row {
     }
 }
 
-pub fn row_error(err: RowError) -> ServiceError {
-    match err {
-        RowError::NotFound => ServiceError::not_found("no such row"),
-        RowError::Invalid(field) => ServiceError::BadInput { field: Some(field.field), message: field.message },
-        RowError::Conflict { field, message } => ServiceError::Conflict { field, message },
-        RowError::Timeout => ServiceError::Timeout("the query ran too long; narrow the filter".into()),
-        RowError::Busy => ServiceError::Busy("the database stayed busy (a migration?); retry shortly".into()),
-        RowError::Db(err) => ServiceError::internal(err),
-    }
-}
-
-/// The served revision of `environment` and the table, if row access is on there.
-async fn table_of(ctx: &Context<'_>, environment: &str, table: &str) -> Result<(Arc<Active>, Table), ServiceError> {
-    let app = state(ctx);
-    app.environments.scope(super::context::principal(ctx)?, environment, Capability::DatabaseManagement).await?;
-    let active = app.engine.active(environment).await.ok_or_else(|| ServiceError::bad_input("environment", "refresh the environment first"))?;
-    let table = active
-        .revision
-        .document
-        .tables
-        .iter()
-        .find(|t| t.name == table)
-        .cloned()
-        .ok_or_else(|| ServiceError::not_found(format!("no table `{table}` in the revision `{environment}` serves")))?;
-    Ok((active, table))
-}
-
-/// The values to write; file columns may only be emptied here (files are
-/// uploaded through the environment's API, which checks their limits).
-fn values_of(values: Value, table: &Table) -> Result<Map<String, Value>, ServiceError> {
-    let Value::Object(map) = values else { return Err(ServiceError::bad_input("values", "values maps columns to values")) };
-    let file_columns = table.columns.iter().filter(|c| c.kind == crate::workspace::document::ColumnType::File);
-    if let Some(column) = file_columns.into_iter().find(|c| map.get(&c.name).is_some_and(|v| !v.is_null())) {
-        return Err(ServiceError::bad_input(
-            format!("values.{}", column.name),
-            "files are uploaded through the environment's API (multipart/form-data); here a file column can only be emptied (null)",
-        ));
-    }
-    Ok(map)
-}
-
-fn row_files<'a>(ctx: &Context<'a>, active: &'a Active) -> crate::files::columns::RowFiles<'a> {
-    crate::files::columns::RowFiles { files: &state(ctx).files, slug: &active.slug, limits: active.guards.limits }
+fn tables<'a>(ctx: &Context<'a>) -> &'a Tables {
+    &state(ctx).tables
 }
 
 fn row_id(id: &ID) -> Result<i64, ServiceError> {
@@ -143,26 +101,21 @@ impl RowQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Connection<String, Row, RowsExtra>> {
-        let (active, table) = table_of(ctx, &environment, &table).await?;
+        let served = tables(ctx).open(principal(ctx)?, &environment, &table, Role::Viewer).await?;
         let first = page_size(first)?;
         let filter = filter.map(|f| f.0).unwrap_or(Value::Null);
         let order_by = order_by.unwrap_or_default();
-        // Counting costs more than the page on a large table: only when asked.
-        let wanted = ctx.look_ahead().field("totalCount").exists() || ctx.look_ahead().field("totalCountIsEstimate").exists();
-        let total = match wanted {
-            true => rows::count_bounded(&active.db.rows, &table, &filter).await.map_err(row_error)?,
-            false => rows::Total { count: 0, is_estimate: false },
-        };
-        let request = ListRequest { filter: &filter, order_by: &order_by, limit: first, after: after.as_deref(), offset: None, owner: None };
-        let page = rows::list(&active.db.rows, &table, request).await.map_err(row_error)?;
+        let count = ctx.look_ahead().field("totalCount").exists() || ctx.look_ahead().field("totalCountIsEstimate").exists();
+        let Rows { page, total } = served.list(&filter, &order_by, first, after.as_deref(), count).await?;
+        let total = total.unwrap_or(Total { count: 0, is_estimate: false });
         let mut connection = Connection::with_additional_fields(
             after.is_some(),
             page.has_more,
-            RowsExtra { total_count: total.count.max(0) as u64, total_count_is_estimate: total.is_estimate, columns: served_columns(&table) },
+            RowsExtra { total_count: total.count.max(0) as u64, total_count_is_estimate: total.is_estimate, columns: served_columns(&served.table) },
         );
         let cursors: Vec<String> = page.items.iter().map(|row| page.cursor(row)).collect();
         let labels = match ctx.look_ahead().field("nodes").field("labels").exists() || ctx.look_ahead().field("edges").field("node").field("labels").exists() {
-            true => crate::engine::labels::labels(&active, &table, &page.items).await?,
+            true => crate::engine::labels::labels(&served.active, &served.table, &page.items).await?,
             false => vec![Map::new(); page.items.len()],
         };
         connection.edges.extend(
@@ -180,32 +133,21 @@ impl RowMutation {
     /// Inserts a row, validated against the column types and constraints.
     #[graphql(guard = "RoleGuard::new(Role::Developer)")]
     async fn insert_row(&self, ctx: &Context<'_>, environment: String, table: String, values: Json<Value>) -> Result<Row> {
-        let (active, table) = table_of(ctx, &environment, &table).await?;
-        let values = values_of(values.0, &table)?;
-        Ok(rows::insert(&active.db.rows, &table, &values, None).await.map_err(row_error)?.into())
+        let served = tables(ctx).open(principal(ctx)?, &environment, &table, Role::Developer).await?;
+        Ok(served.insert(values.0).await?.into())
     }
 
     /// Changes the given columns of a row.
     #[graphql(guard = "RoleGuard::new(Role::Developer)")]
     async fn update_row(&self, ctx: &Context<'_>, environment: String, table: String, id: ID, values: Json<Value>) -> Result<Row> {
-        let (active, table) = table_of(ctx, &environment, &table).await?;
-        let values = values_of(values.0, &table)?;
-        let id = row_id(&id)?;
-        let row = rows::update(&active.db.rows, &table, id, &values, None).await.map_err(row_error)?;
-        for column in table.columns.iter().filter(|c| c.kind == crate::workspace::document::ColumnType::File && values.get(&c.name).is_some_and(Value::is_null))
-        {
-            row_files(ctx, &active).forget_column(&table.name, id, &column.name, None).await;
-        }
-        Ok(row.into())
+        let served = tables(ctx).open(principal(ctx)?, &environment, &table, Role::Developer).await?;
+        Ok(served.update(row_id(&id)?, values.0).await?.into())
     }
 
     #[graphql(guard = "RoleGuard::new(Role::Developer)")]
     async fn delete_row(&self, ctx: &Context<'_>, environment: String, table: String, id: ID) -> Result<ID> {
-        let (active, table) = table_of(ctx, &environment, &table).await?;
-        let row = row_id(&id)?;
-        rows::delete(&active.db.rows, &table, row, None).await.map_err(row_error)?;
-        let cascaded = crate::files::columns::cascaded_file_tables(&active.revision.document.tables, &table.name);
-        row_files(ctx, &active).forget_deleted(&active.db.rows, &table, row, &cascaded).await;
+        let served = tables(ctx).open(principal(ctx)?, &environment, &table, Role::Developer).await?;
+        served.delete(row_id(&id)?).await?;
         Ok(id)
     }
 }

@@ -216,13 +216,13 @@ impl TestingQuery {
     /// The served API as a Postman Collection v2.1 (newman runs it green).
     #[graphql(guard = "RoleGuard::new(Role::Viewer)")]
     async fn postman_collection(&self, ctx: &Context<'_>, environment: String) -> Result<Json<Value>> {
-        Ok(Json(crate::testing::export::postman(state(ctx), &environment).await?))
+        Ok(Json(crate::testing::export::postman(&state(ctx).data_plane, &environment).await?))
     }
 
     /// The served API as an OpenAPI 3.1.0 document.
     #[graphql(guard = "RoleGuard::new(Role::Viewer)")]
     async fn open_api(&self, ctx: &Context<'_>, environment: String) -> Result<Json<Value>> {
-        Ok(Json(crate::testing::export::openapi(state(ctx), &environment).await?))
+        Ok(Json(crate::testing::export::openapi(&state(ctx).data_plane, &environment).await?))
     }
 
     /// The newest run of `environment`, of `revision` when given: what a deploy is gated on.
@@ -244,13 +244,13 @@ impl TestingMutation {
     async fn run_tests(&self, ctx: &Context<'_>, environment: String, cases: Option<Vec<String>>, routers: Option<Vec<String>>) -> Result<TestRunObject> {
         let app = state(ctx);
         let selection = Selection { cases: cases.unwrap_or_default(), routers: routers.unwrap_or_default() };
-        Ok(TestRunObject(app.tests.start(app, &environment, &principal(ctx)?.email, selection).await?))
+        Ok(TestRunObject(app.tests.start(&app.data_plane, principal(ctx)?, &environment, selection).await?))
     }
 
     /// Stops the run going on in `environment`; returns its id (null if none ran).
     #[graphql(guard = "RoleGuard::new(Role::Developer)")]
     async fn cancel_test_run(&self, ctx: &Context<'_>, environment: String) -> Result<Option<ID>> {
-        Ok(state(ctx).tests.cancel(&environment).await.map(ID))
+        Ok(state(ctx).tests.cancel(principal(ctx)?, &environment).await?.map(ID))
     }
 
     /// Creates or replaces (by name) a test case in the workspace; it is
@@ -326,17 +326,5 @@ fn progress_object(progress: Progress) -> ProgressObject {
     match progress {
         Progress::Case { run_id, done, total, result } => ProgressObject::Case(CaseProgress { run_id: ID(run_id), done, total, result: result.into() }),
         Progress::Finished(run) => ProgressObject::Finished(TestRunFinished { run: TestRunObject(*run) }),
-    }
-}
-
-/// The run a refresh starts once the revision is served, by the refresh's author.
-pub async fn start_after_refresh(app: &crate::app::AppState, environment: &str, author: &str) -> Option<TestRunObject> {
-    match app.tests.start(app, environment, author, Selection::default()).await {
-        Ok(run) => Some(TestRunObject(run)),
-        Err(err) => {
-            // No cases (an empty workspace) is not a refresh failure.
-            err.log_if_internal();
-            None
-        }
     }
 }

@@ -15,7 +15,6 @@ use crate::{
         Revision, WorkspaceDocument,
         document::{Group, Router, Table},
         service::{parse, parse_as},
-        validate,
     },
 };
 
@@ -137,9 +136,9 @@ impl WorkspaceQuery {
     /// Every problem of a document, without saving it (empty when it is valid).
     /// The same full check as `refresh` runs: a document without problems refreshes.
     #[graphql(guard = "RoleGuard::new(Role::Viewer)", complexity = "document_cost(&document)")]
-    async fn validate_workspace(&self, document: Json<Value>) -> Result<Vec<ProblemObject>> {
+    async fn validate_workspace(&self, ctx: &Context<'_>, document: Json<Value>) -> Result<Vec<ProblemObject>> {
         let problems = match parse_off_thread(document.0).await {
-            Ok(document) => validate::check(document).await?.1,
+            Ok(document) => state(ctx).workspace.check(document).await?.1,
             Err(ServiceError::Invalid(problems)) => problems,
             Err(other) => return Err(other.into()),
         };

@@ -13,10 +13,13 @@ use axum::{
 };
 use serde_json::json;
 
-use crate::app::AppState;
+use crate::{error::AdminCode, state::AppState};
+
+/// The header cookie-signed uploads must carry: an HTML form cannot send it.
+pub const CSRF_HEADER: &str = "x-serverkit-csrf";
 
 fn graphql_refusal(status: StatusCode, message: &str) -> Response {
-    let body = json!({ "errors": [{ "message": message, "extensions": { "code": "FORBIDDEN" } }] });
+    let body = json!({ "errors": [{ "message": message, "extensions": { "code": AdminCode::Forbidden.as_str() } }] });
     (status, axum::Json(body)).into_response()
 }
 
@@ -63,7 +66,7 @@ pub fn same_origin(state: &AppState, headers: &HeaderMap) -> bool {
 /// prevention does).
 pub async fn guard_post(State(state): State<AppState>, req: Request, next: Next) -> Response {
     if req.method() == Method::POST && !has_bearer(req.headers()) {
-        let upload = super::graphql_body::is_multipart(req.headers()) && req.headers().contains_key(super::files::CSRF_HEADER);
+        let upload = crate::web::is_multipart(req.headers()) && req.headers().contains_key(CSRF_HEADER);
         if !is_json(req.headers()) && !upload {
             return graphql_refusal(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,

@@ -11,23 +11,20 @@ use axum::{
     routing::any,
 };
 
-use crate::{
-    app::AppState,
-    dataplane::{self, ErrorCode},
-};
+use crate::dataplane::{self, DataPlane, ErrorCode};
 
-pub fn router(state: AppState) -> Router {
+pub fn router(state: DataPlane) -> Router {
     Router::new().route("/env/{slug}", any(serve_root)).route("/env/{slug}/", any(serve_root)).route("/env/{slug}/{*rest}", any(serve)).with_state(state)
 }
 
 /// `slug`'s API at the root: `/posts/1` here is `/env/{slug}/posts/1` there.
-pub fn root_router(state: AppState, slug: String) -> Router {
+pub fn root_router(state: DataPlane, slug: String) -> Router {
     let slug: Arc<str> = slug.into();
     let at_root = slug.clone();
     Router::new()
         .route(
             "/",
-            any(move |State(state): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, request: Request| {
+            any(move |State(state): State<DataPlane>, ConnectInfo(peer): ConnectInfo<SocketAddr>, request: Request| {
                 let slug = at_root.clone();
                 async move { dataplane::serve(&state, &slug, "", request, peer).await }
             }),
@@ -35,7 +32,7 @@ pub fn root_router(state: AppState, slug: String) -> Router {
         .route(
             "/{*rest}",
             any(
-                move |State(state): State<AppState>,
+                move |State(state): State<DataPlane>,
                       ConnectInfo(peer): ConnectInfo<SocketAddr>,
                       rest: Result<Path<String>, PathRejection>,
                       request: Request| {
@@ -68,7 +65,7 @@ fn bad_url() -> Response {
 }
 
 async fn serve_root(
-    State(state): State<AppState>,
+    State(state): State<DataPlane>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     slug: Result<Path<String>, PathRejection>,
     request: Request,
@@ -80,7 +77,7 @@ async fn serve_root(
 }
 
 async fn serve(
-    State(state): State<AppState>,
+    State(state): State<DataPlane>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     path: Result<Path<(String, String)>, PathRejection>,
     request: Request,

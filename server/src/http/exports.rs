@@ -11,7 +11,7 @@ use axum::{
 };
 use tower_sessions::Session;
 
-use crate::{app::AppState, error::ServiceError};
+use crate::{error::ServiceError, state::AppState};
 
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -44,7 +44,7 @@ async fn openapi(State(state): State<AppState>, Path(environment): Path<String>,
     if let Err(refused) = signed_in(&state, &headers, &session).await {
         return refused;
     }
-    match crate::testing::export::openapi(&state, &environment).await {
+    match crate::testing::export::openapi(&state.data_plane, &environment).await {
         Ok(document) => download(&format!("serverkit-{environment}-openapi.json"), &document),
         Err(err) => refusal(err),
     }
@@ -54,7 +54,7 @@ async fn postman(State(state): State<AppState>, Path(environment): Path<String>,
     if let Err(refused) = signed_in(&state, &headers, &session).await {
         return refused;
     }
-    match crate::testing::export::postman(&state, &environment).await {
+    match crate::testing::export::postman(&state.data_plane, &environment).await {
         Ok(collection) => download(&format!("serverkit-{environment}.postman_collection.json"), &collection),
         Err(err) => refusal(err),
     }

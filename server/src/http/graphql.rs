@@ -23,10 +23,10 @@ use tower_sessions::{Session, SessionStore, session::Id};
 
 use super::csrf;
 use crate::{
-    app::AppState,
     auth::{Principal, SESSION_ADMIN_KEY, admins, principal::Credential, session_store::DbSessionStore, tokens},
-    error::{ServiceError, ServiceResult},
+    error::{AdminCode, ServiceError, ServiceResult},
     graphql::{AppSchema, RequestContext},
+    state::AppState,
 };
 
 #[derive(Clone)]
@@ -90,14 +90,14 @@ async fn execute(
         Err(err) => return error_response(err),
     };
     // Files are spooled to disk as they arrive: only for a signed-in admin.
-    if principal.is_none() && super::graphql_body::is_multipart(&headers) {
+    if principal.is_none() && crate::web::is_multipart(&headers) {
         return error_response(ServiceError::Unauthenticated);
     }
     let request = match super::graphql_body::read(body, &headers, state.config.admin_max_body_bytes).await {
         Ok(request) => request,
         Err(refusal) => return refusal,
     };
-    let client_ip = super::client_ip::client_ip(&state.trusted_proxies, peer.ip(), &headers);
+    let client_ip = crate::web::client_ip::client_ip(&state.trusted_proxies, peer.ip(), &headers);
     let context = RequestContext { principal, session: Some(session), client_ip };
     GraphQLResponse::from(schema.execute(request.data(context)).await).into_response()
 }
@@ -124,17 +124,17 @@ async fn subscribe(
     // Browsers send cookies on cross-site WebSocket upgrades and CORS does not
     // apply to them: the Origin check is the only protection.
     if !csrf::same_origin(&state, &headers) {
-        return super::json_error(StatusCode::FORBIDDEN, "FORBIDDEN", "cross-site WebSocket refused");
+        return super::json_error(StatusCode::FORBIDDEN, AdminCode::Forbidden, "cross-site WebSocket refused");
     }
     let principal = match session_principal(&state, &session).await {
         Ok(principal) => principal,
         Err(err) => {
             err.log_if_internal();
-            return super::json_error(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error");
+            return super::json_error(StatusCode::INTERNAL_SERVER_ERROR, AdminCode::Internal, "internal error");
         }
     };
     let signed_in = Credentials { session: principal.as_ref().and(session.id()), token: Arc::default() };
-    let client_ip = super::client_ip::client_ip(&state.trusted_proxies, peer.ip(), &headers);
+    let client_ip = crate::web::client_ip::client_ip(&state.trusted_proxies, peer.ip(), &headers);
     let cookie_context = RequestContext { principal, session: None, client_ip };
     // A subscription message is a small document: the same bound as a POST body.
     let limit = state.config.admin_max_body_bytes;

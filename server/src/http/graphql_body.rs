@@ -10,9 +10,11 @@ use axum::{
 };
 use serde_json::json;
 
+use crate::error::AdminCode;
+
 /// A GraphQL error response that no resolver produced.
-pub fn refusal(status: StatusCode, code: &str, message: &str) -> Response {
-    (status, Json(json!({ "data": null, "errors": [{ "message": message, "extensions": { "code": code } }] }))).into_response()
+pub fn refusal(status: StatusCode, code: AdminCode, message: &str) -> Response {
+    (status, Json(json!({ "data": null, "errors": [{ "message": message, "extensions": { "code": code.as_str() } }] }))).into_response()
 }
 
 /// Most files one multipart request may carry (larger sets: several requests,
@@ -22,24 +24,20 @@ const MAX_UPLOADS: usize = 100;
 /// checked as the file is stored.
 const MAX_UPLOAD_BYTES: usize = 5 * 1024 * 1024 * 1024;
 
-pub fn is_multipart(headers: &HeaderMap) -> bool {
-    headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"))
-}
-
 /// The GraphQL request of a POST body, or the response that refuses it: JSON,
 /// or `multipart/form-data` with files (the GraphQL multipart request
 /// specification), which async-graphql spools to temporary files, so memory
 /// does not grow with them.
 pub async fn read(body: Body, headers: &HeaderMap, limit: usize) -> Result<async_graphql::Request, Response> {
-    if is_multipart(headers) {
+    if crate::web::is_multipart(headers) {
         use futures_util::TryStreamExt;
         let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let options = async_graphql::http::MultipartOptions::default().max_num_files(MAX_UPLOADS).max_file_size(MAX_UPLOAD_BYTES);
         let reader = body.into_data_stream().map_err(std::io::Error::other).into_async_read();
         let request = async_graphql::http::receive_body(content_type, reader, options).await.map_err(|err| {
             let (status, code) = match err {
-                async_graphql::ParseRequestError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE"),
-                _ => (StatusCode::BAD_REQUEST, "BAD_REQUEST"),
+                async_graphql::ParseRequestError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, AdminCode::PayloadTooLarge),
+                _ => (StatusCode::BAD_REQUEST, AdminCode::BadRequest),
             };
             refusal(status, code, &format!("the multipart request is not valid: {err}"))
         })?;
@@ -50,11 +48,11 @@ pub async fn read(body: Body, headers: &HeaderMap, limit: usize) -> Result<async
         return Err(too_large(limit));
     }
     let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| too_large(limit))?;
-    parse(&bytes).map_err(|message| refusal(StatusCode::BAD_REQUEST, "BAD_REQUEST", &message))
+    parse(&bytes).map_err(|message| refusal(StatusCode::BAD_REQUEST, AdminCode::BadRequest, &message))
 }
 
 fn too_large(limit: usize) -> Response {
-    refusal(StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", &format!("the request body exceeds {limit} bytes (admin_max_body_bytes)"))
+    refusal(StatusCode::PAYLOAD_TOO_LARGE, AdminCode::PayloadTooLarge, &format!("the request body exceeds {limit} bytes (admin_max_body_bytes)"))
 }
 
 /// The request, or what is wrong with the body in words.

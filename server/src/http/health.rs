@@ -1,7 +1,7 @@
 use axum::{Json, Router, extract::State, http::StatusCode, response::IntoResponse, routing::get};
 use serde_json::json;
 
-use crate::{app::AppState, db};
+use crate::{db, state::AppState};
 
 pub fn router(state: AppState) -> Router {
     Router::new()

@@ -1,6 +1,5 @@
 //! The HTTP surface: each area exposes a `router()` and this module merges them.
 
-pub mod client_ip;
 mod csrf;
 mod data_plane;
 mod exports;
@@ -12,13 +11,12 @@ pub mod metrics;
 mod spa;
 
 use axum::{
-    Json, Router,
+    Router,
     http::{Extensions, HeaderMap, StatusCode, Version, header},
     middleware,
-    response::{IntoResponse, Redirect, Response},
+    response::{Redirect, Response},
     routing::get,
 };
-use serde_json::json;
 use tower_http::{
     compression::{
         CompressionLayer,
@@ -28,7 +26,8 @@ use tower_http::{
 };
 use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
 
-use crate::{app::AppState, auth::session_store::DbSessionStore, graphql::AppSchema};
+use crate::web::{bearer, json_error};
+use crate::{auth::session_store::DbSessionStore, error::AdminCode, graphql::AppSchema, state::AppState};
 
 pub const SESSION_COOKIE: &str = "serverkit_session";
 
@@ -47,7 +46,8 @@ pub fn router(state: AppState, schema: AppSchema, sessions: DbSessionStore) -> R
     // The data plane has its own layers: each request is recorded by
     // `dataplane::serve` (logs, monitoring), so it skips the tracing span
     // every admin request gets.
-    let data_plane = data_plane::router(state.clone()).layer(compression()).layer(middleware::from_fn_with_state(state.metrics.clone(), metrics::track));
+    let data_plane =
+        data_plane::router(state.data_plane.clone()).layer(compression()).layer(middleware::from_fn_with_state(state.metrics.clone(), metrics::track));
     Router::new()
         .route("/", get(|| async { Redirect::permanent("/admin/") }))
         .merge(admin_api)
@@ -63,7 +63,7 @@ pub fn router(state: AppState, schema: AppSchema, sessions: DbSessionStore) -> R
 /// One environment's API at the root of an address of its own: what
 /// `/env/{slug}/…` serves on the main listener, and nothing else.
 pub fn environment_router(state: AppState, slug: String) -> Router {
-    data_plane::root_router(state.clone(), slug).layer(compression()).layer(middleware::from_fn_with_state(state.metrics.clone(), metrics::track))
+    data_plane::root_router(state.data_plane.clone(), slug).layer(compression()).layer(middleware::from_fn_with_state(state.metrics.clone(), metrics::track))
 }
 
 /// Compression of answers, except files: ranges and lengths of a download
@@ -72,11 +72,6 @@ fn compression() -> CompressionLayer<impl Predicate> {
     CompressionLayer::new().compress_when(
         DefaultPredicate::new().and(|_: StatusCode, _: Version, headers: &HeaderMap, _: &Extensions| !headers.contains_key(header::ACCEPT_RANGES)),
     )
-}
-
-/// The JSON error every non-GraphQL endpoint answers with.
-pub fn json_error(status: StatusCode, code: &str, message: &str) -> Response {
-    (status, Json(json!({ "error": { "code": code, "message": message } }))).into_response()
 }
 
 /// A domain error as the admin's HTTP endpoints (downloads, files) answer it.
@@ -95,13 +90,6 @@ pub async fn signed_in_admin(state: &AppState, headers: &axum::http::HeaderMap, 
     }
 }
 
-/// The token of an `Authorization: Bearer <token>` header.
-pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
-    let value = headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-}
-
 async fn not_found() -> Response {
-    json_error(StatusCode::NOT_FOUND, "NOT_FOUND", "no such route")
+    json_error(StatusCode::NOT_FOUND, AdminCode::NotFound, "no such route")
 }

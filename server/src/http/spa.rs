@@ -35,7 +35,7 @@ fn serve(path: &str, headers: &HeaderMap) -> Response {
     let looks_like_file = path.starts_with("assets/") || path.rsplit('/').next().is_some_and(|last| last.contains('.'));
     match Assets::get("index.html") {
         Some(index) if !looks_like_file => respond(index, "index.html", REVALIDATE, headers),
-        _ => super::json_error(StatusCode::NOT_FOUND, "NOT_FOUND", "no such file"),
+        _ => super::json_error(StatusCode::NOT_FOUND, crate::error::AdminCode::NotFound, "no such file"),
     }
 }
 

@@ -25,7 +25,7 @@ pub use record::{Detail, RequestRecord, TraceStep};
 pub use store::{LogFilter, LogStore};
 
 use crate::{
-    engine::databases::DataDatabases,
+    databases::DataDatabases,
     environments::{Environment, Environments},
     error::{ServiceError, ServiceResult},
 };

@@ -6,6 +6,7 @@
 //! HTTP series `/metrics` shows. Monitoring does not depend on request logs.
 
 pub mod histogram;
+pub mod http;
 mod prometheus;
 pub mod stats;
 

@@ -7,9 +7,8 @@ use serde_json::{Map, Value};
 
 use super::{request::Outgoing, run::fixture_email};
 use crate::{
-    app::AppState,
     auth::{Principal, Role},
-    dataplane::Source,
+    dataplane::{DataPlane, Source},
     environments::Capability,
     error::{ServiceError, ServiceResult},
     logs::RequestRecord,
@@ -79,16 +78,16 @@ impl ConsoleRequest {
 
 /// Sends `request` to `environment` as its caller. Calling as a real end
 /// user needs user management there, or the owner role.
-pub async fn send(state: &AppState, actor: &Principal, environment: &str, request: &ConsoleRequest) -> ServiceResult<ConsoleResult> {
-    let env = state.environments.scope(actor, environment, Capability::ApiTest).await?;
+pub async fn send(plane: &DataPlane, actor: &Principal, environment: &str, request: &ConsoleRequest) -> ServiceResult<ConsoleResult> {
+    let env = plane.environments.scope(actor, environment, Capability::ApiTest).await?;
     actor.require(Role::Developer)?;
     if !request.path.starts_with('/') {
         return Err(ServiceError::bad_input("request.path", "a path under the environment, starting with `/`"));
     }
-    let users = state.engine.users_of(&env).await?;
+    let users = plane.engine.users_of(&env).await?;
     let token = match (&request.caller.group, &request.caller.user_email) {
         (Some(group), _) => {
-            let known = state.engine.active(environment).await.is_some_and(|a| a.revision.document.groups.iter().any(|g| &g.name == group));
+            let known = plane.engine.active(environment).await.is_some_and(|a| a.revision.document.groups.iter().any(|g| &g.name == group));
             if !known {
                 return Err(ServiceError::bad_input("request.actAs.group", format!("no group `{group}` in the served revision")));
             }
@@ -96,9 +95,7 @@ pub async fn send(state: &AppState, actor: &Principal, environment: &str, reques
             Some(users.fixture(&fixture_email(&who).unwrap_or_default(), std::slice::from_ref(group)).await?)
         }
         (None, Some(email)) => {
-            if !env.capabilities.user_management && actor.role < Role::Owner {
-                return Err(ServiceError::forbidden(format!("acting as an end user of `{environment}` needs its user management, or the owner role")));
-            }
+            env.require_or_owner(actor, Capability::UserManagement, &format!("acting as an end user of `{environment}`"))?;
             Some(users.impersonate(email).await?)
         }
         (None, None) => None,
@@ -118,8 +115,8 @@ pub async fn send(state: &AppState, actor: &Principal, environment: &str, reques
         body: request.body.clone(),
         files: Vec::new(),
     };
-    let answer = outgoing.send(state, environment, token.as_deref(), Source::Console).await.map_err(|err| ServiceError::bad_input("request", err))?;
-    let curl = outgoing.curl(&state.public_url, environment, token.is_some());
+    let answer = outgoing.send(plane, environment, token.as_deref(), Source::Console).await.map_err(|err| ServiceError::bad_input("request", err))?;
+    let curl = outgoing.curl(&plane.public_url, environment, token.is_some());
     Ok(ConsoleResult { status: answer.status, headers: answer.headers, body: answer.body, record: answer.record, curl })
 }
 

@@ -21,7 +21,8 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, Qu
 use tokio::sync::broadcast;
 
 use crate::{
-    app::AppState,
+    auth::{Principal, Role},
+    dataplane::DataPlane,
     error::{ServiceError, ServiceResult},
     workspace::test_case::{ActAs, TestCase},
 };
@@ -147,12 +148,14 @@ impl TestRuns {
 
     /// Starts a run of `environment`'s cases (those `selection` names) and
     /// returns it at once; CONFLICT while another runs there.
-    pub async fn start(&self, state: &AppState, environment: &str, started_by: &str, selection: Selection) -> ServiceResult<TestRun> {
+    pub async fn start(&self, plane: &DataPlane, actor: &Principal, environment: &str, selection: Selection) -> ServiceResult<TestRun> {
+        actor.require(Role::Developer)?;
+        let started_by = actor.email.as_str();
         // Runs write rows and make fixture users: never among real users' data.
-        if state.environments.get(environment).await?.kind != crate::environments::EnvironmentKind::Test {
+        if plane.environments.get(environment).await?.kind != crate::environments::EnvironmentKind::Test {
             return Err(ServiceError::bad_input("environment", "test runs write rows and fixture users: they run in test environments only"));
         }
-        let active = state.engine.active(environment).await.ok_or_else(|| ServiceError::bad_input("environment", "refresh the environment first"))?;
+        let active = plane.engine.active(environment).await.ok_or_else(|| ServiceError::bad_input("environment", "refresh the environment first"))?;
         let cases: Vec<TestCase> = generate::cases(&active.revision.document).into_iter().filter(|c| selection.admits(c)).collect();
         if cases.is_empty() {
             return Err(ServiceError::bad_input("cases", "no test case matches"));
@@ -180,15 +183,15 @@ impl TestRuns {
                     message: format!("test run {id} is still running in `{environment}`"),
                 });
             }
-            let (runs, state, run_for_task) = (self.clone(), state.clone(), run.clone());
+            let (runs, plane, run_for_task) = (self.clone(), plane.clone(), run.clone());
             let task = tokio::spawn(async move {
                 let _ = claimed.await;
-                runs.execute(&state, run_for_task, cases).await;
+                runs.execute(&plane, run_for_task, cases).await;
             });
             running.insert(environment.to_owned(), (run.id.clone(), task.abort_handle()));
         }
         if let Err(err) = self.insert(&run).await {
-            self.cancel(environment).await;
+            self.stop(environment).await;
             return Err(err);
         }
         let _ = claim.send(());
@@ -229,8 +232,8 @@ impl TestRuns {
         Ok(())
     }
 
-    async fn execute(&self, state: &AppState, mut run: TestRun, cases: Vec<TestCase>) {
-        let outcome = self.run_cases(state, &mut run, &cases).await;
+    async fn execute(&self, plane: &DataPlane, mut run: TestRun, cases: Vec<TestCase>) {
+        let outcome = self.run_cases(plane, &mut run, &cases).await;
         run.finished_at = Some(Utc::now());
         run.status = match outcome {
             Err(err) => {
@@ -253,11 +256,11 @@ impl TestRuns {
         let _ = self.0.progress.send(Progress::Finished(Box::new(run)));
     }
 
-    async fn run_cases(&self, state: &AppState, run: &mut TestRun, cases: &[TestCase]) -> ServiceResult<()> {
-        let env = state.environments.get(&run.environment).await?;
-        let users = state.engine.users_of(&env).await?;
+    async fn run_cases(&self, plane: &DataPlane, run: &mut TestRun, cases: &[TestCase]) -> ServiceResult<()> {
+        let env = plane.environments.get(&run.environment).await?;
+        let users = plane.engine.users_of(&env).await?;
         let document =
-            state.engine.active(&run.environment).await.ok_or_else(|| ServiceError::bad_input("environment", "it stopped serving"))?.revision.document.clone();
+            plane.engine.active(&run.environment).await.ok_or_else(|| ServiceError::bad_input("environment", "it stopped serving"))?.revision.document.clone();
         let mut callers = run::Callers::new();
         let mut wanted = vec![ActAs::SignedIn, ActAs::OtherUser];
         wanted.extend(document.groups.iter().map(|g| ActAs::Group(g.name.clone())));
@@ -269,7 +272,7 @@ impl TestRuns {
             let email = run::fixture_email(&who).unwrap_or_default();
             callers.insert(who, users.fixture(&email, &groups).await?);
         }
-        let runner = run::Runner { state, environment: &run.environment, document: &document, callers: &callers, run_id: &run.id };
+        let runner = run::Runner { plane, environment: &run.environment, document: &document, callers: &callers, run_id: &run.id };
         for (done, case) in cases.iter().enumerate() {
             let result = runner.run(case).await;
             match result.status {
@@ -285,8 +288,14 @@ impl TestRuns {
         Ok(())
     }
 
+    /// Stops the run going on in `environment` for `actor`; its id, if one ran.
+    pub async fn cancel(&self, actor: &Principal, environment: &str) -> ServiceResult<Option<String>> {
+        actor.require(Role::Developer)?;
+        Ok(self.stop(environment).await)
+    }
+
     /// Stops the run going on in `environment` (a refresh changes what it tests).
-    pub async fn cancel(&self, environment: &str) -> Option<String> {
+    pub async fn stop(&self, environment: &str) -> Option<String> {
         let (id, task) = self.0.running.lock().unwrap_or_else(|e| e.into_inner()).remove(environment)?;
         task.abort();
         // What ended before the cancel is kept with the run.

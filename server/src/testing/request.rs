@@ -11,8 +11,7 @@ use axum::{
 use serde_json::{Map, Value};
 
 use crate::{
-    app::AppState,
-    dataplane::{self, Source},
+    dataplane::{self, DataPlane, Source},
     logs::RequestRecord,
     workspace::test_case::TestFile,
 };
@@ -100,7 +99,7 @@ impl Outgoing {
     }
 
     /// Sends it to `environment` as the holder of `token`.
-    pub async fn send(&self, state: &AppState, environment: &str, token: Option<&str>, source: Source) -> Result<Answer, String> {
+    pub async fn send(&self, plane: &DataPlane, environment: &str, token: Option<&str>, source: Source) -> Result<Answer, String> {
         let mut builder = Request::builder().method(self.method).uri(format!("http://serverkit.internal/{}", self.path_and_query()));
         for (name, value) in &self.headers {
             builder = builder.header(name, value);
@@ -123,7 +122,7 @@ impl Outgoing {
         let request = builder.body(body).map_err(|err| format!("not a valid request: {err}"))?;
         let peer = SocketAddr::from(([127, 0, 0, 1], 0));
         let rest = self.path.trim_start_matches('/').to_owned();
-        let (response, record) = dataplane::serve_recorded(state, environment, &rest, request, peer, source).await;
+        let (response, record) = dataplane::serve_recorded(plane, environment, &rest, request, peer, source).await;
         let status = response.status().as_u16();
         let headers = response.headers().iter().filter_map(|(n, v)| Some((n.as_str().to_owned(), Value::from(v.to_str().ok()?)))).collect();
         let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.map_err(|err| format!("reading the answer: {err}"))?;

@@ -13,8 +13,7 @@ use serverkit_expr::Template;
 
 use super::request::{Answer, Outgoing};
 use crate::{
-    app::AppState,
-    dataplane::Source,
+    dataplane::{DataPlane, Source},
     engine::compile::test_roots,
     workspace::test_case::{ActAs, TestCase, TestStep},
 };
@@ -75,7 +74,7 @@ pub fn fixture_email(who: &ActAs) -> Option<String> {
 pub const FIXTURE_DOMAIN: &str = "fixtures.serverkit.invalid";
 
 pub struct Runner<'a> {
-    pub state: &'a AppState,
+    pub plane: &'a DataPlane,
     pub environment: &'a str,
     /// The definition the environment serves (for `matchesSchema`).
     pub document: &'a crate::workspace::WorkspaceDocument,
@@ -108,9 +107,9 @@ impl Runner<'_> {
                     break;
                 }
             };
-            result.curl = request.curl(&self.state.public_url, self.environment, *who != ActAs::Anonymous);
+            result.curl = request.curl(&self.plane.public_url, self.environment, *who != ActAs::Anonymous);
             let token = self.callers.get(who).map(String::as_str);
-            let answer = match request.send(self.state, self.environment, token, Source::TestRun(self.run_id.to_owned())).await {
+            let answer = match request.send(self.plane, self.environment, token, Source::TestRun(self.run_id.to_owned())).await {
                 Ok(answer) => answer,
                 Err(message) => {
                     result.status = CaseStatus::Error;

@@ -407,3 +407,35 @@ pub struct RespondStep {
 fn ok_status() -> u16 {
     200
 }
+
+/// `type/subtype` or `type/*`.
+pub fn is_type_pattern(pattern: &str) -> bool {
+    let token = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "!#$&^_.+-".contains(c));
+    match pattern.split_once('/') {
+        Some((kind, "*")) => token(kind),
+        Some((kind, sub)) => token(kind) && token(sub),
+        None => false,
+    }
+}
+
+/// Index names derive from table and columns, so the same definition always
+/// names the same index.
+pub fn index_name(table: &str, index: &Index) -> String {
+    let prefix = if index.unique { "ux" } else { "ix" };
+    let name = format!("{prefix}_{table}_{}", index.columns.join("_"));
+    if name.len() <= 63 { name } else { format!("{}_{:08x}", &name[..50], crc(&name)) }
+}
+
+fn crc(text: &str) -> u32 {
+    text.bytes().fold(0x811c_9dc5u32, |hash, byte| (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193))
+}
+
+/// Unique columns become unique indexes, so they can be added and dropped later.
+pub fn all_indexes(table: &Table) -> Vec<Index> {
+    let mut indexes: Vec<Index> = table.columns.iter().filter(|c| c.unique).map(|c| Index { columns: vec![c.name.clone()], unique: true }).collect();
+    indexes.extend(table.indexes.iter().cloned());
+    if table.owned {
+        indexes.push(Index { columns: vec!["owner".into()], unique: false });
+    }
+    indexes
+}

@@ -31,13 +31,21 @@ pub struct WorkspaceChange {
 pub struct Workspace {
     db: DatabaseConnection,
     changes: tokio::sync::broadcast::Sender<WorkspaceChange>,
+    /// The engine's full check of a document (see `validate::CompileCheck`).
+    compile: validate::CompileCheck,
 }
 
 pub use super::shape::{parse, parse_as};
 
 impl Workspace {
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db, changes: tokio::sync::broadcast::channel(64).0 }
+    pub fn new(db: DatabaseConnection, compile: validate::CompileCheck) -> Self {
+        Self { db, changes: tokio::sync::broadcast::channel(64).0, compile }
+    }
+
+    /// Every problem of `document` that a refresh would find (none: it
+    /// refreshes), without saving it. Gives the document back.
+    pub async fn check(&self, document: WorkspaceDocument) -> ServiceResult<(WorkspaceDocument, Vec<crate::error::Problem>)> {
+        validate::check(self.compile, document).await
     }
 
     /// Tells this replica's subscribers of a revision saved through another.
@@ -77,7 +85,7 @@ impl Workspace {
         {
             return Err(stale(expected, current.number));
         }
-        let (document, problems) = validate::check(document).await?;
+        let (document, problems) = self.check(document).await?;
         if !problems.is_empty() {
             return Err(ServiceError::Invalid(problems));
         }

@@ -119,7 +119,7 @@ fn check_relation_names(doc: &WorkspaceDocument, report: &mut Report) {
     let mut taken: std::collections::HashMap<String, String> = doc.tables.iter().map(|t| (t.name.clone(), format!("table `{}`", t.name))).collect();
     for table in &doc.tables {
         let implied = [(format!("{}_pkey", table.name), "primary key"), (format!("{}_id_seq", table.name), "id sequence")];
-        let indexes = crate::engine::schema::all_indexes(table).into_iter().map(|i| (crate::engine::schema::index_name(&table.name, &i), "index"));
+        let indexes = all_indexes(table).into_iter().map(|i| (index_name(&table.name, &i), "index"));
         for (name, what) in implied.into_iter().chain(indexes) {
             let owner = format!("the {what} of `{}`", table.name);
             if let Some(other) = taken.insert(name.clone(), owner.clone()) {
@@ -171,7 +171,7 @@ fn check_column(column: &Column, tables: &HashSet<&str>, at: &str, report: &mut 
             report.add(format!("{at}.maxBytes"), "at least 1 byte");
         }
         for (i, pattern) in column.content_types.iter().flatten().enumerate() {
-            if !crate::files::columns::is_type_pattern(pattern) {
+            if !super::document::is_type_pattern(pattern) {
                 report.add(format!("{at}.contentTypes[{i}]"), format!("`{pattern}` is not a content type such as image/png or image/*"));
             }
         }
@@ -355,12 +355,18 @@ fn table_columns(doc: &WorkspaceDocument, table: &str) -> Option<Vec<String>> {
     Some(columns)
 }
 
-/// Every problem of `document` that activation would find: the structural
-/// checks above and the full compile, on the compile pool (a large document
-/// must not hold an async worker). Gives the document back.
-pub async fn check(document: WorkspaceDocument) -> crate::error::ServiceResult<(WorkspaceDocument, Vec<Problem>)> {
+/// The full check of a document that activation makes: the structural
+/// checks above and the compile of every expression, schema and script.
+/// The engine compiles, and it sits above the workspace: it is handed to
+/// `Workspace::new` (see `app`), so the workspace checks with the engine's
+/// own rules without importing it.
+pub type CompileCheck = fn(&WorkspaceDocument) -> Result<(), Vec<Problem>>;
+
+/// Every problem of `document` that `compile` finds, on the compile pool (a
+/// large document must not hold an async worker). Gives the document back.
+pub async fn check(compile: CompileCheck, document: WorkspaceDocument) -> crate::error::ServiceResult<(WorkspaceDocument, Vec<Problem>)> {
     crate::heavy::run(crate::heavy::Pool::Compile, move || {
-        let problems = crate::engine::compile::check(&document).err().unwrap_or_default();
+        let problems = compile(&document).err().unwrap_or_default();
         (document, problems)
     })
     .await

@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 
 use super::shapes::{Success, response_shape, row_schema};
 use crate::{
-    dataplane::ErrorCode,
+    error::ErrorCode,
     workspace::{
         WorkspaceDocument,
         document::{Action, Allow, Method, Router},

@@ -1,6 +1,10 @@
 //! Connections to environments' data databases, opened once and shared: a
-//! SQLite file per environment, or the PostgreSQL database with the
-//! environment's schema first on the search path.
+//! SQLite file per environment (sqlx pools, and `lite`'s rusqlite
+//! connections for rows), or the PostgreSQL database with the environment's
+//! schema first on the search path. Below the engine and the request logs,
+//! which both store into these databases.
+
+pub mod lite;
 
 use std::{collections::HashMap, path::PathBuf, sync::Arc, time::Duration};
 
@@ -9,7 +13,7 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
 
 use tokio::sync::Mutex;
 
-use super::{lite::LiteDb, store::RowStore};
+use self::lite::LiteDb;
 use crate::{db, environments::DataPlacement};
 
 #[derive(Clone)]
@@ -23,18 +27,18 @@ enum Source {
 /// while reads run in parallel on their own pool. On PostgreSQL both are the
 /// same pool.
 #[derive(Clone)]
-pub struct EnvDb {
+pub struct Connections {
     pub read: DatabaseConnection,
     pub write: DatabaseConnection,
-    /// The rows of the environment's tables (on SQLite, the rusqlite path).
-    pub rows: RowStore,
+    /// On SQLite, rusqlite's connections to the same file, for rows.
+    pub lite: Option<Arc<LiteDb>>,
 }
 
 /// Opens and caches each environment's data connections.
 #[derive(Clone)]
 pub struct DataDatabases {
     source: Source,
-    open: Arc<Mutex<HashMap<String, EnvDb>>>,
+    open: Arc<Mutex<HashMap<String, Connections>>>,
 }
 
 impl DataDatabases {
@@ -44,7 +48,7 @@ impl DataDatabases {
     }
 
     /// The connections of environment `slug` (the environment must exist).
-    pub async fn get(&self, slug: &str) -> anyhow::Result<EnvDb> {
+    pub async fn get(&self, slug: &str) -> anyhow::Result<Connections> {
         let mut open = self.open.lock().await;
         if let Some(db) = open.get(slug) {
             return Ok(db.clone());
@@ -59,7 +63,7 @@ impl DataDatabases {
                 let (read, write) = (db::connect_pool(&url, readers).await?, db::connect_pool(&url, 1).await?);
                 // Opened after sqlx, which creates the file and turns on WAL.
                 let lite = LiteDb::open(&path).with_context(|| format!("opening {}", path.display()))?;
-                EnvDb { read, write, rows: RowStore::Lite(lite) }
+                Connections { read, write, lite: Some(lite) }
             }
             Source::Postgres { url } => {
                 let mut options = ConnectOptions::new(url.clone());
@@ -70,7 +74,7 @@ impl DataDatabases {
                     .acquire_timeout(Duration::from_secs(10))
                     .set_schema_search_path(DataPlacement::schema_name(slug));
                 let pool = Database::connect(options).await.context("connecting to the environment's schema")?;
-                EnvDb { read: pool.clone(), write: pool.clone(), rows: RowStore::Sql { read: pool.clone(), write: pool } }
+                Connections { read: pool.clone(), write: pool, lite: None }
             }
         };
         open.insert(slug.to_owned(), db.clone());
@@ -80,13 +84,14 @@ impl DataDatabases {
     /// New connections for `slug` after a migration on PostgreSQL, whose
     /// connections keep prepared statements that a changed table makes fail
     /// ("cached plan must not change result type"). Requests still holding
-    /// the old pool finish on it; it closes when the last one lets go.
-    pub async fn reopen_after_migration(&self, slug: &str, current: EnvDb) -> anyhow::Result<EnvDb> {
+    /// the old pool finish on it; it closes when the last one lets go. None
+    /// where the connections in use stay right (SQLite).
+    pub async fn reopen_after_migration(&self, slug: &str) -> anyhow::Result<Option<Connections>> {
         if !matches!(self.source, Source::Postgres { .. }) {
-            return Ok(current);
+            return Ok(None);
         }
         self.open.lock().await.remove(slug);
-        self.get(slug).await
+        self.get(slug).await.map(Some)
     }
 
     /// Closes the connection of a deleted environment.

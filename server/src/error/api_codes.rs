@@ -1,4 +1,5 @@
-//! The one catalogue of error codes environments' APIs answer with, in
+//! The one catalogue of error codes environments' APIs (the data plane)
+//! answer with, in
 //! `{"error":{"code","message"}}`. Every data-plane error is built from it
 //! (the type allows nothing else); the OpenAPI export lists it, generated
 //! expectations use it, and `docs/errors.md` documents it (a test checks the
@@ -45,6 +46,7 @@ catalogue! {
     PayloadTooLarge = "PAYLOAD_TOO_LARGE", 413, "The body is larger than the environment's `maxBodyBytes`, or a file larger than its column's `maxBytes` or the environment's `maxFileBytes`.";
     QuotaExceeded = "QUOTA_EXCEEDED", 413, "A file that would take the environment's files past its `fileQuotaBytes`.";
     UnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE", 415, "A body that is neither `application/json` nor, on routers that take files, `multipart/form-data`; or a file of a type its column does not accept.";
+    RangeNotSatisfiable = "RANGE_NOT_SATISFIABLE", 416, "A `Range` header past the end of a row's file (`GET /files/{table}/{id}/{column}`); `Content-Range` gives the size.";
     RateLimited = "RATE_LIMITED", 429, "Over the environment's request rate, or too many sign-in attempts (`Retry-After` says when to retry).";
     Internal = "INTERNAL", 500, "A fault of the server; details are in its log only.";
     ScriptFailed = "SCRIPT_FAILED", 500, "A script step failed (a type error, a `throw`).";
@@ -65,7 +67,7 @@ mod tests {
         let doc = include_str!("../../../docs/errors.md");
         let documented: Vec<&str> = doc.lines().filter_map(|l| l.strip_prefix("| `")).filter_map(|l| l.split('`').next()).collect();
         let catalogue: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
-        assert_eq!(documented, catalogue, "docs/errors.md and dataplane::codes disagree");
+        assert_eq!(documented, catalogue, "docs/errors.md and error::api_codes disagree");
         for code in ErrorCode::ALL {
             let row = doc.lines().find(|l| l.starts_with(&format!("| `{}`", code.as_str()))).unwrap_or_default();
             assert!(row.contains(&format!("| {} |", code.status().as_u16())), "{row}");
