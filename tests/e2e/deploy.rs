@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::{
     blog::{Blog, blog as blog_document},
-    common::{Gql, Options, TestServer, open_socket, until_first_event},
+    common::{Gql, Options, TestServer, finished_test_run, open_socket, until_first_event},
 };
 
 const RELEASE: &str = "number status revision forced forceReason note author rollbackOf gateStatus failedStep error migration { kind description destructive } changes { what name change summary details } log { message }";
@@ -19,20 +19,8 @@ const RELEASE: &str = "number status revision forced forceReason note author rol
 pub async fn tested(owner: &Gql, document: &Value) -> Value {
     owner.run("mutation($doc: JSON!) { importWorkspace(document: $doc) { revision } }", json!({ "doc": document })).await.data();
     let refreshed = owner.run("mutation { refresh(environment: \"test\", allowDestructive: true) { revision testRun { id } } }", json!({})).await.data();
-    let id = refreshed["refresh"]["testRun"]["id"].as_str().expect("a test run").to_owned();
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        let run = owner
-            .run("query($id: ID!) { testRun(id: $id) { id status results { name status failures { step what expected actual } } } }", json!({ "id": id }))
-            .await
-            .data()["testRun"]
-            .clone();
-        if run["status"] != "RUNNING" {
-            return run;
-        }
-        assert!(std::time::Instant::now() < deadline, "the test run did not end: {run}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let id = refreshed["refresh"]["testRun"]["id"].as_str().expect("a test run");
+    finished_test_run(owner, id).await
 }
 
 /// The blog, refreshed into `test` with a passing test run.
