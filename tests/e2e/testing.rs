@@ -11,7 +11,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::{
     blog::{Blog, blog as blog_document},
-    common::{finished_test_run, next_json, open_socket},
+    common::{finished_test_run, next_json, open_socket, until},
 };
 
 async fn refresh(blog: &Blog) -> Value {
@@ -72,14 +72,14 @@ async fn the_blog_example_generates_a_suite_that_passes() {
     assert_eq!(chain["logIds"].as_array().unwrap().len(), 6);
     let id = chain["logIds"][0].as_str().unwrap();
     // Stored by the log writer within its batch interval.
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    let record = loop {
+    let record = until(&format!("log record {id} stored"), Duration::from_secs(10), || async {
         let record = blog.owner.run("query($id: ID!) { requestLog(environment: \"test\", id: $id) { router source } }", json!({ "id": id })).await.data();
-        if !record["requestLog"].is_null() || std::time::Instant::now() > deadline {
-            break record;
+        match record["requestLog"].is_null() {
+            false => Ok(record),
+            true => Err(record),
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    })
+    .await;
     assert_eq!(record["requestLog"]["router"], "createPost");
     assert_eq!(record["requestLog"]["source"], format!("test-run:{}", run["id"].as_str().unwrap()));
     // Routers that take files are tried with one: createPost's cover went up as multipart and was kept.
@@ -276,6 +276,7 @@ async fn progress_streams_every_case_once_then_the_summary() {
         }
         assert_eq!(event["total"], total);
         done.push(event["done"].as_u64().unwrap());
+        assert!(done.len() as u64 <= total, "more progress events than cases, and no summary: {done:?}");
     }
     // Whenever the subscription was attached, every case is told once, in order.
     assert_eq!(done, (1..=total).collect::<Vec<_>>());
@@ -289,6 +290,7 @@ async fn progress_streams_every_case_once_then_the_summary() {
             break;
         }
         count += 1;
+        assert!(count <= total + 1, "more events than the run's cases and its summary, and no `complete`");
     }
     assert_eq!(count, total + 1);
 }
