@@ -44,7 +44,7 @@ impl Blog {
             )
             .await
             .data();
-        Self { server, owner, http: Client::new() }
+        Self { server, owner, http: Client::builder().timeout(crate::common::REQUEST_TIMEOUT).build().expect("client") }
     }
 
     pub fn url(&self, path: &str) -> String {

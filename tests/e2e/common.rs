@@ -178,7 +178,7 @@ impl TestServer {
             let _ = stop.send(());
         }
         if let Some(task) = self.task.take() {
-            task.await.expect("server task ended cleanly");
+            joined(task, Duration::from_secs(30), "the server's graceful stop").await;
         }
     }
 
@@ -192,7 +192,7 @@ impl TestServer {
 
     /// A client with its own cookie jar, like one browser.
     pub fn client(&self) -> Gql {
-        Gql { http: Client::builder().cookie_store(true).build().expect("client"), endpoint: self.url("/graphql"), bearer: None }
+        Gql { http: Client::builder().cookie_store(true).timeout(REQUEST_TIMEOUT).build().expect("client"), endpoint: self.url("/graphql"), bearer: None }
     }
 
     /// A client signed in as the owner.
@@ -266,7 +266,7 @@ impl Answer {
 
 impl Gql {
     pub fn with_bearer(&self, token: &str) -> Gql {
-        Gql { bearer: Some(token.to_owned()), http: Client::new(), ..self.clone() }
+        Gql { bearer: Some(token.to_owned()), http: Client::builder().timeout(REQUEST_TIMEOUT).build().expect("client"), ..self.clone() }
     }
 
     pub async fn run(&self, query: &str, variables: Value) -> Answer {
@@ -289,6 +289,67 @@ impl Gql {
     }
 }
 
+/// The longest any one HTTP request of a test may take: a server that stops
+/// answering fails the test instead of hanging it.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Polls `check` every 50 ms until it gives `Ok`, and returns that; panics
+/// with `what` and the last `Err` (what was seen instead) if that takes
+/// longer than `within`, a check that hangs included.
+pub async fn until<T, E, F, Fut>(what: &str, within: Duration, mut check: F) -> T
+where
+    E: std::fmt::Debug,
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, E>>,
+{
+    let deadline = tokio::time::Instant::now() + within;
+    let mut last = None;
+    loop {
+        match tokio::time::timeout_at(deadline, check()).await {
+            Ok(Ok(done)) => return done,
+            Ok(Err(seen)) => last = Some(seen),
+            Err(_) => panic!("not within {within:?}: {what} (a check was still running; the one before saw {last:?})"),
+        }
+        if tokio::time::Instant::now() + Duration::from_millis(50) >= deadline {
+            panic!("not within {within:?}: {what} (last seen: {:?})", last.expect("checked at least once"));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The output of a spawned task, awaited for at most `within`: a panic in the
+/// task fails the test with the task's own message, and a task still running
+/// then is aborted and fails it too.
+pub async fn joined<T>(mut task: JoinHandle<T>, within: Duration, what: &str) -> T {
+    match tokio::time::timeout(within, &mut task).await {
+        Ok(Ok(output)) => output,
+        Ok(Err(err)) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
+        Ok(Err(err)) => panic!("{what}: the task was cancelled ({err})"),
+        Err(_) => {
+            task.abort();
+            panic!("{what}: the task was still running after {within:?}")
+        }
+    }
+}
+
+/// The fields of a test run the e2e tests read.
+pub const TEST_RUN_FIELDS: &str =
+    "id status revision total passed failed startedBy results { name router status failures { step what expected actual } logIds curl }";
+
+/// Test run `id`, once it has ended (it fails the test if the run is still
+/// `RUNNING` after 60 s).
+pub async fn finished_test_run(client: &Gql, id: &str) -> Value {
+    let query = format!("query($id: ID!) {{ testRun(id: $id) {{ {TEST_RUN_FIELDS} }} }}");
+    until(&format!("test run {id} ended"), Duration::from_secs(60), || async {
+        let run = client.run(&query, json!({ "id": id })).await.data()["testRun"].clone();
+        match run["status"] != "RUNNING" {
+            true => Ok(run),
+            false => Err(run["status"].clone()),
+        }
+    })
+    .await
+}
+
 /// A graphql-transport-ws socket on `/graphql/ws`, acknowledged.
 pub type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
@@ -306,17 +367,9 @@ pub async fn open_socket(server: &TestServer, cookie: Option<&str>, init: Value)
     socket
 }
 
+/// The next message that is not a ping, within 10 s (pings do not extend it).
 pub async fn next_json(socket: &mut Socket) -> Value {
-    loop {
-        let message =
-            tokio::time::timeout(Duration::from_secs(10), socket.next()).await.expect("a message within 10 s").expect("socket open").expect("valid frame");
-        if let Message::Text(text) = message {
-            let value: Value = serde_json::from_str(&text).unwrap();
-            if value["type"] != "ping" {
-                return value;
-            }
-        }
-    }
+    next_json_before(socket, tokio::time::Instant::now() + Duration::from_secs(10)).await.expect("a message (not a ping) within 10 s")
 }
 
 /// The next message that is not a ping, or None if none comes by `deadline`.
@@ -333,12 +386,16 @@ pub async fn next_json_before(socket: &mut Socket, deadline: tokio::time::Instan
 }
 
 /// The next message that `stray` does not match, passing over those it does
-/// (such as the late events of `until_first_event`'s earlier attempts).
+/// (such as the late events of `until_first_event`'s earlier attempts);
+/// within 20 s, however many strays come meanwhile.
 pub async fn next_json_skipping(socket: &mut Socket, stray: impl Fn(&Value) -> bool) -> Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let mut passed = Vec::new();
     loop {
-        let message = next_json(socket).await;
-        if !stray(&message) {
-            return message;
+        match next_json_before(socket, deadline).await {
+            Some(message) if stray(&message) => passed.push(message),
+            Some(message) => return message,
+            None => panic!("no message but strays within 20 s; passed over: {passed:#?}"),
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::blog::Blog;
+use crate::{blog::Blog, common::finished_test_run};
 
 const RUN: &str = "mutation($r: ApiTestRequest!) { runApiTest(environment: \"test\", request: $r) { status headers body durationMs router logId curl trace { kind name rows } } }";
 
@@ -67,17 +67,7 @@ async fn a_console_call_saved_as_a_case_runs_green() {
 
     let refreshed = blog.owner.run("mutation { refresh(environment: \"test\") { testRun { id } } }", json!({})).await.data();
     let id = refreshed["refresh"]["testRun"]["id"].as_str().unwrap().to_owned();
-    let run = loop {
-        let run = blog
-            .owner
-            .run("query($id: ID!) { testRun(id: $id) { status results { name status failures { what expected actual } } } }", json!({ "id": id }))
-            .await
-            .data();
-        if run["testRun"]["status"] != "RUNNING" {
-            break run["testRun"].clone();
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    };
+    let run = finished_test_run(&blog.owner, &id).await;
     for name in ["stats as an editor", "read a post"] {
         let mine = run["results"].as_array().unwrap().iter().find(|r| r["name"] == name).expect("the saved case ran").clone();
         assert_eq!(mine["status"], "PASSED", "{mine}");

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::{
     blog::{Blog, blog as blog_document},
-    common::{Gql, Options, TestServer, open_socket, until_first_event},
+    common::{Gql, Options, TestServer, finished_test_run, joined, open_socket, until, until_first_event},
 };
 
 const RELEASE: &str = "number status revision forced forceReason note author rollbackOf gateStatus failedStep error migration { kind description destructive } changes { what name change summary details } log { message }";
@@ -19,20 +19,8 @@ const RELEASE: &str = "number status revision forced forceReason note author rol
 pub async fn tested(owner: &Gql, document: &Value) -> Value {
     owner.run("mutation($doc: JSON!) { importWorkspace(document: $doc) { revision } }", json!({ "doc": document })).await.data();
     let refreshed = owner.run("mutation { refresh(environment: \"test\", allowDestructive: true) { revision testRun { id } } }", json!({})).await.data();
-    let id = refreshed["refresh"]["testRun"]["id"].as_str().expect("a test run").to_owned();
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        let run = owner
-            .run("query($id: ID!) { testRun(id: $id) { id status results { name status failures { step what expected actual } } } }", json!({ "id": id }))
-            .await
-            .data()["testRun"]
-            .clone();
-        if run["status"] != "RUNNING" {
-            return run;
-        }
-        assert!(std::time::Instant::now() < deadline, "the test run did not end: {run}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let id = refreshed["refresh"]["testRun"]["id"].as_str().expect("a test run");
+    finished_test_run(owner, id).await
 }
 
 /// The blog, refreshed into `test` with a passing test run.
@@ -479,8 +467,11 @@ async fn deploy_events_stream_each_step_then_the_release() {
     .await;
     let release = first["payload"]["data"]["deployEvents"]["release"].as_i64().unwrap();
     let mut events = vec![first["payload"]["data"]["deployEvents"].clone()];
+    // Events of the earlier attempts' releases may come between: pass over them, for 60 s at most.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     while events.last().unwrap()["kind"] != "FINISHED" {
-        let message = crate::common::next_json(&mut socket).await;
+        let message =
+            crate::common::next_json_before(&mut socket, deadline).await.unwrap_or_else(|| panic!("release {release} did not finish within 60 s: {events:#?}"));
         let event = message["payload"]["data"]["deployEvents"].clone();
         if event["release"].as_i64() == Some(release) {
             events.push(event);
@@ -530,13 +521,18 @@ async fn requests_to_production_keep_succeeding_while_a_deploy_switches_it() {
     document["routers"].as_array_mut().unwrap().push(extra);
     assert_eq!(tested(&blog.owner, &document).await["status"], "PASSED");
 
-    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    use std::sync::{
+        Arc,
+        atomic::{AtomicBool, AtomicUsize, Ordering},
+    };
+    let (stop, answered) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicUsize::new(0)));
     let mut workers = Vec::new();
     for worker in 0..8 {
-        let (http, base, token, stop) = (reqwest::Client::new(), blog.server.url("/env/production"), token.clone(), stop.clone());
+        let http = reqwest::Client::builder().timeout(crate::common::REQUEST_TIMEOUT).build().unwrap();
+        let (base, token, stop, answered) = (blog.server.url("/env/production"), token.clone(), stop.clone(), answered.clone());
         workers.push(tokio::spawn(async move {
             let (mut ok, mut failed) = (0u32, Vec::new());
-            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+            while !stop.load(Ordering::Relaxed) {
                 let response = match worker % 2 {
                     0 => http.get(format!("{base}/posts/{id}")).send().await,
                     _ => http.post(format!("{base}/posts")).bearer_auth(&token).json(&json!({ "title": "under load", "published": true })).send().await,
@@ -546,17 +542,25 @@ async fn requests_to_production_keep_succeeding_while_a_deploy_switches_it() {
                     Ok(r) => failed.push(format!("{} {}", r.status(), r.text().await.unwrap_or_default())),
                     Err(err) => failed.push(err.to_string()),
                 }
+                answered.fetch_add(1, Ordering::Relaxed);
             }
             (ok, failed)
         }));
     }
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // The deploy starts once the load is under way, and the load goes on
+    // until more requests were answered after the switch (counted, not slept for).
+    let answered_at_least = |n: usize| {
+        let answered = answered.clone();
+        async move { if answered.load(Ordering::Relaxed) >= n { Ok(()) } else { Err(answered.load(Ordering::Relaxed)) } }
+    };
+    until("the load under way", Duration::from_secs(30), || answered_at_least(16)).await;
     let release = deploy(&blog.owner, json!({})).await.data()["deploy"].clone();
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let after_switch = answered.load(Ordering::Relaxed) + 16;
+    until("requests answered after the switch", Duration::from_secs(30), || answered_at_least(after_switch)).await;
+    stop.store(true, Ordering::Relaxed);
     let (mut ok, mut failed) = (0, Vec::new());
     for worker in workers {
-        let (o, f) = worker.await.unwrap();
+        let (o, f) = joined(worker, Duration::from_secs(30), "a worker of the load").await;
         ok += o;
         failed.extend(f);
     }

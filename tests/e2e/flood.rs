@@ -13,7 +13,10 @@ use std::{
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::blog::{Blog, blog};
+use crate::{
+    blog::{Blog, blog},
+    common::joined,
+};
 
 /// The blog with enough extra routers to weigh about 1 MB and take a while to compile.
 fn large_document() -> Value {
@@ -77,21 +80,33 @@ async fn expensive_admin_queries_do_not_stall_the_data_plane() {
             }
         }));
     }
-    // Measure only once the flood is under way.
+    // Measure only once the flood is under way. A client can only end by
+    // failing before then: its panic fails the test, as does a flood that
+    // never starts.
+    let deadline = Instant::now() + Duration::from_secs(60);
     while validated.load(Ordering::Relaxed) == 0 {
+        if let Some(ended) = flood.iter().position(|task| task.is_finished()) {
+            joined(flood.swap_remove(ended), Duration::from_secs(1), "a flood client").await;
+            panic!("a flood client ended before any validation, without failing");
+        }
+        assert!(Instant::now() < deadline, "no validation of the large document within 60 s");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let mut latencies = Vec::new();
     for _ in 0..150 {
         let started = Instant::now();
-        let response = blog.http.get(&url).send().await.unwrap();
-        assert_eq!(response.status(), StatusCode::OK);
-        response.bytes().await.unwrap();
+        let read = async {
+            let response = blog.http.get(&url).send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK);
+            response.bytes().await.unwrap();
+        };
+        tokio::time::timeout(Duration::from_secs(10), read).await.expect("the data plane answered within 10 s under the flood");
         latencies.push(started.elapsed());
     }
     stop.store(true, Ordering::Relaxed);
+    // Each client ends after the validation it is waiting for.
     for task in flood {
-        task.await.unwrap();
+        joined(task, Duration::from_secs(60), "a flood client").await;
     }
     latencies.sort();
     let p50 = latencies[latencies.len() / 2];

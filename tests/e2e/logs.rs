@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::{
     blog::{Blog, blog as blog_document},
-    common::{Options, TestServer},
+    common::{Options, TestServer, joined, until},
 };
 
 pub const LOGS: &str = "query($e: String!, $f: RequestLogFilter, $first: Int, $after: String) {
@@ -19,17 +19,18 @@ pub const LOGS: &str = "query($e: String!, $f: RequestLogFilter, $first: Int, $a
     } }";
 
 /// The newest records of `test` matching `filter`, once at least `count` are
-/// stored (the writer stores every 200 ms; wait up to 10 s).
+/// stored (the writer stores in batches moments apart); fails the test if
+/// they are not within 10 s.
 pub async fn logged(blog: &Blog, filter: Value, count: usize) -> Vec<Value> {
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    loop {
+    until(&format!("{count} records matching {filter} stored"), Duration::from_secs(10), || async {
         let data = blog.owner.run(LOGS, json!({ "e": "test", "f": filter, "first": 200 })).await.data();
         let nodes = data["requestLogs"]["nodes"].as_array().unwrap().clone();
-        if nodes.len() >= count || std::time::Instant::now() > deadline {
-            return nodes;
+        match nodes.len() >= count {
+            true => Ok(nodes),
+            false => Err(nodes),
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    })
+    .await
 }
 
 const UPDATE: &str = "mutation($s: String!, $input: UpdateEnvironmentInput!) { updateEnvironment(slug: $s, input: $input) { slug } }";
@@ -243,7 +244,7 @@ async fn a_full_queue_drops_records_but_never_requests() {
         calls.push(tokio::spawn(async move { http.get(url).send().await.map(|r| r.status()) }));
     }
     for call in calls {
-        assert_eq!(call.await.unwrap().unwrap(), StatusCode::OK, "every request succeeds");
+        assert_eq!(joined(call, Duration::from_secs(60), "a request").await.unwrap(), StatusCode::OK, "every request succeeds");
     }
     let stats = blog.owner.run("{ requestLogStats(environment: \"test\") { stored dropped } }", json!({})).await.data();
     let (stored, dropped) = (stats["requestLogStats"]["stored"].as_i64().unwrap(), stats["requestLogStats"]["dropped"].as_i64().unwrap());
@@ -277,7 +278,8 @@ async fn filters_and_pages_find_what_was_asked() {
 
     // Pages of 5, newest first, each after the last.
     let (mut seen, mut after) = (Vec::new(), Value::Null);
-    loop {
+    for pages in 1.. {
+        assert!(pages <= 4, "12 records take 3 pages of 5, not more: {seen:?}");
         let page = blog.owner.run(LOGS, json!({ "e": "test", "f": { "router": "createPost" }, "first": 5, "after": after })).await.data();
         let nodes = page["requestLogs"]["nodes"].as_array().unwrap();
         seen.extend(nodes.iter().map(|n| n["id"].as_str().unwrap().to_owned()));
@@ -315,12 +317,16 @@ async fn where_request_logs_are_off_nothing_is_recorded_or_shown() {
     // …and from the moment an owner turns them on, requests are.
     blog.owner.run(UPDATE, json!({ "s": "test", "input": { "capabilities": { "requestLogs": true, "monitoring": true } } })).await.data();
     blog.call("GET", "/posts/1", None, None).await;
-    logged(&blog, json!({}), 1).await;
-    // Anything recorded before the switch would have been stored with it (one 200 ms batch).
-    tokio::time::sleep(Duration::from_millis(400)).await;
-    let records = logged(&blog, json!({}), 1).await;
-    assert_eq!(records.len(), 1, "only the request after the switch: {records:#?}");
-    assert_eq!(records[0]["router"], "getPost");
+    // One writer stores records in the order their requests were answered:
+    // once a later request's record is visible, any record of the requests
+    // made while logs were off would be too.
+    blog.call("GET", "/later", None, None).await;
+    logged(&blog, json!({ "pathContains": "/later" }), 1).await;
+    let records = logged(&blog, json!({}), 2).await;
+    let mut paths: Vec<&str> = records.iter().map(|r| r["path"].as_str().unwrap()).collect();
+    paths.sort();
+    assert_eq!(paths, ["/later", "/posts/1"], "only the requests after the switch: {records:#?}");
+    assert_eq!(records.iter().find(|r| r["path"] == "/posts/1").unwrap()["router"], "getPost");
     let stats = blog.owner.run("{ routerStats(environment: \"test\", window: HOUR) { router requests } }", json!({})).await.data();
     let list = stats["routerStats"].as_array().unwrap();
     assert_eq!(list.iter().find(|r| r["router"] == "listPosts").unwrap()["requests"], 0, "not counted while monitoring was off");

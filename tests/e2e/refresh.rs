@@ -96,7 +96,7 @@ async fn refresh_while_requests_are_in_flight_fails_none() {
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let mut total_ok = 0;
     for worker in workers {
-        let (ok, failed) = worker.await.unwrap();
+        let (ok, failed) = crate::common::joined(worker, Duration::from_secs(60), "a worker of the load").await;
         assert_eq!(failed, 0, "a request failed during a refresh");
         total_ok += ok;
     }
@@ -116,7 +116,8 @@ async fn refresh_events_stream_to_subscribers() {
     request.headers_mut().insert("sec-websocket-protocol", HeaderValue::from_static("graphql-transport-ws"));
     let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
     socket.send(Message::text(json!({ "type": "connection_init", "payload": { "token": token } }).to_string())).await.unwrap();
-    socket.next().await.unwrap().unwrap();
+    let ack = tokio::time::timeout(Duration::from_secs(10), socket.next()).await.expect("an answer to connection_init within 10 s").unwrap().unwrap();
+    assert!(ack.to_text().unwrap().contains("connection_ack"), "{ack}");
     let subscribe = json!({ "id": "1", "type": "subscribe", "payload": { "query": "subscription { refreshEvents(environment: \"test\") { environment ok revision routersServed } }" } });
     socket.send(Message::text(subscribe.to_string())).await.unwrap();
     // Refreshing again serves the same revision: every attempt makes the same event.

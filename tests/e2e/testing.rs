@@ -11,23 +11,8 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::{
     blog::{Blog, blog as blog_document},
-    common::{next_json, open_socket},
+    common::{finished_test_run, next_json, open_socket, until},
 };
-
-const RUN_FIELDS: &str = "id status revision total passed failed startedBy results { name router status failures { step what expected actual } logIds curl }";
-
-/// The run, once it has ended (within 60 s).
-async fn finished(blog: &Blog, id: &str) -> Value {
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        let run = blog.owner.run(&format!("query($id: ID!) {{ testRun(id: $id) {{ {RUN_FIELDS} }} }}"), json!({ "id": id })).await.data()["testRun"].clone();
-        if run["status"] != "RUNNING" {
-            return run;
-        }
-        assert!(std::time::Instant::now() < deadline, "the run did not end: {run}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 async fn refresh(blog: &Blog) -> Value {
     blog.owner.run("mutation { refresh(environment: \"test\") { revision testRun { id status total } } }", json!({})).await.data()["refresh"].clone()
@@ -79,7 +64,7 @@ async fn the_blog_example_generates_a_suite_that_passes() {
 
     // A refresh runs them; every one passes on our own example.
     let refreshed = refresh(&blog).await;
-    let run = finished(&blog, refreshed["testRun"]["id"].as_str().unwrap()).await;
+    let run = finished_test_run(&blog.owner, refreshed["testRun"]["id"].as_str().unwrap()).await;
     assert_eq!(run["status"], "PASSED", "{:#?}", failures(&run));
     assert_eq!((run["total"].as_u64(), run["passed"].as_u64(), run["revision"].as_i64()), (Some(28), Some(28), refreshed["revision"].as_i64()));
     // Each result links the log records of its requests, which are marked as the run's.
@@ -87,14 +72,14 @@ async fn the_blog_example_generates_a_suite_that_passes() {
     assert_eq!(chain["logIds"].as_array().unwrap().len(), 6);
     let id = chain["logIds"][0].as_str().unwrap();
     // Stored by the log writer within its batch interval.
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    let record = loop {
+    let record = until(&format!("log record {id} stored"), Duration::from_secs(10), || async {
         let record = blog.owner.run("query($id: ID!) { requestLog(environment: \"test\", id: $id) { router source } }", json!({ "id": id })).await.data();
-        if !record["requestLog"].is_null() || std::time::Instant::now() > deadline {
-            break record;
+        match record["requestLog"].is_null() {
+            false => Ok(record),
+            true => Err(record),
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    })
+    .await;
     assert_eq!(record["requestLog"]["router"], "createPost");
     assert_eq!(record["requestLog"]["source"], format!("test-run:{}", run["id"].as_str().unwrap()));
     // Routers that take files are tried with one: createPost's cover went up as multipart and was kept.
@@ -120,7 +105,7 @@ async fn the_blog_example_generates_a_suite_that_passes() {
 #[tokio::test]
 async fn fixture_users_are_recognisable_end_users() {
     let blog = Blog::start().await;
-    let run = finished(&blog, refresh(&blog).await["testRun"]["id"].as_str().unwrap()).await;
+    let run = finished_test_run(&blog.owner, refresh(&blog).await["testRun"]["id"].as_str().unwrap()).await;
     assert_eq!(run["status"], "PASSED");
     let users =
         blog.owner.run("{ users(environment: \"test\", search: \"fixtures.serverkit.invalid\") { nodes { email groups fixture } } }", json!({})).await.data();
@@ -154,7 +139,7 @@ async fn a_broken_router_fails_its_case_with_the_difference() {
         ]
     });
     blog.owner.run("mutation($d: JSON!) { putTestCase(definition: $d) { revision } }", json!({ "d": written })).await.data();
-    let run = finished(&blog, refresh(&blog).await["testRun"]["id"].as_str().unwrap()).await;
+    let run = finished_test_run(&blog.owner, refresh(&blog).await["testRun"]["id"].as_str().unwrap()).await;
     assert_eq!(run["status"], "FAILED");
     assert_eq!(run["failed"], 1, "{:#?}", failures(&run));
     let result = run["results"].as_array().unwrap().iter().find(|r| r["name"] == "getPost: shows the title").unwrap();
@@ -179,7 +164,7 @@ async fn an_edited_case_survives_regeneration_and_a_bad_one_is_refused() {
     blog.owner.run("mutation($d: JSON!) { putTestCase(definition: $d) { revision } }", json!({ "d": happy })).await.data();
     let after = blog.owner.run("{ testCases(environment: \"test\") { name generated definition } }", json!({})).await.data();
     // Refresh to serve the revision with the written case.
-    let run = finished(&blog, refresh(&blog).await["testRun"]["id"].as_str().unwrap()).await;
+    let run = finished_test_run(&blog.owner, refresh(&blog).await["testRun"]["id"].as_str().unwrap()).await;
     assert_eq!(run["status"], "PASSED", "{:#?}", failures(&run));
     let served = blog.owner.run("{ testCases(environment: \"test\") { name generated definition } }", json!({})).await.data();
     let edited: Vec<&Value> = served["testCases"].as_array().unwrap().iter().filter(|c| c["name"] == "listPosts: happy path").collect();
@@ -232,20 +217,20 @@ async fn one_run_at_a_time_and_a_refresh_cancels_it() {
                 assert!(errors[0]["message"].as_str().unwrap().contains(&id), "{errors}");
                 // A refresh cancels it: it tested what is no longer served.
                 let refreshed = refresh(&blog).await;
-                let cancelled = finished(&blog, &id).await;
+                let cancelled = finished_test_run(&blog.owner, &id).await;
                 assert_eq!(cancelled["status"], "CANCELLED");
                 // What ended before the cancel is kept.
                 let kept = cancelled["results"].as_array().unwrap().len() as u64;
                 assert_eq!(cancelled["passed"].as_u64().unwrap() + cancelled["failed"].as_u64().unwrap(), kept, "{cancelled}");
-                let next = finished(&blog, refreshed["testRun"]["id"].as_str().unwrap()).await;
+                let next = finished_test_run(&blog.owner, refreshed["testRun"]["id"].as_str().unwrap()).await;
                 assert_eq!(next["status"], "PASSED", "{:#?}", failures(&next));
                 refused = true;
                 break;
             }
             Ok(second) => {
                 // Never two at once: the first had ended.
-                assert_ne!(finished(&blog, &id).await["status"], "RUNNING");
-                finished(&blog, second["runTests"]["id"].as_str().unwrap()).await;
+                assert_ne!(finished_test_run(&blog.owner, &id).await["status"], "RUNNING");
+                finished_test_run(&blog.owner, second["runTests"]["id"].as_str().unwrap()).await;
             }
         }
     }
@@ -253,7 +238,7 @@ async fn one_run_at_a_time_and_a_refresh_cancels_it() {
     // Only some routers' cases, on request.
     let some = blog.owner.run("mutation { runTests(environment: \"test\", routers: [\"stats\"]) { id total } }", json!({})).await.data();
     assert_eq!(some["runTests"]["total"], 3);
-    finished(&blog, some["runTests"]["id"].as_str().unwrap()).await;
+    finished_test_run(&blog.owner, some["runTests"]["id"].as_str().unwrap()).await;
     let none = blog.owner.run("mutation { runTests(environment: \"test\", cases: [\"no such case\"]) { id } }", json!({})).await;
     assert_eq!(none.code(), "BAD_USER_INPUT");
     let cancelled = blog.owner.run("mutation { cancelTestRun(environment: \"test\") }", json!({})).await.data();
@@ -291,6 +276,7 @@ async fn progress_streams_every_case_once_then_the_summary() {
         }
         assert_eq!(event["total"], total);
         done.push(event["done"].as_u64().unwrap());
+        assert!(done.len() as u64 <= total, "more progress events than cases, and no summary: {done:?}");
     }
     // Whenever the subscription was attached, every case is told once, in order.
     assert_eq!(done, (1..=total).collect::<Vec<_>>());
@@ -304,6 +290,7 @@ async fn progress_streams_every_case_once_then_the_summary() {
             break;
         }
         count += 1;
+        assert!(count <= total + 1, "more events than the run's cases and its summary, and no `complete`");
     }
     assert_eq!(count, total + 1);
 }
