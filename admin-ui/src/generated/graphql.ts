@@ -211,70 +211,6 @@ export type BuilderEnvironmentQueryVariables = Exact<{
 
 export type BuilderEnvironmentQuery = { environment: { slug: string, name: string, servedRevision: number | null, variables: unknown, servedWorkspace: { revision: number, routers: Array<{ name: string, definition: unknown }> } | null } };
 
-export type SetupRequiredQueryVariables = Exact<{ [key: string]: never; }>;
-
-
-export type SetupRequiredQuery = { setupRequired: boolean };
-
-export type ViewerQueryVariables = Exact<{ [key: string]: never; }>;
-
-
-export type ViewerQuery = { viewer: { id: string, email: string, role: Role, createdAt: string, lastLoginAt: string | null } };
-
-export type LoginMutationVariables = Exact<{
-  email: Scalars['String']['input'];
-  password: Scalars['String']['input'];
-}>;
-
-
-export type LoginMutation = { login: { id: string, email: string, role: Role, createdAt: string, lastLoginAt: string | null } };
-
-export type SetupMutationVariables = Exact<{
-  token: Scalars['String']['input'];
-  email: Scalars['String']['input'];
-  password: Scalars['String']['input'];
-}>;
-
-
-export type SetupMutation = { setup: { id: string, email: string, role: Role, createdAt: string, lastLoginAt: string | null } };
-
-export type LogoutMutationVariables = Exact<{ [key: string]: never; }>;
-
-
-export type LogoutMutation = { logout: boolean };
-
-export type EnvironmentsQueryVariables = Exact<{ [key: string]: never; }>;
-
-
-export type EnvironmentsQuery = { environments: Array<{ id: string, slug: string, name: string, kind: EnvironmentKind, baseUrl: string, database: string, storagePrefix: string, servedRevision: number | null, servedAt: string | null, corsOrigins: Array<string>, variables: unknown, logRetentionRecords: number, logRetentionDays: number, logBodyLimitBytes: number, logRedactNames: Array<string>, createdAt: string, updatedAt: string, limits: { maxConcurrentRequests: number, requestsPerSecond: number, maxBodyBytes: number, requestTimeoutMs: number, maxFileBytes: number, fileQuotaBytes: number }, capabilities: { monitoring: boolean, requestLogs: boolean, apiTest: boolean, databaseManagement: boolean, userManagement: boolean, fileManagement: boolean } }> };
-
-export type UpdateEnvironmentMutationVariables = Exact<{
-  slug: Scalars['String']['input'];
-  input: UpdateEnvironmentInput;
-}>;
-
-
-export type UpdateEnvironmentMutation = { updateEnvironment: { id: string, slug: string, name: string, kind: EnvironmentKind, baseUrl: string, database: string, storagePrefix: string, servedRevision: number | null, servedAt: string | null, corsOrigins: Array<string>, variables: unknown, logRetentionRecords: number, logRetentionDays: number, logBodyLimitBytes: number, logRedactNames: Array<string>, createdAt: string, updatedAt: string, limits: { maxConcurrentRequests: number, requestsPerSecond: number, maxBodyBytes: number, requestTimeoutMs: number, maxFileBytes: number, fileQuotaBytes: number }, capabilities: { monitoring: boolean, requestLogs: boolean, apiTest: boolean, databaseManagement: boolean, userManagement: boolean, fileManagement: boolean } } };
-
-export type CreateEnvironmentMutationVariables = Exact<{
-  input: CreateEnvironmentInput;
-}>;
-
-
-export type CreateEnvironmentMutation = { createEnvironment: { id: string, slug: string, name: string, kind: EnvironmentKind, baseUrl: string, database: string, storagePrefix: string, servedRevision: number | null, servedAt: string | null, corsOrigins: Array<string>, variables: unknown, logRetentionRecords: number, logRetentionDays: number, logBodyLimitBytes: number, logRedactNames: Array<string>, createdAt: string, updatedAt: string, limits: { maxConcurrentRequests: number, requestsPerSecond: number, maxBodyBytes: number, requestTimeoutMs: number, maxFileBytes: number, fileQuotaBytes: number }, capabilities: { monitoring: boolean, requestLogs: boolean, apiTest: boolean, databaseManagement: boolean, userManagement: boolean, fileManagement: boolean } } };
-
-export type DeleteEnvironmentMutationVariables = Exact<{
-  slug: Scalars['String']['input'];
-}>;
-
-
-export type DeleteEnvironmentMutation = { deleteEnvironment: string };
-
-export type EnvironmentEventsSubscriptionVariables = Exact<{ [key: string]: never; }>;
-
-
-export type EnvironmentEventsSubscription = { environmentEvents: { kind: EnvironmentEventKind, slug: string, environment: { id: string, slug: string, name: string, kind: EnvironmentKind, baseUrl: string, database: string, storagePrefix: string, servedRevision: number | null, servedAt: string | null, corsOrigins: Array<string>, variables: unknown, logRetentionRecords: number, logRetentionDays: number, logBodyLimitBytes: number, logRedactNames: Array<string>, createdAt: string, updatedAt: string, limits: { maxConcurrentRequests: number, requestsPerSecond: number, maxBodyBytes: number, requestTimeoutMs: number, maxFileBytes: number, fileQuotaBytes: number }, capabilities: { monitoring: boolean, requestLogs: boolean, apiTest: boolean, databaseManagement: boolean, userManagement: boolean, fileManagement: boolean } } | null } };
-
 export type AdminsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
@@ -320,208 +256,6 @@ export type RevokeApiTokenMutationVariables = Exact<{
 
 
 export type RevokeApiTokenMutation = { revokeApiToken: string };
-
-export type WorkspaceQueryVariables = Exact<{ [key: string]: never; }>;
-
-
-export type WorkspaceQuery = { workspace: { revision: number, authorEmail: string | null, savedAt: string | null, document: unknown, tables: Array<{ name: string, description: string, owned: boolean, columns: unknown, definition: unknown }>, groups: Array<{ name: string, description: string }>, routers: Array<{ name: string, description: string, method: string, path: string, definition: unknown }> } };
-
-export type ExportWorkspaceQueryVariables = Exact<{ [key: string]: never; }>;
-
-
-export type ExportWorkspaceQuery = { exportWorkspace: unknown };
-
-export type ValidateWorkspaceQueryVariables = Exact<{
-  document: Scalars['JSON']['input'];
-}>;
-
-
-export type ValidateWorkspaceQuery = { validateWorkspace: Array<{ path: string, message: string }> };
-
-export type ImportWorkspaceMutationVariables = Exact<{
-  document: Scalars['JSON']['input'];
-  expectedRevision?: InputMaybe<Scalars['Int']['input']>;
-}>;
-
-
-export type ImportWorkspaceMutation = { importWorkspace: { revision: number, authorEmail: string | null, savedAt: string | null, document: unknown, tables: Array<{ name: string, description: string, owned: boolean, columns: unknown, definition: unknown }>, groups: Array<{ name: string, description: string }>, routers: Array<{ name: string, description: string, method: string, path: string, definition: unknown }> } };
-
-export type PutTableMutationVariables = Exact<{
-  definition: Scalars['JSON']['input'];
-  expectedRevision?: InputMaybe<Scalars['Int']['input']>;
-}>;
-
-
-export type PutTableMutation = { putTable: { revision: number, authorEmail: string | null, savedAt: string | null, document: unknown, tables: Array<{ name: string, description: string, owned: boolean, columns: unknown, definition: unknown }>, groups: Array<{ name: string, description: string }>, routers: Array<{ name: string, description: string, method: string, path: string, definition: unknown }> } };
-
-export type DeleteTableMutationVariables = Exact<{
-  name: Scalars['String']['input'];
-  expectedRevision?: InputMaybe<Scalars['Int']['input']>;
-}>;
-
-
-export type DeleteTableMutation = { deleteTable: { revision: number, authorEmail: string | null, savedAt: string | null, document: unknown, tables: Array<{ name: string, description: string, owned: boolean, columns: unknown, definition: unknown }>, groups: Array<{ name: string, description: string }>, routers: Array<{ name: string, description: string, method: string, path: string, definition: unknown }> } };
-
-export type PutRouterMutationVariables = Exact<{
-  definition: Scalars['JSON']['input'];
-  expectedRevision?: InputMaybe<Scalars['Int']['input']>;
-}>;
-
-
-export type PutRouterMutation = { putRouter: { revision: number, authorEmail: string | null, savedAt: string | null, document: unknown, tables: Array<{ name: string, description: string, owned: boolean, columns: unknown, definition: unknown }>, groups: Array<{ name: string, description: string }>, routers: Array<{ name: string, description: string, method: string, path: string, definition: unknown }> } };
-
-export type DeleteRouterMutationVariables = Exact<{
-  name: Scalars['String']['input'];
-  expectedRevision?: InputMaybe<Scalars['Int']['input']>;
-}>;
-
-
-export type DeleteRouterMutation = { deleteRouter: { revision: number, authorEmail: string | null, savedAt: string | null, document: unknown, tables: Array<{ name: string, description: string, owned: boolean, columns: unknown, definition: unknown }>, groups: Array<{ name: string, description: string }>, routers: Array<{ name: string, description: string, method: string, path: string, definition: unknown }> } };
-
-export type PutGroupMutationVariables = Exact<{
-  name: Scalars['String']['input'];
-  description?: InputMaybe<Scalars['String']['input']>;
-  expectedRevision?: InputMaybe<Scalars['Int']['input']>;
-}>;
-
-
-export type PutGroupMutation = { putGroup: { revision: number, authorEmail: string | null, savedAt: string | null, document: unknown, tables: Array<{ name: string, description: string, owned: boolean, columns: unknown, definition: unknown }>, groups: Array<{ name: string, description: string }>, routers: Array<{ name: string, description: string, method: string, path: string, definition: unknown }> } };
-
-export type DeleteGroupMutationVariables = Exact<{
-  name: Scalars['String']['input'];
-  expectedRevision?: InputMaybe<Scalars['Int']['input']>;
-}>;
-
-
-export type DeleteGroupMutation = { deleteGroup: { revision: number, authorEmail: string | null, savedAt: string | null, document: unknown, tables: Array<{ name: string, description: string, owned: boolean, columns: unknown, definition: unknown }>, groups: Array<{ name: string, description: string }>, routers: Array<{ name: string, description: string, method: string, path: string, definition: unknown }> } };
-
-export type MigrationPlanQueryVariables = Exact<{
-  environment: Scalars['String']['input'];
-}>;
-
-
-export type MigrationPlanQuery = { migrationPlan: Array<{ kind: string, description: string, destructive: boolean }> };
-
-export type RefreshMutationVariables = Exact<{
-  environment: Scalars['String']['input'];
-  allowDestructive?: InputMaybe<Scalars['Boolean']['input']>;
-}>;
-
-
-export type RefreshMutation = { refresh: { environment: string, revision: number, routersServed: number, changes: Array<{ kind: string, description: string, destructive: boolean }>, testRun: { id: string, environment: string, revision: number, startedBy: string, startedAt: string, finishedAt: string | null, status: TestRunStatus, total: number, passed: number, failed: number } | null } };
-
-export type RefreshEventsSubscriptionVariables = Exact<{ [key: string]: never; }>;
-
-
-export type RefreshEventsSubscription = { refreshEvents: { environment: string, ok: boolean, revision: number | null, error: string | null, routersServed: number, changes: Array<{ kind: string, description: string, destructive: boolean }> } };
-
-export type WorkspaceChangesSubscriptionVariables = Exact<{ [key: string]: never; }>;
-
-
-export type WorkspaceChangesSubscription = { workspaceChanges: { revision: number, authorEmail: string | null } };
-
-export type RowsQueryVariables = Exact<{
-  environment: Scalars['String']['input'];
-  table: Scalars['String']['input'];
-  filter?: InputMaybe<Scalars['JSON']['input']>;
-  orderBy?: InputMaybe<Array<Scalars['String']['input']> | Scalars['String']['input']>;
-  first?: InputMaybe<Scalars['Int']['input']>;
-  after?: InputMaybe<Scalars['String']['input']>;
-}>;
-
-
-export type RowsQuery = { rows: { totalCount: number, totalCountIsEstimate: boolean, columns: Array<{ name: string, type: string, required: boolean, system: boolean }>, pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ id: string, values: unknown, labels: unknown }> } };
-
-export type InsertRowMutationVariables = Exact<{
-  environment: Scalars['String']['input'];
-  table: Scalars['String']['input'];
-  values: Scalars['JSON']['input'];
-}>;
-
-
-export type InsertRowMutation = { insertRow: { id: string, values: unknown } };
-
-export type UpdateRowMutationVariables = Exact<{
-  environment: Scalars['String']['input'];
-  table: Scalars['String']['input'];
-  id: Scalars['ID']['input'];
-  values: Scalars['JSON']['input'];
-}>;
-
-
-export type UpdateRowMutation = { updateRow: { id: string, values: unknown } };
-
-export type DeleteRowMutationVariables = Exact<{
-  environment: Scalars['String']['input'];
-  table: Scalars['String']['input'];
-  id: Scalars['ID']['input'];
-}>;
-
-
-export type DeleteRowMutation = { deleteRow: string };
-
-export type EndUserGroupsQueryVariables = Exact<{
-  environment: Scalars['String']['input'];
-}>;
-
-
-export type EndUserGroupsQuery = { groups: Array<{ name: string, description: string, members: number | null }> };
-
-export type EndUsersQueryVariables = Exact<{
-  environment: Scalars['String']['input'];
-  group?: InputMaybe<Scalars['String']['input']>;
-  search?: InputMaybe<Scalars['String']['input']>;
-  first?: InputMaybe<Scalars['Int']['input']>;
-  after?: InputMaybe<Scalars['String']['input']>;
-}>;
-
-
-export type EndUsersQuery = { users: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ id: string, email: string, groups: Array<string>, disabled: boolean, fixture: boolean, createdAt: string }> } };
-
-export type CreateUserMutationVariables = Exact<{
-  environment: Scalars['String']['input'];
-  email: Scalars['String']['input'];
-  password: Scalars['String']['input'];
-  groups?: InputMaybe<Array<Scalars['String']['input']> | Scalars['String']['input']>;
-}>;
-
-
-export type CreateUserMutation = { createUser: { id: string, email: string, groups: Array<string>, disabled: boolean, fixture: boolean, createdAt: string } };
-
-export type SetUserGroupsMutationVariables = Exact<{
-  environment: Scalars['String']['input'];
-  userId: Scalars['ID']['input'];
-  groups: Array<Scalars['String']['input']> | Scalars['String']['input'];
-}>;
-
-
-export type SetUserGroupsMutation = { setUserGroups: { id: string, email: string, groups: Array<string>, disabled: boolean, fixture: boolean, createdAt: string } };
-
-export type DisableUserMutationVariables = Exact<{
-  environment: Scalars['String']['input'];
-  userId: Scalars['ID']['input'];
-  disabled?: InputMaybe<Scalars['Boolean']['input']>;
-}>;
-
-
-export type DisableUserMutation = { disableUser: { id: string, email: string, groups: Array<string>, disabled: boolean, fixture: boolean, createdAt: string } };
-
-export type ResetUserPasswordMutationVariables = Exact<{
-  environment: Scalars['String']['input'];
-  userId: Scalars['ID']['input'];
-  password: Scalars['String']['input'];
-}>;
-
-
-export type ResetUserPasswordMutation = { resetUserPassword: { id: string, email: string, groups: Array<string>, disabled: boolean, fixture: boolean, createdAt: string } };
-
-export type DeleteUserMutationVariables = Exact<{
-  environment: Scalars['String']['input'];
-  userId: Scalars['ID']['input'];
-}>;
-
-
-export type DeleteUserMutation = { deleteUser: string };
 
 export type AuditLogQueryVariables = Exact<{
   first?: InputMaybe<Scalars['Int']['input']>;
@@ -604,6 +338,69 @@ export type DeployEventsSubscriptionVariables = Exact<{
 
 export type DeployEventsSubscription = { deployEvents: { environment: string, release: number, kind: DeployEventKind, step: string | null, durationMs: number | null, message: string, at: string, outcome: { contentHash: string, routers: Array<string>, id: string, environment: string, number: number, status: ReleaseStatus, sourceEnvironment: string, revision: number, rollbackOf: number | null, gateRunId: string | null, gateStatus: string, forced: boolean, forceReason: string | null, note: string | null, author: string, createdAt: string, finishedAt: string | null, durationMs: number | null, failedStep: string | null, error: string | null, migration: Array<{ kind: string, description: string, destructive: boolean }>, changes: Array<{ what: string, name: string, change: DefinitionChangeKind, summary: string, details: Array<string> }>, log: Array<{ at: string, message: string }> } | null } };
 
+export type EndUserGroupsQueryVariables = Exact<{
+  environment: Scalars['String']['input'];
+}>;
+
+
+export type EndUserGroupsQuery = { groups: Array<{ name: string, description: string, members: number | null }> };
+
+export type EndUsersQueryVariables = Exact<{
+  environment: Scalars['String']['input'];
+  group?: InputMaybe<Scalars['String']['input']>;
+  search?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type EndUsersQuery = { users: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ id: string, email: string, groups: Array<string>, disabled: boolean, fixture: boolean, createdAt: string }> } };
+
+export type CreateUserMutationVariables = Exact<{
+  environment: Scalars['String']['input'];
+  email: Scalars['String']['input'];
+  password: Scalars['String']['input'];
+  groups?: InputMaybe<Array<Scalars['String']['input']> | Scalars['String']['input']>;
+}>;
+
+
+export type CreateUserMutation = { createUser: { id: string, email: string, groups: Array<string>, disabled: boolean, fixture: boolean, createdAt: string } };
+
+export type SetUserGroupsMutationVariables = Exact<{
+  environment: Scalars['String']['input'];
+  userId: Scalars['ID']['input'];
+  groups: Array<Scalars['String']['input']> | Scalars['String']['input'];
+}>;
+
+
+export type SetUserGroupsMutation = { setUserGroups: { id: string, email: string, groups: Array<string>, disabled: boolean, fixture: boolean, createdAt: string } };
+
+export type DisableUserMutationVariables = Exact<{
+  environment: Scalars['String']['input'];
+  userId: Scalars['ID']['input'];
+  disabled?: InputMaybe<Scalars['Boolean']['input']>;
+}>;
+
+
+export type DisableUserMutation = { disableUser: { id: string, email: string, groups: Array<string>, disabled: boolean, fixture: boolean, createdAt: string } };
+
+export type ResetUserPasswordMutationVariables = Exact<{
+  environment: Scalars['String']['input'];
+  userId: Scalars['ID']['input'];
+  password: Scalars['String']['input'];
+}>;
+
+
+export type ResetUserPasswordMutation = { resetUserPassword: { id: string, email: string, groups: Array<string>, disabled: boolean, fixture: boolean, createdAt: string } };
+
+export type DeleteUserMutationVariables = Exact<{
+  environment: Scalars['String']['input'];
+  userId: Scalars['ID']['input'];
+}>;
+
+
+export type DeleteUserMutation = { deleteUser: string };
+
 export type SecretInfoFieldsFragment = { name: string, updatedAt: string, updatedBy: string };
 
 export type RouterSettingsFieldsFragment = { router: string, enabled: boolean, disabledStatus: number, rateLimitPerMinute: number | null, groups: Array<string> | null, updatedAt: string | null, updatedBy: string | null };
@@ -656,6 +453,38 @@ export type SetUserGroupsByEmailMutationVariables = Exact<{
 
 
 export type SetUserGroupsByEmailMutation = { setUserGroupsByEmail: { id: string, email: string, groups: Array<string>, disabled: boolean, fixture: boolean, createdAt: string } };
+
+export type EnvironmentsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type EnvironmentsQuery = { environments: Array<{ id: string, slug: string, name: string, kind: EnvironmentKind, baseUrl: string, database: string, storagePrefix: string, servedRevision: number | null, servedAt: string | null, corsOrigins: Array<string>, variables: unknown, logRetentionRecords: number, logRetentionDays: number, logBodyLimitBytes: number, logRedactNames: Array<string>, createdAt: string, updatedAt: string, limits: { maxConcurrentRequests: number, requestsPerSecond: number, maxBodyBytes: number, requestTimeoutMs: number, maxFileBytes: number, fileQuotaBytes: number }, capabilities: { monitoring: boolean, requestLogs: boolean, apiTest: boolean, databaseManagement: boolean, userManagement: boolean, fileManagement: boolean } }> };
+
+export type UpdateEnvironmentMutationVariables = Exact<{
+  slug: Scalars['String']['input'];
+  input: UpdateEnvironmentInput;
+}>;
+
+
+export type UpdateEnvironmentMutation = { updateEnvironment: { id: string, slug: string, name: string, kind: EnvironmentKind, baseUrl: string, database: string, storagePrefix: string, servedRevision: number | null, servedAt: string | null, corsOrigins: Array<string>, variables: unknown, logRetentionRecords: number, logRetentionDays: number, logBodyLimitBytes: number, logRedactNames: Array<string>, createdAt: string, updatedAt: string, limits: { maxConcurrentRequests: number, requestsPerSecond: number, maxBodyBytes: number, requestTimeoutMs: number, maxFileBytes: number, fileQuotaBytes: number }, capabilities: { monitoring: boolean, requestLogs: boolean, apiTest: boolean, databaseManagement: boolean, userManagement: boolean, fileManagement: boolean } } };
+
+export type CreateEnvironmentMutationVariables = Exact<{
+  input: CreateEnvironmentInput;
+}>;
+
+
+export type CreateEnvironmentMutation = { createEnvironment: { id: string, slug: string, name: string, kind: EnvironmentKind, baseUrl: string, database: string, storagePrefix: string, servedRevision: number | null, servedAt: string | null, corsOrigins: Array<string>, variables: unknown, logRetentionRecords: number, logRetentionDays: number, logBodyLimitBytes: number, logRedactNames: Array<string>, createdAt: string, updatedAt: string, limits: { maxConcurrentRequests: number, requestsPerSecond: number, maxBodyBytes: number, requestTimeoutMs: number, maxFileBytes: number, fileQuotaBytes: number }, capabilities: { monitoring: boolean, requestLogs: boolean, apiTest: boolean, databaseManagement: boolean, userManagement: boolean, fileManagement: boolean } } };
+
+export type DeleteEnvironmentMutationVariables = Exact<{
+  slug: Scalars['String']['input'];
+}>;
+
+
+export type DeleteEnvironmentMutation = { deleteEnvironment: string };
+
+export type EnvironmentEventsSubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type EnvironmentEventsSubscription = { environmentEvents: { kind: EnvironmentEventKind, slug: string, environment: { id: string, slug: string, name: string, kind: EnvironmentKind, baseUrl: string, database: string, storagePrefix: string, servedRevision: number | null, servedAt: string | null, corsOrigins: Array<string>, variables: unknown, logRetentionRecords: number, logRetentionDays: number, logBodyLimitBytes: number, logRedactNames: Array<string>, createdAt: string, updatedAt: string, limits: { maxConcurrentRequests: number, requestsPerSecond: number, maxBodyBytes: number, requestTimeoutMs: number, maxFileBytes: number, fileQuotaBytes: number }, capabilities: { monitoring: boolean, requestLogs: boolean, apiTest: boolean, databaseManagement: boolean, userManagement: boolean, fileManagement: boolean } } | null } };
 
 export type FileInfoFieldsFragment = { path: string, name: string, size: number, contentType: string, modifiedAt: string, etag: string | null, downloadUrl: string, readOnly: boolean };
 
@@ -783,6 +612,98 @@ export type RouterStatsQueryVariables = Exact<{
 
 export type RouterStatsQuery = { routerStats: Array<{ router: string, method: string, route: string, requests: number, ratePerSecond: number, errors4xx: number, errors5xx: number, p50Ms: number | null, p95Ms: number | null, p99Ms: number | null, series: Array<{ at: string, requests: number, errors: number, p95Ms: number | null }> }> };
 
+export type MigrationPlanQueryVariables = Exact<{
+  environment: Scalars['String']['input'];
+}>;
+
+
+export type MigrationPlanQuery = { migrationPlan: Array<{ kind: string, description: string, destructive: boolean }> };
+
+export type RefreshMutationVariables = Exact<{
+  environment: Scalars['String']['input'];
+  allowDestructive?: InputMaybe<Scalars['Boolean']['input']>;
+}>;
+
+
+export type RefreshMutation = { refresh: { environment: string, revision: number, routersServed: number, changes: Array<{ kind: string, description: string, destructive: boolean }>, testRun: { id: string, environment: string, revision: number, startedBy: string, startedAt: string, finishedAt: string | null, status: TestRunStatus, total: number, passed: number, failed: number } | null } };
+
+export type RefreshEventsSubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type RefreshEventsSubscription = { refreshEvents: { environment: string, ok: boolean, revision: number | null, error: string | null, routersServed: number, changes: Array<{ kind: string, description: string, destructive: boolean }> } };
+
+export type RowsQueryVariables = Exact<{
+  environment: Scalars['String']['input'];
+  table: Scalars['String']['input'];
+  filter?: InputMaybe<Scalars['JSON']['input']>;
+  orderBy?: InputMaybe<Array<Scalars['String']['input']> | Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type RowsQuery = { rows: { totalCount: number, totalCountIsEstimate: boolean, columns: Array<{ name: string, type: string, required: boolean, system: boolean }>, pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ id: string, values: unknown, labels: unknown }> } };
+
+export type InsertRowMutationVariables = Exact<{
+  environment: Scalars['String']['input'];
+  table: Scalars['String']['input'];
+  values: Scalars['JSON']['input'];
+}>;
+
+
+export type InsertRowMutation = { insertRow: { id: string, values: unknown } };
+
+export type UpdateRowMutationVariables = Exact<{
+  environment: Scalars['String']['input'];
+  table: Scalars['String']['input'];
+  id: Scalars['ID']['input'];
+  values: Scalars['JSON']['input'];
+}>;
+
+
+export type UpdateRowMutation = { updateRow: { id: string, values: unknown } };
+
+export type DeleteRowMutationVariables = Exact<{
+  environment: Scalars['String']['input'];
+  table: Scalars['String']['input'];
+  id: Scalars['ID']['input'];
+}>;
+
+
+export type DeleteRowMutation = { deleteRow: string };
+
+export type SetupRequiredQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type SetupRequiredQuery = { setupRequired: boolean };
+
+export type ViewerQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ViewerQuery = { viewer: { id: string, email: string, role: Role, createdAt: string, lastLoginAt: string | null } };
+
+export type LoginMutationVariables = Exact<{
+  email: Scalars['String']['input'];
+  password: Scalars['String']['input'];
+}>;
+
+
+export type LoginMutation = { login: { id: string, email: string, role: Role, createdAt: string, lastLoginAt: string | null } };
+
+export type SetupMutationVariables = Exact<{
+  token: Scalars['String']['input'];
+  email: Scalars['String']['input'];
+  password: Scalars['String']['input'];
+}>;
+
+
+export type SetupMutation = { setup: { id: string, email: string, role: Role, createdAt: string, lastLoginAt: string | null } };
+
+export type LogoutMutationVariables = Exact<{ [key: string]: never; }>;
+
+
+export type LogoutMutation = { logout: boolean };
+
 export type TestCasesQueryVariables = Exact<{
   environment: Scalars['String']['input'];
 }>;
@@ -888,3 +809,82 @@ export type UserCountQueryVariables = Exact<{
 
 
 export type UserCountQuery = { all: { totalCount: number }, fixtures: { totalCount: number } };
+
+export type WorkspaceQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type WorkspaceQuery = { workspace: { revision: number, authorEmail: string | null, savedAt: string | null, document: unknown, tables: Array<{ name: string, description: string, owned: boolean, columns: unknown, definition: unknown }>, groups: Array<{ name: string, description: string }>, routers: Array<{ name: string, description: string, method: string, path: string, definition: unknown }> } };
+
+export type ExportWorkspaceQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ExportWorkspaceQuery = { exportWorkspace: unknown };
+
+export type ValidateWorkspaceQueryVariables = Exact<{
+  document: Scalars['JSON']['input'];
+}>;
+
+
+export type ValidateWorkspaceQuery = { validateWorkspace: Array<{ path: string, message: string }> };
+
+export type ImportWorkspaceMutationVariables = Exact<{
+  document: Scalars['JSON']['input'];
+  expectedRevision?: InputMaybe<Scalars['Int']['input']>;
+}>;
+
+
+export type ImportWorkspaceMutation = { importWorkspace: { revision: number, authorEmail: string | null, savedAt: string | null, document: unknown, tables: Array<{ name: string, description: string, owned: boolean, columns: unknown, definition: unknown }>, groups: Array<{ name: string, description: string }>, routers: Array<{ name: string, description: string, method: string, path: string, definition: unknown }> } };
+
+export type PutTableMutationVariables = Exact<{
+  definition: Scalars['JSON']['input'];
+  expectedRevision?: InputMaybe<Scalars['Int']['input']>;
+}>;
+
+
+export type PutTableMutation = { putTable: { revision: number, authorEmail: string | null, savedAt: string | null, document: unknown, tables: Array<{ name: string, description: string, owned: boolean, columns: unknown, definition: unknown }>, groups: Array<{ name: string, description: string }>, routers: Array<{ name: string, description: string, method: string, path: string, definition: unknown }> } };
+
+export type DeleteTableMutationVariables = Exact<{
+  name: Scalars['String']['input'];
+  expectedRevision?: InputMaybe<Scalars['Int']['input']>;
+}>;
+
+
+export type DeleteTableMutation = { deleteTable: { revision: number, authorEmail: string | null, savedAt: string | null, document: unknown, tables: Array<{ name: string, description: string, owned: boolean, columns: unknown, definition: unknown }>, groups: Array<{ name: string, description: string }>, routers: Array<{ name: string, description: string, method: string, path: string, definition: unknown }> } };
+
+export type PutRouterMutationVariables = Exact<{
+  definition: Scalars['JSON']['input'];
+  expectedRevision?: InputMaybe<Scalars['Int']['input']>;
+}>;
+
+
+export type PutRouterMutation = { putRouter: { revision: number, authorEmail: string | null, savedAt: string | null, document: unknown, tables: Array<{ name: string, description: string, owned: boolean, columns: unknown, definition: unknown }>, groups: Array<{ name: string, description: string }>, routers: Array<{ name: string, description: string, method: string, path: string, definition: unknown }> } };
+
+export type DeleteRouterMutationVariables = Exact<{
+  name: Scalars['String']['input'];
+  expectedRevision?: InputMaybe<Scalars['Int']['input']>;
+}>;
+
+
+export type DeleteRouterMutation = { deleteRouter: { revision: number, authorEmail: string | null, savedAt: string | null, document: unknown, tables: Array<{ name: string, description: string, owned: boolean, columns: unknown, definition: unknown }>, groups: Array<{ name: string, description: string }>, routers: Array<{ name: string, description: string, method: string, path: string, definition: unknown }> } };
+
+export type PutGroupMutationVariables = Exact<{
+  name: Scalars['String']['input'];
+  description?: InputMaybe<Scalars['String']['input']>;
+  expectedRevision?: InputMaybe<Scalars['Int']['input']>;
+}>;
+
+
+export type PutGroupMutation = { putGroup: { revision: number, authorEmail: string | null, savedAt: string | null, document: unknown, tables: Array<{ name: string, description: string, owned: boolean, columns: unknown, definition: unknown }>, groups: Array<{ name: string, description: string }>, routers: Array<{ name: string, description: string, method: string, path: string, definition: unknown }> } };
+
+export type DeleteGroupMutationVariables = Exact<{
+  name: Scalars['String']['input'];
+  expectedRevision?: InputMaybe<Scalars['Int']['input']>;
+}>;
+
+
+export type DeleteGroupMutation = { deleteGroup: { revision: number, authorEmail: string | null, savedAt: string | null, document: unknown, tables: Array<{ name: string, description: string, owned: boolean, columns: unknown, definition: unknown }>, groups: Array<{ name: string, description: string }>, routers: Array<{ name: string, description: string, method: string, path: string, definition: unknown }> } };
+
+export type WorkspaceChangesSubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type WorkspaceChangesSubscription = { workspaceChanges: { revision: number, authorEmail: string | null } };

@@ -2,7 +2,7 @@
 // Kept live through the environmentEvents subscription while the shell is open.
 import type { EnvironmentFieldsFragment } from '../../generated/graphql';
 import { client, query, setWsStatusHandler } from '../graphql/client';
-import { EnvironmentEventsSubscription, EnvironmentsQuery } from '../graphql/operations';
+import { EnvironmentEventsSubscription, EnvironmentsQuery } from '../graphql/operations/environments';
 import { toUiError } from '../graphql/errors';
 import { params, setParam } from '../router.svelte';
 

@@ -5,7 +5,7 @@ import type { DefinitionChangeFieldsFragment, LiveStatusQuery } from '../../gene
 import { client, query } from '../graphql/client';
 import { toUiError } from '../graphql/errors';
 import { LiveDeployEventsSubscription, LiveStatusQuery as StatusQuery } from '../graphql/operations/live';
-import { WorkspaceChangesSubscription } from '../graphql/operations';
+import { WorkspaceChangesSubscription } from '../graphql/operations/workspace';
 
 export type DefinitionChange = DefinitionChangeFieldsFragment;
 export type LiveStatus = LiveStatusQuery['environment'];

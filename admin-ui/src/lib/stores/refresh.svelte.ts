@@ -2,7 +2,7 @@
 // result of our own refreshes and, live through refreshEvents, everyone's.
 import type { MigrationChangeFieldsFragment } from '../../generated/graphql';
 import { client } from '../graphql/client';
-import { RefreshEventsSubscription } from '../graphql/operations';
+import { RefreshEventsSubscription } from '../graphql/operations/refresh';
 import { toast } from './toast.svelte';
 
 export type MigrationChange = MigrationChangeFieldsFragment;

@@ -3,7 +3,7 @@
 // dashboard, the Tests page and the API console.
 import { query } from '../graphql/client';
 import { toUiErrors, type UiError } from '../graphql/errors';
-import { OpenApiQuery } from '../graphql/operations';
+import { OpenApiQuery } from '../graphql/operations/testing';
 import { parseOpenApi, type ServedApi } from '../servedApi';
 
 interface Entry {

@@ -1,7 +1,7 @@
 // Who is signed in, and whether the server still needs its first owner.
 import type { AdminFieldsFragment } from '../../generated/graphql';
 import { query, mutate, resetSubscriptions, setUnauthenticatedHandler } from '../graphql/client';
-import { LogoutMutation, SetupRequiredQuery, ViewerQuery } from '../graphql/operations';
+import { LogoutMutation, SetupRequiredQuery, ViewerQuery } from '../graphql/operations/session';
 import { toUiError } from '../graphql/errors';
 import { navigate, route } from '../router.svelte';
 

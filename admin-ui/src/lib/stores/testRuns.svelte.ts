@@ -11,7 +11,7 @@ import {
   RunTestsMutation,
   TestRunProgressSubscription,
   TestRunsQuery,
-} from '../graphql/operations';
+} from '../graphql/operations/testing';
 
 export type RunSummary = TestRunFieldsFragment;
 export type CaseResult = TestCaseResultFieldsFragment;

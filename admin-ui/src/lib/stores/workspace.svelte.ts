@@ -4,7 +4,7 @@ import type { OperationResult } from '@urql/core';
 import type { WorkspaceFieldsFragment } from '../../generated/graphql';
 import { client, query } from '../graphql/client';
 import { toUiErrors, type UiError } from '../graphql/errors';
-import { WorkspaceChangesSubscription, WorkspaceQuery } from '../graphql/operations';
+import { WorkspaceChangesSubscription, WorkspaceQuery } from '../graphql/operations/workspace';
 import { session } from './session.svelte';
 import { toast } from './toast.svelte';
 import type { RouterDef, TableDef, WorkspaceDoc } from '../workspace';

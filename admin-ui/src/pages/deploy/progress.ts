@@ -3,7 +3,7 @@
 // lines, and the release as it ended.
 import type { DeployEventsSubscription, ReleaseDetailFieldsFragment } from '../../generated/graphql';
 import { client } from '../../lib/graphql/client';
-import { DeployEventsSubscription as DeployEventsDoc } from '../../lib/graphql/operations';
+import { DeployEventsSubscription as DeployEventsDoc } from '../../lib/graphql/operations/deploy';
 
 export type DeployEvent = DeployEventsSubscription['deployEvents'];
 export type ReleaseDetail = ReleaseDetailFieldsFragment;
