@@ -12,4 +12,5 @@ pub mod router_minute;
 pub mod router_setting;
 pub mod secret;
 pub mod test_run;
+pub mod test_run_record;
 pub mod workspace_revision;

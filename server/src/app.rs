@@ -109,6 +109,9 @@ impl App {
             trusted_proxies: trusted_proxies.clone(),
             public_url: public_url.clone(),
         });
+        // Test runs' sandboxes that a stop left behind.
+        let sweeping = data_plane.clone();
+        background.push(tokio::spawn(async move { crate::testing::sandbox::sweep(&sweeping).await }).abort_handle());
         let refreshes = Refreshes::new(environments.clone(), workspace.clone(), engine.clone(), tests.clone(), data_plane.clone());
         let end_users = EndUsers::new(engine.clone(), environments.clone(), workspace.clone());
         let tables = Tables::new(engine.clone(), environments.clone(), files.clone());

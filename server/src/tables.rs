@@ -104,7 +104,7 @@ impl ServedTable {
     }
 
     fn row_files(&self) -> RowFiles<'_> {
-        RowFiles { files: &self.files, slug: &self.active.slug, limits: self.active.guards.limits }
+        RowFiles { files: &self.files, slug: &self.active.slug, stored_as: &self.active.files_at, limits: self.active.guards.limits }
     }
 }
 

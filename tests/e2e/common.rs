@@ -190,6 +190,34 @@ impl TestServer {
         self._dir.path().to_path_buf()
     }
 
+    /// Test runs' sandboxes still there: SQLite files or PostgreSQL schemas,
+    /// and folders of files in the local store.
+    pub async fn sandboxes_left(&self) -> Vec<String> {
+        let mut left = Vec::new();
+        if self.config.is_postgres() {
+            let db = sea_orm::Database::connect(self.config.database_url()).await.expect("the database");
+            let sql = "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'sandbox\\_%'";
+            let rows = sea_orm::ConnectionTrait::query_all_raw(&db, sea_orm::Statement::from_string(sea_orm::DbBackend::Postgres, sql)).await.expect("schemas");
+            left.extend(rows.iter().filter_map(|r| r.try_get::<String>("", "nspname").ok()));
+            db.close().await.ok();
+        }
+        let listed = |dir: PathBuf| std::fs::read_dir(dir).into_iter().flatten().filter_map(|e| e.ok()?.file_name().into_string().ok());
+        left.extend(listed(self.config.data_dir.join("envs").join(".sandboxes")));
+        // Objects, not folders: the local store may leave an empty folder behind.
+        for folder in listed(self.config.data_dir.join("files").join("envs")).filter(|name| name.starts_with("sandbox_")) {
+            let mut pending = vec![self.config.data_dir.join("files").join("envs").join(&folder)];
+            while let Some(dir) = pending.pop() {
+                for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                    match entry.file_type().is_ok_and(|t| t.is_dir()) {
+                        true => pending.push(entry.path()),
+                        false => left.push(entry.path().display().to_string()),
+                    }
+                }
+            }
+        }
+        left
+    }
+
     /// A client with its own cookie jar, like one browser.
     pub fn client(&self) -> Gql {
         Gql { http: Client::builder().cookie_store(true).timeout(REQUEST_TIMEOUT).build().expect("client"), endpoint: self.url("/graphql"), bearer: None }
@@ -256,6 +284,11 @@ impl Answer {
             Ok(data) => data,
             Err(errors) => panic!("unexpected errors: {errors:#}"),
         }
+    }
+
+    /// The `extensions.problems` of the first error (every `{path, message}`).
+    pub fn problems(&self) -> Vec<Value> {
+        self.body["errors"][0]["extensions"]["problems"].as_array().cloned().unwrap_or_default()
     }
 
     /// The `extensions.code` of the first error, failing the test if there is none.

@@ -31,6 +31,7 @@ mod refresh;
 mod replicas;
 mod roles;
 mod row_encoding;
+mod sandbox;
 mod schema;
 mod surface;
 mod testing;

@@ -45,6 +45,20 @@ pub async fn verify(password: &str, stored: Option<String>) -> ServiceResult<boo
     .await?
 }
 
+/// A hash of a random secret made once per process, that no password
+/// matches: for accounts nobody signs in to by password (test fixtures).
+pub async fn sealed_hash() -> ServiceResult<String> {
+    static SEALED: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    let hash = SEALED
+        .get_or_try_init(|| async {
+            let mut secret = [0u8; 32];
+            rand::RngCore::fill_bytes(&mut rand::rng(), &mut secret);
+            hash(&hex::encode(secret)).await
+        })
+        .await?;
+    Ok(hash.clone())
+}
+
 fn dummy_hash() -> &'static str {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     DUMMY.get_or_init(|| Argon2::default().hash_password(b"not-a-real-password").map(|hash| hash.to_string()).unwrap_or_default())

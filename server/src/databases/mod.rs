@@ -5,6 +5,7 @@
 //! which both store into these databases.
 
 pub mod lite;
+mod sandbox;
 
 use std::{collections::HashMap, path::PathBuf, sync::Arc, time::Duration};
 
@@ -39,12 +40,14 @@ pub struct Connections {
 pub struct DataDatabases {
     source: Source,
     open: Arc<Mutex<HashMap<String, Connections>>>,
+    /// On PostgreSQL, what creates and drops test runs' schemas (`sandbox`).
+    sandbox_control: Arc<tokio::sync::OnceCell<DatabaseConnection>>,
 }
 
 impl DataDatabases {
     pub fn new(control_url: &str, data_dir: &std::path::Path, is_postgres: bool) -> Self {
         let source = if is_postgres { Source::Postgres { url: control_url.to_owned() } } else { Source::SqliteDir(data_dir.join("envs")) };
-        Self { source, open: Arc::default() }
+        Self { source, open: Arc::default(), sandbox_control: Arc::default() }
     }
 
     /// The connections of environment `slug` (the environment must exist).

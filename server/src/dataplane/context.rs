@@ -7,11 +7,23 @@ use std::sync::Arc;
 
 use ipnet::IpNet;
 
-use crate::{auth::throttle::LoginThrottle, engine::Engine, environments::Environments, files::Files, logs::Logs, monitoring::Monitor};
+use crate::{
+    auth::throttle::LoginThrottle,
+    engine::{Engine, runtime::Active},
+    environments::Environments,
+    files::Files,
+    logs::Logs,
+    monitoring::Monitor,
+};
 
 /// One `Arc`: cloned into every request's handler.
 #[derive(Clone)]
-pub struct DataPlane(Arc<Parts>);
+pub struct DataPlane {
+    parts: Arc<Parts>,
+    /// Set on a test run's copy: it serves this instead of its environment's
+    /// own, and neither monitors nor logs (see `sandboxed`).
+    sandbox: Option<Arc<Active>>,
+}
 
 pub struct Parts {
     /// Each environment's active definition, rows and end users.
@@ -30,7 +42,27 @@ pub struct Parts {
 
 impl DataPlane {
     pub fn new(parts: Parts) -> Self {
-        Self(Arc::new(parts))
+        Self { parts: Arc::new(parts), sandbox: None }
+    }
+
+    /// The same data plane pointed at a test run's sandbox: requests to its
+    /// environment are served from `sandbox` (its own rows, users and files),
+    /// count nothing in the environment's monitoring and stay out of its
+    /// request log (their records go back to the caller).
+    pub fn sandboxed(&self, sandbox: Arc<Active>) -> Self {
+        Self { parts: self.parts.clone(), sandbox: Some(sandbox) }
+    }
+
+    pub fn is_sandbox(&self) -> bool {
+        self.sandbox.is_some()
+    }
+
+    /// What `slug` serves through this data plane.
+    pub async fn active(&self, slug: &str) -> Option<Arc<Active>> {
+        match &self.sandbox {
+            Some(sandbox) => (sandbox.slug == slug).then(|| sandbox.clone()),
+            None => self.parts.engine.active(slug).await,
+        }
     }
 }
 
@@ -38,6 +70,6 @@ impl std::ops::Deref for DataPlane {
     type Target = Parts;
 
     fn deref(&self) -> &Parts {
-        &self.0
+        &self.parts
     }
 }

@@ -117,7 +117,7 @@ async fn limited(state: &DataPlane, active: &Arc<Active>, path: &str, request: R
     let Ok(_permit) = guards.concurrency.clone().try_acquire_owned() else {
         return error(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Overloaded, "too many requests in flight; retry shortly");
     };
-    let files = RowFiles { files: &state.files, slug: &active.slug, limits: guards.limits };
+    let files = RowFiles { files: &state.files, slug: &active.slug, stored_as: &active.files_at, limits: guards.limits };
     let response = match tokio::time::timeout(guards.timeout(), dispatch(active, path, target, request, peer, &files, state, notes)).await {
         Ok(response) => response,
         Err(_) => error(StatusCode::GATEWAY_TIMEOUT, ErrorCode::Timeout, "the request took longer than this environment allows"),

@@ -91,7 +91,7 @@ pub async fn serve_recorded(
     peer: SocketAddr,
     source: Source,
 ) -> (Response, Option<RequestRecord>) {
-    let Some(active) = state.engine.active(slug).await else {
+    let Some(active) = state.active(slug).await else {
         let response = match state.environments.find(slug).await {
             Ok(Some(_)) => error(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::NotReady, format!("`{slug}` serves nothing yet: refresh it first")),
             Ok(None) => error(StatusCode::NOT_FOUND, ErrorCode::NotFound, format!("no environment `{slug}`")),
@@ -102,7 +102,8 @@ pub async fn serve_recorded(
     let started = Instant::now();
     let at = Utc::now();
     let id = uuid::Uuid::now_v7().to_string();
-    let in_flight = state.monitor.begin(slug);
+    // A test run's requests are not the environment's traffic.
+    let in_flight = (!state.is_sandbox()).then(|| state.monitor.begin(slug));
     let guards = active.guards.clone();
     let logged = guards.capabilities.request_logs;
     let mut notes = Notes { detail: logged || source != Source::Http, ..Notes::default() };
@@ -122,7 +123,7 @@ pub async fn serve_recorded(
     let status = response.status().as_u16();
     let duration_us = started.elapsed().as_micros() as u64;
 
-    if guards.capabilities.monitoring {
+    if let Some(in_flight) = in_flight.filter(|_| guards.capabilities.monitoring) {
         let (name, route_label, method_label) = match (&notes.router, notes.auth) {
             (Some(router), _) => (router.name.as_str(), router.path.as_str(), router.method.as_str()),
             (None, Some(endpoint)) => (auth_name(endpoint), auth_route(endpoint), method.as_str()),
@@ -173,7 +174,7 @@ pub async fn serve_recorded(
             (response, None)
         }
         _ => {
-            if logged {
+            if logged && !state.is_sandbox() {
                 state.logs.submit(record.clone());
             }
             (response, Some(record))

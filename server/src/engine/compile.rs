@@ -395,9 +395,15 @@ fn routes(document: &WorkspaceDocument) -> Result<Routes, Vec<Problem>> {
     Ok((routes, by_path))
 }
 
-/// The names test-case templates may start from: the earlier steps' answers.
+/// The names test-case templates may start from: the earlier steps'
+/// answers, and the run's fixtures (`testing::fixtures`).
 pub fn test_roots() -> Roots {
-    Roots::new(["steps"])
+    Roots::new(["steps", "fixtures"])
+}
+
+/// The names fixture values may start from: the fixtures loaded before.
+pub fn fixture_roots() -> Roots {
+    Roots::new(["fixtures"])
 }
 
 /// Every template of every stored test case compiles (what the runner will do).
@@ -416,6 +422,14 @@ fn check_test_templates(document: &WorkspaceDocument, problems: &mut Vec<Problem
                 if let Err(err) = Template::compile(&value, &roots) {
                     problems.push(Problem { path, message: err.error.message.clone() });
                 }
+            }
+        }
+    }
+    let fixture_roots = fixture_roots();
+    for (table, rows) in &document.fixtures.rows {
+        for (i, row) in rows.as_array().into_iter().flatten().enumerate() {
+            if let Err(err) = Template::compile(row, &fixture_roots) {
+                problems.push(Problem { path: format!("fixtures.rows.{table}[{i}]"), message: err.error.message.clone() });
             }
         }
     }

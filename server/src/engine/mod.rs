@@ -12,6 +12,7 @@ pub mod guards;
 pub mod labels;
 pub mod rows;
 pub mod runtime;
+pub mod sandbox;
 pub mod schema;
 pub mod script;
 pub mod state;

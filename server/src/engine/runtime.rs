@@ -27,6 +27,9 @@ use crate::{
 pub struct Active {
     /// The environment served.
     pub slug: String,
+    /// Whose prefix of the file store rows' files go under: the environment's
+    /// own slug, or a test run's sandbox (see `Engine::sandbox`).
+    pub files_at: String,
     pub revision: Arc<CompiledRevision>,
     /// The release served, in a deploy target.
     pub release: Option<i64>,
@@ -110,7 +113,7 @@ pub struct Activated {
 
 #[derive(Clone)]
 pub struct Engine {
-    databases: DataDatabases,
+    pub(super) databases: DataDatabases,
     /// Where each environment's settings, secrets and router settings are read.
     environments: Environments,
     events: tokio::sync::broadcast::Sender<RefreshEvent>,
@@ -325,15 +328,30 @@ impl Engine {
         let _one_at_a_time = self.serving.lock().await;
         let before = self.active(&env.slug).await.map(|a| a.routers.clone()).unwrap_or_default();
         let (vars, routers) = self.served_settings(env, &before).await;
-        let active =
-            Active { slug: env.slug.clone(), revision: Arc::new(compiled), release, applied_at, db, users, guards, routers, vars, settings_at: env.updated_at };
+        let active = Active {
+            slug: env.slug.clone(),
+            files_at: env.slug.clone(),
+            revision: Arc::new(compiled),
+            release,
+            applied_at,
+            db,
+            users,
+            guards,
+            routers,
+            vars,
+            settings_at: env.updated_at,
+        };
         self.slot(&env.slug).await.store(Some(Arc::new(active)));
     }
 
     /// `env.*` (variables, then secrets over them) and the router settings.
     /// Unreadable settings are logged and served as none: an environment
     /// keeps serving rather than stopping over them.
-    async fn served_settings(&self, env: &Environment, before: &HashMap<String, RouterGuard>) -> (serde_json::Value, Arc<HashMap<String, RouterGuard>>) {
+    pub(super) async fn served_settings(
+        &self,
+        env: &Environment,
+        before: &HashMap<String, RouterGuard>,
+    ) -> (serde_json::Value, Arc<HashMap<String, RouterGuard>>) {
         let mut vars = env.variables.clone();
         match self.environments.secret_values(&env.slug).await {
             Ok(secrets) => vars.extend(secrets),
@@ -373,6 +391,7 @@ impl Engine {
             let (vars, routers) = self.served_settings(env, &current.routers).await;
             slot.store(Some(Arc::new(Active {
                 slug: current.slug.clone(),
+                files_at: current.files_at.clone(),
                 revision: current.revision.clone(),
                 release: current.release,
                 applied_at: current.applied_at,

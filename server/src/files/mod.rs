@@ -394,4 +394,35 @@ impl Files {
             }
         }
     }
+
+    /// Deletes the files a test run's sandbox stored (under `files_at`, see
+    /// `engine::sandbox`).
+    pub async fn drop_sandbox(&self, files_at: &str) {
+        if let Err(err) = crate::storage::delete_prefix(&self.store, &Self::root(files_at)).await {
+            tracing::warn!(sandbox = files_at, error = %err, "a sandbox's files could not be deleted; they are swept at the next start");
+        }
+    }
+
+    /// Deletes the files of sandboxes a crash left behind, older than `age`
+    /// (their files' last change tells).
+    pub async fn sweep_sandboxes(&self, age: std::time::Duration) {
+        let Ok(listing) = self.store.list_with_delimiter(Some(&Path::from("envs"))).await else { return };
+        let cutoff = Utc::now() - chrono::Duration::from_std(age).unwrap_or_default();
+        for folder in listing.common_prefixes {
+            if !folder.filename().is_some_and(|name| name.starts_with("sandbox_")) {
+                continue;
+            }
+            let mut listed = self.store.list(Some(&folder));
+            let mut newest = None;
+            while let Some(Ok(meta)) = listed.next().await {
+                newest = newest.max(Some(meta.last_modified));
+            }
+            if newest.is_none_or(|at| at < cutoff) {
+                match crate::storage::delete_prefix(&self.store, &folder).await {
+                    Ok(_) => tracing::info!(folder = %folder, "deleted the files of a test run a stop cut short"),
+                    Err(err) => tracing::warn!(folder = %folder, error = %err, "sweeping a sandbox's files"),
+                }
+            }
+        }
+    }
 }

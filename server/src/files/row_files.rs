@@ -29,7 +29,11 @@ fn location(slug: &str, key: &str) -> Path {
 #[derive(Clone)]
 pub struct RowFiles<'a> {
     pub files: &'a Files,
+    /// The environment, as rows' file URLs name it.
     pub slug: &'a str,
+    /// Whose prefix of the store the files are under (and count against the
+    /// quota of): the environment's own, or a test run's sandbox.
+    pub stored_as: &'a str,
     pub limits: Limits,
 }
 
@@ -49,8 +53,8 @@ impl RowFiles<'_> {
             let accepted = field.content_types.as_deref().unwrap_or_default().join(", ");
             return Err(ServiceError::UnsupportedMediaType(format!("`{}` takes {accepted}, not {content_type}", field.field)));
         }
-        let at = location(self.slug, key);
-        let size = self.files.store_limited(self.slug, &self.limits, &at, None, 0, Some(content_type), field.max_bytes, body).await?;
+        let at = location(self.stored_as, key);
+        let size = self.files.store_limited(self.stored_as, &self.limits, &at, None, 0, Some(content_type), field.max_bytes, body).await?;
         Ok(StoredFile { key: key.to_owned(), name: safe_name(name), size, content_type: content_type.to_owned(), url: None })
     }
 
@@ -58,7 +62,7 @@ impl RowFiles<'_> {
     pub async fn keep(&self, mut file: StoredFile, table: &str, id: i64, column: &str) -> ServiceResult<StoredFile> {
         let key = format!("{TABLES_FOLDER}/{table}/{id}/{column}/{}", file.name);
         let store = &self.files.store;
-        store.rename(&location(self.slug, &file.key), &location(self.slug, &key)).await.map_err(ServiceError::internal)?;
+        store.rename(&location(self.stored_as, &file.key), &location(self.stored_as, &key)).await.map_err(ServiceError::internal)?;
         file.key = key;
         file.url = Some(format!("/env/{}/files/{table}/{id}/{column}", self.slug));
         Ok(file)
@@ -66,14 +70,14 @@ impl RowFiles<'_> {
 
     /// Deletes what a row's column held, except `keep` (its new file).
     pub async fn forget_column(&self, table: &str, id: i64, column: &str, keep: Option<&str>) {
-        let prefix = location(self.slug, &format!("{TABLES_FOLDER}/{table}/{id}/{column}"));
-        let keep = keep.map(|key| location(self.slug, key));
+        let prefix = location(self.stored_as, &format!("{TABLES_FOLDER}/{table}/{id}/{column}"));
+        let keep = keep.map(|key| location(self.stored_as, key));
         self.delete_under(&prefix, keep.as_ref()).await;
     }
 
     /// Deletes every file of a deleted row.
     pub async fn forget_row(&self, table: &str, id: i64) {
-        let prefix = location(self.slug, &format!("{TABLES_FOLDER}/{table}/{id}"));
+        let prefix = location(self.stored_as, &format!("{TABLES_FOLDER}/{table}/{id}"));
         self.delete_under(&prefix, None).await;
     }
 
@@ -87,7 +91,7 @@ impl RowFiles<'_> {
         Fut: Future<Output = Result<HashSet<i64>, E>>,
         E: std::fmt::Debug,
     {
-        let prefix = location(self.slug, &format!("{TABLES_FOLDER}/{}", table.name));
+        let prefix = location(self.stored_as, &format!("{TABLES_FOLDER}/{}", table.name));
         let listing = match self.files.store.list_with_delimiter(Some(&prefix)).await {
             Ok(listing) => listing,
             Err(err) => return tracing::warn!(error = %err, table = %table.name, "files of cascaded rows could not be listed"),
@@ -110,11 +114,11 @@ impl RowFiles<'_> {
     /// Deletes staged uploads no write kept (deleting a moved one finds nothing).
     pub async fn discard(&self, keys: &[String]) {
         for key in keys {
-            let at = location(self.slug, key);
+            let at = location(self.stored_as, key);
             // Moved to its row (or never completed): nothing to do.
             let Ok(meta) = self.files.store.head(&at).await else { continue };
             match self.files.store.delete(&at).await {
-                Ok(()) => self.files.usage.add(self.slug, -(meta.size as i64)),
+                Ok(()) => self.files.usage.add(self.stored_as, -(meta.size as i64)),
                 Err(object_store::Error::NotFound { .. }) => {}
                 Err(err) => tracing::warn!(error = %err, key, "a staged upload could not be deleted"),
             }
@@ -137,12 +141,12 @@ impl RowFiles<'_> {
                 Err(err) => tracing::warn!(error = %err, location = %meta.location, "an old file could not be deleted"),
             }
         }
-        self.files.usage.add(self.slug, -freed);
+        self.files.usage.add(self.stored_as, -freed);
     }
 
     /// Streams a row's file.
     pub async fn open(&self, file: &StoredFile, conditions: Conditions<'_>) -> ServiceResult<Download> {
         let shown = FilePath::parse("key", &file.name).unwrap_or_else(|_| FilePath::root());
-        self.files.stream(self.slug, shown, &location(self.slug, &file.key), Some(file.content_type.clone()), conditions).await
+        self.files.stream(self.stored_as, shown, &location(self.stored_as, &file.key), Some(file.content_type.clone()), conditions).await
     }
 }

@@ -216,7 +216,12 @@ impl LogQuery {
         let app = state(ctx);
         app.environments.scope(principal(ctx)?, &environment, Capability::RequestLogs).await?;
         let store = app.logs.store(&environment).await?;
-        Ok(store.get(&id).await.map_err(ServiceError::from)?.map(|r| RequestLogObject(Arc::new(r))))
+        let record = match store.get(&id).await.map_err(ServiceError::from)? {
+            Some(record) => Some(record),
+            // A test run's requests are kept with the run, not in the log.
+            None => app.tests.record(&environment, &id).await?,
+        };
+        Ok(record.map(|r| RequestLogObject(Arc::new(r))))
     }
 
     /// How much the log holds and keeps.

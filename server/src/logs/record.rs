@@ -5,7 +5,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone)]
+/// Serialized only where it is kept whole: with a test run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct RequestRecord {
     /// A UUID v7 (time-ordered), also sent back as `x-request-id`.
     pub id: String,

@@ -15,6 +15,7 @@ use super::request::{Answer, Outgoing};
 use crate::{
     dataplane::{DataPlane, Source},
     engine::compile::test_roots,
+    logs::RequestRecord,
     workspace::test_case::{ActAs, TestCase, TestStep},
 };
 
@@ -79,11 +80,15 @@ pub struct Runner<'a> {
     /// The definition the environment serves (for `matchesSchema`).
     pub document: &'a crate::workspace::WorkspaceDocument,
     pub callers: &'a Callers,
+    /// What the run's fixtures loaded (the `fixtures` root of templates).
+    pub fixtures: &'a Value,
     pub run_id: &'a str,
 }
 
 impl Runner<'_> {
-    pub async fn run(&self, case: &TestCase) -> CaseResult {
+    /// The case's result, and the records of the requests it made.
+    pub async fn run(&self, case: &TestCase) -> (CaseResult, Vec<RequestRecord>) {
+        let mut records = Vec::new();
         let started = Instant::now();
         let mut result = CaseResult {
             name: case.name.clone(),
@@ -98,7 +103,7 @@ impl Runner<'_> {
         for (index, step) in case.steps.iter().enumerate() {
             let label = step.name.clone().unwrap_or_else(|| format!("step {index}"));
             let who = step.act_as.as_ref().unwrap_or(&case.act_as);
-            let scope = [Value::Object(steps.clone())];
+            let scope = [Value::Object(steps.clone()), self.fixtures.clone()];
             let request = match prepare(step, &scope) {
                 Ok(request) => request,
                 Err(message) => {
@@ -118,6 +123,7 @@ impl Runner<'_> {
                 }
             };
             result.log_ids.extend(answer.record.as_ref().map(|r| r.id.clone()));
+            records.extend(answer.record.clone());
             let mut failures = check(step, &scope, &answer, &label);
             if step.expect.matches_schema {
                 failures.extend(self.schema_mismatch(case, &answer, &label));
@@ -133,7 +139,7 @@ impl Runner<'_> {
             }
         }
         result.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
-        result
+        (result, records)
     }
 }
 

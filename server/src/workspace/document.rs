@@ -31,6 +31,9 @@ pub struct WorkspaceDocument {
     /// the routers and not stored (see `test_case`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tests: Vec<super::test_case::TestCase>,
+    /// Rows and end users each test run loads into its sandbox first.
+    #[serde(default, skip_serializing_if = "super::fixtures::Fixtures::is_empty")]
+    pub fixtures: super::fixtures::Fixtures,
 }
 
 impl Default for WorkspaceDocument {
@@ -43,6 +46,7 @@ impl Default for WorkspaceDocument {
             routers: Vec::new(),
             auth: AuthSettings::default(),
             tests: Vec::new(),
+            fixtures: Default::default(),
         }
     }
 }

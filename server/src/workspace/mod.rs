@@ -3,6 +3,7 @@
 
 pub mod document;
 pub mod examples;
+pub mod fixtures;
 pub mod service;
 pub mod shape;
 pub mod test_case;

@@ -65,6 +65,7 @@ pub fn validate(doc: &WorkspaceDocument) -> Result<(), Vec<Problem>> {
     }
     check_routers(doc, &tables, &groups, &mut report);
     check_tests(doc, &groups, &mut report);
+    check_fixtures(doc, &groups, &mut report);
     if report.0.is_empty() { Ok(()) } else { Err(report.0) }
 }
 
@@ -370,6 +371,54 @@ pub async fn check(compile: CompileCheck, document: WorkspaceDocument) -> crate:
         (document, problems)
     })
     .await
+}
+
+/// Fixtures name tables, columns and groups that exist; values' templates
+/// are compiled with the test cases' (`engine::compile`).
+fn check_fixtures(doc: &WorkspaceDocument, groups: &HashSet<&str>, report: &mut Report) {
+    let fixtures = &doc.fixtures;
+    let mut count = fixtures.end_users.len();
+    let mut emails = HashSet::new();
+    for (i, user) in fixtures.end_users.iter().enumerate() {
+        let at = format!("fixtures.endUsers[{i}]");
+        let email = user.email.trim().to_lowercase();
+        if !email.contains('@') || email.len() > 254 {
+            report.add(format!("{at}.email"), "an email address");
+        } else if !emails.insert(email) {
+            report.add(format!("{at}.email"), "two fixture end users have this email");
+        }
+        if let Some(password) = &user.password
+            && let Err(err) = crate::auth::password::validate("password", password)
+        {
+            report.add(format!("{at}.password"), err.message());
+        }
+        for group in user.groups.iter().filter(|g| !groups.contains(g.as_str())) {
+            report.add(format!("{at}.groups"), format!("no group `{group}`"));
+        }
+    }
+    for (name, rows) in &fixtures.rows {
+        let at = format!("fixtures.rows.{name}");
+        let Some(table) = doc.tables.iter().find(|t| &t.name == name) else {
+            report.add(at, format!("no table `{name}`"));
+            continue;
+        };
+        let Some(rows) = rows.as_array().filter(|rows| rows.iter().all(Value::is_object)) else {
+            report.add(at, "a list of rows, each an object of column values");
+            continue;
+        };
+        count += rows.len();
+        for (i, row) in rows.iter().enumerate() {
+            for column in row.as_object().into_iter().flat_map(|r| r.keys()) {
+                let known = table.columns.iter().any(|c| &c.name == column) || (column == "owner" && table.owned);
+                if !known {
+                    report.add(format!("{at}[{i}].{column}"), format!("`{name}` has no column `{column}`"));
+                }
+            }
+        }
+    }
+    if count > super::fixtures::MAX_FIXTURES {
+        report.add("fixtures", format!("{count} fixtures; at most {} (they are loaded on every run)", super::fixtures::MAX_FIXTURES));
+    }
 }
 
 fn check_tests(doc: &WorkspaceDocument, groups: &HashSet<&str>, report: &mut Report) {
