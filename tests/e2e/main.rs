@@ -7,6 +7,7 @@ mod common;
 mod s3;
 
 mod console;
+mod coverage;
 
 mod admin_data;
 mod audit;

@@ -242,7 +242,7 @@ impl Deploys {
             current_release: current.as_ref().and_then(|a| a.release),
             changes: diff::changes(current.as_ref().map(|a| &a.revision.document), &document),
             migration,
-            gate: Gate::of(&self.0.tests, from, served.revision.revision).await?,
+            gate: Gate::of(&self.0.tests, from, served.revision.revision, &document).await?,
         };
         Ok((plan, document))
     }
@@ -257,7 +257,11 @@ impl Deploys {
         let forced = !plan.gate.passed();
         if forced {
             if !request.force {
-                return Err(ServiceError::TestsNotPassed { message: plan.gate.refusal(), failed: plan.gate.failed_cases() });
+                return Err(ServiceError::TestsNotPassed {
+                    message: plan.gate.refusal(),
+                    failed: plan.gate.failed_cases(),
+                    untested: plan.gate.untested.clone(),
+                });
             }
             actor.require(Role::Owner).map_err(|_| ServiceError::forbidden("only an owner may force a deploy whose tests did not pass"))?;
             if force_reason.is_none() {
@@ -312,6 +316,8 @@ impl Deploys {
                 Some(id) => self.0.tests.get(id).await?,
                 None => None,
             },
+            // A rollback returns to a release once gated (or forced): shown, not enforced.
+            untested: Vec::new(),
         };
         let plan = DeployPlan {
             source: earlier.source_environment.clone(),

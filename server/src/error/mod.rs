@@ -65,6 +65,8 @@ pub enum ServiceError {
     TestsNotPassed {
         message: String,
         failed: Vec<String>,
+        /// Routers no case showed working.
+        untested: Vec<String>,
     },
     /// The work ran past its time budget and was stopped.
     Timeout(String),

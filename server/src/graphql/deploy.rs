@@ -110,6 +110,12 @@ impl TestGateObject {
     async fn failed_cases(&self) -> Vec<String> {
         self.0.failed_cases()
     }
+    /// Routers of the revision that no case showing them working (a happy
+    /// path, a chain through them, a written case) ran for: they keep the
+    /// gate closed.
+    async fn untested(&self) -> &[String] {
+        &self.0.untested
+    }
     /// The latest run of that revision.
     async fn run(&self) -> Option<TestRunObject> {
         self.0.run.clone().map(TestRunObject)

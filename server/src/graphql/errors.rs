@@ -14,8 +14,10 @@ impl From<ServiceError> for async_graphql::Error {
             }
             match &err {
                 ServiceError::RateLimited { retry_after_secs } => ext.set("retryAfterSeconds", *retry_after_secs),
-                ServiceError::TestsNotPassed { failed, .. } => {
-                    ext.set("failedCases", async_graphql::Value::List(failed.iter().map(|name| async_graphql::Value::from(name.as_str())).collect()))
+                ServiceError::TestsNotPassed { failed, untested, .. } => {
+                    let names = |names: &[String]| async_graphql::Value::List(names.iter().map(|name| async_graphql::Value::from(name.as_str())).collect());
+                    ext.set("failedCases", names(failed));
+                    ext.set("untested", names(untested));
                 }
                 ServiceError::Invalid(problems) => {
                     let list = problems

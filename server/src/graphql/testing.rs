@@ -17,7 +17,7 @@ use crate::{
     auth::Role,
     error::ServiceError,
     pagination::page_size,
-    testing::{CaseResult, CaseStatus, Progress, RunStatus, Selection, TestRun, generate},
+    testing::{CaseResult, CaseStatus, Progress, RunStatus, Selection, TestRun, coverage, generate},
     workspace::{service::parse_as, test_case::TestCase},
 };
 
@@ -139,6 +139,78 @@ impl TestRunObject {
     /// Every case's result, in the order they ran (complete once the run ends).
     async fn results(&self) -> Vec<CaseResultObject> {
         self.0.results.iter().cloned().map(CaseResultObject::from).collect()
+    }
+    /// Per router of the revision it tested: the kinds of case that ran and
+    /// the kinds it could not get, with the reason. A router is `tested`
+    /// when a happy path, a chain through it or a written case ran.
+    async fn coverage(&self, ctx: &Context<'_>) -> Result<Vec<RouterCoverageObject>> {
+        let document = state(ctx).workspace.revision(self.0.revision).await?.document;
+        Ok(coverage::of(&document, &self.0.results).into_iter().map(RouterCoverageObject::from).collect())
+    }
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "TestCaseKind")]
+pub enum CaseKindValue {
+    HappyPath,
+    InvalidInput,
+    RefusedCaller,
+    NotFound,
+    CrudChain,
+    Written,
+}
+
+impl From<coverage::CaseKind> for CaseKindValue {
+    fn from(kind: coverage::CaseKind) -> Self {
+        match kind {
+            coverage::CaseKind::HappyPath => Self::HappyPath,
+            coverage::CaseKind::InvalidInput => Self::InvalidInput,
+            coverage::CaseKind::RefusedCaller => Self::RefusedCaller,
+            coverage::CaseKind::NotFound => Self::NotFound,
+            coverage::CaseKind::CrudChain => Self::CrudChain,
+            coverage::CaseKind::Written => Self::Written,
+        }
+    }
+}
+
+/// Cases of one kind that ran for a router.
+#[derive(SimpleObject)]
+#[graphql(name = "TestKindRan")]
+pub struct KindRanObject {
+    kind: CaseKindValue,
+    cases: u32,
+    passed: u32,
+}
+
+/// A kind of case a router did not get, and why.
+#[derive(SimpleObject)]
+#[graphql(name = "TestKindSkipped")]
+pub struct KindSkippedObject {
+    kind: CaseKindValue,
+    reason: String,
+}
+
+#[derive(SimpleObject)]
+#[graphql(name = "RouterCoverage")]
+pub struct RouterCoverageObject {
+    router: String,
+    /// A case that shows it working ran (passed or not).
+    tested: bool,
+    /// Its happy path, or a chain through it, ran and passed.
+    happy_path_passed: bool,
+    ran: Vec<KindRanObject>,
+    skipped: Vec<KindSkippedObject>,
+}
+
+impl From<coverage::RouterCoverage> for RouterCoverageObject {
+    fn from(c: coverage::RouterCoverage) -> Self {
+        Self {
+            tested: c.tested(),
+            happy_path_passed: c.happy_path_passed(),
+            ran: c.ran.into_iter().map(|r| KindRanObject { kind: r.kind.into(), cases: r.cases, passed: r.passed }).collect(),
+            skipped: c.skipped.into_iter().map(|s| KindSkippedObject { kind: s.kind.into(), reason: s.reason }).collect(),
+            router: c.router,
+        }
     }
 }
 

@@ -17,6 +17,86 @@ use crate::workspace::{
 /// An id no table reaches in a test server.
 const MISSING_ID: &str = "2147483647";
 
+/// The names generated cases end with, by kind (see `kind_of`).
+const HAPPY_PATH: &str = "happy path";
+const INVALID_INPUT: &str = "invalid input";
+const ANONYMOUS_REFUSED: &str = "anonymous is refused";
+const OUTSIDER_REFUSED: &str = "outside the groups is refused";
+const NOT_THE_OWNER: &str = "not the owner";
+const NOT_FOUND: &str = "not found";
+const CRUD_CHAIN: &str = "create, read, update, list, delete";
+
+/// What a case tries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CaseKind {
+    /// A request the router admits and answers with success.
+    HappyPath,
+    /// A request its input schema refuses (400).
+    InvalidInput,
+    /// Callers its access rule refuses (401, 403, another owner's 404).
+    RefusedCaller,
+    /// A path id no row has (404).
+    NotFound,
+    /// create → read → update → list → delete → gone, through a table's routers.
+    CrudChain,
+    /// A case written (or edited) by hand.
+    Written,
+}
+
+/// The kind of `case` and the routers it exercises (a chain, several).
+pub fn kind_of(doc: &WorkspaceDocument, case: &TestCase) -> (CaseKind, Vec<String>) {
+    if !case.generated {
+        return (CaseKind::Written, vec![case.router.clone()]);
+    }
+    let what = case.name.rsplit_once(": ").map_or("", |(_, what)| what);
+    let kind = match what {
+        HAPPY_PATH => CaseKind::HappyPath,
+        INVALID_INPUT => CaseKind::InvalidInput,
+        ANONYMOUS_REFUSED | OUTSIDER_REFUSED | NOT_THE_OWNER => CaseKind::RefusedCaller,
+        NOT_FOUND => CaseKind::NotFound,
+        CRUD_CHAIN => {
+            let table = case.name.split_once(": ").map_or("", |(table, _)| table);
+            return (CaseKind::CrudChain, chain_routers(doc, table).map(|rs| rs.iter().map(|r| r.name.clone()).collect()).unwrap_or_default());
+        }
+        _ => CaseKind::Written,
+    };
+    (kind, vec![case.router.clone()])
+}
+
+/// The kinds of case `router` gets none of, and why.
+pub fn skipped(doc: &WorkspaceDocument, router: &Router) -> Vec<(CaseKind, String)> {
+    let plan = Plan::new(doc, router);
+    let mut skipped = Vec::new();
+    let uncreatable = || {
+        params(router)
+            .into_iter()
+            .filter_map(|param| param_table(doc, router, &param))
+            .find(|table| create_router(doc, table).is_none())
+            .map(|table| format!("no router creates the `{table}` row its path names (a POST without path parameters that inserts into `{table}`)"))
+            .unwrap_or_else(|| "the rows its path names cannot be created".to_owned())
+    };
+    if plan.happy_path().is_none() {
+        skipped.push((CaseKind::HappyPath, uncreatable()));
+    }
+    if plan.invalid_input().is_none() {
+        skipped.push((
+            CaseKind::InvalidInput,
+            "its input schema accepts any request: no required body field, no closed object, no typed path parameter".to_owned(),
+        ));
+    }
+    if router.access.allow == Allow::Public && !router.access.owner_only {
+        skipped.push((CaseKind::RefusedCaller, "it is public: every caller is admitted".to_owned()));
+    }
+    if plan.not_found().is_none() {
+        let reason = match params(router).iter().any(|p| looks_up(router, p)) {
+            true => uncreatable(),
+            false => "no step looks a row up by a path parameter".to_owned(),
+        };
+        skipped.push((CaseKind::NotFound, reason));
+    }
+    skipped
+}
+
 /// The generated cases of `doc`, minus those a stored case replaces (same
 /// name), followed by the stored ones: what a run runs.
 pub fn cases(doc: &WorkspaceDocument) -> Vec<TestCase> {
@@ -217,7 +297,7 @@ impl<'a> Plan<'a> {
         // The answer has the shape the OpenAPI export promises.
         call.expect.matches_schema = true;
         steps.push(call);
-        Some(self.case("happy path", steps))
+        Some(self.case(HAPPY_PATH, steps))
     }
 
     /// A request the input schema refuses: 400 before any step runs.
@@ -247,7 +327,7 @@ impl<'a> Plan<'a> {
         } else {
             return None;
         }
-        Some(self.case("invalid input", vec![call]))
+        Some(self.case(INVALID_INPUT, vec![call]))
     }
 
     /// Callers the access rule refuses: anonymous (401), outside the groups
@@ -262,11 +342,11 @@ impl<'a> Plan<'a> {
         let path = fill_path(&self.router.path, &values);
         let mut anonymous = step(Some("call"), self.router.method, path.clone(), self.request_body(), None, ExpectedStatus::Exact(401));
         anonymous.query = self.required_query();
-        cases.push(TestCase { act_as: ActAs::Anonymous, ..self.case("anonymous is refused", vec![anonymous]) });
+        cases.push(TestCase { act_as: ActAs::Anonymous, ..self.case(ANONYMOUS_REFUSED, vec![anonymous]) });
         if let Allow::Groups(_) = access.allow {
             let mut outsider = step(Some("call"), self.router.method, path, self.request_body(), None, ExpectedStatus::Exact(403));
             outsider.query = self.required_query();
-            cases.push(TestCase { act_as: ActAs::SignedIn, ..self.case("outside the groups is refused", vec![outsider]) });
+            cases.push(TestCase { act_as: ActAs::SignedIn, ..self.case(OUTSIDER_REFUSED, vec![outsider]) });
         }
         if access.owner_only
             && access.allow == Allow::SignedIn
@@ -282,7 +362,7 @@ impl<'a> Plan<'a> {
             );
             call.query = self.required_query();
             steps.push(call);
-            cases.push(TestCase { act_as: ActAs::SignedIn, ..self.case("not the owner", steps) });
+            cases.push(TestCase { act_as: ActAs::SignedIn, ..self.case(NOT_THE_OWNER, steps) });
         }
         cases
     }
@@ -298,7 +378,7 @@ impl<'a> Plan<'a> {
         let mut call = step(Some("call"), self.router.method, fill_path(&self.router.path, &values), self.request_body(), None, ExpectedStatus::Exact(404));
         call.query = self.required_query();
         steps.push(call);
-        Some(self.case("not found", steps))
+        Some(self.case(NOT_FOUND, steps))
     }
 }
 
@@ -347,7 +427,17 @@ fn create_steps(doc: &WorkspaceDocument, table: &str, by: &ActAs, depth: usize) 
 
 /// create → get → update → list contains it → delete → get is 404, for a
 /// table with those routers, all as one caller every router admits.
-fn crud_chain(doc: &WorkspaceDocument, table: &str) -> Option<TestCase> {
+/// The routers of `table`'s chain: create, get, update and list if any,
+/// delete; None without a create, a get and a delete.
+struct Chain<'a> {
+    create: &'a Router,
+    get: &'a Router,
+    update: Option<&'a Router>,
+    list: Option<&'a Router>,
+    delete: &'a Router,
+}
+
+fn chain<'a>(doc: &'a WorkspaceDocument, table: &str) -> Option<Chain<'a>> {
     let create = create_router(doc, table)?;
     let by_id = |method: Method| {
         doc.routers
@@ -360,6 +450,18 @@ fn crud_chain(doc: &WorkspaceDocument, table: &str) -> Option<TestCase> {
         .routers
         .iter()
         .find(|r| r.method == Method::Get && !r.path.contains('{') && r.steps.iter().any(|s| matches!(&s.action, Action::List(l) if l.table == table)));
+    Some(Chain { create, get, update, list, delete })
+}
+
+/// The routers `table`'s chain calls.
+fn chain_routers<'a>(doc: &'a WorkspaceDocument, table: &str) -> Option<Vec<&'a Router>> {
+    let Chain { create, get, update, list, delete } = chain(doc, table)?;
+    let list = list.filter(|l| list_admits(l, table, &create.input.body.as_ref().map_or(json!({}), |s| example(s, true))));
+    Some([Some(create), Some(get), update, list, Some(delete)].into_iter().flatten().collect())
+}
+
+fn crud_chain(doc: &WorkspaceDocument, table: &str) -> Option<TestCase> {
+    let Chain { create, get, update, list, delete } = chain(doc, table)?;
     let routers: Vec<&Router> = [Some(create), Some(get), update, list, Some(delete)].into_iter().flatten().collect();
     let mut groups = routers.iter().filter_map(|r| if let Allow::Groups(g) = &r.access.allow { Some(g) } else { None });
     let actor = match groups.next() {
@@ -389,7 +491,7 @@ fn crud_chain(doc: &WorkspaceDocument, table: &str) -> Option<TestCase> {
     }
     steps.push(step(Some("delete"), Method::Delete, at(delete), None, None, success(delete)));
     steps.push(step(Some("gone"), Method::Get, at(get), None, None, ExpectedStatus::Exact(404)));
-    Some(TestCase { name: format!("{table}: create, read, update, list, delete"), router: create.name.clone(), generated: true, act_as: actor, steps })
+    Some(TestCase { name: format!("{table}: {CRUD_CHAIN}"), router: create.name.clone(), generated: true, act_as: actor, steps })
 }
 
 /// Whether the list's constant filter values all match the created row's.

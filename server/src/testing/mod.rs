@@ -4,6 +4,7 @@
 //! time. Runs are stored with every case's result and stream their progress.
 
 pub mod console;
+pub mod coverage;
 pub mod example;
 pub mod export;
 pub mod fixtures;
