@@ -28,6 +28,7 @@ mod log_tail;
 mod logs;
 mod monitoring;
 mod own_address;
+mod partial;
 mod refresh;
 mod replicas;
 mod roles;

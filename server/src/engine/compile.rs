@@ -12,7 +12,7 @@ use crate::{
     error::Problem,
     workspace::{
         WorkspaceDocument,
-        document::{Access, Action, Method, Router, Table},
+        document::{Access, Action, Method, Router, Table, body_field},
     },
 };
 
@@ -80,6 +80,9 @@ pub enum CompiledAction {
         table: Arc<Table>,
         id: Template,
         values: Template,
+        /// A partial update's columns that come from one body field each
+        /// (column, field): written only when the request sent the field.
+        sent: Option<Vec<(String, String)>>,
     },
     Delete {
         table: Arc<Table>,
@@ -263,7 +266,11 @@ impl Compiler<'_> {
                 (Action::Update(write), Some(table)) => {
                     let id = self.template(&format!("{at}.{kind}.id"), write.id.as_ref().unwrap_or(&Value::Null));
                     let values = self.template(&format!("{at}.{kind}.values"), &write.values);
-                    id.zip(values).map(|(id, values)| CompiledAction::Update { table, id, values })
+                    let sent = write.partial.then(|| {
+                        let columns = write.values.as_object().into_iter().flatten();
+                        columns.filter_map(|(column, value)| Some((column.clone(), body_field(value.as_str()?)?.to_owned()))).collect()
+                    });
+                    id.zip(values).map(|(id, values)| CompiledAction::Update { table, id, values, sent })
                 }
                 (Action::Count(count), Some(table)) => self
                     .template(&format!("{at}.{kind}.where"), count.filter.as_ref().unwrap_or(&Value::Null))

@@ -257,9 +257,18 @@ async fn run_step(
             let row = rows::insert(&db.rows, table, &values, writer).await.map_err(|e| Failure::row(e, table))?;
             keep_uploads(files, db, table, row, uploads).await?
         }
-        CompiledAction::Update { table, id, values } => {
+        CompiledAction::Update { table, id, values, sent } => {
             let id = as_id(&id.render(&*scope).map_err(Failure::eval)?).ok_or_else(|| Failure::row(RowError::NotFound, table))?;
-            let values = as_values(values.render(&*scope).map_err(Failure::eval)?)?;
+            let mut values = as_values(values.render(&*scope).map_err(Failure::eval)?)?;
+            // A partial update leaves the columns of fields the request did not send.
+            if let Some(sent) = sent {
+                let body = scope[0].get("body").and_then(Value::as_object);
+                for (column, field) in sent {
+                    if !body.is_some_and(|b| b.contains_key(field)) {
+                        values.remove(column);
+                    }
+                }
+            }
             let uploads = uploads_in(table, &values, staged)?;
             let row = rows::update(&db.rows, table, id, &values, owner).await.map_err(|e| Failure::row(e, table))?;
             // Emptied file columns lose their file; replaced ones, once the new one is kept.

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::STAGING_FOLDER;
-use crate::workspace::document::{Action, ColumnType, OnDelete, Router, Table};
+use crate::workspace::document::{Action, ColumnType, OnDelete, Router, Table, body_field};
 
 /// What a file column holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,13 +66,6 @@ pub struct FileField {
     pub column: String,
     pub max_bytes: Option<u64>,
     pub content_types: Option<Vec<String>>,
-}
-
-/// `request.body.<field>` when `text` is exactly `${request.body.<field>}`.
-fn body_field(text: &str) -> Option<&str> {
-    let inner = text.trim().strip_prefix("${")?.strip_suffix('}')?.trim();
-    let field = inner.strip_prefix("request.body.")?;
-    (!field.is_empty() && field.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')).then_some(field)
 }
 
 /// The body fields of `router` that take files: those its insert and update

@@ -157,6 +157,7 @@ pub enum CaseKindValue {
     RefusedCaller,
     NotFound,
     CrudChain,
+    PartialUpdate,
     Written,
 }
 
@@ -168,6 +169,7 @@ impl From<coverage::CaseKind> for CaseKindValue {
             coverage::CaseKind::RefusedCaller => Self::RefusedCaller,
             coverage::CaseKind::NotFound => Self::NotFound,
             coverage::CaseKind::CrudChain => Self::CrudChain,
+            coverage::CaseKind::PartialUpdate => Self::PartialUpdate,
             coverage::CaseKind::Written => Self::Written,
         }
     }

@@ -34,7 +34,7 @@ pub struct RouterCoverage {
 impl RouterCoverage {
     /// A case that shows the router working ran (passed or not).
     pub fn tested(&self) -> bool {
-        self.ran.iter().any(|r| matches!(r.kind, CaseKind::HappyPath | CaseKind::CrudChain | CaseKind::Written))
+        self.ran.iter().any(|r| matches!(r.kind, CaseKind::HappyPath | CaseKind::CrudChain | CaseKind::PartialUpdate | CaseKind::Written))
     }
 
     /// Its happy path (or a chain through it) ran and passed.

@@ -25,6 +25,7 @@ const OUTSIDER_REFUSED: &str = "outside the groups is refused";
 const NOT_THE_OWNER: &str = "not the owner";
 const NOT_FOUND: &str = "not found";
 const CRUD_CHAIN: &str = "create, read, update, list, delete";
+const PARTIAL_UPDATE: &str = "partial update";
 
 /// What a case tries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -39,6 +40,8 @@ pub enum CaseKind {
     NotFound,
     /// create → read → update → list → delete → gone, through a table's routers.
     CrudChain,
+    /// A PATCH sending one field: the others keep their values.
+    PartialUpdate,
     /// A case written (or edited) by hand.
     Written,
 }
@@ -54,6 +57,7 @@ pub fn kind_of(doc: &WorkspaceDocument, case: &TestCase) -> (CaseKind, Vec<Strin
         INVALID_INPUT => CaseKind::InvalidInput,
         ANONYMOUS_REFUSED | OUTSIDER_REFUSED | NOT_THE_OWNER => CaseKind::RefusedCaller,
         NOT_FOUND => CaseKind::NotFound,
+        PARTIAL_UPDATE => CaseKind::PartialUpdate,
         CRUD_CHAIN => {
             let table = case.name.split_once(": ").map_or("", |(table, _)| table);
             return (CaseKind::CrudChain, chain_routers(doc, table).map(|rs| rs.iter().map(|r| r.name.clone()).collect()).unwrap_or_default());
@@ -87,6 +91,13 @@ pub fn skipped(doc: &WorkspaceDocument, router: &Router) -> Vec<(CaseKind, Strin
     if router.access.allow == Allow::Public && !router.access.owner_only {
         skipped.push((CaseKind::RefusedCaller, "it is public: every caller is admitted".to_owned()));
     }
+    if router.method == Method::Patch && plan.partial_update().is_none() {
+        let reason = match plan.patched_fields().len() {
+            0 | 1 => "its body has fewer than two fields that are columns of the row it updates".to_owned(),
+            _ => uncreatable(),
+        };
+        skipped.push((CaseKind::PartialUpdate, reason));
+    }
     if plan.not_found().is_none() {
         let reason = match params(router).iter().any(|p| looks_up(router, p)) {
             true => uncreatable(),
@@ -113,6 +124,7 @@ pub fn generate(doc: &WorkspaceDocument) -> Vec<TestCase> {
         cases.extend(plan.invalid_input());
         cases.extend(plan.access());
         cases.extend(plan.not_found());
+        cases.extend(plan.partial_update());
     }
     for table in &doc.tables {
         cases.extend(crud_chain(doc, &table.name));
@@ -365,6 +377,52 @@ impl<'a> Plan<'a> {
             cases.push(TestCase { act_as: ActAs::SignedIn, ..self.case(NOT_THE_OWNER, steps) });
         }
         cases
+    }
+
+    /// The body fields of a PATCH that are columns (not files) of the row its
+    /// update step writes, in the body schema's order.
+    fn patched_fields(&self) -> Vec<String> {
+        let updated = self.router.steps.iter().find_map(|s| if let Action::Update(w) = &s.action { Some(w.table.as_str()) } else { None });
+        let Some(table) = updated.and_then(|name| self.doc.tables.iter().find(|t| t.name == name)) else { return Vec::new() };
+        let properties = self.router.input.body.as_ref().and_then(|s| s.get("properties")).and_then(Value::as_object);
+        properties
+            .into_iter()
+            .flat_map(|p| p.keys())
+            .filter(|field| table.columns.iter().any(|c| &&c.name == field && c.kind != crate::workspace::document::ColumnType::File))
+            .cloned()
+            .collect()
+    }
+
+    /// A PATCH sending one field of a row made first: it succeeds and the
+    /// row's other fields keep the values they were created with.
+    fn partial_update(&self) -> Option<TestCase> {
+        if self.router.method != Method::Patch {
+            return None;
+        }
+        let fields = self.patched_fields();
+        let (sent, kept) = fields.split_first().filter(|(_, kept)| !kept.is_empty())?;
+        let table = self.router.steps.iter().find_map(|s| if let Action::Update(w) = &s.action { Some(w.table.clone()) } else { None })?;
+        let creator = if self.router.access.owner_only { self.caller.clone() } else { creator_for(&self.caller) };
+        let (mut steps, values) = self.setup(&creator)?;
+        // The row updated must be one the steps made, to know its values.
+        let created = format!("create_{table}");
+        if !steps.iter().any(|s| s.name.as_deref() == Some(created.as_str())) {
+            return None;
+        }
+        let schema = self.router.input.body.as_ref()?.get("properties")?.get(sent)?;
+        let mut call = step(
+            Some("call"),
+            self.router.method,
+            fill_path(&self.router.path, &values),
+            Some(json!({ sent: example(schema, true) })),
+            None,
+            success(self.router),
+        );
+        call.query = self.required_query();
+        let unchanged: Map<String, Value> = kept.iter().map(|field| (field.clone(), json!(format!("${{steps.{created}.body.{field}}}")))).collect();
+        call.expect.body = Some(Value::Object(unchanged));
+        steps.push(call);
+        Some(self.case(PARTIAL_UPDATE, steps))
     }
 
     /// A path id no row has: 404, where a step looks the row up.

@@ -362,6 +362,12 @@ pub struct WriteStep {
     /// Column → value template, or one template giving such an object
     /// (`"${request.body}"`); on update only the columns given change.
     pub values: Value,
+    /// Update only, with values per column: a partial update. A column whose
+    /// value is `${request.body.<field>}` is written only when the request
+    /// sent that field (sent as null, it becomes null); absent, it keeps its
+    /// value. Columns from other templates are always written.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub partial: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -442,4 +448,11 @@ pub fn all_indexes(table: &Table) -> Vec<Index> {
         indexes.push(Index { columns: vec!["owner".into()], unique: false });
     }
     indexes
+}
+
+/// The request body field an exact `${request.body.<field>}` template reads.
+pub fn body_field(template: &str) -> Option<&str> {
+    let inner = template.trim().strip_prefix("${")?.strip_suffix('}')?.trim();
+    let field = inner.strip_prefix("request.body.")?;
+    (!field.is_empty() && field.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')).then_some(field)
 }

@@ -318,6 +318,15 @@ fn check_steps(router: &Router, at: &str, doc: &WorkspaceDocument, tables: &Hash
             Action::Insert(write) if write.id.is_some() => {
                 report.add(format!("{at}.insert.id"), "ids of new rows are assigned by the database");
             }
+            Action::Insert(write) if write.partial => {
+                report.add(format!("{at}.insert.partial"), "only an update is partial: an insert writes every column it is given");
+            }
+            Action::Update(write) if write.partial && !write.values.is_object() => {
+                report.add(
+                    format!("{at}.update.partial"),
+                    "`partial` takes values per column; one template (`${request.body}`) already writes only the columns it gives",
+                );
+            }
             Action::Check(check) if !(400..=499).contains(&check.status) => {
                 report.add(format!("{at}.check.status"), "a failed check answers with a 4xx status");
             }
