@@ -172,17 +172,17 @@ export async function workspaceSteps(t) {
       await cors.getByRole('button', { name: 'Allow any origin (*)' }).click();
       assert((await effect.innerText()).includes('Any website may call the API from a browser'), `says anyone: ${await effect.innerText()}`);
       await save(form);
-      let saved = (await envOf('corsOrigins')).corsOrigins;
-      assert(JSON.stringify(saved) === '["https://app.example.com","*"]', `both saved: ${JSON.stringify(saved)}`);
+      // A toast of an earlier save may still show: the saved state is polled.
+      const origins = async () => JSON.stringify((await envOf('corsOrigins')).corsOrigins);
+      await eventually(async () => (await origins()) === '["https://app.example.com","*"]', 'both saved');
       const preflight = await fetch(`${serverBase}/env/test/posts`, { headers: { origin: 'https://elsewhere.example' } });
       assert(preflight.headers.get('access-control-allow-origin') === '*', `the API answers any origin: ${preflight.headers.get('access-control-allow-origin')}`);
       await cors.getByRole('button', { name: 'Remove origin *' }).click();
       await save(form);
-      saved = (await envOf('corsOrigins')).corsOrigins;
-      assert(JSON.stringify(saved) === '["https://app.example.com"]', `the * removed: ${JSON.stringify(saved)}`);
+      await eventually(async () => (await origins()) === '["https://app.example.com"]', 'the * removed');
       await cors.getByRole('button', { name: 'Remove origin https://app.example.com' }).click();
       await save(form);
-      assert((await envOf('corsOrigins')).corsOrigins.length === 0, 'all removed');
+      await eventually(async () => (await origins()) === '[]', 'all removed');
     });
 
     await step('settings: variables added in the table are returned by the environment query, typed', async () => {
@@ -206,9 +206,11 @@ export async function workspaceSteps(t) {
       await wrong.getByText('starting with a letter').waitFor();
       await wrong.getByRole('button', { name: /^Remove variable/ }).click();
       await save(form);
-      const { variables } = await envOf('variables');
-      const sorted = JSON.stringify(Object.fromEntries(Object.entries(variables).sort(([a], [b]) => a.localeCompare(b))));
-      assert(sorted === '{"beta":true,"max_posts":25,"site_name":"My blog"}', `saved typed: ${JSON.stringify(variables)}`);
+      const typed = async () => {
+        const { variables } = await envOf('variables');
+        return JSON.stringify(Object.fromEntries(Object.entries(variables).sort(([a], [b]) => a.localeCompare(b))));
+      };
+      await eventually(async () => (await typed()) === '{"beta":true,"max_posts":25,"site_name":"My blog"}', 'saved typed');
       await page.reload();
       const row = page.getByTestId('env-settings-test').locator('[data-testid="env-variable"][data-name="max_posts"]');
       await row.waitFor();

@@ -168,6 +168,23 @@ impl Expr {
         Some((root, fields))
     }
 
+    /// Every path from a root the expression reads, as far as its field
+    /// names are written out: `steps.post.title[i].x` reads
+    /// `(steps, ["post", "title"])`. For checking names against a definition.
+    ///
+    /// ```
+    /// use serverkit_expr::{Expr, Roots};
+    ///
+    /// let roots = Roots::new(["request", "steps"]);
+    /// let e = Expr::compile("steps.post.title + request.body.suffix", &roots).unwrap();
+    /// assert_eq!(e.references(), vec![(1, vec!["post", "title"]), (0, vec!["body", "suffix"])]);
+    /// ```
+    pub fn references(&self) -> Vec<(usize, Vec<&str>)> {
+        let mut found = Vec::new();
+        references(&self.node, &mut found);
+        found
+    }
+
     /// Evaluates and applies [`truthy`], for conditions.
     pub fn eval_truthy(&self, scope: &dyn Scope) -> Result<bool, EvalError> {
         self.eval(scope).map(|v| truthy(&v))
@@ -182,5 +199,38 @@ impl Expr {
 impl fmt::Debug for Expr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("Expr").field(&self.source).finish()
+    }
+}
+
+fn references<'a>(node: &'a ast::Node, found: &mut Vec<(usize, Vec<&'a str>)>) {
+    use ast::Node;
+    match node {
+        Node::Const(_) => {}
+        Node::Root(root) => found.push((*root, Vec::new())),
+        Node::Path(base, steps) => {
+            match **base {
+                Node::Root(root) => {
+                    let fields = steps.iter().map_while(|step| if let ast::Step::Field(name) = step { Some(name.as_str()) } else { None }).collect();
+                    found.push((root, fields));
+                }
+                ref other => references(other, found),
+            }
+            for step in steps {
+                if let ast::Step::Index(index) = step {
+                    references(index, found);
+                }
+            }
+        }
+        Node::Not(inner) | Node::Neg(inner) => references(inner, found),
+        Node::MatchesConst(inner, _) => references(inner, found),
+        Node::Binary(first, rest) => {
+            references(first, found);
+            rest.iter().for_each(|(_, node)| references(node, found));
+        }
+        Node::And(nodes) | Node::Or(nodes) | Node::Coalesce(nodes) | Node::Array(nodes) | Node::Call(_, nodes) => {
+            nodes.iter().for_each(|node| references(node, found));
+        }
+        Node::Cond(a, b, c) => [a, b, c].into_iter().for_each(|node| references(node, found)),
+        Node::Object(fields) => fields.iter().for_each(|(_, node)| references(node, found)),
     }
 }

@@ -51,6 +51,16 @@ enum TNode {
 }
 
 impl TNode {
+    fn references<'a>(&'a self, found: &mut Vec<(usize, Vec<&'a str>)>) {
+        match self {
+            TNode::Const(_) => {}
+            TNode::Expr(expr) => found.extend(expr.references()),
+            TNode::Text(parts) => parts.iter().for_each(|part| part.references(found)),
+            TNode::Array(nodes) => nodes.iter().for_each(|node| node.references(found)),
+            TNode::Object(fields) => fields.iter().for_each(|(_, node)| node.references(found)),
+        }
+    }
+
     fn into_const(self) -> Option<Value> {
         if let TNode::Const(v) = self { Some(v) } else { None }
     }
@@ -60,6 +70,14 @@ impl TNode {
 enum Part {
     Literal(String),
     Expr(Expr),
+}
+
+impl Part {
+    fn references<'a>(&'a self, found: &mut Vec<(usize, Vec<&'a str>)>) {
+        if let Part::Expr(expr) = self {
+            found.extend(expr.references());
+        }
+    }
 }
 
 impl Template {
@@ -93,6 +111,14 @@ impl Template {
     /// assert_eq!(t.field_path(), Some((1, vec!["post"])));
     /// assert_eq!(Template::compile(&json!({"p": "${steps.post}"}), &roots).unwrap().field_path(), None);
     /// ```
+    /// Every path from a root the template's expressions read (see
+    /// [`crate::Expr::references`]).
+    pub fn references(&self) -> Vec<(usize, Vec<&str>)> {
+        let mut found = Vec::new();
+        self.node.references(&mut found);
+        found
+    }
+
     pub fn field_path(&self) -> Option<(usize, Vec<&str>)> {
         let TNode::Expr(expr) = &self.node else { return None };
         expr.field_path()

@@ -158,6 +158,10 @@ struct Compiler<'a> {
     document_tables: &'a [Table],
     tables: HashMap<&'a str, Arc<Table>>,
     problems: Vec<Problem>,
+    /// Of the router being compiled: its earlier named steps that give a
+    /// row, and its path's parameters (what expressions may name).
+    step_rows: HashMap<String, Arc<Table>>,
+    path_params: Vec<String>,
 }
 
 impl Compiler<'_> {
@@ -167,7 +171,10 @@ impl Compiler<'_> {
 
     fn template(&mut self, at: &str, value: &Value) -> Option<Template> {
         match Template::compile(value, &self.roots) {
-            Ok(template) => Some(template),
+            Ok(template) => {
+                self.check_names(at, template.references());
+                Some(template)
+            }
             Err(err) => {
                 let inner = if err.path.is_empty() || err.path == "/" { String::new() } else { err.path.clone() };
                 self.problem(format!("{at}{inner}"), err.error.message.clone());
@@ -180,7 +187,10 @@ impl Compiler<'_> {
         // Conditions may be written bare or as a `${…}` template.
         let source = source.trim().strip_prefix("${").and_then(|s| s.strip_suffix('}')).unwrap_or(source);
         match Expr::compile(source, &self.roots) {
-            Ok(expr) => Some(expr),
+            Ok(expr) => {
+                self.check_names(at, expr.references());
+                Some(expr)
+            }
             Err(err) => {
                 self.problem(at.to_owned(), err.message);
                 None
@@ -213,12 +223,38 @@ impl Compiler<'_> {
         self.tables.get(name).cloned()
     }
 
+    /// The columns of a row an earlier step gave, and the path's parameters,
+    /// that an expression at `at` names: a name that is not there is a
+    /// problem now, not a null at run time.
+    fn check_names(&mut self, at: &str, references: Vec<(usize, Vec<&str>)>) {
+        let (request, steps) = (ROOTS.iter().position(|r| *r == "request"), ROOTS.iter().position(|r| *r == "steps"));
+        for (root, fields) in references {
+            match fields.as_slice() {
+                [step, column, ..] if Some(root) == steps => {
+                    let Some(table) = self.step_rows.get(*step) else { continue };
+                    let system = ["id", "created_at", "updated_at"].contains(column) || (table.owned && *column == "owner");
+                    if !system && !table.columns.iter().any(|c| c.name == *column) {
+                        let message = format!("`steps.{step}` is a row of `{}`, which has no column `{column}`", table.name);
+                        self.problem(at.to_owned(), message);
+                    }
+                }
+                ["params", param, ..] if Some(root) == request && !self.path_params.iter().any(|p| p == param) => {
+                    let message = format!("the path has no parameter `{param}`");
+                    self.problem(at.to_owned(), message);
+                }
+                _ => {}
+            }
+        }
+    }
+
     fn router(&mut self, router: &Router) -> Option<CompiledRouter> {
         let at = format!("routers.{}", router.name);
         let params = self.schema(format!("{at}.input.params"), &router.input.params);
         let query = self.schema(format!("{at}.input.query"), &router.input.query);
         let body = self.schema(format!("{at}.input.body"), &router.input.body);
         let before = self.problems.len();
+        self.step_rows.clear();
+        self.path_params = router.path.split('/').filter_map(|s| s.strip_prefix('{')?.strip_suffix('}')).map(str::to_owned).collect();
         let mut steps = Vec::with_capacity(router.steps.len());
         for (i, step) in router.steps.iter().enumerate() {
             let at = format!("{at}.steps[{i}]");
@@ -320,6 +356,11 @@ impl Compiler<'_> {
                 (_, None) => None,
             };
             if let Some(action) = action {
+                if let (Some(name), CompiledAction::Get { table, .. } | CompiledAction::Insert { table, .. } | CompiledAction::Update { table, .. }) =
+                    (&step.name, &action)
+                {
+                    self.step_rows.insert(name.clone(), table.clone());
+                }
                 steps.push(CompiledStep { name: step.name.clone(), condition, action });
             }
         }
@@ -372,6 +413,8 @@ fn routes(document: &WorkspaceDocument) -> Result<Routes, Vec<Problem>> {
         document_tables: &document.tables,
         tables: document.tables.iter().map(|t| (t.name.as_str(), Arc::new(t.clone()))).collect(),
         problems: Vec::new(),
+        step_rows: HashMap::new(),
+        path_params: Vec::new(),
     };
     let mut routes = matchit::Router::new();
     let mut by_path: Vec<HashMap<Method, Arc<CompiledRouter>>> = Vec::new();

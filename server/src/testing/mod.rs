@@ -250,9 +250,6 @@ impl TestRuns {
         if let Err(err) = self.finish(&run).await {
             err.log_if_internal();
         }
-        if let Err(err) = self.trim_records(&run.environment).await {
-            err.log_if_internal();
-        }
         self.0.so_far.lock().unwrap_or_else(|e| e.into_inner()).remove(&run.id);
         {
             let mut running = self.0.running.lock().unwrap_or_else(|e| e.into_inner());
@@ -260,7 +257,12 @@ impl TestRuns {
                 running.remove(&run.environment);
             }
         }
+        let environment = run.environment.clone();
         let _ = self.0.progress.send(Progress::Finished(Box::new(run)));
+        // After the run is over for everyone: a new run may start meanwhile.
+        if let Err(err) = self.trim_records(&environment).await {
+            err.log_if_internal();
+        }
     }
 
     /// Runs `cases` in a sandbox of the run's environment, loaded with the
@@ -345,7 +347,12 @@ impl TestRuns {
             tracing::warn!(run = %id, error = %err, "could not mark a test run cancelled");
         }
         if let Ok(Some(run)) = self.get(&id).await {
+            let environment = run.environment.clone();
             let _ = self.0.progress.send(Progress::Finished(Box::new(run)));
+            // After the run is over for everyone: a new run may start meanwhile.
+            if let Err(err) = self.trim_records(&environment).await {
+                err.log_if_internal();
+            }
         }
         Some(id)
     }

@@ -234,7 +234,7 @@ pub fn parse_path(path: &str) -> Result<Vec<Result<&str, &str>>, String> {
 
 fn check_routers(doc: &WorkspaceDocument, tables: &HashSet<&str>, groups: &HashSet<&str>, report: &mut Report) {
     let mut names = HashSet::new();
-    let mut routes = HashSet::new();
+    let mut routes = std::collections::HashMap::new();
     for router in &doc.routers {
         let at = format!("routers.{}", router.name);
         if !is_router_name(&router.name) {
@@ -254,8 +254,8 @@ fn check_routers(doc: &WorkspaceDocument, tables: &HashSet<&str>, groups: &HashS
                 }
                 // `/posts/{id}` and `/posts/{slug}` are the same route.
                 let shape: Vec<&str> = segments.iter().map(|s| s.unwrap_or("{}")).collect();
-                if !routes.insert((router.method, shape)) {
-                    report.add(format!("{at}.path"), format!("another router serves {} {}", router.method.as_str(), router.path));
+                if let Some(other) = routes.insert((router.method, shape), router.name.as_str()) {
+                    report.add(format!("{at}.path"), format!("the router `{other}` serves {} {} already", router.method.as_str(), router.path));
                 }
             }
         }
@@ -264,6 +264,22 @@ fn check_routers(doc: &WorkspaceDocument, tables: &HashSet<&str>, groups: &HashS
         }
         if router.access.owner_only && router.access.allow == Allow::Public {
             report.add(format!("{at}.access.ownerOnly"), "owner-only routers need signed-in callers");
+        }
+        if router.access.owner_only {
+            let read = router.steps.iter().filter_map(|step| match &step.action {
+                Action::List(list) => Some(list.table.as_str()),
+                Action::Get(row) | Action::Delete(row) => Some(row.table.as_str()),
+                Action::Update(write) => Some(write.table.as_str()),
+                Action::Count(count) => Some(count.table.as_str()),
+                _ => None,
+            });
+            let unowned: Vec<&str> = read.filter(|name| doc.tables.iter().any(|t| t.name == *name && !t.owned)).collect();
+            if let Some(table) = unowned.first() {
+                report.add(
+                    format!("{at}.access.ownerOnly"),
+                    format!("`{table}` has no owner column (it is not `owned`): owner-only access would limit nothing there; make the table owned, or drop ownerOnly"),
+                );
+            }
         }
         if let Allow::Groups(allowed) = &router.access.allow {
             if allowed.is_empty() {
