@@ -1,6 +1,7 @@
 //! The workspace: the draft everyone edits — tables, end-user groups and
 //! routers — kept as numbered, immutable revisions of one JSON document.
 
+pub mod diff;
 pub mod document;
 pub mod examples;
 pub mod fixtures;
