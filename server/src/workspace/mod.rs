@@ -5,10 +5,12 @@ pub mod diff;
 pub mod document;
 pub mod examples;
 pub mod fixtures;
+pub mod history;
 pub mod service;
 pub mod shape;
 pub mod test_case;
 pub mod validate;
 
 pub use document::WorkspaceDocument;
+pub use history::HistoryEntry;
 pub use service::{Revision, Workspace};
