@@ -23,6 +23,7 @@ mod file_columns;
 mod files;
 mod flood;
 mod hardening;
+mod history;
 mod limits;
 mod log_tail;
 mod logs;

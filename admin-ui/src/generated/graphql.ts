@@ -557,6 +557,31 @@ export type EndUserFieldsFragment = { id: string, email: string, groups: Array<s
 
 export type RequestLogRowFieldsFragment = { id: string, at: string, router: string | null, route: string | null, method: string, path: string, query: string | null, status: number, durationMs: number, userId: string | null, userEmail: string | null };
 
+export type WorkspaceRevisionFieldsFragment = { revision: number, authorEmail: string | null, savedAt: string, summary: string };
+
+export type WorkspaceRevisionsQueryVariables = Exact<{
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type WorkspaceRevisionsQuery = { workspaceRevisions: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ revision: number, authorEmail: string | null, savedAt: string, summary: string }> } };
+
+export type WorkspaceRevisionQueryVariables = Exact<{
+  revision: Scalars['Int']['input'];
+}>;
+
+
+export type WorkspaceRevisionQuery = { workspaceRevision: { document: unknown, revision: number, authorEmail: string | null, savedAt: string, summary: string, changes: Array<{ what: string, name: string, change: DefinitionChangeKind, summary: string, details: Array<string> }> } | null };
+
+export type RestoreWorkspaceRevisionMutationVariables = Exact<{
+  revision: Scalars['Int']['input'];
+  expectedRevision?: InputMaybe<Scalars['Int']['input']>;
+}>;
+
+
+export type RestoreWorkspaceRevisionMutation = { restoreWorkspaceRevision: { revision: number, authorEmail: string | null, savedAt: string | null, document: unknown, tables: Array<{ name: string, description: string, owned: boolean, columns: unknown, definition: unknown }>, groups: Array<{ name: string, description: string }>, routers: Array<{ name: string, description: string, method: string, path: string, definition: unknown }> } };
+
 export type LiveStatusQueryVariables = Exact<{
   slug: Scalars['String']['input'];
 }>;

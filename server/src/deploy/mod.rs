@@ -5,7 +5,6 @@
 //! fails at any step, or is killed, leaves the target serving exactly what
 //! it served.
 
-pub mod diff;
 pub mod gate;
 mod lock;
 mod refresh;
@@ -17,7 +16,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 use tokio::sync::broadcast;
 
-pub use diff::{ChangeKind, DefinitionChange};
+pub use crate::workspace::diff::{self, ChangeKind, DefinitionChange};
 pub use gate::Gate;
 pub use refresh::{Refreshed, Refreshes};
 pub use release::{LogLine, Release, ReleaseStatus};

@@ -61,11 +61,11 @@ pub enum ChangeKindValue {
 #[derive(SimpleObject)]
 #[graphql(name = "DefinitionChange")]
 pub struct DefinitionChangeObject {
-    /// `router`, `table`, `group` or `auth`.
+    /// `router`, `table`, `group` or `auth`; in the workspace's history also `test` and `fixtures`.
     what: String,
     name: String,
     change: ChangeKindValue,
-    /// A router's method and path; a table's column count.
+    /// A router's method and path; a table's column count; a test case's router.
     summary: String,
     /// What changed inside it, one line each.
     details: Vec<String>,

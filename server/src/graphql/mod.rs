@@ -13,6 +13,7 @@ mod error_codes;
 mod errors;
 mod files;
 mod guard;
+mod history;
 mod limits;
 mod logs;
 mod monitoring;
@@ -38,6 +39,7 @@ pub struct QueryRoot(
     admins::AdminQuery,
     tokens::TokenQuery,
     workspace::WorkspaceQuery,
+    history::HistoryQuery,
     refresh::RefreshQuery,
     rows::RowQuery,
     end_users::EndUserQuery,
@@ -57,6 +59,7 @@ pub struct MutationRoot(
     tokens::TokenMutation,
     environments::EnvironmentMutation,
     workspace::WorkspaceMutation,
+    history::HistoryMutation,
     refresh::RefreshMutation,
     rows::RowMutation,
     end_users::EndUserMutation,

@@ -29,7 +29,7 @@ pub struct WorkspaceChange {
 
 #[derive(Clone)]
 pub struct Workspace {
-    db: DatabaseConnection,
+    pub(super) db: DatabaseConnection,
     changes: tokio::sync::broadcast::Sender<WorkspaceChange>,
     /// The engine's full check of a document (see `validate::CompileCheck`).
     compile: validate::CompileCheck,
@@ -133,7 +133,7 @@ fn stale(expected: i64, actual: i64) -> ServiceError {
     )
 }
 
-fn to_revision(model: workspace_revision::Model) -> ServiceResult<Revision> {
+pub(super) fn to_revision(model: workspace_revision::Model) -> ServiceResult<Revision> {
     let document =
         serde_json::from_str(&model.document).map_err(|err| ServiceError::internal(anyhow::anyhow!("stored revision {} unreadable: {err}", model.revision)))?;
     Ok(Revision { number: model.revision, document, author_email: Some(model.author_email), created_at: Some(model.created_at) })
