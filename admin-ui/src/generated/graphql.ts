@@ -168,6 +168,15 @@ export type StatsWindow =
   | 'FIVE_MINUTES'
   | 'HOUR';
 
+export type TestCaseKind =
+  | 'CRUD_CHAIN'
+  | 'HAPPY_PATH'
+  | 'INVALID_INPUT'
+  | 'NOT_FOUND'
+  | 'PARTIAL_UPDATE'
+  | 'REFUSED_CALLER'
+  | 'WRITTEN';
+
 export type TestCaseStatus =
   | 'ERROR'
   | 'FAILED'
