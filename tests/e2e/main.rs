@@ -40,5 +40,6 @@ mod surface;
 mod testing;
 mod tokens;
 mod validation_corpus;
+mod validation_data;
 mod workspace;
 mod writes;
