@@ -1,6 +1,7 @@
 //! The workspace: the draft everyone edits — tables, end-user groups and
 //! routers — kept as numbered, immutable revisions of one JSON document.
 
+mod create;
 pub mod document;
 pub mod examples;
 pub mod service;
@@ -8,5 +9,6 @@ pub mod shape;
 pub mod test_case;
 pub mod validate;
 
+pub use create::Named;
 pub use document::WorkspaceDocument;
 pub use service::{Revision, Workspace};
