@@ -293,3 +293,54 @@ async fn creates_racing_for_one_name_leave_exactly_one() {
     assert_eq!(workspace["revision"], 2, "one revision saved");
     assert_eq!(workspace["routers"].as_array().unwrap().iter().filter(|r| r["name"] == "racer").count(), 1);
 }
+
+/// Apollo and graphql-ws clients given the GraphQL URL open their socket there,
+/// not at `/graphql/ws`: signed in by cookie or by a token in `connection_init`.
+#[tokio::test]
+async fn subscriptions_stream_over_the_graphql_url_too() {
+    use futures_util::SinkExt;
+    use tokio_tungstenite::tungstenite::Message;
+
+    let server = TestServer::start().await;
+    let owner = server.owner().await;
+    let login = reqwest::Client::new()
+        .post(server.url("/graphql"))
+        .json(&json!({
+            "query": "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { id } }",
+            "variables": { "e": crate::common::OWNER_EMAIL, "p": crate::common::OWNER_PASSWORD }
+        }))
+        .send()
+        .await
+        .unwrap();
+    let cookie = login.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let token = owner.run("mutation { createApiToken(input: { name: \"ws\", role: VIEWER }) { token } }", json!({})).await.data()["createApiToken"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let by_cookie = crate::common::open_socket_at(&server, "/graphql", Some(&cookie), json!({})).await;
+    let by_token = crate::common::open_socket_at(&server, "/graphql", None, json!({ "token": token })).await;
+    for (how, mut socket) in [("cookie", by_cookie), ("token", by_token)] {
+        let start = json!({ "id": "1", "type": "subscribe", "payload": { "query": "subscription { workspaceChanges { revision authorEmail } }" } });
+        socket.send(Message::text(start.to_string())).await.unwrap();
+        let owner_ref = &owner;
+        let event = crate::common::until_first_event(&mut socket, |n| async move {
+            owner_ref
+                .run("mutation($d: String) { putGroup(name: \"warmup\", description: $d) { revision } }", json!({ "d": format!("{how} {n}") }))
+                .await
+                .data();
+        })
+        .await;
+        assert_eq!(event["id"], "1", "{how}: {event}");
+        assert_eq!(event["payload"]["data"]["workspaceChanges"]["authorEmail"], crate::common::OWNER_EMAIL, "{how}: {event}");
+    }
+    // Without a sign-in the socket opens, and the subscription is refused as on `/graphql/ws`.
+    let mut anonymous = crate::common::open_socket_at(&server, "/graphql", None, json!({})).await;
+    let start = json!({ "id": "1", "type": "subscribe", "payload": { "query": "subscription { workspaceChanges { revision } }" } });
+    anonymous.send(Message::text(start.to_string())).await.unwrap();
+    let refused = crate::common::next_json(&mut anonymous).await;
+    assert_eq!(refused["payload"]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "{refused}");
+    // A plain GET is still GraphiQL.
+    let page = reqwest::get(server.url("/graphql")).await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("graphiql"));
+}
