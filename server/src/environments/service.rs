@@ -240,21 +240,6 @@ impl Environments {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn slugs_are_safe_identifiers() {
-        for good in ["qa", "staging", "feature-42", "a1"] {
-            validate_slug(good).unwrap_or_else(|_| panic!("{good} is fine"));
-        }
-        for bad in ["", "a", "Staging", "1st", "a_b", "a-", "a b", "é1", "x\"; drop schema public; --", &"a".repeat(33)] {
-            assert!(validate_slug(bad).is_err(), "{bad:?} must be refused");
-        }
-    }
-}
-
 /// The columns of an environment's limits, capabilities and log settings,
 /// as a new environment and an edited one both write them.
 fn settings_model(limits: &Limits, capabilities: &Capabilities, logs: &LogSettings, updated_at: chrono::DateTime<Utc>) -> environment::ActiveModel {
@@ -277,5 +262,20 @@ fn settings_model(limits: &Limits, capabilities: &Capabilities, logs: &LogSettin
         log_redact_names: Set(serde_json::to_string(&logs.redact_names).unwrap_or_else(|_| "[]".into())),
         updated_at: Set(updated_at),
         ..Default::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_safe_identifiers() {
+        for good in ["qa", "staging", "feature-42", "a1"] {
+            validate_slug(good).unwrap_or_else(|_| panic!("{good} is fine"));
+        }
+        for bad in ["", "a", "Staging", "1st", "a_b", "a-", "a b", "é1", "x\"; drop schema public; --", &"a".repeat(33)] {
+            assert!(validate_slug(bad).is_err(), "{bad:?} must be refused");
+        }
     }
 }
