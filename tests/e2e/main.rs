@@ -28,6 +28,7 @@ mod logs;
 mod monitoring;
 mod own_address;
 mod refresh;
+mod refused_bodies;
 mod replicas;
 mod roles;
 mod row_encoding;
