@@ -330,7 +330,7 @@ async function run() {
   await wstep('routers: a new router for a group is created, renamed and deleted', async () => {
     await page.locator('#group-name').fill('writers');
     await page.locator('#group-description').fill('Guest authors.');
-    await page.getByRole('button', { name: 'Save group' }).click();
+    await page.getByRole('button', { name: 'Create group' }).click();
     await page.getByTestId('group-row-writers').waitFor();
     await page.getByRole('tab', { name: 'Routers' }).click();
     await page.getByTestId('new-router').click();
@@ -348,6 +348,53 @@ async function run() {
     await page.getByTestId('router-delete').click();
     await eventually(async () => (await page.getByTestId('router-item-pong').count()) === 0, 'pong deleted');
     await page.getByTestId('router-empty').waitFor();
+  });
+
+  await wstep('new group, router and table: a name in use is refused at the name field and nothing is saved', async () => {
+    const before = await revisionOf(page);
+    const saved = async () => (await gqlFromPage(page, '{ workspace { revision document } }')).data.workspace;
+    const original = await saved();
+    // The group form: writers exists (the step above made it).
+    await page.getByRole('tab', { name: 'Groups' }).click();
+    await page.locator('#group-name').fill('writers');
+    await page.locator('#group-description').fill('Not the guest authors.');
+    await page.getByRole('button', { name: 'Create group' }).click();
+    const groupError = page.locator('#group-name-error');
+    await groupError.waitFor();
+    assert((await groupError.innerText()).includes('a group named `writers` exists'), `at the name: ${await groupError.innerText()}`);
+    assert((await page.locator('#group-name').getAttribute('aria-invalid')) === 'true', 'the name field is marked invalid');
+    assert((await page.getByTestId('conflict-reload').count()) === 0, 'no Reload offered: nobody else saved');
+    assert((await page.getByTestId('group-row-writers').innerText()).includes('Guest authors.'), 'writers keeps its description');
+    await page.locator('#group-name').fill('');
+    // The new-router form: getPost exists.
+    await page.getByRole('tab', { name: 'Routers' }).click();
+    await page.getByTestId('new-router').click();
+    await page.getByLabel('Name', { exact: true }).fill('getPost');
+    await page.getByLabel('Path').fill('/elsewhere');
+    await page.getByTestId('router-save').click();
+    const routerError = page.locator('#router-name-error');
+    await routerError.waitFor();
+    assert((await routerError.innerText()).includes('a router named `getPost` exists'), `at the name: ${await routerError.innerText()}`);
+    assert((await page.getByTestId('conflict-reload').count()) === 0, 'no Reload offered for a name in use');
+    await page.getByTestId('router-discard').click();
+    await eventually(async () => (await page.getByTestId('router-dirty').count()) === 0, 'the new router discarded');
+    // The new-table form: posts exists.
+    await page.getByRole('link', { name: 'Database' }).click();
+    await page.waitForURL(/\/admin\/database/);
+    await page.getByTestId('new-table').click();
+    await page.locator('#table-name').fill('posts');
+    await page.getByTestId('add-column').click();
+    await page.getByTestId('column-row-0').getByLabel('Column name').fill('label');
+    await page.getByTestId('table-save').click();
+    const tableError = page.locator('#table-name-error');
+    await tableError.waitFor();
+    assert((await tableError.innerText()).includes('a table named `posts` exists'), `at the name: ${await tableError.innerText()}`);
+    assert((await page.getByTestId('conflict-reload').count()) === 0, 'no Reload offered for a name in use');
+    await page.screenshot({ path: join(SHOTS, 'name-in-use.png'), fullPage: true });
+    // Nothing was saved: the same revision, every definition as it was.
+    assert((await revisionOf(page)) === before, 'the revision did not move');
+    const after = await saved();
+    assert(after.revision === original.revision && JSON.stringify(after.document) === JSON.stringify(original.document), 'the workspace is unchanged');
   });
 
   await wstep('database: posts gets an integer column "views" (default 0) that survives a reload', async () => {

@@ -387,7 +387,12 @@ pub async fn finished_test_run(client: &Gql, id: &str) -> Value {
 pub type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 pub async fn open_socket(server: &TestServer, cookie: Option<&str>, init: Value) -> Socket {
-    let mut request = format!("ws://{}/graphql/ws", server.addr).into_client_request().unwrap();
+    open_socket_at(server, "/graphql/ws", cookie, init).await
+}
+
+/// `open_socket` on another path (`/graphql`, where Apollo-style clients connect).
+pub async fn open_socket_at(server: &TestServer, path: &str, cookie: Option<&str>, init: Value) -> Socket {
+    let mut request = format!("ws://{}{path}", server.addr).into_client_request().unwrap();
     request.headers_mut().insert("sec-websocket-protocol", HeaderValue::from_static("graphql-transport-ws"));
     request.headers_mut().insert("origin", HeaderValue::from_str(&server.base).unwrap());
     if let Some(cookie) = cookie {

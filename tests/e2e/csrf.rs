@@ -78,12 +78,15 @@ async fn bearer_tokens_are_not_subject_to_the_cookie_rules() {
 async fn cross_site_websocket_upgrade_is_refused() {
     use tokio_tungstenite::tungstenite::{client::IntoClientRequest, http::HeaderValue};
     let server = TestServer::start().await;
-    let mut request = format!("ws://{}/graphql/ws", server.addr).into_client_request().unwrap();
-    request.headers_mut().insert("sec-websocket-protocol", HeaderValue::from_static("graphql-transport-ws"));
-    request.headers_mut().insert("origin", HeaderValue::from_static("https://evil.example"));
-    let err = tokio_tungstenite::connect_async(request).await.expect_err("refused");
-    match err {
-        tokio_tungstenite::tungstenite::Error::Http(response) => assert_eq!(response.status(), 403),
-        other => panic!("expected an HTTP refusal, got {other:?}"),
+    // On both paths a subscription socket may be opened at.
+    for path in ["/graphql/ws", "/graphql"] {
+        let mut request = format!("ws://{}{path}", server.addr).into_client_request().unwrap();
+        request.headers_mut().insert("sec-websocket-protocol", HeaderValue::from_static("graphql-transport-ws"));
+        request.headers_mut().insert("origin", HeaderValue::from_static("https://evil.example"));
+        let err = tokio_tungstenite::connect_async(request).await.expect_err("refused");
+        match err {
+            tokio_tungstenite::tungstenite::Error::Http(response) => assert_eq!(response.status(), 403, "{path}"),
+            other => panic!("{path}: expected an HTTP refusal, got {other:?}"),
+        }
     }
 }

@@ -31,6 +31,7 @@ mod monitoring;
 mod own_address;
 mod partial;
 mod refresh;
+mod refused_bodies;
 mod replicas;
 mod roles;
 mod row_encoding;

@@ -92,3 +92,84 @@ async fn prometheus_sees_the_same_figures_by_route_template() {
     assert!(!text.contains("424242") && !text.contains("/no/such/route"), "{text}");
     assert!(text.contains("http_server_active_requests{environment=\"test\"}"), "{text}");
 }
+
+/// One round of traffic on several routers: requests no route matched come in
+/// several methods (each its own figures under the one name `(unmatched)`).
+const ROUND: [(&str, &str, &str, &str); 9] = [
+    ("GET", "/posts", "listPosts", "GET"),
+    ("GET", "/no/such/route", "(unmatched)", "GET"),
+    ("GET", "/posts/424242", "getPost", "GET"),
+    ("POST", "/no/such/route", "(unmatched)", "POST"),
+    ("GET", "/posts", "listPosts", "GET"),
+    ("DELETE", "/posts", "(unmatched)", "DELETE"),
+    ("GET", "/no/such/route", "(unmatched)", "GET"),
+    ("GET", "/posts/424242", "getPost", "GET"),
+    ("GET", "/posts", "listPosts", "GET"),
+];
+
+/// Requests per router and method, as `routerStats` gives them (idle routers left out).
+fn counts(stats: &Value) -> HashMap<(String, String), u64> {
+    stats["routerStats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["requests"].as_u64() != Some(0))
+        .map(|s| ((s["router"].as_str().unwrap().to_owned(), s["method"].as_str().unwrap().to_owned()), s["requests"].as_u64().unwrap()))
+        .collect()
+}
+
+/// Stored minutes are whole minutes replaced as they grow: traffic before
+/// and after a read (which stores this replica's minutes), and across a
+/// minute boundary (the monitor's clock moved on), adds up in every window.
+#[tokio::test]
+async fn figures_add_up_across_reads_and_a_minute_boundary() {
+    let blog = Blog::start().await;
+    let round = || async {
+        for (method, path, _, _) in ROUND {
+            blog.call(method, path, None, None).await;
+        }
+    };
+    let read = |window: &'static str| {
+        let owner = blog.owner.clone();
+        async move {
+            let answer = owner.run(STATS, json!({ "w": window })).await;
+            match answer.ok() {
+                Ok(data) => data,
+                Err(errors) => panic!("routerStats over {window}: {errors:#}"),
+            }
+        }
+    };
+    round().await;
+    read("FIVE_MINUTES").await;
+    round().await;
+    blog.server.app.monitor.advance_clock(std::time::Duration::from_secs(60));
+    round().await;
+
+    let mut expected: HashMap<(String, String), u64> = HashMap::new();
+    for (_, _, router, method) in ROUND {
+        *expected.entry((router.to_owned(), method.to_owned())).or_default() += 3;
+    }
+    for window in ["FIVE_MINUTES", "HOUR", "DAY"] {
+        let stats = read(window).await;
+        assert_eq!(counts(&stats), expected, "{window}");
+        for figures in stats["routerStats"].as_array().unwrap() {
+            let series = figures["series"].as_array().unwrap();
+            assert_eq!(series.iter().map(|p| p["requests"].as_u64().unwrap()).sum::<u64>(), figures["requests"].as_u64().unwrap(), "{window}: {figures}");
+        }
+        let get_post = stats["routerStats"].as_array().unwrap().iter().find(|s| s["router"] == "getPost").unwrap();
+        assert_eq!(get_post["errors4xx"], 6, "{window}");
+    }
+    // The requests fell in (at least) two minutes of the five-minute series.
+    let stats = read("FIVE_MINUTES").await;
+    let list = stats["routerStats"].as_array().unwrap().iter().find(|s| s["router"] == "listPosts").unwrap().clone();
+    let busy = list["series"].as_array().unwrap().iter().filter(|p| p["requests"].as_u64() != Some(0)).count();
+    assert!(busy >= 2, "{list}");
+    // And /metrics counts each method of the unmatched requests apart, none lost.
+    let text = blog.http.get(blog.server.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    for (method, status, count) in [("GET", 404, 6), ("POST", 404, 3), ("DELETE", 405, 3)] {
+        let line = format!(
+            "http_server_request_duration_seconds_count{{environment=\"test\",http_route=\"(unmatched)\",http_request_method=\"{method}\",http_response_status_code=\"{status}\"}} {count}"
+        );
+        assert!(text.contains(&line), "{line} in\n{text}");
+    }
+}

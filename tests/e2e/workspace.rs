@@ -178,3 +178,169 @@ async fn saved_revisions_stream_to_subscribers() {
     let next = crate::common::next_json(&mut socket).await;
     assert_eq!(next["payload"]["data"]["workspaceChanges"]["revision"], saved["putGroup"]["revision"].as_i64().unwrap() + 1);
 }
+
+#[tokio::test]
+async fn a_create_refuses_a_name_in_use_and_changes_nothing() {
+    let server = TestServer::start().await;
+    let developer = server.admin_with_role("DEVELOPER").await;
+    developer.run(IMPORT, json!({ "doc": blog() })).await.data();
+    let before = developer.run("{ workspace { revision document } }", json!({})).await.data()["workspace"].clone();
+    let revision = before["revision"].as_i64().unwrap();
+
+    let other_router = json!({ "name": "createPost", "method": "GET", "path": "/elsewhere", "access": { "allow": "public" }, "steps": [{ "respond": {} }] });
+    let other_table = json!({ "name": "posts", "columns": [{ "name": "label", "type": "text" }] });
+    let refusals = [
+        (
+            "mutation($d: JSON!) { createRouter(definition: $d) { revision } }",
+            json!({ "d": other_router }),
+            "router.name",
+            "a router named `createPost` exists",
+        ),
+        ("mutation($d: JSON!) { createTable(definition: $d) { revision } }", json!({ "d": other_table }), "table.name", "a table named `posts` exists"),
+        ("mutation { createGroup(name: \"editors\", description: \"someone else's\") { revision } }", json!({}), "name", "a group named `editors` exists"),
+        // With the current revision expected, the name is what stands in the way.
+        (
+            "mutation($r: Int) { createGroup(name: \"editors\", expectedRevision: $r) { revision } }",
+            json!({ "r": revision }),
+            "name",
+            "a group named `editors` exists",
+        ),
+    ];
+    for (mutation, variables, field, message) in refusals {
+        let answer = developer.run(mutation, variables).await;
+        assert_eq!(answer.code(), "CONFLICT", "{mutation}: {:#}", answer.body);
+        assert_eq!(answer.body["errors"][0]["message"], message, "{mutation}");
+        assert_eq!(answer.body["errors"][0]["extensions"]["field"], field, "{mutation}");
+        assert_eq!(answer.body["data"], serde_json::Value::Null, "{mutation}");
+    }
+    // Nothing changed: no new revision, every definition as it was.
+    let after = developer.run("{ workspace { revision document } }", json!({})).await.data()["workspace"].clone();
+    assert_eq!(after, before);
+    assert_eq!(after["document"], blog());
+
+    // A new name is created, answered as `putX` answers; a stale revision is still CONFLICT at `expectedRevision`.
+    let note =
+        json!({ "name": "createNote", "method": "POST", "path": "/notes", "access": { "allow": "signedIn" }, "steps": [{ "respond": { "status": 201 } }] });
+    let created = developer
+        .run(
+            "mutation($d: JSON!, $r: Int) { createRouter(definition: $d, expectedRevision: $r) { revision routers { name } } }",
+            json!({ "d": note, "r": revision }),
+        )
+        .await
+        .data();
+    assert_eq!(created["createRouter"]["revision"], revision + 1);
+    assert!(created["createRouter"]["routers"].as_array().unwrap().iter().any(|r| r["name"] == "createNote"));
+    let stale = developer.run("mutation($r: Int) { createGroup(name: \"staff\", expectedRevision: $r) { revision } }", json!({ "r": revision })).await;
+    assert_eq!(stale.code(), "CONFLICT");
+    assert_eq!(stale.body["errors"][0]["extensions"]["field"], "expectedRevision");
+    let table = developer
+        .run(
+            "mutation($d: JSON!) { createTable(definition: $d) { revision tables { name } } }",
+            json!({ "d": { "name": "notes", "columns": [{ "name": "body", "type": "text" }] } }),
+        )
+        .await
+        .data();
+    assert_eq!(table["createTable"]["revision"], revision + 2);
+    let group = developer
+        .run("mutation { createGroup(name: \"staff\", description: \"Our people\") { revision groups { name description } } }", json!({}))
+        .await
+        .data();
+    assert_eq!(
+        group["createGroup"]["groups"],
+        json!([{ "name": "editors", "description": "May delete any post and see statistics." }, { "name": "staff", "description": "Our people" }])
+    );
+    // Again: refused now, and the first `createNote` is the one kept.
+    let again = developer
+        .run(
+            "mutation($d: JSON!) { createRouter(definition: $d) { revision } }",
+            json!({ "d": { "name": "createNote", "method": "GET", "path": "/other", "access": { "allow": "public" }, "steps": [{ "respond": {} }] } }),
+        )
+        .await;
+    assert_eq!(again.body["errors"][0]["message"], "a router named `createNote` exists");
+    let routers = developer.run("{ workspace { revision routers { name path } } }", json!({})).await.data();
+    assert_eq!(routers["workspace"]["revision"], revision + 3);
+    assert!(routers["workspace"]["routers"].as_array().unwrap().contains(&json!({ "name": "createNote", "path": "/notes" })));
+
+    // `putGroup` still replaces; a viewer may create nothing.
+    let put =
+        developer.run("mutation { putGroup(name: \"staff\", description: \"Replaced\") { revision groups { name description } } }", json!({})).await.data();
+    assert_eq!(put["putGroup"]["groups"][1], json!({ "name": "staff", "description": "Replaced" }));
+    let viewer = server.admin_with_role("VIEWER").await;
+    assert_eq!(viewer.run("mutation { createGroup(name: \"viewers\") { revision } }", json!({})).await.code(), "FORBIDDEN");
+}
+
+#[tokio::test]
+async fn creates_racing_for_one_name_leave_exactly_one() {
+    let server = TestServer::start().await;
+    let developer = server.admin_with_role("DEVELOPER").await;
+    developer.run(IMPORT, json!({ "doc": blog() })).await.data();
+    let mut racers = Vec::new();
+    for i in 0..8 {
+        let client = developer.clone();
+        let router = json!({ "name": "racer", "method": "GET", "path": format!("/racer/{i}"), "access": { "allow": "public" }, "steps": [{ "respond": {} }] });
+        racers.push(tokio::spawn(async move { client.run("mutation($d: JSON!) { createRouter(definition: $d) { revision } }", json!({ "d": router })).await }));
+    }
+    let mut created = 0;
+    for racer in racers {
+        let answer = crate::common::joined(racer, std::time::Duration::from_secs(60), "a createRouter").await;
+        match answer.body["errors"].is_null() {
+            true => created += 1,
+            false => assert_eq!(answer.body["errors"][0]["message"], "a router named `racer` exists", "{:#}", answer.body),
+        }
+    }
+    assert_eq!(created, 1, "one create wins");
+    let workspace = developer.run("{ workspace { revision routers { name } } }", json!({})).await.data()["workspace"].clone();
+    assert_eq!(workspace["revision"], 2, "one revision saved");
+    assert_eq!(workspace["routers"].as_array().unwrap().iter().filter(|r| r["name"] == "racer").count(), 1);
+}
+
+/// Apollo and graphql-ws clients given the GraphQL URL open their socket there,
+/// not at `/graphql/ws`: signed in by cookie or by a token in `connection_init`.
+#[tokio::test]
+async fn subscriptions_stream_over_the_graphql_url_too() {
+    use futures_util::SinkExt;
+    use tokio_tungstenite::tungstenite::Message;
+
+    let server = TestServer::start().await;
+    let owner = server.owner().await;
+    let login = reqwest::Client::new()
+        .post(server.url("/graphql"))
+        .json(&json!({
+            "query": "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { id } }",
+            "variables": { "e": crate::common::OWNER_EMAIL, "p": crate::common::OWNER_PASSWORD }
+        }))
+        .send()
+        .await
+        .unwrap();
+    let cookie = login.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let token = owner.run("mutation { createApiToken(input: { name: \"ws\", role: VIEWER }) { token } }", json!({})).await.data()["createApiToken"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let by_cookie = crate::common::open_socket_at(&server, "/graphql", Some(&cookie), json!({})).await;
+    let by_token = crate::common::open_socket_at(&server, "/graphql", None, json!({ "token": token })).await;
+    for (how, mut socket) in [("cookie", by_cookie), ("token", by_token)] {
+        let start = json!({ "id": "1", "type": "subscribe", "payload": { "query": "subscription { workspaceChanges { revision authorEmail } }" } });
+        socket.send(Message::text(start.to_string())).await.unwrap();
+        let owner_ref = &owner;
+        let event = crate::common::until_first_event(&mut socket, |n| async move {
+            owner_ref
+                .run("mutation($d: String) { putGroup(name: \"warmup\", description: $d) { revision } }", json!({ "d": format!("{how} {n}") }))
+                .await
+                .data();
+        })
+        .await;
+        assert_eq!(event["id"], "1", "{how}: {event}");
+        assert_eq!(event["payload"]["data"]["workspaceChanges"]["authorEmail"], crate::common::OWNER_EMAIL, "{how}: {event}");
+    }
+    // Without a sign-in the socket opens, and the subscription is refused as on `/graphql/ws`.
+    let mut anonymous = crate::common::open_socket_at(&server, "/graphql", None, json!({})).await;
+    let start = json!({ "id": "1", "type": "subscribe", "payload": { "query": "subscription { workspaceChanges { revision } }" } });
+    anonymous.send(Message::text(start.to_string())).await.unwrap();
+    let refused = crate::common::next_json(&mut anonymous).await;
+    assert_eq!(refused["payload"]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "{refused}");
+    // A plain GET is still GraphiQL.
+    let page = reqwest::get(server.url("/graphql")).await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("graphiql"));
+}

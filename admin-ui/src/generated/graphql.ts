@@ -877,6 +877,14 @@ export type PutTableMutationVariables = Exact<{
 
 export type PutTableMutation = { putTable: { revision: number, authorEmail: string | null, savedAt: string | null, document: unknown, tables: Array<{ name: string, description: string, owned: boolean, columns: unknown, definition: unknown }>, groups: Array<{ name: string, description: string }>, routers: Array<{ name: string, description: string, method: string, path: string, definition: unknown }> } };
 
+export type CreateTableMutationVariables = Exact<{
+  definition: Scalars['JSON']['input'];
+  expectedRevision?: InputMaybe<Scalars['Int']['input']>;
+}>;
+
+
+export type CreateTableMutation = { createTable: { revision: number, authorEmail: string | null, savedAt: string | null, document: unknown, tables: Array<{ name: string, description: string, owned: boolean, columns: unknown, definition: unknown }>, groups: Array<{ name: string, description: string }>, routers: Array<{ name: string, description: string, method: string, path: string, definition: unknown }> } };
+
 export type DeleteTableMutationVariables = Exact<{
   name: Scalars['String']['input'];
   expectedRevision?: InputMaybe<Scalars['Int']['input']>;
@@ -892,6 +900,14 @@ export type PutRouterMutationVariables = Exact<{
 
 
 export type PutRouterMutation = { putRouter: { revision: number, authorEmail: string | null, savedAt: string | null, document: unknown, tables: Array<{ name: string, description: string, owned: boolean, columns: unknown, definition: unknown }>, groups: Array<{ name: string, description: string }>, routers: Array<{ name: string, description: string, method: string, path: string, definition: unknown }> } };
+
+export type CreateRouterMutationVariables = Exact<{
+  definition: Scalars['JSON']['input'];
+  expectedRevision?: InputMaybe<Scalars['Int']['input']>;
+}>;
+
+
+export type CreateRouterMutation = { createRouter: { revision: number, authorEmail: string | null, savedAt: string | null, document: unknown, tables: Array<{ name: string, description: string, owned: boolean, columns: unknown, definition: unknown }>, groups: Array<{ name: string, description: string }>, routers: Array<{ name: string, description: string, method: string, path: string, definition: unknown }> } };
 
 export type DeleteRouterMutationVariables = Exact<{
   name: Scalars['String']['input'];
@@ -909,6 +925,15 @@ export type PutGroupMutationVariables = Exact<{
 
 
 export type PutGroupMutation = { putGroup: { revision: number, authorEmail: string | null, savedAt: string | null, document: unknown, tables: Array<{ name: string, description: string, owned: boolean, columns: unknown, definition: unknown }>, groups: Array<{ name: string, description: string }>, routers: Array<{ name: string, description: string, method: string, path: string, definition: unknown }> } };
+
+export type CreateGroupMutationVariables = Exact<{
+  name: Scalars['String']['input'];
+  description?: InputMaybe<Scalars['String']['input']>;
+  expectedRevision?: InputMaybe<Scalars['Int']['input']>;
+}>;
+
+
+export type CreateGroupMutation = { createGroup: { revision: number, authorEmail: string | null, savedAt: string | null, document: unknown, tables: Array<{ name: string, description: string, owned: boolean, columns: unknown, definition: unknown }>, groups: Array<{ name: string, description: string }>, routers: Array<{ name: string, description: string, method: string, path: string, definition: unknown }> } };
 
 export type DeleteGroupMutationVariables = Exact<{
   name: Scalars['String']['input'];

@@ -207,6 +207,14 @@ impl WorkspaceMutation {
         Ok(WorkspaceObject(saved.await?))
     }
 
+    /// Adds a table definition; a name in use is refused (CONFLICT at
+    /// `table.name`), where `putTable` would replace that table.
+    #[graphql(guard = "RoleGuard::new(Role::Developer)")]
+    async fn create_table(&self, ctx: &Context<'_>, definition: Json<Value>, expected_revision: Option<i64>) -> Result<WorkspaceObject> {
+        let table: Table = parse_as(definition.0, "table")?;
+        Ok(WorkspaceObject(state(ctx).workspace.create(principal(ctx)?, table, expected_revision).await?))
+    }
+
     #[graphql(guard = "RoleGuard::new(Role::Developer)")]
     async fn delete_table(&self, ctx: &Context<'_>, name: String, expected_revision: Option<i64>) -> Result<WorkspaceObject> {
         let saved = state(ctx).workspace.edit(principal(ctx)?, expected_revision, |doc| remove(&mut doc.tables, &name, "table", |t| &t.name));
@@ -222,6 +230,14 @@ impl WorkspaceMutation {
             Ok(())
         });
         Ok(WorkspaceObject(saved.await?))
+    }
+
+    /// Adds a router definition; a name in use is refused (CONFLICT at
+    /// `router.name`), where `putRouter` would replace that router.
+    #[graphql(guard = "RoleGuard::new(Role::Developer)")]
+    async fn create_router(&self, ctx: &Context<'_>, definition: Json<Value>, expected_revision: Option<i64>) -> Result<WorkspaceObject> {
+        let router: Router = parse_as(definition.0, "router")?;
+        Ok(WorkspaceObject(state(ctx).workspace.create(principal(ctx)?, router, expected_revision).await?))
     }
 
     #[graphql(guard = "RoleGuard::new(Role::Developer)")]
@@ -244,6 +260,14 @@ impl WorkspaceMutation {
             Ok(())
         });
         Ok(WorkspaceObject(saved.await?))
+    }
+
+    /// Adds an end-user group; a name in use is refused (CONFLICT at
+    /// `name`), where `putGroup` would change that group's description.
+    #[graphql(guard = "RoleGuard::new(Role::Developer)")]
+    async fn create_group(&self, ctx: &Context<'_>, name: String, description: Option<String>, expected_revision: Option<i64>) -> Result<WorkspaceObject> {
+        let group = Group { name, description: description.unwrap_or_default() };
+        Ok(WorkspaceObject(state(ctx).workspace.create(principal(ctx)?, group, expected_revision).await?))
     }
 
     #[graphql(guard = "RoleGuard::new(Role::Developer)")]

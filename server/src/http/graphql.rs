@@ -1,6 +1,8 @@
 //! `/graphql`: POST for queries and mutations, GET for GraphiQL, and
-//! `/graphql/ws` for subscriptions (graphql-transport-ws). The caller is worked
-//! out here, at the edge, and handed to resolvers in a `RequestContext`.
+//! subscriptions (graphql-transport-ws) on a WebSocket opened at `/graphql/ws`
+//! or, as Apollo and graphql-ws clients pointed at the GraphQL URL do, at
+//! `/graphql` itself. The caller is worked out here, at the edge, and handed
+//! to resolvers in a `RequestContext`.
 
 use std::{
     net::SocketAddr,
@@ -13,8 +15,8 @@ use async_graphql_axum::{GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
 use axum::{
     Router,
     body::Body,
-    extract::{ConnectInfo, State, WebSocketUpgrade},
-    http::{HeaderMap, StatusCode},
+    extract::{ConnectInfo, State, WebSocketUpgrade, ws::rejection::WebSocketUpgradeRejection},
+    http::{HeaderMap, StatusCode, header},
     middleware,
     response::{Html, IntoResponse, Response},
     routing::get,
@@ -37,7 +39,7 @@ struct Endpoint {
 
 pub fn router(state: AppState, schema: AppSchema) -> Router {
     Router::new()
-        .route("/graphql", get(graphiql).post(execute).route_layer(middleware::from_fn_with_state(state.clone(), csrf::guard_post)))
+        .route("/graphql", get(graphiql_or_subscribe).post(execute).route_layer(middleware::from_fn_with_state(state.clone(), csrf::guard_post)))
         .route("/graphql/ws", get(subscribe))
         .with_state(Endpoint { state, schema })
 }
@@ -45,6 +47,26 @@ pub fn router(state: AppState, schema: AppSchema) -> Router {
 /// GraphiQL, with its scripts from the embedded SPA build (no CDN).
 async fn graphiql() -> Html<&'static str> {
     Html(include_str!("graphiql.html"))
+}
+
+/// A GET of `/graphql`: a WebSocket upgrade is a subscription socket, served
+/// as on `/graphql/ws`; anything else is GraphiQL.
+async fn graphiql_or_subscribe(
+    endpoint: State<Endpoint>,
+    peer: ConnectInfo<SocketAddr>,
+    session: Session,
+    headers: HeaderMap,
+    protocol: Result<GraphQLProtocol, StatusCode>,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Response {
+    if !headers.contains_key(header::UPGRADE) {
+        return graphiql().await.into_response();
+    }
+    match (upgrade, protocol) {
+        (Ok(upgrade), Ok(protocol)) => subscribe(endpoint, peer, session, headers, protocol, upgrade).await,
+        (Err(rejection), _) => rejection.into_response(),
+        (Ok(_), Err(status)) => status.into_response(),
+    }
 }
 
 async fn session_principal(state: &AppState, session: &Session) -> ServiceResult<Option<Principal>> {

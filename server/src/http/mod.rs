@@ -26,7 +26,7 @@ use tower_http::{
 };
 use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
 
-use crate::web::{bearer, json_error};
+use crate::web::{bearer, drain, json_error};
 use crate::{auth::session_store::DbSessionStore, error::AdminCode, graphql::AppSchema, state::AppState};
 
 pub const SESSION_COOKIE: &str = "serverkit_session";
@@ -58,12 +58,17 @@ pub fn router(state: AppState, schema: AppSchema, sessions: DbSessionStore) -> R
         .layer(middleware::from_fn_with_state(state.metrics.clone(), metrics::track))
         .layer(TraceLayer::new_for_http())
         .merge(data_plane)
+        // Outermost: what a handler left of a body is read after it answers, before the answer goes.
+        .layer(middleware::from_fn(drain::unread_body))
 }
 
 /// One environment's API at the root of an address of its own: what
 /// `/env/{slug}/…` serves on the main listener, and nothing else.
 pub fn environment_router(state: AppState, slug: String) -> Router {
-    data_plane::root_router(state.data_plane.clone(), slug).layer(compression()).layer(middleware::from_fn_with_state(state.metrics.clone(), metrics::track))
+    data_plane::root_router(state.data_plane.clone(), slug)
+        .layer(compression())
+        .layer(middleware::from_fn_with_state(state.metrics.clone(), metrics::track))
+        .layer(middleware::from_fn(drain::unread_body))
 }
 
 /// Compression of answers, except files: ranges and lengths of a download

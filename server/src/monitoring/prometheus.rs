@@ -21,7 +21,7 @@ pub fn render(slots: &[std::sync::Arc<Slot>], active: &[(String, i64)]) -> Strin
     let _ = writeln!(out, "# TYPE http_server_request_duration_seconds histogram");
     for slot in slots {
         let state = slot.state.lock().unwrap_or_else(|e| e.into_inner());
-        let route = if slot.router == super::UNMATCHED { super::UNMATCHED.to_owned() } else { escape(&slot.route) };
+        let route = if slot.router == super::UNMATCHED { super::UNMATCHED.to_owned() } else { escape(&state.route) };
         for series in &state.statuses {
             let labels = format!(
                 "environment=\"{}\",http_route=\"{route}\",http_request_method=\"{}\",http_response_status_code=\"{}\"",

@@ -76,7 +76,7 @@ impl Monitor {
     pub async fn stats(&self, environment: &str, window: Window, routers: &[(String, String, String)]) -> ServiceResult<Vec<RouterStats>> {
         // This replica's latest counts first, so the answer includes them.
         self.flush(Some(environment)).await?;
-        let now = Utc::now().timestamp() / 60;
+        let now = self.0.clock.minute();
         let (from, step) = (now - window.minutes() + 1, window.step());
         let rows = router_minute::Entity::find()
             .filter(router_minute::Column::Environment.eq(environment))

@@ -1,9 +1,11 @@
 //! Stateless HTTP helpers that the data plane and the admin's HTTP surface
 //! share: reading a bearer token, the client's address, the body's kind and a
-//! download's conditions, and writing a JSON error. Nothing here knows the
+//! download's conditions, writing a JSON error, and reading what is left of
+//! a body before an early answer (`drain`). Nothing here knows the
 //! application; it sits at the bottom so both can use it.
 
 pub mod client_ip;
+pub mod drain;
 
 use axum::{
     Json,

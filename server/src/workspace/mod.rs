@@ -1,6 +1,7 @@
 //! The workspace: the draft everyone edits — tables, end-user groups and
 //! routers — kept as numbered, immutable revisions of one JSON document.
 
+mod create;
 pub mod diff;
 pub mod document;
 pub mod examples;
@@ -11,6 +12,7 @@ pub mod shape;
 pub mod test_case;
 pub mod validate;
 
+pub use create::Named;
 pub use document::WorkspaceDocument;
 pub use history::HistoryEntry;
 pub use service::{Revision, Workspace};

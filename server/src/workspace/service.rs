@@ -126,7 +126,7 @@ impl Workspace {
     }
 }
 
-fn stale(expected: i64, actual: i64) -> ServiceError {
+pub(super) fn stale(expected: i64, actual: i64) -> ServiceError {
     ServiceError::conflict(
         "expectedRevision",
         format!("the workspace changed meanwhile (you edited revision {expected}, it is now {actual}); reload and retry"),

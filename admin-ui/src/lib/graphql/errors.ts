@@ -85,10 +85,20 @@ export function toUiErrors(error: CombinedError | undefined | null): UiError[] {
   });
 }
 
-/** The problems of failed operations: extensions.problems, else one per error with a field. */
+/** A create refused because the name is in use (CONFLICT at `router.name`, `table.name` or `name`): a
+ * problem of the name field, not someone else's newer revision to reload. */
+export function isNameTaken(e: UiError): boolean {
+  return e.code === 'CONFLICT' && !!e.field && /(^|\.)name$/.test(e.field);
+}
+
+/** The problems of failed operations: extensions.problems, else one per error with a field (a name in use included). */
 export function toProblems(errors: UiError[]): Problem[] {
   return errors.flatMap((e) =>
-    e.problems.length ? e.problems : e.code === 'BAD_USER_INPUT' && e.field ? [{ path: e.field, message: e.message }] : [],
+    e.problems.length
+      ? e.problems
+      : (e.code === 'BAD_USER_INPUT' || isNameTaken(e)) && e.field
+        ? [{ path: e.field, message: e.message }]
+        : [],
   );
 }
 

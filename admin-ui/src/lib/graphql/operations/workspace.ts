@@ -1,5 +1,6 @@
 // Operations of the workspace (tables, groups, routers): read, exported,
-// validated, imported and edited, and its new revisions followed live.
+// validated, imported, created (refusing a name in use), put (create or
+// replace) and deleted, and its new revisions followed live.
 import { gql } from '@urql/core';
 import type * as T from '../../../generated/graphql';
 import { WorkspaceFields } from './fragments';
@@ -52,6 +53,15 @@ export const PutTableMutation = gql<T.PutTableMutation, T.PutTableMutationVariab
   ${WorkspaceFields}
 `;
 
+export const CreateTableMutation = gql<T.CreateTableMutation, T.CreateTableMutationVariables>`
+  mutation CreateTable($definition: JSON!, $expectedRevision: Int) {
+    createTable(definition: $definition, expectedRevision: $expectedRevision) {
+      ...WorkspaceFields
+    }
+  }
+  ${WorkspaceFields}
+`;
+
 export const DeleteTableMutation = gql<T.DeleteTableMutation, T.DeleteTableMutationVariables>`
   mutation DeleteTable($name: String!, $expectedRevision: Int) {
     deleteTable(name: $name, expectedRevision: $expectedRevision) {
@@ -70,6 +80,15 @@ export const PutRouterMutation = gql<T.PutRouterMutation, T.PutRouterMutationVar
   ${WorkspaceFields}
 `;
 
+export const CreateRouterMutation = gql<T.CreateRouterMutation, T.CreateRouterMutationVariables>`
+  mutation CreateRouter($definition: JSON!, $expectedRevision: Int) {
+    createRouter(definition: $definition, expectedRevision: $expectedRevision) {
+      ...WorkspaceFields
+    }
+  }
+  ${WorkspaceFields}
+`;
+
 export const DeleteRouterMutation = gql<T.DeleteRouterMutation, T.DeleteRouterMutationVariables>`
   mutation DeleteRouter($name: String!, $expectedRevision: Int) {
     deleteRouter(name: $name, expectedRevision: $expectedRevision) {
@@ -82,6 +101,15 @@ export const DeleteRouterMutation = gql<T.DeleteRouterMutation, T.DeleteRouterMu
 export const PutGroupMutation = gql<T.PutGroupMutation, T.PutGroupMutationVariables>`
   mutation PutGroup($name: String!, $description: String, $expectedRevision: Int) {
     putGroup(name: $name, description: $description, expectedRevision: $expectedRevision) {
+      ...WorkspaceFields
+    }
+  }
+  ${WorkspaceFields}
+`;
+
+export const CreateGroupMutation = gql<T.CreateGroupMutation, T.CreateGroupMutationVariables>`
+  mutation CreateGroup($name: String!, $description: String, $expectedRevision: Int) {
+    createGroup(name: $name, description: $description, expectedRevision: $expectedRevision) {
       ...WorkspaceFields
     }
   }
