@@ -398,6 +398,7 @@ impl Files {
     /// Deletes the files a test run's sandbox stored (under `files_at`, see
     /// `engine::sandbox`).
     pub async fn drop_sandbox(&self, files_at: &str) {
+        self.usage.forget(files_at);
         if let Err(err) = crate::storage::delete_prefix(&self.store, &Self::root(files_at)).await {
             tracing::warn!(sandbox = files_at, error = %err, "a sandbox's files could not be deleted; they are swept at the next start");
         }

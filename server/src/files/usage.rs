@@ -40,6 +40,11 @@ impl Usage {
         Ok(bytes)
     }
 
+    /// Forgets what it counted for `slug` (a test run's sandbox, once dropped).
+    pub fn forget(&self, slug: &str) {
+        self.counted.lock().expect("usage lock").remove(slug);
+    }
+
     /// Counts a change of `delta` bytes (negative for deletes).
     pub fn add(&self, slug: &str, delta: i64) {
         if let Some((bytes, _)) = self.counted.lock().expect("usage lock").get_mut(slug) {
