@@ -599,7 +599,7 @@ async function run() {
       const refresh = page.getByTestId('refresh-dialog');
       await refresh.getByTestId('migration-changes').waitFor();
       await refresh.getByTestId('refresh-run').click();
-      await refresh.locator('[data-testid="refresh-test-run"][data-status="PASSED"][data-total="29"]').waitFor({ timeout: RUN_TIMEOUT });
+      await refresh.locator('[data-testid="refresh-test-run"][data-status="PASSED"][data-total="30"]').waitFor({ timeout: RUN_TIMEOUT });
       await refresh.getByRole('button', { name: 'Done' }).click();
       const row = page.locator(`[data-testid="case-${SAVED}"][data-status="PASSED"]`);
       await row.waitFor();
