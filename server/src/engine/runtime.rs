@@ -23,6 +23,15 @@ use crate::{
     workspace::{Revision, WorkspaceDocument, document::Table},
 };
 
+/// What an `Active` serves, besides the environment's settings.
+pub(super) struct Served {
+    pub revision: Arc<CompiledRevision>,
+    pub release: Option<i64>,
+    pub applied_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// See `Active::files_at`.
+    pub files_at: String,
+}
+
 /// One environment's serving state.
 pub struct Active {
     /// The environment served.
@@ -323,35 +332,40 @@ impl Engine {
 
     async fn install(&self, env: &Environment, compiled: CompiledRevision, release: Option<i64>, db: EnvDb, applied_at: Option<chrono::DateTime<chrono::Utc>>) {
         let users = self.users(&env.slug, &db).await;
-        let guards = Arc::new(Guards::new(env));
-        db.rows.set_read_budget(guards.timeout());
         let _one_at_a_time = self.serving.lock().await;
         let before = self.active(&env.slug).await.map(|a| a.routers.clone()).unwrap_or_default();
-        let (vars, routers) = self.served_settings(env, &before).await;
-        let active = Active {
+        let served = Served { revision: Arc::new(compiled), release, applied_at, files_at: env.slug.clone() };
+        let active = self.assemble(env, served, db, users, &before).await;
+        self.slot(&env.slug).await.store(Some(Arc::new(active)));
+    }
+
+    /// What `env` serves of `served` over `db`: its limits as guards (and
+    /// the read budget they give), its variables and secrets, its router
+    /// settings (keeping the rate buckets of `before`). The one place an
+    /// `Active` is put together, for an environment or a test run's sandbox.
+    pub(super) async fn assemble(&self, env: &Environment, served: Served, db: EnvDb, users: Users, before: &HashMap<String, RouterGuard>) -> Active {
+        let guards = Arc::new(Guards::new(env));
+        db.rows.set_read_budget(guards.timeout());
+        let (vars, routers) = self.served_settings(env, before).await;
+        Active {
             slug: env.slug.clone(),
-            files_at: env.slug.clone(),
-            revision: Arc::new(compiled),
-            release,
-            applied_at,
+            files_at: served.files_at,
+            revision: served.revision,
+            release: served.release,
+            applied_at: served.applied_at,
             db,
             users,
             guards,
             routers,
             vars,
             settings_at: env.updated_at,
-        };
-        self.slot(&env.slug).await.store(Some(Arc::new(active)));
+        }
     }
 
     /// `env.*` (variables, then secrets over them) and the router settings.
     /// Unreadable settings are logged and served as none: an environment
     /// keeps serving rather than stopping over them.
-    pub(super) async fn served_settings(
-        &self,
-        env: &Environment,
-        before: &HashMap<String, RouterGuard>,
-    ) -> (serde_json::Value, Arc<HashMap<String, RouterGuard>>) {
+    async fn served_settings(&self, env: &Environment, before: &HashMap<String, RouterGuard>) -> (serde_json::Value, Arc<HashMap<String, RouterGuard>>) {
         let mut vars = env.variables.clone();
         match self.environments.secret_values(&env.slug).await {
             Ok(secrets) => vars.extend(secrets),

@@ -9,8 +9,7 @@ use sea_orm::TransactionTrait;
 
 use super::{
     Engine,
-    guards::Guards,
-    runtime::Active,
+    runtime::{Active, Served},
     schema,
     store::EnvDb,
     users::{self, Users},
@@ -53,32 +52,18 @@ impl Engine {
         }
     }
 
-    async fn fill_sandbox(&self, env: &Environment, served: &Active, id: &str, connections: &Connections) -> ServiceResult<Active> {
+    async fn fill_sandbox(&self, env: &Environment, serving: &Active, id: &str, connections: &Connections) -> ServiceResult<Active> {
         let db = EnvDb::from(connections.clone());
         users::ensure_tables(&db.write).await?;
-        let tables = &served.revision.document.tables;
+        let tables = &serving.revision.document.tables;
         let txn = db.write.begin().await?;
         schema::apply(&txn, &[], tables, &schema::plan(&[], tables)).await.map_err(ServiceError::internal)?;
         txn.commit().await?;
-        let guards = Arc::new(Guards::new(env));
-        db.rows.set_read_budget(guards.timeout());
-        // Fresh router guards: the run's requests do not eat real traffic's allowance.
-        let (vars, routers) = self.served_settings(env, &HashMap::new()).await;
         // Nobody else caches these users: their changes go nowhere.
         let users = Users::new(&env.slug, &db, tokio::sync::broadcast::channel(1).0);
-        Ok(Active {
-            slug: env.slug.clone(),
-            files_at: Sandbox::files_at(id),
-            revision: served.revision.clone(),
-            release: served.release,
-            applied_at: served.applied_at,
-            db,
-            users,
-            guards,
-            routers,
-            vars,
-            settings_at: env.updated_at,
-        })
+        let served = Served { revision: serving.revision.clone(), release: serving.release, applied_at: serving.applied_at, files_at: Sandbox::files_at(id) };
+        // No router guards before: the run's requests do not eat real traffic's allowance.
+        Ok(self.assemble(env, served, db, users, &HashMap::new()).await)
     }
 
     /// Drops a sandbox's database.
