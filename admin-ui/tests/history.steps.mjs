@@ -76,7 +76,7 @@ export async function historySteps(t) {
       await page.locator(`[data-testid="workspace-revision"][data-revision="${restored}"]`).waitFor();
       await page.getByTestId('toast').filter({ hasText: `Revision ${older} restored as revision ${restored}` }).waitFor();
       const summary = await row(restored).getByTestId('revision-summary').innerText();
-      assert(summary === `Changed router ${PROBE}: step 1 (respond) body.v: 2 → 1`, `the restore's summary: ${summary}`);
+      assert(summary === `Restored revision ${older}: Changed router ${PROBE}: step 1 (respond) body.v: 2 → 1`, `the restore's summary: ${summary}`);
       const { workspace } = await gql('{ workspace { revision routers { name definition } } }');
       assert(workspace.revision === restored, `the workspace is at ${workspace.revision}`);
       const saved = workspace.routers.find((r) => r.name === PROBE);

@@ -16,6 +16,8 @@ pub struct Model {
     pub failed: i32,
     /// JSON: one result per case.
     pub results: String,
+    /// Why the run could not go on (status ERROR).
+    pub error: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -12,6 +12,8 @@ pub struct Model {
     pub document: String,
     pub author_email: String,
     pub created_at: DateTimeUtc,
+    /// The earlier revision this one saved again, when it was a restore.
+    pub restored_from: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -14,6 +14,7 @@ mod m20261130_000008_create_audit_log;
 mod m20261203_000009_create_releases;
 mod m20261203_000010_add_file_limits;
 mod m20261207_000011_create_test_run_records;
+mod m20261207_000012_run_errors_and_restores;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000009_create_releases::Migration),
             Box::new(m20261203_000010_add_file_limits::Migration),
             Box::new(m20261207_000011_create_test_run_records::Migration),
+            Box::new(m20261207_000012_run_errors_and_restores::Migration),
         ]
     }
 }

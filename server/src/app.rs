@@ -90,6 +90,7 @@ impl App {
         let (monitor, monitor_task) = Monitor::start(db.clone(), replica_id.to_string());
         background.push(monitor_task.abort_handle());
         background.push(spawn_staging_sweep(files.clone()).abort_handle());
+        background.push(spawn_feed_retention(engine.clone()).abort_handle());
         background.push(follow_environment_changes(&environments, engine.clone(), logs.clone(), monitor.clone()).abort_handle());
         // Replicas on one PostgreSQL database tell each other what changed.
         let replica =
@@ -252,6 +253,17 @@ fn spawn_staging_sweep(files: crate::files::Files) -> JoinHandle<()> {
         loop {
             every.tick().await;
             files.sweep_staging(Duration::from_secs(3600)).await;
+        }
+    })
+}
+
+/// Every minute: each environment's change feed kept within its retention.
+fn spawn_feed_retention(engine: Engine) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            every.tick().await;
+            engine.trim_feeds(crate::engine::feed::KEEP_EVENTS, crate::engine::feed::KEEP_FOR).await;
         }
     })
 }

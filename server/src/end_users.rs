@@ -4,7 +4,11 @@
 
 use crate::{
     auth::{Principal, Role},
-    engine::{Engine, users::Users},
+    engine::{
+        Engine,
+        feed::{Cursor, follow::UserChanges},
+        users::Users,
+    },
     environments::{Capability, Environment, Environments},
     error::{ServiceError, ServiceResult},
     workspace::{Workspace, document::Group},
@@ -61,6 +65,15 @@ impl EndUsers {
         actor.require(role)?;
         let env = self.environments.get(environment).await?;
         self.directory(env).await
+    }
+
+    /// The end users' committed changes in `environment` from the cursor
+    /// `after` (from now when None), where its user management is on.
+    pub async fn changes(&self, actor: &Principal, environment: &str, after: Option<&str>) -> ServiceResult<(Directory, UserChanges)> {
+        let directory = self.managed(actor, environment, Role::Viewer).await?;
+        let after = after.map(|text| text.parse::<Cursor>().map_err(|_| ServiceError::bad_input("after", "a cursor this feed gave"))).transpose()?;
+        let subscription = self.engine.feed(environment).subscribe(after).await.map_err(ServiceError::internal)?;
+        Ok((directory, UserChanges::new(subscription)))
     }
 
     async fn directory(&self, environment: Environment) -> ServiceResult<Directory> {

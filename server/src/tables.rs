@@ -11,8 +11,10 @@ use crate::{
     engine::{
         Engine,
         deleted_files::forget_deleted,
+        feed::{Cursor, Feed, follow::TableChanges, matches},
         rows::{self, ListRequest, Page, RowError, Total},
         runtime::Active,
+        store::RowStore,
     },
     environments::{Capability, Environments},
     error::{ServiceError, ServiceResult},
@@ -32,6 +34,7 @@ pub struct ServedTable {
     pub active: Arc<Active>,
     pub table: Table,
     files: Files,
+    feed: Arc<Feed>,
 }
 
 /// A page of rows, with the total when it was asked for.
@@ -59,11 +62,22 @@ impl Tables {
             .find(|t| t.name == table)
             .cloned()
             .ok_or_else(|| ServiceError::not_found(format!("no table `{table}` in the revision `{environment}` serves")))?;
-        Ok(ServedTable { active, table, files: self.files.clone() })
+        Ok(ServedTable { active, table, files: self.files.clone(), feed: self.engine.feed(environment) })
     }
 }
 
 impl ServedTable {
+    /// The table's committed changes from the cursor `after` (from now when
+    /// None), those whose row passes `filter` (a `where` filter) before or
+    /// after the change.
+    pub async fn changes(&self, filter: Value, after: Option<&str>) -> ServiceResult<TableChanges> {
+        matches::check(&self.table, &filter).map_err(|bad| ServiceError::bad_input(format!("filter.{}", bad.field), bad.message))?;
+        let after = after.map(|text| text.parse::<Cursor>().map_err(|_| ServiceError::bad_input("after", "a cursor this feed gave"))).transpose()?;
+        let subscription = self.feed.subscribe(after).await.map_err(ServiceError::internal)?;
+        let case_sensitive = matches!(self.active.db.rows, RowStore::Sql { .. });
+        Ok(TableChanges::new(subscription, self.table.clone(), filter, case_sensitive))
+    }
+
     /// A page of rows matching `filter` in `order_by`'s order (newest first
     /// by default), and how many match in all when `count` (it costs more
     /// than the page on a large table).

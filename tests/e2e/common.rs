@@ -367,7 +367,7 @@ pub async fn joined<T>(mut task: JoinHandle<T>, within: Duration, what: &str) ->
 
 /// The fields of a test run the e2e tests read.
 pub const TEST_RUN_FIELDS: &str =
-    "id status revision total passed failed startedBy results { name router status failures { step what expected actual } logIds curl }";
+    "id status error revision total passed failed startedBy results { name router status failures { step what expected actual } logIds curl }";
 
 /// Test run `id`, once it has ended (it fails the test if the run is still
 /// `RUNNING` after 60 s).

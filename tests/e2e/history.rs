@@ -9,7 +9,7 @@ const IMPORT: &str = "mutation($doc: JSON!) { importWorkspace(document: $doc) { 
 const PUT_ROUTER: &str = "mutation($d: JSON!) { putRouter(definition: $d) { revision } }";
 const REVISIONS: &str = "query($first: Int, $after: String) { workspaceRevisions(first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } nodes { revision authorEmail savedAt summary } } }";
 const REVISION: &str =
-    "query($n: Int!) { workspaceRevision(revision: $n) { revision authorEmail summary document changes { what name change summary details } } }";
+    "query($n: Int!) { workspaceRevision(revision: $n) { revision restoredFrom authorEmail summary document changes { what name change summary details } } }";
 const RESTORE: &str =
     "mutation($n: Int!, $expected: Int) { restoreWorkspaceRevision(revision: $n, expectedRevision: $expected) { revision authorEmail document } }";
 
@@ -131,6 +131,10 @@ async fn restoring_an_old_revision_saves_it_as_a_new_one() {
     assert_eq!(exported["exportWorkspace"], blog());
     let third = developer.run(REVISION, json!({ "n": 3 })).await.data()["workspaceRevision"].clone();
     assert_eq!(third["document"], blog());
+    assert_eq!(third["restoredFrom"], 1);
+    assert!(third["summary"].as_str().unwrap().starts_with("Restored revision 1: "), "{third:#}");
+    let second = developer.run(REVISION, json!({ "n": 2 })).await.data()["workspaceRevision"].clone();
+    assert_eq!(second["restoredFrom"], Value::Null, "an ordinary save");
     assert_eq!(third["changes"][0]["details"], json!(["step 1 (insert as post) values.title: \"${request.body.heading}\" → \"${request.body.title}\""]));
 
     // Restoring what is current already saves nothing.

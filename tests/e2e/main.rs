@@ -6,6 +6,7 @@
 mod common;
 mod s3;
 
+mod changes;
 mod console;
 mod coverage;
 
@@ -42,5 +43,6 @@ mod testing;
 mod tokens;
 mod validation_corpus;
 mod validation_data;
+mod watch;
 mod workspace;
 mod writes;

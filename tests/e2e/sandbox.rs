@@ -128,6 +128,24 @@ async fn a_fixture_that_names_a_missing_column_is_a_problem_with_its_place() {
 }
 
 #[tokio::test]
+async fn a_fixture_the_store_refuses_ends_the_run_in_error_saying_which() {
+    let blog = Blog::start().await;
+    // Valid as a document; only the store knows two posts cannot share a title.
+    let mut document = crate::blog::blog();
+    document["tables"][0]["columns"][0]["unique"] = json!(true);
+    document["fixtures"]["rows"]["posts"][1]["title"] = json!("Welcome");
+    blog.owner.run("mutation($d: JSON!) { importWorkspace(document: $d) { revision } }", json!({ "d": document })).await.data();
+    let refreshed = blog.owner.run("mutation { refresh(environment: \"test\") { testRun { id } } }", json!({})).await.data();
+    let run = finished_test_run(&blog.owner, refreshed["refresh"]["testRun"]["id"].as_str().expect("a test run")).await;
+    assert_eq!(run["status"], "ERROR", "{run:#}");
+    let error = run["error"].as_str().unwrap_or_default();
+    assert!(error.starts_with("fixtures.rows.posts[1]"), "the run says which fixture: {error}");
+    // A run that worked has none.
+    blog.owner.run("mutation($d: JSON!) { importWorkspace(document: $d) { revision } }", json!({ "d": crate::blog::blog() })).await.data();
+    assert_eq!(refresh_and_run(&blog).await["error"], Value::Null);
+}
+
+#[tokio::test]
 async fn a_runs_records_open_from_its_cases_and_stay_out_of_the_log() {
     let blog = Blog::start().await;
     let run = refresh_and_run(&blog).await;

@@ -46,6 +46,11 @@ export type ApiTestRequest = {
   query?: InputMaybe<Scalars['JSON']['input']>;
 };
 
+export type ChangeOp =
+  | 'DELETE'
+  | 'INSERT'
+  | 'UPDATE';
+
 export type CreateAdminInput = {
   email: Scalars['String']['input'];
   password: Scalars['String']['input'];

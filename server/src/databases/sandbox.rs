@@ -57,7 +57,16 @@ impl DataDatabases {
                 let control = self.control(url).await?;
                 control.execute_unprepared(&format!("CREATE SCHEMA \"{}\"", schema(id))).await?;
                 let mut options = ConnectOptions::new(url.clone());
-                options.sqlx_logging(false).max_connections(2).min_connections(0).acquire_timeout(Duration::from_secs(10)).set_schema_search_path(schema(id));
+                // Set at connection start-up, not by a statement after it. A
+                // sandbox is thrown away after its run: its commits need not
+                // wait for the disk (a crash loses nothing anyone keeps).
+                let search_path = schema(id);
+                options
+                    .sqlx_logging(false)
+                    .max_connections(2)
+                    .min_connections(0)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .map_sqlx_postgres_opts(move |pg| pg.options([("search_path", search_path.as_str()), ("synchronous_commit", "off")]));
                 let pool = Database::connect(options).await.context("connecting to a sandbox's schema")?;
                 Ok(Connections { read: pool.clone(), write: pool, lite: None })
             }

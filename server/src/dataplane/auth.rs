@@ -1,5 +1,6 @@
 //! The end-user endpoints every environment has under `/auth`: sign-up and
-//! sign-in (throttled per address and per email), sign-out and `me`.
+//! sign-in (throttled per address and per email), sign-out, `me`, and
+//! tickets for streams opened without headers.
 
 use std::net::SocketAddr;
 
@@ -17,7 +18,7 @@ use super::{
 };
 use crate::engine::runtime::Active;
 
-/// `POST /auth/signup`, `POST /auth/login`, `POST /auth/logout`, `GET /auth/me`.
+/// `POST /auth/signup`, `POST /auth/login`, `POST /auth/logout`, `GET /auth/me`, `POST /auth/ticket`.
 #[allow(clippy::too_many_arguments, reason = "the parts of one request, taken apart once")]
 pub async fn auth(
     state: &DataPlane,
@@ -65,6 +66,16 @@ pub async fn auth(
         (Method::POST, "logout") => match crate::web::bearer(headers) {
             Some(token) => match active.users.logout(token).await {
                 Ok(()) => StatusCode::NO_CONTENT.into_response(),
+                Err(err) => service_error(err),
+            },
+            None => error(StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated, "sign in first"),
+        },
+        // A stand-in for the bearer token, for a stream a browser opens with
+        // `EventSource` (which cannot send headers): `?ticket=` once, soon.
+        (Method::POST, "ticket") => match crate::web::bearer(headers) {
+            Some(token) => match active.users.ticket(token).await {
+                Ok(Some(ticket)) => Json(json!({ "ticket": ticket, "expiresIn": crate::engine::users::TICKET_TTL.as_secs() })).into_response(),
+                Ok(None) => error(StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated, "the token is invalid or expired"),
                 Err(err) => service_error(err),
             },
             None => error(StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated, "sign in first"),

@@ -74,6 +74,7 @@ fn target(active: &Active, path: &str, method: &Method) -> Target {
             "login" => Target::Auth("login"),
             "logout" => Target::Auth("logout"),
             "me" => Target::Auth("me"),
+            "ticket" => Target::Auth("ticket"),
             _ => Target::NoRoute,
         };
     }
@@ -181,6 +182,25 @@ async fn dispatch(
         params.iter().map(|(k, v)| ("params", k, v)).chain(query.iter().map(|(k, v)| ("query", k, v))).find(|(_, k, v)| k.contains('\0') || v.contains('\0'));
     if let Some((part, key, _)) = with_nul {
         return invalid_text(&format!("{part}.{}", key.replace('\0', "\\u0000")));
+    }
+    if router.is_watch() {
+        if !notes.may_stream {
+            return error(StatusCode::NOT_ACCEPTABLE, ErrorCode::InvalidInput, "a watch router answers with a stream of events: open it with EventSource");
+        }
+        let (caller, token) = match super::watch::caller(active, &parts.headers, &query, notes).await {
+            Ok(found) => found,
+            Err(response) => return response,
+        };
+        let request = RequestParts {
+            method: router.method.as_str(),
+            path: path.to_owned(),
+            params,
+            query,
+            headers: parts.headers.clone(),
+            body: Value::Null,
+            staged: Staged::default(),
+        };
+        return super::watch::stream(state, active, &router, caller, token, &parts.headers, request).await;
     }
     let caller = match super::request::caller(active, &parts.headers, notes).await {
         Ok(caller) => caller,

@@ -11,6 +11,7 @@ mod reply;
 mod request;
 mod row_file;
 mod uploads;
+mod watch;
 
 use std::{net::SocketAddr, sync::Arc, time::Instant};
 
@@ -52,6 +53,9 @@ struct Notes {
     /// Uploads staged for file columns: whatever no write kept is deleted
     /// once the request ends, even when the timeout cut it short.
     staged: Vec<String>,
+    /// Served over the network: a watch router may answer with a stream
+    /// (in the process, the console and test runs wait for whole answers).
+    may_stream: bool,
 }
 
 /// Where a request came from, besides the network: kept on its record.
@@ -106,7 +110,7 @@ pub async fn serve_recorded(
     let in_flight = (!state.is_sandbox()).then(|| state.monitor.begin(slug));
     let guards = active.guards.clone();
     let logged = guards.capabilities.request_logs;
-    let mut notes = Notes { detail: logged || source != Source::Http, ..Notes::default() };
+    let mut notes = Notes { detail: logged || source != Source::Http, may_stream: source == Source::Http, ..Notes::default() };
     let method = request.method().clone();
     let path = format!("/{rest}");
     let query = request.uri().query().map(str::to_owned);
@@ -141,7 +145,9 @@ pub async fn serve_recorded(
         (None, None) => (None, None),
     };
     // Files stream past the record: only their size is noted, never their bytes.
-    let (response, response_body) = match response.headers().contains_key(header::ACCEPT_RANGES) {
+    // So do streams of events (a watch router's): they end when the client goes.
+    let streamed = response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"));
+    let (response, response_body) = match response.headers().contains_key(header::ACCEPT_RANGES) || streamed {
         true => (response, None),
         false => take_body(response).await,
     };
@@ -187,6 +193,7 @@ fn auth_name(endpoint: &str) -> &'static str {
         "signup" => "auth/signup",
         "login" => "auth/login",
         "logout" => "auth/logout",
+        "ticket" => "auth/ticket",
         _ => "auth/me",
     }
 }
@@ -196,6 +203,7 @@ fn auth_route(endpoint: &str) -> &'static str {
         "signup" => "/auth/signup",
         "login" => "/auth/login",
         "logout" => "/auth/logout",
+        "ticket" => "/auth/ticket",
         _ => "/auth/me",
     }
 }

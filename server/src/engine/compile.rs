@@ -94,6 +94,12 @@ pub enum CompiledAction {
         table: Arc<Table>,
         filter: Template,
     },
+    /// A watch router's stream (`dataplane::watch` serves it): its filter is
+    /// rendered once, when the caller connects.
+    Watch {
+        table: Arc<Table>,
+        filter: Template,
+    },
     Set {
         name: String,
         value: Template,
@@ -130,6 +136,7 @@ impl CompiledAction {
             Self::Check { .. } => "check",
             Self::Script { .. } => "script",
             Self::Respond { .. } => "respond",
+            Self::Watch { .. } => "watch",
         }
     }
 
@@ -141,6 +148,13 @@ impl CompiledAction {
             Self::Count { .. } => result.as_i64(),
             _ => None,
         }
+    }
+}
+
+impl CompiledRouter {
+    /// A watch router: it answers with a stream of its table's changes.
+    pub fn is_watch(&self) -> bool {
+        matches!(self.steps.first().map(|s| &s.action), Some(CompiledAction::Watch { .. }))
     }
 }
 
@@ -311,6 +325,9 @@ impl Compiler<'_> {
                 (Action::Count(count), Some(table)) => self
                     .template(&format!("{at}.{kind}.where"), count.filter.as_ref().unwrap_or(&Value::Null))
                     .map(|filter| CompiledAction::Count { table, filter }),
+                (Action::Watch(watch), Some(table)) => self
+                    .template(&format!("{at}.{kind}.where"), watch.filter.as_ref().unwrap_or(&Value::Null))
+                    .map(|filter| CompiledAction::Watch { table, filter }),
                 (Action::Set(set), _) => {
                     self.template(&format!("{at}.set.value"), &set.value).map(|value| CompiledAction::Set { name: set.name.clone(), value })
                 }

@@ -145,21 +145,15 @@ fn body_for_schema(router: &CompiledRouter, body: &Value) -> Option<Value> {
     Some(shown)
 }
 
-/// Runs `router` for one request. With `trace`, each step that runs is noted
-/// there (kind, name, time, rows, error) as it ends: a request cut short by
-/// the timeout keeps the steps that finished. `groups`, from the
-/// environment's router settings, replaces the groups the router admits.
-#[allow(clippy::too_many_arguments, reason = "one request and everything it runs against")]
-pub async fn run(
+/// Access checked and input validated, the scope a router's templates
+/// see, in `compile::ROOTS` order: request, caller, env, vars, steps.
+fn scope(
     router: &CompiledRouter,
-    db: &super::store::EnvDb,
     caller: Option<&Caller>,
     groups: Option<&[String]>,
     env_vars: &Value,
-    files: &RowFiles<'_>,
-    request: RequestParts,
-    mut trace: Option<&mut Vec<TraceStep>>,
-) -> Result<Outcome, Failure> {
+    request: &mut RequestParts,
+) -> Result<[Value; 5], Failure> {
     admit(router, caller, groups)?;
     let params = coerce(&request.params, router.params_schema.as_ref());
     let query = coerce(&request.query, router.query_schema.as_ref());
@@ -180,16 +174,62 @@ pub async fn run(
     } else {
         Map::new()
     };
-    let owner = if router.access.owner_only { caller.map(|c| c.id) } else { None };
-    let writer = caller.map(|c| c.id);
     // The scope, in `compile::ROOTS` order.
-    let mut scope: [Value; 5] = [
-        json!({ "method": request.method, "path": request.path, "params": params, "query": query, "headers": headers, "body": request.body }),
+    Ok([
+        json!({ "method": request.method, "path": std::mem::take(&mut request.path), "params": params, "query": query, "headers": headers, "body": std::mem::take(&mut request.body) }),
         caller.map(Caller::to_json).unwrap_or(Value::Null),
         env_vars.clone(),
         Value::Object(Map::new()),
         Value::Object(Map::new()),
-    ];
+    ])
+}
+
+/// What a watch router follows for one caller: the table, its filter as
+/// rendered for this request and caller, and the owner its rows must have.
+pub struct Watch {
+    pub table: std::sync::Arc<Table>,
+    pub filter: Value,
+    pub owner: Option<i64>,
+}
+
+/// The start of a watch router's stream: access and input checked as for
+/// any router, its filter rendered once.
+pub fn watch(
+    router: &CompiledRouter,
+    caller: Option<&Caller>,
+    groups: Option<&[String]>,
+    env_vars: &Value,
+    mut request: RequestParts,
+) -> Result<Watch, Failure> {
+    let scope = scope(router, caller, groups, env_vars, &mut request)?;
+    let Some(CompiledAction::Watch { table, filter }) = router.steps.first().map(|s| &s.action) else {
+        return Err(Failure::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, "not a watch router"));
+    };
+    let filter = filter.render(&scope).map_err(Failure::eval)?;
+    super::feed::matches::check(table, &filter)
+        .map_err(|bad| Failure::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidInput, format!("{}: {}", bad.field, bad.message)))?;
+    let owner = if router.access.owner_only { caller.map(|c| c.id) } else { None };
+    Ok(Watch { table: table.clone(), filter, owner })
+}
+
+/// Runs `router` for one request. With `trace`, each step that runs is noted
+/// there (kind, name, time, rows, error) as it ends: a request cut short by
+/// the timeout keeps the steps that finished. `groups`, from the
+/// environment's router settings, replaces the groups the router admits.
+#[allow(clippy::too_many_arguments, reason = "one request and everything it runs against")]
+pub async fn run(
+    router: &CompiledRouter,
+    db: &super::store::EnvDb,
+    caller: Option<&Caller>,
+    groups: Option<&[String]>,
+    env_vars: &Value,
+    files: &RowFiles<'_>,
+    mut request: RequestParts,
+    mut trace: Option<&mut Vec<TraceStep>>,
+) -> Result<Outcome, Failure> {
+    let mut scope = scope(router, caller, groups, env_vars, &mut request)?;
+    let owner = if router.access.owner_only { caller.map(|c| c.id) } else { None };
+    let writer = caller.map(|c| c.id);
 
     for (index, step) in router.steps.iter().enumerate() {
         if let Some(condition) = &step.condition
@@ -286,6 +326,14 @@ async fn run_step(
         CompiledAction::Count { table, filter } => {
             let filter = filter.render(&*scope).map_err(Failure::eval)?;
             Value::from(rows::count(&db.rows, table, &filter, owner).await.map_err(|e| Failure::row(e, table))?)
+        }
+        // Served as a stream by the data plane, never run as a step.
+        CompiledAction::Watch { .. } => {
+            return Err(Failure::new(
+                StatusCode::NOT_ACCEPTABLE,
+                ErrorCode::InvalidInput,
+                "a watch router answers with a stream of events (text/event-stream)",
+            ));
         }
         CompiledAction::Set { name, value } => {
             let value = value.render(&*scope).map_err(Failure::eval)?;

@@ -8,6 +8,7 @@ pub mod compile;
 pub mod deleted_files;
 pub mod execute;
 pub mod failure;
+pub mod feed;
 pub mod guards;
 pub mod labels;
 pub mod rows;

@@ -11,6 +11,7 @@ use tokio::sync::RwLock;
 pub use super::guards::{Guards, RouterGuard};
 use super::{
     compile::{self, CompiledRevision},
+    feed::{self, Feeds},
     schema::{self, Plan},
     state::{self, Applied},
     store::EnvDb,
@@ -137,6 +138,10 @@ pub struct Engine {
     /// A pause inside and after each migration's transaction, so crash tests
     /// can stop the server in the middle of one (0 outside those tests).
     step_delay: Duration,
+    /// Each environment's change feed, read while anyone subscribes.
+    feeds: Feeds,
+    /// Environments whose feed table and end users' triggers are in place.
+    feed_ready: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
 }
 
 impl Engine {
@@ -144,6 +149,8 @@ impl Engine {
         let (events, _) = tokio::sync::broadcast::channel(64);
         let (user_changes, _) = tokio::sync::broadcast::channel(256);
         Self {
+            feeds: Feeds::new(databases.clone()),
+            feed_ready: Arc::default(),
             databases,
             environments,
             events,
@@ -205,7 +212,36 @@ impl Engine {
         let db = EnvDb::from(self.databases.get(slug).await.map_err(ServiceError::internal)?);
         users::ensure_tables(&db.write).await?;
         state::ensure_table(&db.write).await?;
+        // Once per process: on PostgreSQL it replaces the end users' triggers.
+        if !self.feed_ready.lock().unwrap_or_else(|e| e.into_inner()).contains(slug) {
+            feed::ddl::ensure(&db.write).await?;
+            self.feed_ready.lock().unwrap_or_else(|e| e.into_inner()).insert(slug.to_owned());
+        }
         Ok(db)
+    }
+
+    /// `slug`'s change feed.
+    pub fn feed(&self, slug: &str) -> Arc<feed::Feed> {
+        self.feeds.of(slug)
+    }
+
+    /// Keeps each served environment's change feed within its retention.
+    pub async fn trim_feeds(&self, keep: u64, max_age: Duration) {
+        let slugs: Vec<String> = self.active.read().await.keys().cloned().collect();
+        for slug in slugs {
+            let Some(active) = self.active(&slug).await else { continue };
+            let trimmed = async {
+                let txn = active.db.write.begin().await?;
+                let dropped = feed::read::trim(&txn, keep, max_age).await?;
+                txn.commit().await?;
+                Ok::<_, sea_orm::DbErr>(dropped)
+            };
+            match trimmed.await {
+                Ok(0) => {}
+                Ok(dropped) => tracing::debug!(environment = %slug, dropped, "change feed trimmed"),
+                Err(err) => tracing::warn!(environment = %slug, error = %err, "trimming the change feed"),
+            }
+        }
     }
 
     /// What `slug`'s database says was last applied, read without preparing
@@ -386,8 +422,10 @@ impl Engine {
     pub async fn resume(&self, env: &Environment, target: Target<'_>) -> ServiceResult<()> {
         let compiled = compile::compile_off_thread(target.revision, target.document.clone()).await?;
         let db = self.prepare(&env.slug).await?;
-        let applied_at = state::read(&db.read).await?.and_then(|a| a.applied_at);
-        self.install(env, compiled, target.release, db, applied_at).await;
+        let applied = state::read(&db.read).await?.unwrap_or_default();
+        // A database served before the feed existed gets its triggers now.
+        feed::ddl::create_triggers(&db.write, &applied.tables).await?;
+        self.install(env, compiled, target.release, db, applied.applied_at).await;
         Ok(())
     }
 
@@ -423,6 +461,8 @@ impl Engine {
     pub async fn forget(&self, slug: &str) {
         self.active.write().await.remove(slug);
         self.users.write().await.remove(slug);
+        self.feeds.forget(slug);
+        self.feed_ready.lock().unwrap_or_else(|e| e.into_inner()).remove(slug);
         self.databases.forget(slug).await;
     }
 }

@@ -54,9 +54,11 @@ impl Engine {
 
     async fn fill_sandbox(&self, env: &Environment, serving: &Active, id: &str, connections: &Connections) -> ServiceResult<Active> {
         let db = EnvDb::from(connections.clone());
-        users::ensure_tables(&db.write).await?;
         let tables = &serving.revision.document.tables;
+        // One transaction for every table: on PostgreSQL one commit, not one per CREATE.
         let txn = db.write.begin().await?;
+        users::ensure_tables(&txn).await?;
+        super::feed::ddl::ensure(&txn).await?;
         schema::apply(&txn, &[], tables, &schema::plan(&[], tables)).await.map_err(ServiceError::internal)?;
         txn.commit().await?;
         // Nobody else caches these users: their changes go nowhere.

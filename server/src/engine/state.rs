@@ -41,20 +41,29 @@ pub async fn ensure_table(db: &impl ConnectionTrait) -> Result<(), DbErr> {
 }
 
 pub async fn read(db: &impl ConnectionTrait) -> Result<Option<Applied>, DbErr> {
-    let mut select = Query::select();
-    select.column(Alias::new("value")).from(Alias::new(STATE)).and_where(Expr::col(Alias::new("key")).eq(APPLIED));
-    let Some(row) = db.query_one(&select).await? else { return Ok(None) };
-    let text: String = row.try_get("", "value")?;
+    let Some(text) = read_value(db, APPLIED).await? else { return Ok(None) };
     serde_json::from_str(&text).map(Some).map_err(|err| DbErr::Custom(format!("environment state unreadable: {err}")))
 }
 
 pub async fn write(db: &impl ConnectionTrait, applied: &Applied) -> Result<(), DbErr> {
     let text = serde_json::to_string(applied).map_err(|err| DbErr::Custom(err.to_string()))?;
+    write_value(db, APPLIED, text).await
+}
+
+/// The text kept under `key` (`applied`, or another part of the engine's).
+pub async fn read_value(db: &impl ConnectionTrait, key: &str) -> Result<Option<String>, DbErr> {
+    let mut select = Query::select();
+    select.column(Alias::new("value")).from(Alias::new(STATE)).and_where(Expr::col(Alias::new("key")).eq(key));
+    let Some(row) = db.query_one(&select).await? else { return Ok(None) };
+    row.try_get("", "value").map(Some)
+}
+
+pub async fn write_value(db: &impl ConnectionTrait, key: &str, text: String) -> Result<(), DbErr> {
     let mut upsert = Query::insert();
     upsert
         .into_table(Alias::new(STATE))
         .columns([Alias::new("key"), Alias::new("value")])
-        .values_panic([APPLIED.into(), text.into()])
+        .values_panic([key.into(), text.into()])
         .on_conflict(OnConflict::column(Alias::new("key")).update_column(Alias::new("value")).to_owned());
     db.execute(&upsert).await?;
     Ok(())

@@ -178,6 +178,36 @@ fn decode_cells(table: &Table, width: usize, mut next: impl FnMut() -> Cell) -> 
     Ok(Value::Object(object))
 }
 
+/// A row as the change feed stored it (a JSON object of its stored values,
+/// see `feed::ddl`) in the shape `row_to_json` gives.
+pub fn stored_to_json(table: &Table, stored: &Value) -> Value {
+    let cell = |name: &str, kind: ColumnType| -> Value {
+        let value = stored.get(name).cloned().unwrap_or(Value::Null);
+        if kind == ColumnType::Json {
+            return value;
+        }
+        let cell = match value {
+            Value::Null => Cell::Null,
+            Value::Bool(b) => Cell::Integer(b.into()),
+            Value::Number(n) => n.as_i64().map_or_else(|| Cell::Real(n.as_f64().unwrap_or_default()), Cell::Integer),
+            Value::String(text) => Cell::Text(text),
+            other => Cell::Text(other.to_string()),
+        };
+        cell_to_json(kind, name, cell).unwrap_or(Value::Null)
+    };
+    let mut object = serde_json::Map::with_capacity(table.columns.len() + 4);
+    object.insert("id".into(), cell("id", ColumnType::Integer));
+    object.insert("created_at".into(), cell("created_at", ColumnType::Datetime));
+    object.insert("updated_at".into(), cell("updated_at", ColumnType::Datetime));
+    if table.owned {
+        object.insert("owner".into(), cell("owner", ColumnType::Integer));
+    }
+    for column in &table.columns {
+        object.insert(column.name.clone(), cell(&column.name, column.kind));
+    }
+    Value::Object(object)
+}
+
 /// One SQLite cell by its column's type. SQLite's type affinity may store a
 /// value differently than it was bound (JSON `5` as an integer), so each type
 /// takes what SQLite may have turned it into.

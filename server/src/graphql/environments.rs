@@ -119,6 +119,7 @@ impl EnvironmentObject {
             document: active.revision.document.clone(),
             author_email: None,
             created_at: active.applied_at,
+            restored_from: None,
         }))
     }
     /// What the saved workspace changes compared with what this environment

@@ -29,7 +29,13 @@ impl WorkspaceRevisionObject {
     async fn saved_at(&self) -> DateTime<Utc> {
         self.0.saved_at
     }
-    /// What it changed, in one line: `Added table tags; changed router createPost`.
+    /// The earlier revision it saved again (`restoreWorkspaceRevision`);
+    /// null for an ordinary save.
+    async fn restored_from(&self) -> Option<i64> {
+        self.0.restored_from
+    }
+    /// What it changed, in one line: `Added table tags; changed router
+    /// createPost` (`Restored revision 3: …` for a restore).
     async fn summary(&self) -> String {
         self.0.summary()
     }

@@ -3,6 +3,7 @@
 
 mod admins;
 mod audit;
+mod changes;
 mod connection;
 mod console;
 pub mod context;
@@ -79,6 +80,7 @@ pub struct SubscriptionRoot(
     logs::LogSubscription,
     testing::TestingSubscription,
     deploy::DeploySubscription,
+    changes::ChangesSubscription,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;

@@ -136,6 +136,11 @@ impl TestRunObject {
     async fn failed(&self) -> i32 {
         self.0.failed
     }
+    /// Why the run could not go on (status ERROR): e.g. a fixture that
+    /// could not be loaded, with its place; null otherwise.
+    async fn error(&self) -> Option<&str> {
+        self.0.error.as_deref()
+    }
     /// Every case's result, in the order they ran (complete once the run ends).
     async fn results(&self) -> Vec<CaseResultObject> {
         self.0.results.iter().cloned().map(CaseResultObject::from).collect()

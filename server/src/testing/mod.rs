@@ -78,6 +78,8 @@ pub struct TestRun {
     pub passed: i32,
     pub failed: i32,
     pub results: Vec<CaseResult>,
+    /// Why it could not go on (status ERROR), as an admin can act on it.
+    pub error: Option<String>,
 }
 
 impl TryFrom<test_run::Model> for TestRun {
@@ -96,6 +98,7 @@ impl TryFrom<test_run::Model> for TestRun {
             total: m.total,
             passed: m.passed,
             failed: m.failed,
+            error: m.error,
         })
     }
 }
@@ -176,6 +179,7 @@ impl TestRuns {
             passed: 0,
             failed: 0,
             results: Vec::new(),
+            error: None,
         };
         // Claimed before anything is stored, so two starts cannot both pass.
         let (claim, claimed) = tokio::sync::oneshot::channel::<()>();
@@ -215,6 +219,7 @@ impl TestRuns {
             passed: Set(0),
             failed: Set(0),
             results: Set("[]".into()),
+            error: Set(None),
         }
         .insert(&self.0.db)
         .await?;
@@ -229,6 +234,7 @@ impl TestRuns {
             passed: Set(run.passed),
             failed: Set(run.failed),
             results: Set(serde_json::to_string(&run.results).map_err(ServiceError::internal)?),
+            error: Set(run.error.clone()),
             ..Default::default()
         }
         .update(&self.0.db)
@@ -242,6 +248,8 @@ impl TestRuns {
         run.status = match outcome {
             Err(err) => {
                 tracing::warn!(run = %run.id, error = %err.message(), "a test run could not go on");
+                err.log_if_internal();
+                run.error = Some(reason(&err));
                 RunStatus::Error
             }
             Ok(()) if run.failed == 0 => RunStatus::Passed,
@@ -401,5 +409,15 @@ impl TestRuns {
             query = query.filter(test_run::Column::Revision.eq(revision));
         }
         query.one(&self.0.db).await?.map(TestRun::try_from).transpose()
+    }
+}
+
+/// What an admin reads on a run that could not go on: where and why, or for
+/// a fault of ours, that the server's log has it.
+fn reason(err: &ServiceError) -> String {
+    match err {
+        ServiceError::Internal(_) => "an internal error stopped the run; the server's log has the details".to_owned(),
+        ServiceError::BadInput { field: Some(field), message } => format!("{field}: {message}"),
+        other => other.message(),
     }
 }

@@ -293,6 +293,9 @@ pub enum Action {
     Check(CheckStep),
     Script(ScriptStep),
     Respond(RespondStep),
+    /// Streams the table's changes as Server-Sent Events: a GET router's
+    /// only step (a watch router).
+    Watch(WatchStep),
 }
 
 impl Action {
@@ -308,6 +311,7 @@ impl Action {
             Self::Check(_) => "check",
             Self::Script(_) => "script",
             Self::Respond(_) => "respond",
+            Self::Watch(_) => "watch",
         }
     }
 
@@ -318,6 +322,7 @@ impl Action {
             Self::Get(s) | Self::Delete(s) => Some(&s.table),
             Self::Insert(s) | Self::Update(s) => Some(&s.table),
             Self::Count(s) => Some(&s.table),
+            Self::Watch(s) => Some(&s.table),
             _ => None,
         }
     }
@@ -373,6 +378,17 @@ pub struct WriteStep {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CountStep {
+    pub table: String,
+    #[serde(default, rename = "where", skip_serializing_if = "Option::is_none")]
+    pub filter: Option<Value>,
+}
+
+/// A watch: the rows of `table` that a list with this `where` (and the
+/// router's owner rule) would return to the caller, as they are inserted,
+/// updated and deleted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WatchStep {
     pub table: String,
     #[serde(default, rename = "where", skip_serializing_if = "Option::is_none")]
     pub filter: Option<Value>,

@@ -23,15 +23,21 @@ pub struct HistoryEntry {
     pub number: i64,
     pub author_email: Option<String>,
     pub saved_at: DateTime<Utc>,
+    /// The earlier revision it saved again, when it was a restore.
+    pub restored_from: Option<i64>,
     pub document: WorkspaceDocument,
     /// Against the revision before it (the empty workspace for the first).
     pub changes: Vec<DefinitionChange>,
 }
 
 impl HistoryEntry {
-    /// One line: `Added table tags; changed router createPost: step 1 …`.
+    /// One line: `Added table tags; changed router createPost: step 1 …`,
+    /// after `Restored revision 3: ` for a restore.
     pub fn summary(&self) -> String {
-        summary(&self.changes)
+        match self.restored_from {
+            Some(from) => format!("Restored revision {from}: {}", summary(&self.changes)),
+            None => summary(&self.changes),
+        }
     }
 }
 
@@ -74,7 +80,7 @@ impl Workspace {
     pub async fn restore(&self, actor: &Principal, number: i64, expected: Option<i64>) -> ServiceResult<Revision> {
         actor.require(Role::Developer)?;
         let earlier = self.revision(number).await?;
-        self.save(actor, earlier.document, expected).await
+        self.save_revision(actor, earlier.document, expected, Some(number)).await
     }
 }
 
@@ -90,6 +96,7 @@ async fn entries(models: Vec<workspace_revision::Model>, last_is_previous: bool)
             number: revision.number,
             author_email: revision.author_email.clone(),
             saved_at: revision.created_at.unwrap_or_default(),
+            restored_from: revision.restored_from,
             changes: diff::revision_changes(revisions.get(index + 1).map(|p| &p.document), &revision.document),
             document: revision.document.clone(),
         });

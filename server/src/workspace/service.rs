@@ -16,6 +16,8 @@ pub struct Revision {
     pub document: WorkspaceDocument,
     pub author_email: Option<String>,
     pub created_at: Option<DateTime<Utc>>,
+    /// The earlier revision it saved again (`Workspace::restore`).
+    pub restored_from: Option<i64>,
 }
 
 /// A new revision was saved; what `workspaceChanges` streams.
@@ -61,7 +63,7 @@ impl Workspace {
     pub async fn current(&self) -> ServiceResult<Revision> {
         let latest = workspace_revision::Entity::find().order_by_desc(workspace_revision::Column::Revision).one(&self.db).await?;
         match latest {
-            None => Ok(Revision { number: 0, document: WorkspaceDocument::default(), author_email: None, created_at: None }),
+            None => Ok(Revision { number: 0, document: WorkspaceDocument::default(), author_email: None, created_at: None, restored_from: None }),
             Some(model) => to_revision(model),
         }
     }
@@ -77,6 +79,17 @@ impl Workspace {
     /// Validates `document` and saves it as the next revision. With
     /// `expected`, refuses (CONFLICT) when someone saved in between.
     pub async fn save(&self, actor: &Principal, document: WorkspaceDocument, expected: Option<i64>) -> ServiceResult<Revision> {
+        self.save_revision(actor, document, expected, None).await
+    }
+
+    /// `save`, noting which earlier revision the document restores.
+    pub(super) async fn save_revision(
+        &self,
+        actor: &Principal,
+        document: WorkspaceDocument,
+        expected: Option<i64>,
+        restored_from: Option<i64>,
+    ) -> ServiceResult<Revision> {
         actor.require(Role::Developer)?;
         let current = self.current().await?;
         // A stale editor hears that first: their content may be moot anyway.
@@ -98,6 +111,7 @@ impl Workspace {
             document: Set(serde_json::to_string(&document).map_err(ServiceError::internal)?),
             author_email: Set(actor.email.clone()),
             created_at: Set(now),
+            restored_from: Set(restored_from),
         };
         match model.insert(&self.db).await {
             Ok(model) => {
@@ -136,5 +150,11 @@ pub(super) fn stale(expected: i64, actual: i64) -> ServiceError {
 pub(super) fn to_revision(model: workspace_revision::Model) -> ServiceResult<Revision> {
     let document =
         serde_json::from_str(&model.document).map_err(|err| ServiceError::internal(anyhow::anyhow!("stored revision {} unreadable: {err}", model.revision)))?;
-    Ok(Revision { number: model.revision, document, author_email: Some(model.author_email), created_at: Some(model.created_at) })
+    Ok(Revision {
+        number: model.revision,
+        document,
+        author_email: Some(model.author_email),
+        created_at: Some(model.created_at),
+        restored_from: model.restored_from,
+    })
 }

@@ -271,6 +271,7 @@ fn check_routers(doc: &WorkspaceDocument, tables: &HashSet<&str>, groups: &HashS
                 Action::Get(row) | Action::Delete(row) => Some(row.table.as_str()),
                 Action::Update(write) => Some(write.table.as_str()),
                 Action::Count(count) => Some(count.table.as_str()),
+                Action::Watch(watch) => Some(watch.table.as_str()),
                 _ => None,
             });
             let unowned: Vec<&str> = read.filter(|name| doc.tables.iter().any(|t| t.name == *name && !t.owned)).collect();
@@ -351,6 +352,24 @@ fn check_steps(router: &Router, at: &str, doc: &WorkspaceDocument, tables: &Hash
             }
             Action::Set(set) if !is_identifier(&set.name) => {
                 report.add(format!("{at}.set.name"), "a variable name is an identifier");
+            }
+            Action::Watch(watch) => {
+                if router.steps.len() != 1 || step.condition.is_some() {
+                    report.add(format!("{at}.watch"), "a watch is a router's only step, with no `if`: the router streams the table's changes");
+                }
+                if router.method != Method::Get {
+                    report.add(format!("{at}.watch"), "a watch router is a GET router (browsers' EventSource sends GET)");
+                }
+                let columns = table_columns(doc, &watch.table);
+                match &watch.filter {
+                    Some(Value::Object(filter)) => {
+                        for column in filter.keys().filter(|c| columns.as_ref().is_some_and(|cols| !cols.contains(c))) {
+                            report.add(format!("{at}.watch.where.{column}"), format!("no column `{column}`"));
+                        }
+                    }
+                    Some(Value::Null) | None => {}
+                    Some(_) => report.add(format!("{at}.watch.where"), "a filter maps columns to values"),
+                }
             }
             _ => {}
         }

@@ -6,6 +6,8 @@
 mod directory;
 mod sessions;
 
+pub use sessions::TICKET_TTL;
+
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -117,12 +119,16 @@ pub struct Users {
     cache: moka::sync::Cache<String, Option<Caller>>,
     environment: String,
     changes: tokio::sync::broadcast::Sender<UserChange>,
+    /// Short-lived, single-use stand-ins for a bearer token, for clients that
+    /// cannot send a header (browsers' `EventSource`): ticket → token.
+    tickets: moka::sync::Cache<String, String>,
 }
 
 impl Users {
     pub fn new(environment: &str, db: &super::store::EnvDb, changes: tokio::sync::broadcast::Sender<UserChange>) -> Self {
         let cache = moka::sync::Cache::builder().max_capacity(100_000).time_to_live(Duration::from_secs(60)).support_invalidation_closures().build();
-        Self { db: db.read.clone(), writer: db.write.clone(), cache, environment: environment.to_owned(), changes }
+        let tickets = moka::sync::Cache::builder().max_capacity(100_000).time_to_live(sessions::TICKET_TTL).build();
+        Self { db: db.read.clone(), writer: db.write.clone(), cache, environment: environment.to_owned(), changes, tickets }
     }
 
     pub fn backend(&self) -> DbBackend {

@@ -19,6 +19,9 @@ use crate::{
     error::{ServiceError, ServiceResult},
 };
 
+/// How long a ticket (`Users::ticket`) can be redeemed.
+pub const TICKET_TTL: std::time::Duration = std::time::Duration::from_secs(30);
+
 impl Users {
     pub async fn signup(&self, email: &str, password: &str, group: Option<&str>, ttl_hours: u32) -> ServiceResult<(String, Caller)> {
         let email = normalize_email("email", email)?;
@@ -84,6 +87,30 @@ impl Users {
     }
 
     /// The caller a bearer token stands for, if it is valid.
+    /// A ticket standing for `token` (checked first) for `TICKET_TTL`, once.
+    pub async fn ticket(&self, token: &str) -> ServiceResult<Option<String>> {
+        if self.authenticate(token).await?.is_none() {
+            return Ok(None);
+        }
+        let mut bytes = [0u8; 24];
+        rand::rng().fill_bytes(&mut bytes);
+        let ticket = format!("tk_{}", hex::encode(bytes));
+        self.tickets.insert(ticket.clone(), token.to_owned());
+        Ok(Some(ticket))
+    }
+
+    /// The token a ticket stands for, once: a second use finds nothing.
+    pub fn redeem(&self, ticket: &str) -> Option<String> {
+        self.tickets.remove(ticket)
+    }
+
+    /// When `token` expires; None for a token that is not (or no longer) valid.
+    pub async fn expires_at(&self, token: &str) -> ServiceResult<Option<DateTime<Utc>>> {
+        let mut select = Query::select();
+        select.column(Alias::new("expires_at")).from(Alias::new(TOKENS)).and_where(Expr::col(Alias::new("token_hash")).eq(hash(token)));
+        Ok(self.db.query_one(&select).await?.map(|row| row.try_get("", "expires_at")).transpose()?)
+    }
+
     pub async fn authenticate(&self, token: &str) -> ServiceResult<Option<Caller>> {
         if !token.starts_with(TOKEN_PREFIX) {
             return Ok(None);

@@ -1,0 +1,191 @@
+//! A watch router's answer: the changes of its table that the caller may
+//! see, as Server-Sent Events. Access is checked when the caller connects
+//! and each event is checked as the caller: the router's filter and owner
+//! rule against the row (for a delete, as it was), so a caller receives
+//! exactly the rows the matching list would return to them. A row that
+//! leaves what the caller sees arrives as a `delete`.
+//!
+//! `Last-Event-ID` (or `?after=`) resumes after an event; a cursor older
+//! than the feed keeps gets `event: resync`. Browsers' `EventSource`
+//! cannot send `Authorization`: `?ticket=` (from `POST /auth/ticket`)
+//! stands in for it, once. The stream closes within a second of the
+//! caller's token expiring or the caller being disabled.
+
+use std::{convert::Infallible, sync::Arc, time::Duration};
+
+use axum::{
+    http::{HeaderMap, StatusCode},
+    response::{
+        IntoResponse, Response,
+        sse::{Event, KeepAlive, Sse},
+    },
+};
+use chrono::Utc;
+use futures_util::stream;
+use serde_json::{Value, json};
+
+use super::{
+    DataPlane, ErrorCode, Notes,
+    reply::{error, failure, service_error},
+};
+use crate::engine::{
+    compile::CompiledRouter,
+    execute::{self, RequestParts, Watch},
+    feed::{Cursor, Item, Op, Subject, Subscription, matches},
+    runtime::Active,
+    store::RowStore,
+    users::Caller,
+    values::stored_to_json,
+};
+
+/// How often the caller's token and account are checked again.
+const RECHECK: Duration = Duration::from_secs(1);
+/// A comment this often keeps proxies from closing an idle stream.
+const HEARTBEAT: Duration = Duration::from_secs(15);
+
+/// The caller of a stream: from the bearer header, or a ticket in the query.
+pub async fn caller(active: &Active, headers: &HeaderMap, query: &[(String, String)], notes: &mut Notes) -> Result<(Option<Caller>, Option<String>), Response> {
+    let token = match crate::web::bearer(headers) {
+        Some(token) => Some(token.to_owned()),
+        None => match query.iter().find(|(k, _)| k == "ticket") {
+            Some((_, ticket)) => match active.users.redeem(ticket) {
+                Some(token) => Some(token),
+                None => return Err(error(StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated, "the ticket is unknown, used or expired: ask for a new one")),
+            },
+            None => None,
+        },
+    };
+    let Some(token) = token else { return Ok((None, None)) };
+    match active.users.authenticate(&token).await {
+        Ok(Some(caller)) => {
+            notes.user = Some((caller.id, caller.email.clone()));
+            Ok((Some(caller), Some(token)))
+        }
+        Ok(None) => Err(error(StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated, "the token is invalid or expired")),
+        Err(err) => Err(service_error(err)),
+    }
+}
+
+/// Opens the stream of `router` for `caller`.
+pub async fn stream(
+    state: &DataPlane,
+    active: &Arc<Active>,
+    router: &CompiledRouter,
+    caller: Option<Caller>,
+    token: Option<String>,
+    headers: &HeaderMap,
+    request: RequestParts,
+) -> Response {
+    let after = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| request.query.iter().find(|(k, _)| k == "after").map(|(_, v)| v.clone()));
+    let after = match after.as_deref().map(str::parse::<Cursor>) {
+        None => None,
+        Some(Ok(cursor)) => Some(cursor),
+        Some(Err(())) => return error(StatusCode::BAD_REQUEST, ErrorCode::InvalidInput, "Last-Event-ID (or `after`) is not a cursor this stream gave"),
+    };
+    let groups = active.routers.get(&router.name).and_then(|s| s.groups.as_deref());
+    let watch = match execute::watch(router, caller.as_ref(), groups, &active.vars, request) {
+        Ok(watch) => watch,
+        Err(f) => return failure(f),
+    };
+    let expires_at = match &token {
+        Some(token) => match active.users.expires_at(token).await {
+            Ok(at) => at,
+            Err(err) => return service_error(err),
+        },
+        None => None,
+    };
+    let subscription = match state.engine.feed(&active.slug).subscribe(after).await {
+        Ok(subscription) => subscription,
+        Err(err) => {
+            tracing::error!(environment = %active.slug, error = %err, "opening the change feed");
+            return error(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, "internal error");
+        }
+    };
+    let case_sensitive = matches!(active.db.rows, RowStore::Sql { .. });
+    let follower = Follower { subscription, watch, case_sensitive, active: active.clone(), token, expires_at, checked: tokio::time::Instant::now() };
+    let events = stream::unfold(Some(follower), |follower| async move {
+        let mut follower = follower?;
+        let event = follower.next().await?;
+        Some((Ok::<_, Infallible>(event), Some(follower)))
+    });
+    let mut response = Sse::new(events).keep_alive(KeepAlive::new().interval(HEARTBEAT).text("heartbeat")).into_response();
+    // Proxies must pass events on as they come (nginx buffers otherwise).
+    response.headers_mut().insert("x-accel-buffering", axum::http::HeaderValue::from_static("no"));
+    response
+}
+
+struct Follower {
+    subscription: Subscription,
+    watch: Watch,
+    case_sensitive: bool,
+    active: Arc<Active>,
+    token: Option<String>,
+    expires_at: Option<chrono::DateTime<Utc>>,
+    checked: tokio::time::Instant,
+}
+
+impl Follower {
+    /// The next event for this caller; None ends the stream.
+    async fn next(&mut self) -> Option<Event> {
+        loop {
+            // Checked at least every second, events flowing or not.
+            if tokio::time::Instant::now() >= self.checked + RECHECK {
+                if !self.still_allowed().await {
+                    return None;
+                }
+                self.checked = tokio::time::Instant::now();
+            }
+            let item = match tokio::time::timeout_at(self.checked + RECHECK, self.subscription.next()).await {
+                Err(_) => continue,
+                Ok(Err(err)) => {
+                    tracing::warn!(environment = %self.active.slug, error = %err, "a watch stream could not read the change feed");
+                    return None;
+                }
+                Ok(Ok(None)) => return None,
+                Ok(Ok(Some(item))) => item,
+            };
+            let change = match item {
+                Item::Resync { now } => {
+                    return Some(Event::default().id(now.to_string()).event("resync").data(json!({ "cursor": now.to_string() }).to_string()));
+                }
+                Item::Change(change) => change,
+            };
+            if !matches!(&change.subject, Subject::Row(table) if *table == self.watch.table.name) {
+                continue;
+            }
+            let table = &self.watch.table;
+            let seen = |stored: &Option<Value>| stored.as_ref().map(|s| stored_to_json(table, s)).filter(|row| self.visible(row));
+            let (op, row) = match change.op {
+                Op::Insert => (Op::Insert, seen(&change.new)),
+                Op::Update => match seen(&change.new) {
+                    Some(row) => (Op::Update, Some(row)),
+                    // It left what the caller sees: for them, it is gone.
+                    None => (Op::Delete, seen(&change.old)),
+                },
+                Op::Delete => (Op::Delete, seen(&change.old)),
+            };
+            if let Some(row) = row {
+                return Some(Event::default().id(change.cursor.to_string()).event(op.as_str()).data(row.to_string()));
+            }
+        }
+    }
+
+    /// Whether the caller may see `row`: the router's filter and owner rule.
+    fn visible(&self, row: &Value) -> bool {
+        matches::matches(&self.watch.table, &self.watch.filter, row, self.case_sensitive)
+            && self.watch.owner.is_none_or(|owner| row.get("owner").and_then(Value::as_i64) == Some(owner))
+    }
+
+    /// The caller's token still valid and their account still enabled.
+    async fn still_allowed(&self) -> bool {
+        let Some(token) = &self.token else { return true };
+        if self.expires_at.is_some_and(|at| at <= Utc::now()) {
+            return false;
+        }
+        matches!(self.active.users.authenticate(token).await, Ok(Some(_)))
+    }
+}

@@ -1,0 +1,195 @@
+//! Live delivery: one reader per environment polls the feed while anyone
+//! listens and broadcasts each event once to every subscriber. A subscriber
+//! that falls behind the broadcast (or comes back with an old cursor) reads
+//! the feed itself until it is level again, then listens: none is dropped,
+//! none gets an event twice or out of order.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use sea_orm::DatabaseConnection;
+use tokio::sync::broadcast::{self, error::RecvError};
+
+use super::{Cursor, Shared, read};
+use crate::databases::DataDatabases;
+
+/// How often the reader looks for new events while anyone listens: the
+/// floor of delivery latency.
+const POLL: Duration = Duration::from_millis(20);
+/// Events read at once (by the reader, and by a subscriber catching up).
+const PAGE: u64 = 500;
+/// Events a subscriber may be behind the reader before it reads the feed itself.
+const BROADCAST_CAPACITY: usize = 4096;
+
+/// Every environment's feed reader, started when the first subscriber comes.
+#[derive(Clone)]
+pub struct Feeds {
+    databases: DataDatabases,
+    open: Arc<Mutex<HashMap<String, Arc<Feed>>>>,
+}
+
+impl Feeds {
+    pub fn new(databases: DataDatabases) -> Self {
+        Self { databases, open: Arc::default() }
+    }
+
+    /// `slug`'s feed (its reader runs while it has subscribers).
+    pub fn of(&self, slug: &str) -> Arc<Feed> {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        open.entry(slug.to_owned())
+            .or_insert_with(|| {
+                let (sender, _) = broadcast::channel(BROADCAST_CAPACITY);
+                Arc::new(Feed { slug: slug.to_owned(), databases: self.databases.clone(), sender, reading: Mutex::new(None) })
+            })
+            .clone()
+    }
+
+    /// Stops the reader of a deleted environment.
+    pub fn forget(&self, slug: &str) {
+        if let Some(feed) = self.open.lock().unwrap_or_else(|e| e.into_inner()).remove(slug)
+            && let Some(task) = feed.reading.lock().unwrap_or_else(|e| e.into_inner()).take()
+        {
+            task.abort();
+        }
+    }
+}
+
+pub struct Feed {
+    slug: String,
+    databases: DataDatabases,
+    sender: broadcast::Sender<Shared>,
+    /// The reader task, while it runs.
+    reading: Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+/// What a subscription gives next.
+#[derive(Debug)]
+pub enum Item {
+    Change(Shared),
+    /// The cursor asked for is older than the feed keeps: the subscriber
+    /// must read the current state again, then follow from `now`.
+    Resync {
+        now: Cursor,
+    },
+}
+
+impl Feed {
+    async fn db(&self) -> anyhow::Result<DatabaseConnection> {
+        Ok(self.databases.get(&self.slug).await?.read)
+    }
+
+    /// Events after `after` (from now when None), in order, without end.
+    pub async fn subscribe(self: &Arc<Self>, after: Option<Cursor>) -> anyhow::Result<Subscription> {
+        // Listening before reading: nothing committed in between is missed.
+        let live = self.sender.subscribe();
+        let db = self.db().await?;
+        // A reader that starts now starts here: at or before where this
+        // subscriber's catching up ends, so it broadcasts all that follows.
+        let head = read::head(&db).await?;
+        self.ensure_reading(head);
+        let (cursor, resync) = match after {
+            None => (head, false),
+            Some(after) => match after < read::trimmed(&db).await? {
+                true => (head, true),
+                false => (after, false),
+            },
+        };
+        Ok(Subscription { feed: self.clone(), live, cursor, catching_up: true, backlog: Default::default(), resync })
+    }
+
+    fn ensure_reading(self: &Arc<Self>, from: Cursor) {
+        let mut reading = self.reading.lock().unwrap_or_else(|e| e.into_inner());
+        if reading.as_ref().is_some_and(|task| !task.is_finished()) {
+            return;
+        }
+        let feed = Arc::downgrade(self);
+        *reading = Some(tokio::spawn(async move {
+            let mut cursor = from;
+            loop {
+                let Some(feed) = feed.upgrade() else { return };
+                if feed.sender.receiver_count() == 0 {
+                    // Nobody listens: stop (the next subscriber starts it again).
+                    let mut reading = feed.reading.lock().unwrap_or_else(|e| e.into_inner());
+                    if feed.sender.receiver_count() == 0 {
+                        *reading = None;
+                        return;
+                    }
+                }
+                match feed.read_once(&mut cursor).await {
+                    Ok(true) => continue,
+                    Ok(false) => {}
+                    Err(err) => tracing::warn!(environment = %feed.slug, error = %err, "reading the change feed"),
+                }
+                drop(feed);
+                tokio::time::sleep(POLL).await;
+            }
+        }));
+    }
+
+    /// Broadcasts what was committed since `cursor`; true when there may be more.
+    async fn read_once(&self, cursor: &mut Cursor) -> anyhow::Result<bool> {
+        let db = self.db().await?;
+        let changes = read::after(&db, *cursor, PAGE).await?;
+        let full = changes.len() as u64 == PAGE;
+        *cursor = changes.last().map_or(*cursor, |c| c.cursor);
+        for change in changes {
+            let _ = self.sender.send(Arc::new(change));
+        }
+        Ok(full)
+    }
+}
+
+/// One subscriber's place in the feed.
+pub struct Subscription {
+    feed: Arc<Feed>,
+    live: broadcast::Receiver<Shared>,
+    /// The last event given (or where it started).
+    cursor: Cursor,
+    /// Reading the feed itself until it is level with the reader.
+    catching_up: bool,
+    backlog: std::collections::VecDeque<Shared>,
+    resync: bool,
+}
+
+impl Subscription {
+    /// Where the subscriber is: the last event given, or where it started.
+    pub fn cursor(&self) -> Cursor {
+        self.cursor
+    }
+
+    /// The next event; None when the feed is gone (its environment deleted).
+    pub async fn next(&mut self) -> anyhow::Result<Option<Item>> {
+        if std::mem::take(&mut self.resync) {
+            return Ok(Some(Item::Resync { now: self.cursor }));
+        }
+        loop {
+            if let Some(change) = self.backlog.pop_front() {
+                self.cursor = change.cursor;
+                return Ok(Some(Item::Change(change)));
+            }
+            if self.catching_up {
+                let db = self.feed.db().await?;
+                let page = read::after(&db, self.cursor, PAGE).await?;
+                if page.is_empty() {
+                    self.catching_up = false;
+                } else {
+                    self.backlog.extend(page.into_iter().map(Arc::new));
+                }
+                continue;
+            }
+            match self.live.recv().await {
+                Ok(change) if change.cursor > self.cursor => {
+                    self.cursor = change.cursor;
+                    return Ok(Some(Item::Change(change)));
+                }
+                // Read while catching up already.
+                Ok(_) => {}
+                Err(RecvError::Lagged(_)) => self.catching_up = true,
+                Err(RecvError::Closed) => return Ok(None),
+            }
+        }
+    }
+}

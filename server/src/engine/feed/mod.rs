@@ -1,0 +1,120 @@
+//! An environment's change feed: every committed insert, update and delete
+//! of a table's rows and of its end users, recorded by triggers in the same
+//! transaction as the change (`ddl`), read back in commit order from a
+//! cursor (`read`), and delivered live to any number of subscribers by one
+//! reader per environment (`live`). Resumable: a subscriber that comes back
+//! with the cursor of the last event it saw gets exactly what it missed, or
+//! `Resync` when retention dropped some of it.
+
+pub mod ddl;
+pub mod follow;
+pub mod live;
+pub mod matches;
+pub mod read;
+
+use std::{fmt, str::FromStr, sync::Arc};
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+pub use live::{Feed, Feeds, Item, Subscription};
+
+/// Events each environment's feed keeps at most, and for how long: a
+/// subscriber back after longer must read the state again (`Item::Resync`).
+pub const KEEP_EVENTS: u64 = 100_000;
+pub const KEEP_FOR: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+/// Where an event sits in the feed. On SQLite the single writer commits in
+/// `seq` order; on PostgreSQL transactions commit out of `seq` order, so the
+/// feed is ordered by the writing transaction's id, then `seq`, and read
+/// only below the oldest transaction still running (see `read`): an event
+/// never becomes visible with a smaller cursor than one already delivered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Cursor {
+    /// The writing transaction (PostgreSQL); 0 on SQLite.
+    pub tx: u64,
+    pub seq: i64,
+}
+
+impl fmt::Display for Cursor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.tx {
+            0 => write!(f, "{}", self.seq),
+            tx => write!(f, "{tx}-{}", self.seq),
+        }
+    }
+}
+
+impl FromStr for Cursor {
+    type Err = ();
+
+    fn from_str(text: &str) -> Result<Self, ()> {
+        let cursor = match text.split_once('-') {
+            Some((tx, seq)) => Cursor { tx: tx.parse().map_err(|_| ())?, seq: seq.parse().map_err(|_| ())? },
+            None => Cursor { tx: 0, seq: text.parse().map_err(|_| ())? },
+        };
+        match cursor.seq >= 0 {
+            true => Ok(cursor),
+            false => Err(()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Insert,
+    Update,
+    Delete,
+}
+
+impl Op {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Op::Insert => "insert",
+            Op::Update => "update",
+            Op::Delete => "delete",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        match text {
+            "insert" => Some(Op::Insert),
+            "update" => Some(Op::Update),
+            "delete" => Some(Op::Delete),
+            _ => None,
+        }
+    }
+}
+
+/// What changed: a row of a table, or an end user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    Row(String),
+    User,
+}
+
+impl Subject {
+    fn parse(text: &str) -> Option<Self> {
+        match text {
+            "user" => Some(Subject::User),
+            other => other.strip_prefix("row:").map(|table| Subject::Row(table.to_owned())),
+        }
+    }
+}
+
+/// One committed change, its values as stored (`decode` gives the API's shape).
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub cursor: Cursor,
+    pub subject: Subject,
+    pub op: Op,
+    /// The row's (or the user's) id.
+    pub item: i64,
+    /// After the change (inserts, updates); none for a user's groups.
+    pub new: Option<Value>,
+    /// Before it (updates, deletes).
+    pub old: Option<Value>,
+    pub at: DateTime<Utc>,
+}
+
+pub type Shared = Arc<Change>;

@@ -1,0 +1,245 @@
+//! Watch routers: a table's changes as Server-Sent Events, checked as the
+//! caller for each event (filter and owner rule, deletes included),
+//! resumable with `Last-Event-ID`, opened by browsers with a ticket.
+//! A stream is attached when its response's headers arrive (the server
+//! subscribes before it answers), so writes made after that are its to see.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::blog::{Blog, blog};
+
+/// The blog with two watch routers: public posts, and the caller's own.
+fn watching_blog() -> Value {
+    let mut document = blog();
+    let routers = document["routers"].as_array_mut().unwrap();
+    routers.push(json!({
+        "name": "watchPosts", "method": "GET", "path": "/posts/live", "access": { "allow": "public" },
+        "steps": [{ "watch": { "table": "posts", "where": { "published": true } } }]
+    }));
+    routers.push(json!({
+        "name": "myPosts", "method": "GET", "path": "/posts/mine/live", "access": { "allow": "signedIn", "ownerOnly": true },
+        "steps": [{ "watch": { "table": "posts" } }]
+    }));
+    document
+}
+
+async fn start() -> Blog {
+    let server = crate::common::TestServer::start().await;
+    let owner = server.owner().await;
+    owner.run("mutation($doc: JSON!) { importWorkspace(document: $doc) { revision } }", json!({ "doc": watching_blog() })).await.data();
+    let refreshed = owner.run("mutation { refresh(environment: \"test\", runTests: false) { routersServed } }", json!({})).await.data();
+    assert_eq!(refreshed["refresh"]["routersServed"], 10);
+    owner
+        .run(
+            "mutation { updateEnvironment(slug: \"test\", input: { limits: { requestsPerSecond: 100000, maxConcurrentRequests: 1000 } }) { slug } }",
+            json!({}),
+        )
+        .await
+        .data();
+    Blog { server, owner, http: reqwest::Client::builder().build().unwrap() }
+}
+
+#[derive(Debug, Clone)]
+struct SseEvent {
+    id: String,
+    event: String,
+    data: Value,
+}
+
+struct EventStream {
+    response: reqwest::Response,
+    buffer: String,
+}
+
+impl EventStream {
+    /// Opens `path` of the test environment; the stream is attached once this returns.
+    async fn open(blog: &Blog, path: &str, token: Option<&str>, last_event_id: Option<&str>) -> Result<Self, (StatusCode, Value)> {
+        let mut request = reqwest::Client::new().get(blog.url(path)).header("accept", "text/event-stream");
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(id) = last_event_id {
+            request = request.header("last-event-id", id);
+        }
+        let response = tokio::time::timeout(Duration::from_secs(10), request.send()).await.expect("headers within 10 s").expect("request");
+        if response.status() != StatusCode::OK {
+            let status = response.status();
+            return Err((status, response.json().await.unwrap_or(Value::Null)));
+        }
+        assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+        Ok(Self { response, buffer: String::new() })
+    }
+
+    /// The next event (heartbeats passed over) within `within`; None when none
+    /// comes; panics when the stream closes.
+    async fn next_within(&mut self, within: Duration) -> Option<SseEvent> {
+        match self.next_or_end(within).await {
+            None => None,
+            Some(None) => panic!("the stream closed"),
+            Some(Some(event)) => Some(event),
+        }
+    }
+
+    /// None when nothing came within `within`; Some(None) when the server
+    /// closed the stream.
+    async fn next_or_end(&mut self, within: Duration) -> Option<Option<SseEvent>> {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            while let Some(end) = self.buffer.find("\n\n") {
+                let frame: String = self.buffer.drain(..end + 2).collect();
+                let (mut id, mut event, mut data) = (String::new(), String::from("message"), String::new());
+                for line in frame.lines() {
+                    if let Some(v) = line.strip_prefix("id:") {
+                        id = v.trim().to_owned();
+                    } else if let Some(v) = line.strip_prefix("event:") {
+                        event = v.trim().to_owned();
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        data.push_str(v.trim_start());
+                    }
+                }
+                if !data.is_empty() {
+                    return Some(Some(SseEvent { id, event, data: serde_json::from_str(&data).unwrap() }));
+                }
+            }
+            match tokio::time::timeout_at(deadline, self.response.chunk()).await {
+                Err(_) => return None,
+                Ok(Ok(None)) => return Some(None),
+                Ok(Err(err)) => panic!("reading the stream: {err:?}"),
+                Ok(Ok(Some(bytes))) => self.buffer.push_str(&String::from_utf8_lossy(&bytes)),
+            }
+        }
+    }
+
+    async fn next(&mut self) -> SseEvent {
+        self.next_within(Duration::from_secs(10)).await.expect("an event within 10 s")
+    }
+}
+
+async fn post(blog: &Blog, token: &str, title: &str, published: bool) -> Value {
+    let (status, body) = blog.call("POST", "/posts", Some(token), Some(json!({ "title": title, "body": "b", "published": published }))).await;
+    assert!(status.is_success(), "{body}");
+    body
+}
+
+#[tokio::test]
+async fn a_public_watch_streams_what_its_filter_admits_and_rows_leaving_it_as_deletes() {
+    let blog = start().await;
+    let (writer, _) = blog.user("writer@example.com").await;
+    let (editor, editor_id) = blog.user("editor@example.com").await;
+    blog.make_editor(editor_id).await;
+    let mut stream = EventStream::open(&blog, "/posts/live", None, None).await.expect("a public stream");
+
+    let out = post(&blog, &writer, "Out", true).await;
+    let draft = post(&blog, &writer, "Draft", false).await;
+    let first = stream.next().await;
+    assert_eq!((first.event.as_str(), &first.data["title"]), ("insert", &json!("Out")), "{first:?}");
+    assert_eq!(first.data["published"], true);
+    // The draft is not seen; published, it is.
+    let (status, _) = blog.call("PATCH", &format!("/posts/{}", draft["id"]), Some(&writer), Some(json!({ "published": true }))).await;
+    assert!(status.is_success());
+    let shown = stream.next().await;
+    assert_eq!((shown.event.as_str(), &shown.data["id"]), ("update", &draft["id"]), "the draft's insert was never sent: {shown:?}");
+    // Unpublished, it leaves what the public sees: a delete for them.
+    let (status, body) = blog.call("PATCH", &format!("/posts/{}", out["id"]), Some(&writer), Some(json!({ "published": false }))).await;
+    assert!(status.is_success(), "{body}");
+    let left = stream.next().await;
+    assert_eq!((left.event.as_str(), &left.data["id"]), ("delete", &out["id"]), "{left:?}");
+    // A delete of a row nobody public saw says nothing; of one they saw, it is sent.
+    for id in [&out["id"], &draft["id"]] {
+        let (status, body) = blog.call("DELETE", &format!("/posts/{id}"), Some(&editor), None).await;
+        assert!(status.is_success(), "{body}");
+    }
+    let gone = stream.next().await;
+    assert_eq!((gone.event.as_str(), &gone.data["id"], &gone.data["title"]), ("delete", &draft["id"], &json!("Draft")), "{gone:?}");
+    assert!(stream.next_within(Duration::from_millis(300)).await.is_none(), "nothing more");
+}
+
+#[tokio::test]
+async fn an_owner_only_watch_gives_each_user_their_own_rows_and_deletions_only() {
+    let blog = start().await;
+    let (alice, _) = blog.user("alice@example.com").await;
+    let (bob, _) = blog.user("bob@example.com").await;
+    let (editor, editor_id) = blog.user("editor@example.com").await;
+    blog.make_editor(editor_id).await;
+    // Refused without a caller.
+    let (status, body) = EventStream::open(&blog, "/posts/mine/live", None, None).await.err().expect("refused");
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    // Alice through a ticket, as a browser would; Bob with the header.
+    let (status, ticket) = blog.call("POST", "/auth/ticket", Some(&alice), None).await;
+    assert_eq!(status, StatusCode::OK, "{ticket}");
+    let ticket = ticket["ticket"].as_str().unwrap().to_owned();
+    let mut alices = EventStream::open(&blog, &format!("/posts/mine/live?ticket={ticket}"), None, None).await.expect("alice's stream");
+    let reused = EventStream::open(&blog, &format!("/posts/mine/live?ticket={ticket}"), None, None).await.err().expect("a ticket serves once");
+    assert_eq!(reused.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(reused.1["error"]["code"], "UNAUTHENTICATED", "{:?}", reused.1);
+    let mut bobs = EventStream::open(&blog, "/posts/mine/live", Some(&bob), None).await.expect("bob's stream");
+
+    let hers = post(&blog, &alice, "Alice's", false).await;
+    let his = post(&blog, &bob, "Bob's", false).await;
+    blog.call("DELETE", &format!("/posts/{}", hers["id"]), Some(&editor), None).await;
+    let last = post(&blog, &bob, "Bob's second", true).await;
+
+    let a1 = alices.next().await;
+    let a2 = alices.next().await;
+    assert_eq!((a1.event.as_str(), &a1.data["id"]), ("insert", &hers["id"]));
+    assert_eq!((a2.event.as_str(), &a2.data["id"]), ("delete", &hers["id"]), "her row's deletion, as it was: {a2:?}");
+    let b1 = bobs.next().await;
+    let b2 = bobs.next().await;
+    assert_eq!((b1.data["id"].clone(), b2.data["id"].clone()), (his["id"].clone(), last["id"].clone()), "only his rows, in order");
+    assert!(alices.next_within(Duration::from_millis(300)).await.is_none(), "none of Bob's reached Alice");
+}
+
+#[tokio::test]
+async fn a_stream_resumes_after_its_last_event_with_exactly_what_it_missed() {
+    let blog = start().await;
+    let (writer, _) = blog.user("writer@example.com").await;
+    let mut stream = EventStream::open(&blog, "/posts/live", None, None).await.unwrap();
+    post(&blog, &writer, "one", true).await;
+    let first = stream.next().await;
+    drop(stream);
+    for title in ["two", "three"] {
+        post(&blog, &writer, title, true).await;
+    }
+    let mut resumed = EventStream::open(&blog, "/posts/live", None, Some(&first.id)).await.unwrap();
+    let titles = [resumed.next().await, resumed.next().await].map(|e| e.data["title"].as_str().unwrap().to_owned());
+    assert_eq!(titles, ["two", "three"]);
+    assert!(resumed.next_within(Duration::from_millis(300)).await.is_none(), "nothing twice");
+    // `?after=` does the same; a cursor it never gave is refused.
+    let mut again = EventStream::open(&blog, &format!("/posts/live?after={}", first.id), None, None).await.unwrap();
+    assert_eq!(again.next().await.data["title"], "two");
+    let (status, body) = EventStream::open(&blog, "/posts/live", None, Some("not-a-cursor")).await.err().expect("refused");
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("INVALID_INPUT")), "{body}");
+}
+
+#[tokio::test]
+async fn a_disabled_users_stream_closes() {
+    let blog = start().await;
+    let (alice, id) = blog.user("alice@example.com").await;
+    let mut stream = EventStream::open(&blog, "/posts/mine/live", Some(&alice), None).await.unwrap();
+    blog.owner
+        .run("mutation($id: ID!) { disableUser(environment: \"test\", userId: $id, disabled: true) { id } }", json!({ "id": id.to_string() }))
+        .await
+        .data();
+    match stream.next_or_end(Duration::from_secs(5)).await {
+        Some(None) => {}
+        other => panic!("the stream should close within seconds of the disable, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_watch_router_is_validated_as_one_get_step() {
+    let blog = start().await;
+    let mut document = watching_blog();
+    let routers = document["routers"].as_array_mut().unwrap();
+    routers.push(json!({
+        "name": "badWatch", "method": "POST", "path": "/posts/bad", "access": { "allow": "public" },
+        "steps": [{ "watch": { "table": "posts", "where": { "colour": "red" } } }, { "respond": { "status": 200 } }]
+    }));
+    let refused = blog.owner.run("query($d: JSON!) { validateWorkspace(document: $d) { path message } }", json!({ "d": document })).await.data();
+    let paths: Vec<&str> = refused["validateWorkspace"].as_array().unwrap().iter().filter_map(|p| p["path"].as_str()).collect();
+    assert!(paths.contains(&"routers.badWatch.steps[0].watch"), "{refused:#}");
+    assert!(paths.contains(&"routers.badWatch.steps[0].watch.where.colour"), "{refused:#}");
+}
