@@ -117,15 +117,22 @@ export function toDraft(def: CaseDef): CaseDraft {
   return { name: name ?? '', router: router ?? '', caller: caller.kind, group: caller.group, steps: (steps ?? []).map(stepDraft), extra };
 }
 
+const knownCaller = (a: unknown) =>
+  a === undefined || (typeof a === 'string' && a in CALLER_LABELS && a !== 'group') ||
+  (!!a && typeof a === 'object' && typeof (a as { group?: unknown }).group === 'string');
+
 /** Whether a JSON value is what the server reads as a case (so the form can show it). */
 export function formProblem(value: unknown): string | null {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return 'a case is a JSON object';
   const v = value as Record<string, unknown>;
+  if (typeof (v.name ?? '') !== 'string' || typeof (v.router ?? '') !== 'string') return '`name` and `router` are texts';
+  if (!knownCaller(v.actAs)) return '`actAs` is "anonymous", "signedIn", "otherUser" or {"group": …}';
   if (!Array.isArray(v.steps)) return '`steps` is a list of requests';
   for (const [i, s] of v.steps.entries()) {
     if (!s || typeof s !== 'object' || Array.isArray(s)) return `steps[${i}] is not an object`;
     const step = s as Record<string, unknown>;
     if (typeof step.method !== 'string' || typeof step.path !== 'string') return `steps[${i}] needs a method and a path`;
+    if (!knownCaller(step.actAs)) return `steps[${i}].actAs is "anonymous", "signedIn", "otherUser" or {"group": …}`;
     if (step.expect !== undefined && (typeof step.expect !== 'object' || step.expect === null)) return `steps[${i}].expect is not an object`;
   }
   return null;
