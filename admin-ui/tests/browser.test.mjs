@@ -999,8 +999,8 @@ async function run() {
 
   if (!process.env.SKIP_LIVE && !process.env.SKIP_WORKSPACE) await workspaceSteps({ page, base, serverBase, blogPath: BLOG, shots: SHOTS, step, gql: gqlFromPage, eventually, assert });
 
-  if (!process.env.SKIP_WORKSPACE) await historySteps({ page, email: EMAIL, shots: SHOTS, step, gql: gqlFromPage, eventually, assert });
   if (!process.env.SKIP_LIVE && !process.env.SKIP_WORKSPACE) await casesFormsSteps({ page, base, serverBase, shots: SHOTS, step, gql: gqlFromPage, eventually, assert });
+  if (!process.env.SKIP_WORKSPACE) await historySteps({ page, email: EMAIL, shots: SHOTS, step, gql: gqlFromPage, eventually, assert });
 
   await step('unknown routes show the not-found page inside the shell', async () => {
     await page.goto(`${base}/admin/no-such-page`);
