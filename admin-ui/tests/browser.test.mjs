@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { casesFormsSteps } from './cases-forms.steps.mjs';
 import { deploySteps } from './deploy.steps.mjs';
 import { filesSteps } from './files.steps.mjs';
 import { historySteps } from './history.steps.mjs';
@@ -584,9 +585,9 @@ async function run() {
 
     await wstep('api console: saved as a test case, it is in the workspace; after a refresh, on Tests as written and green', async () => {
       await page.getByTestId('console-save-case').click();
-      const dialog = page.getByTestId('save-case-dialog');
-      await dialog.getByTestId('save-case-name').fill(SAVED);
-      await dialog.getByTestId('save-case-submit').click();
+      const dialog = page.getByTestId('case-editor'); // the case as a form, made from what the console got
+      await dialog.getByTestId('case-name').fill(SAVED);
+      await dialog.getByTestId('case-save').click();
       await page.getByTestId('toast').filter({ hasText: `Test case “${SAVED}” stored` }).waitFor();
       const doc = (await gqlFromPage(page, '{ workspace { document } }')).data.workspace.document;
       const saved = (doc.tests ?? []).find((t) => t.name === SAVED);
@@ -610,6 +611,7 @@ async function run() {
     await wstep('tests: a case with a mistake shows the problem at its line; fixed, saved, then deleted', async () => {
       await page.getByTestId('router-cases-stats').getByTestId('router-add-case').click();
       const editor = page.getByTestId('case-editor');
+      await editor.getByTestId('case-view-json').click();
       const json = editor.locator('#case-json');
       const template = JSON.parse(await json.inputValue());
       assert(template.router === 'stats' && template.steps[0].path === '/stats', `template for stats: ${JSON.stringify(template)}`);
@@ -997,6 +999,7 @@ async function run() {
 
   if (!process.env.SKIP_LIVE && !process.env.SKIP_WORKSPACE) await workspaceSteps({ page, base, serverBase, blogPath: BLOG, shots: SHOTS, step, gql: gqlFromPage, eventually, assert });
 
+  if (!process.env.SKIP_LIVE && !process.env.SKIP_WORKSPACE) await casesFormsSteps({ page, base, serverBase, shots: SHOTS, step, gql: gqlFromPage, eventually, assert });
   if (!process.env.SKIP_WORKSPACE) await historySteps({ page, email: EMAIL, shots: SHOTS, step, gql: gqlFromPage, eventually, assert });
 
   await step('unknown routes show the not-found page inside the shell', async () => {

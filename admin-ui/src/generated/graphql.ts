@@ -816,16 +816,6 @@ export type RunApiTestMutationVariables = Exact<{
 
 export type RunApiTestMutation = { runApiTest: { status: number, headers: unknown, body: unknown, durationMs: number, logId: string | null, router: string | null, curl: string, trace: Array<{ index: number, kind: string, name: string | null, durationMs: number, rows: number | null, error: string | null }> | null } };
 
-export type SaveApiTestAsCaseMutationVariables = Exact<{
-  environment: Scalars['String']['input'];
-  name: Scalars['String']['input'];
-  request: ApiTestRequest;
-  expectFromResult?: InputMaybe<Scalars['Boolean']['input']>;
-}>;
-
-
-export type SaveApiTestAsCaseMutation = { saveApiTestAsCase: { revision: number, authorEmail: string | null, savedAt: string | null, document: unknown, tables: Array<{ name: string, description: string, owned: boolean, columns: unknown, definition: unknown }>, groups: Array<{ name: string, description: string }>, routers: Array<{ name: string, description: string, method: string, path: string, definition: unknown }> } };
-
 export type OpenApiQueryVariables = Exact<{
   environment: Scalars['String']['input'];
 }>;

@@ -108,3 +108,23 @@ export function notServedYet(workspaceTests: CaseDef[], servedCases: ServedCase[
   const removed = [...servedWritten.keys()].filter((n) => !names.has(n));
   return { changed, removed };
 }
+
+/** A remark shown above a case the editor was given (how it was made, what was kept as written). */
+export interface CaseNote {
+  kind: 'reference' | 'literal' | 'info';
+  text: string;
+}
+
+/** The fixture rows per table the workspace declares (its top-level `fixtures.rows`). */
+export function fixtureRows(doc: Record<string, unknown> | null): Record<string, unknown[]> {
+  const rows = (doc?.fixtures as { rows?: unknown } | undefined)?.rows;
+  if (!rows || typeof rows !== 'object') return {};
+  return Object.fromEntries(Object.entries(rows as Record<string, unknown>).filter(([, v]) => Array.isArray(v))) as Record<string, unknown[]>;
+}
+
+/** `${fixtures.posts[0].id}`… for every fixture row (a few per table). */
+export function fixtureRefs(doc: Record<string, unknown> | null, perTable = 5): string[] {
+  return Object.entries(fixtureRows(doc)).flatMap(([table, rows]) =>
+    rows.slice(0, perTable).map((_, i) => `\${fixtures.${table}[${i}].id}`),
+  );
+}

@@ -130,18 +130,6 @@ export const RunApiTestMutation = gql<T.RunApiTestMutation, T.RunApiTestMutation
   }
 `;
 
-export const SaveApiTestAsCaseMutation = gql<
-  T.SaveApiTestAsCaseMutation,
-  T.SaveApiTestAsCaseMutationVariables
->`
-  mutation SaveApiTestAsCase($environment: String!, $name: String!, $request: ApiTestRequest!, $expectFromResult: Boolean) {
-    saveApiTestAsCase(environment: $environment, name: $name, request: $request, expectFromResult: $expectFromResult) {
-      ...WorkspaceFields
-    }
-  }
-  ${WorkspaceFields}
-`;
-
 export const OpenApiQuery = gql<T.OpenApiQuery, T.OpenApiQueryVariables>`
   query OpenApi($environment: String!) {
     openApi(environment: $environment)
