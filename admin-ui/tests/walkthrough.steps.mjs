@@ -278,9 +278,9 @@ export async function walkthroughSteps(t) {
       await page.goto(`${base}/admin/releases?to=production&release=3`);
       const detail = page.getByTestId('release-detail');
       await detail.getByTestId('release-detail-status').waitFor();
-      const text = await detail.innerText();
-      assert(/\S · rollback to release 1/.test(text), `rollback line spaced: ${text}`);
-      assert(/\d · applied in /.test(text), `duration spaced: ${text}`);
+      const lines = (await detail.locator('dd').allInnerTexts()).map((l) => l.trim());
+      assert(lines.some((l) => /\S · rollback to release 1$/.test(l)), `the rollback line, spaced: ${JSON.stringify(lines)}`);
+      assert(lines.every((l) => !/\S·|·\S/.test(l)), `every "·" between spaces: ${JSON.stringify(lines)}`);
       await detail.getByTestId('release-detail-close').click();
     });
 
