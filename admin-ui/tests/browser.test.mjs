@@ -16,6 +16,7 @@ import { casesFormsSteps } from './cases-forms.steps.mjs';
 import { deploySteps } from './deploy.steps.mjs';
 import { filesSteps } from './files.steps.mjs';
 import { historySteps } from './history.steps.mjs';
+import { walkthroughSteps } from './walkthrough.steps.mjs';
 import { workspaceSteps } from './workspace.steps.mjs';
 import { startDistProxy } from './dist-proxy.mjs';
 
@@ -1001,6 +1002,7 @@ async function run() {
 
   if (!process.env.SKIP_LIVE && !process.env.SKIP_WORKSPACE) await casesFormsSteps({ page, base, serverBase, shots: SHOTS, step, gql: gqlFromPage, eventually, assert });
   if (!process.env.SKIP_WORKSPACE) await historySteps({ page, email: EMAIL, shots: SHOTS, step, gql: gqlFromPage, eventually, assert });
+  if (!process.env.SKIP_LIVE && !process.env.SKIP_WORKSPACE) await walkthroughSteps({ page, base, blogPath: BLOG, shots: SHOTS, step, gql: gqlFromPage, eventually, assert });
 
   await step('unknown routes show the not-found page inside the shell', async () => {
     await page.goto(`${base}/admin/no-such-page`);

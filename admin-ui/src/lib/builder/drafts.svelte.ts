@@ -26,12 +26,13 @@ export interface RouterDraft {
 
 const STORE_KEY = 'serverkit.routerDrafts';
 const VIEW_KEY = 'serverkit.routerView';
-const NEW_ROUTER: RouterDef = {
+export const NEW_ROUTER: RouterDef = {
   name: '',
   method: 'GET',
   path: '/',
   access: { allow: 'public' },
-  steps: [{ respond: { status: 200, body: { ok: true } } }],
+  // No body to start with: the respond step gets one from the step put before it (StepsBuilder), or as typed.
+  steps: [{ respond: { status: 200 } }],
 };
 
 const pretty = (v: unknown) => JSON.stringify(v, null, 2);

@@ -3,12 +3,15 @@
 import {
   Client,
   fetchExchange,
+  makeOperation,
   mapExchange,
   subscriptionExchange,
   type AnyVariables,
   type DocumentInput,
+  type Operation,
   type OperationResult,
 } from '@urql/core';
+import { makeFetchBody } from '@urql/core/internal';
 import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
 import { errorCodes } from './errors';
 
@@ -57,6 +60,25 @@ export function setUnauthenticatedHandler(fn: (() => void) | null): void {
   onUnauthenticated = fn;
 }
 
+/**
+ * urql writes a request's body with every object's keys sorted (its
+ * stringifyVariables, made for cache keys), so JSON sent as a variable (a
+ * router's body fields, a whole workspace document) would reach the server,
+ * and be saved, in alphabetical order. The body is written again here with
+ * JSON.stringify, which keeps the order the SPA holds.
+ */
+function keepKeyOrder(operation: Operation): Operation {
+  if (operation.kind !== 'query' && operation.kind !== 'mutation') return operation;
+  const send = operation.context.fetch;
+  return makeOperation(operation.kind, operation, {
+    ...operation.context,
+    fetch: (url: RequestInfo | URL, init?: RequestInit) => {
+      const ordered = typeof init?.body === 'string' ? { ...init, body: JSON.stringify(makeFetchBody(operation)) } : init;
+      return send ? send(url, ordered) : fetch(url, ordered);
+    },
+  });
+}
+
 export const client = new Client({
   url: '/graphql',
   preferGetMethod: false,
@@ -64,6 +86,7 @@ export const client = new Client({
   fetchOptions: () => ({ credentials: 'same-origin' }),
   exchanges: [
     mapExchange({
+      onOperation: keepKeyOrder,
       onError(error, operation) {
         const name = operation.query.definitions
           .map((d) => ('name' in d && d.name ? d.name.value : ''))

@@ -64,6 +64,15 @@ export function toDraft(def: TableDef | null): TableDraft {
   };
 }
 
+/** What is wrong with a table name, as the server says it (server/src/workspace/validate.rs), or null. */
+export function nameProblem(name: string): string | null {
+  const n = name.trim();
+  if (!n) return 'a table needs a name';
+  if (!/^[a-z][a-z0-9_]{0,62}$/.test(n)) return 'a table name has lowercase letters, digits and `_`, starting with a letter (at most 63)';
+  const reserved = ['sqlite_', 'pg_'].find((p) => n.startsWith(p));
+  return reserved ? `names starting with \`${reserved}\` are reserved by the database` : null;
+}
+
 /** Builds the definition; `local` lists what cannot even be sent (paths like the server's). */
 export function fromDraft(d: TableDraft): { definition: TableDef; local: LocatedProblem[] } {
   const local: LocatedProblem[] = [];
