@@ -558,6 +558,8 @@ export type WorkspaceFieldsFragment = { revision: number, authorEmail: string | 
 
 export type TestRunFieldsFragment = { id: string, environment: string, revision: number, startedBy: string, startedAt: string, finishedAt: string | null, status: TestRunStatus, total: number, passed: number, failed: number };
 
+export type RouterCoverageFieldsFragment = { router: string, tested: boolean, happyPathPassed: boolean, ran: Array<{ kind: TestCaseKind, cases: number, passed: number }>, skipped: Array<{ kind: TestCaseKind, reason: string }> };
+
 export type TestCaseResultFieldsFragment = { name: string, router: string, status: TestCaseStatus, durationMs: number, logIds: Array<string>, curl: string, failures: Array<{ step: string, what: string, expected: unknown, actual: unknown }> };
 
 export type MigrationChangeFieldsFragment = { kind: string, description: string, destructive: boolean };
@@ -751,7 +753,7 @@ export type LatestTestRunQueryVariables = Exact<{
 }>;
 
 
-export type LatestTestRunQuery = { latestTestRun: { id: string, environment: string, revision: number, startedBy: string, startedAt: string, finishedAt: string | null, status: TestRunStatus, total: number, passed: number, failed: number, results: Array<{ name: string, router: string, status: TestCaseStatus, durationMs: number, logIds: Array<string>, curl: string, failures: Array<{ step: string, what: string, expected: unknown, actual: unknown }> }> } | null };
+export type LatestTestRunQuery = { latestTestRun: { id: string, environment: string, revision: number, startedBy: string, startedAt: string, finishedAt: string | null, status: TestRunStatus, total: number, passed: number, failed: number, results: Array<{ name: string, router: string, status: TestCaseStatus, durationMs: number, logIds: Array<string>, curl: string, failures: Array<{ step: string, what: string, expected: unknown, actual: unknown }> }>, coverage: Array<{ router: string, tested: boolean, happyPathPassed: boolean, ran: Array<{ kind: TestCaseKind, cases: number, passed: number }>, skipped: Array<{ kind: TestCaseKind, reason: string }> }> } | null };
 
 export type TestRunsQueryVariables = Exact<{
   environment: Scalars['String']['input'];
@@ -759,7 +761,7 @@ export type TestRunsQueryVariables = Exact<{
 }>;
 
 
-export type TestRunsQuery = { testRuns: { nodes: Array<{ id: string, environment: string, revision: number, startedBy: string, startedAt: string, finishedAt: string | null, status: TestRunStatus, total: number, passed: number, failed: number, results: Array<{ name: string, router: string, status: TestCaseStatus, durationMs: number, logIds: Array<string>, curl: string, failures: Array<{ step: string, what: string, expected: unknown, actual: unknown }> }> }> } };
+export type TestRunsQuery = { testRuns: { nodes: Array<{ id: string, environment: string, revision: number, startedBy: string, startedAt: string, finishedAt: string | null, status: TestRunStatus, total: number, passed: number, failed: number, results: Array<{ name: string, router: string, status: TestCaseStatus, durationMs: number, logIds: Array<string>, curl: string, failures: Array<{ step: string, what: string, expected: unknown, actual: unknown }> }>, coverage: Array<{ router: string, tested: boolean, happyPathPassed: boolean, ran: Array<{ kind: TestCaseKind, cases: number, passed: number }>, skipped: Array<{ kind: TestCaseKind, reason: string }> }> }> } };
 
 export type RunTestsMutationVariables = Exact<{
   environment: Scalars['String']['input'];
@@ -784,7 +786,7 @@ export type TestRunProgressSubscriptionVariables = Exact<{
 
 export type TestRunProgressSubscription = { testRunProgress:
     | { __typename: 'TestCaseProgress', runId: string, done: number, total: number, result: { name: string, router: string, status: TestCaseStatus, durationMs: number, logIds: Array<string>, curl: string, failures: Array<{ step: string, what: string, expected: unknown, actual: unknown }> } }
-    | { __typename: 'TestRunFinished', run: { id: string, environment: string, revision: number, startedBy: string, startedAt: string, finishedAt: string | null, status: TestRunStatus, total: number, passed: number, failed: number, results: Array<{ name: string, router: string, status: TestCaseStatus, durationMs: number, logIds: Array<string>, curl: string, failures: Array<{ step: string, what: string, expected: unknown, actual: unknown }> }> } }
+    | { __typename: 'TestRunFinished', run: { id: string, environment: string, revision: number, startedBy: string, startedAt: string, finishedAt: string | null, status: TestRunStatus, total: number, passed: number, failed: number, results: Array<{ name: string, router: string, status: TestCaseStatus, durationMs: number, logIds: Array<string>, curl: string, failures: Array<{ step: string, what: string, expected: unknown, actual: unknown }> }>, coverage: Array<{ router: string, tested: boolean, happyPathPassed: boolean, ran: Array<{ kind: TestCaseKind, cases: number, passed: number }>, skipped: Array<{ kind: TestCaseKind, reason: string }> }> } }
    };
 
 export type PutTestCaseMutationVariables = Exact<{
