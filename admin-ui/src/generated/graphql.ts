@@ -648,6 +648,13 @@ export type RouterStatsQueryVariables = Exact<{
 
 export type RouterStatsQuery = { routerStats: Array<{ router: string, method: string, route: string, requests: number, ratePerSecond: number, errors4xx: number, errors5xx: number, p50Ms: number | null, p95Ms: number | null, p99Ms: number | null, series: Array<{ at: string, requests: number, errors: number, p95Ms: number | null }> }> };
 
+export type ServedRoutersQueryVariables = Exact<{
+  slug: Scalars['String']['input'];
+}>;
+
+
+export type ServedRoutersQuery = { environment: { slug: string, servedRevision: number | null, servedAt: string | null, servedRelease: { number: number, revision: number, rollbackOf: number | null } | null, servedWorkspace: { revision: number, routers: Array<{ name: string, method: string, path: string, definition: unknown }> } | null, routerSettings: Array<{ router: string, enabled: boolean, disabledStatus: number, rateLimitPerMinute: number | null, groups: Array<string> | null, updatedAt: string | null, updatedBy: string | null }> } };
+
 export type MigrationPlanQueryVariables = Exact<{
   environment: Scalars['String']['input'];
 }>;
