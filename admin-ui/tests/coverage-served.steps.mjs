@@ -60,7 +60,7 @@ export async function coverageServedSteps(t) {
   };
   const go = async (path, env) => {
     await page.goto(`${base}/admin/${path}${path.includes('?') ? '&' : '?'}env=${env}`);
-    await page.getByTestId('workspace-revision').waitFor();
+    await page.getByTestId('viewer-email').waitFor();
   };
 
   const found = (await gql('{ workspace { document } }')).workspace.document;
@@ -76,7 +76,7 @@ export async function coverageServedSteps(t) {
       await group.waitFor({ timeout: t.runTimeout });
       const verdict = (await group.getByTestId('coverage-verdict').innerText()).trim();
       assert(/^✕\s*Not tested: no router creates the `widgets` row/.test(verdict), `says why, with a mark beside the colour: ${verdict}`);
-      await group.locator('[data-testid="coverage-skipped"][data-kind="HAPPY_PATH"]').waitFor();
+      assert(/no router creates/.test(await group.locator('[data-testid="coverage-skipped"][data-kind="NOT_FOUND"]').innerText()), 'the kinds skipped, each with why');
       const listPosts = page.locator('[data-testid="router-cases-listPosts"][data-verdict="ok"]');
       await listPosts.locator('[data-testid="coverage-ran"][data-kind="HAPPY_PATH"]').waitFor();
       const summary = page.getByTestId('coverage-summary');
