@@ -1004,6 +1004,8 @@ async function run() {
   if (!process.env.SKIP_WORKSPACE) await historySteps({ page, email: EMAIL, shots: SHOTS, step, gql: gqlFromPage, eventually, assert });
   if (!process.env.SKIP_LIVE && !process.env.SKIP_WORKSPACE) await walkthroughSteps({ page, base, blogPath: BLOG, shots: SHOTS, step, gql: gqlFromPage, eventually, assert });
 
+  if (!process.env.SKIP_LIVE && !process.env.SKIP_WORKSPACE) await (await import('./coverage-served.steps.mjs')).coverageServedSteps({ page, base, blogPath: BLOG, shots: SHOTS, step, gql: gqlFromPage, eventually, assert, runTimeout: RUN_TIMEOUT });
+
   await step('unknown routes show the not-found page inside the shell', async () => {
     await page.goto(`${base}/admin/no-such-page`);
     await page.getByTestId('not-found').waitFor();

@@ -286,7 +286,7 @@ export type ReleaseFieldsFragment = { id: string, environment: string, number: n
 
 export type ReleaseDetailFieldsFragment = { contentHash: string, routers: Array<string>, id: string, environment: string, number: number, status: ReleaseStatus, sourceEnvironment: string, revision: number, rollbackOf: number | null, gateRunId: string | null, gateStatus: string, forced: boolean, forceReason: string | null, note: string | null, author: string, createdAt: string, finishedAt: string | null, durationMs: number | null, failedStep: string | null, error: string | null, migration: Array<{ kind: string, description: string, destructive: boolean }>, changes: Array<{ what: string, name: string, change: DefinitionChangeKind, summary: string, details: Array<string> }>, log: Array<{ at: string, message: string }> };
 
-export type DeployPlanFieldsFragment = { source: string, target: string, fromRevision: number, toRelease: number, currentRelease: number | null, destructive: boolean, changes: Array<{ what: string, name: string, change: DefinitionChangeKind, summary: string, details: Array<string> }>, migration: Array<{ kind: string, description: string, destructive: boolean }>, gate: { source: string, revision: number, status: string, passed: boolean, message: string | null, failedCases: Array<string>, run: { id: string, environment: string, revision: number, startedBy: string, startedAt: string, finishedAt: string | null, status: TestRunStatus, total: number, passed: number, failed: number } | null } };
+export type DeployPlanFieldsFragment = { source: string, target: string, fromRevision: number, toRelease: number, currentRelease: number | null, destructive: boolean, changes: Array<{ what: string, name: string, change: DefinitionChangeKind, summary: string, details: Array<string> }>, migration: Array<{ kind: string, description: string, destructive: boolean }>, gate: { source: string, revision: number, status: string, passed: boolean, message: string | null, failedCases: Array<string>, untested: Array<string>, run: { id: string, environment: string, revision: number, startedBy: string, startedAt: string, finishedAt: string | null, status: TestRunStatus, total: number, passed: number, failed: number } | null } };
 
 export type DeployPlanQueryVariables = Exact<{
   from: Scalars['String']['input'];
@@ -294,7 +294,7 @@ export type DeployPlanQueryVariables = Exact<{
 }>;
 
 
-export type DeployPlanQuery = { deployPlan: { source: string, target: string, fromRevision: number, toRelease: number, currentRelease: number | null, destructive: boolean, changes: Array<{ what: string, name: string, change: DefinitionChangeKind, summary: string, details: Array<string> }>, migration: Array<{ kind: string, description: string, destructive: boolean }>, gate: { source: string, revision: number, status: string, passed: boolean, message: string | null, failedCases: Array<string>, run: { id: string, environment: string, revision: number, startedBy: string, startedAt: string, finishedAt: string | null, status: TestRunStatus, total: number, passed: number, failed: number } | null } } };
+export type DeployPlanQuery = { deployPlan: { source: string, target: string, fromRevision: number, toRelease: number, currentRelease: number | null, destructive: boolean, changes: Array<{ what: string, name: string, change: DefinitionChangeKind, summary: string, details: Array<string> }>, migration: Array<{ kind: string, description: string, destructive: boolean }>, gate: { source: string, revision: number, status: string, passed: boolean, message: string | null, failedCases: Array<string>, untested: Array<string>, run: { id: string, environment: string, revision: number, startedBy: string, startedAt: string, finishedAt: string | null, status: TestRunStatus, total: number, passed: number, failed: number } | null } } };
 
 export type DeployTargetQueryVariables = Exact<{
   slug: Scalars['String']['input'];
@@ -334,7 +334,7 @@ export type RollbackPlanQueryVariables = Exact<{
 }>;
 
 
-export type RollbackPlanQuery = { rollbackPlan: { source: string, target: string, fromRevision: number, toRelease: number, currentRelease: number | null, destructive: boolean, changes: Array<{ what: string, name: string, change: DefinitionChangeKind, summary: string, details: Array<string> }>, migration: Array<{ kind: string, description: string, destructive: boolean }>, gate: { source: string, revision: number, status: string, passed: boolean, message: string | null, failedCases: Array<string>, run: { id: string, environment: string, revision: number, startedBy: string, startedAt: string, finishedAt: string | null, status: TestRunStatus, total: number, passed: number, failed: number } | null } } };
+export type RollbackPlanQuery = { rollbackPlan: { source: string, target: string, fromRevision: number, toRelease: number, currentRelease: number | null, destructive: boolean, changes: Array<{ what: string, name: string, change: DefinitionChangeKind, summary: string, details: Array<string> }>, migration: Array<{ kind: string, description: string, destructive: boolean }>, gate: { source: string, revision: number, status: string, passed: boolean, message: string | null, failedCases: Array<string>, untested: Array<string>, run: { id: string, environment: string, revision: number, startedBy: string, startedAt: string, finishedAt: string | null, status: TestRunStatus, total: number, passed: number, failed: number } | null } } };
 
 export type RollbackMutationVariables = Exact<{
   environment: Scalars['String']['input'];
@@ -563,6 +563,8 @@ export type WorkspaceFieldsFragment = { revision: number, authorEmail: string | 
 
 export type TestRunFieldsFragment = { id: string, environment: string, revision: number, startedBy: string, startedAt: string, finishedAt: string | null, status: TestRunStatus, total: number, passed: number, failed: number };
 
+export type RouterCoverageFieldsFragment = { router: string, tested: boolean, happyPathPassed: boolean, ran: Array<{ kind: TestCaseKind, cases: number, passed: number }>, skipped: Array<{ kind: TestCaseKind, reason: string }> };
+
 export type TestCaseResultFieldsFragment = { name: string, router: string, status: TestCaseStatus, durationMs: number, logIds: Array<string>, curl: string, failures: Array<{ step: string, what: string, expected: unknown, actual: unknown }> };
 
 export type MigrationChangeFieldsFragment = { kind: string, description: string, destructive: boolean };
@@ -650,6 +652,13 @@ export type RouterStatsQueryVariables = Exact<{
 
 
 export type RouterStatsQuery = { routerStats: Array<{ router: string, method: string, route: string, requests: number, ratePerSecond: number, errors4xx: number, errors5xx: number, p50Ms: number | null, p95Ms: number | null, p99Ms: number | null, series: Array<{ at: string, requests: number, errors: number, p95Ms: number | null }> }> };
+
+export type ServedRoutersQueryVariables = Exact<{
+  slug: Scalars['String']['input'];
+}>;
+
+
+export type ServedRoutersQuery = { environment: { slug: string, servedRevision: number | null, servedAt: string | null, servedRelease: { number: number, revision: number, rollbackOf: number | null } | null, servedWorkspace: { revision: number, routers: Array<{ name: string, method: string, path: string, definition: unknown }> } | null, routerSettings: Array<{ router: string, enabled: boolean, disabledStatus: number, rateLimitPerMinute: number | null, groups: Array<string> | null, updatedAt: string | null, updatedBy: string | null }> } };
 
 export type MigrationPlanQueryVariables = Exact<{
   environment: Scalars['String']['input'];
@@ -756,7 +765,7 @@ export type LatestTestRunQueryVariables = Exact<{
 }>;
 
 
-export type LatestTestRunQuery = { latestTestRun: { id: string, environment: string, revision: number, startedBy: string, startedAt: string, finishedAt: string | null, status: TestRunStatus, total: number, passed: number, failed: number, results: Array<{ name: string, router: string, status: TestCaseStatus, durationMs: number, logIds: Array<string>, curl: string, failures: Array<{ step: string, what: string, expected: unknown, actual: unknown }> }> } | null };
+export type LatestTestRunQuery = { latestTestRun: { id: string, environment: string, revision: number, startedBy: string, startedAt: string, finishedAt: string | null, status: TestRunStatus, total: number, passed: number, failed: number, results: Array<{ name: string, router: string, status: TestCaseStatus, durationMs: number, logIds: Array<string>, curl: string, failures: Array<{ step: string, what: string, expected: unknown, actual: unknown }> }>, coverage: Array<{ router: string, tested: boolean, happyPathPassed: boolean, ran: Array<{ kind: TestCaseKind, cases: number, passed: number }>, skipped: Array<{ kind: TestCaseKind, reason: string }> }> } | null };
 
 export type TestRunsQueryVariables = Exact<{
   environment: Scalars['String']['input'];
@@ -764,7 +773,7 @@ export type TestRunsQueryVariables = Exact<{
 }>;
 
 
-export type TestRunsQuery = { testRuns: { nodes: Array<{ id: string, environment: string, revision: number, startedBy: string, startedAt: string, finishedAt: string | null, status: TestRunStatus, total: number, passed: number, failed: number, results: Array<{ name: string, router: string, status: TestCaseStatus, durationMs: number, logIds: Array<string>, curl: string, failures: Array<{ step: string, what: string, expected: unknown, actual: unknown }> }> }> } };
+export type TestRunsQuery = { testRuns: { nodes: Array<{ id: string, environment: string, revision: number, startedBy: string, startedAt: string, finishedAt: string | null, status: TestRunStatus, total: number, passed: number, failed: number, results: Array<{ name: string, router: string, status: TestCaseStatus, durationMs: number, logIds: Array<string>, curl: string, failures: Array<{ step: string, what: string, expected: unknown, actual: unknown }> }>, coverage: Array<{ router: string, tested: boolean, happyPathPassed: boolean, ran: Array<{ kind: TestCaseKind, cases: number, passed: number }>, skipped: Array<{ kind: TestCaseKind, reason: string }> }> }> } };
 
 export type RunTestsMutationVariables = Exact<{
   environment: Scalars['String']['input'];
@@ -789,7 +798,7 @@ export type TestRunProgressSubscriptionVariables = Exact<{
 
 export type TestRunProgressSubscription = { testRunProgress:
     | { __typename: 'TestCaseProgress', runId: string, done: number, total: number, result: { name: string, router: string, status: TestCaseStatus, durationMs: number, logIds: Array<string>, curl: string, failures: Array<{ step: string, what: string, expected: unknown, actual: unknown }> } }
-    | { __typename: 'TestRunFinished', run: { id: string, environment: string, revision: number, startedBy: string, startedAt: string, finishedAt: string | null, status: TestRunStatus, total: number, passed: number, failed: number, results: Array<{ name: string, router: string, status: TestCaseStatus, durationMs: number, logIds: Array<string>, curl: string, failures: Array<{ step: string, what: string, expected: unknown, actual: unknown }> }> } }
+    | { __typename: 'TestRunFinished', run: { id: string, environment: string, revision: number, startedBy: string, startedAt: string, finishedAt: string | null, status: TestRunStatus, total: number, passed: number, failed: number, results: Array<{ name: string, router: string, status: TestCaseStatus, durationMs: number, logIds: Array<string>, curl: string, failures: Array<{ step: string, what: string, expected: unknown, actual: unknown }> }>, coverage: Array<{ router: string, tested: boolean, happyPathPassed: boolean, ran: Array<{ kind: TestCaseKind, cases: number, passed: number }>, skipped: Array<{ kind: TestCaseKind, reason: string }> }> } }
    };
 
 export type PutTestCaseMutationVariables = Exact<{

@@ -1,6 +1,7 @@
 // The input schemas (params, query, body) as rows of fields. The schema object
 // itself is what the form edits, key by key, so whatever a row does not show
 // (a description, `additionalProperties`, a `pattern`) stays as it was.
+import type { ColumnDef, TableDef } from '../workspace';
 import { isObject, renameKey, setOrDelete, type Json } from './templateText';
 
 export const FIELD_TYPES = ['string', 'integer', 'number', 'boolean', 'file', 'array', 'object'] as const;
@@ -154,4 +155,43 @@ export function setParamType(prop: Json, t: ParamType): void {
 /** A new path param's schema: most are ids. */
 export function newParam(): Json {
   return { type: 'integer', minimum: 1 };
+}
+
+/** The body field that carries a value for `column`. */
+export function fieldOfColumn(column: ColumnDef): Json {
+  switch (column.type) {
+    case 'integer':
+      return { type: 'integer' };
+    case 'float':
+      return { type: 'number' };
+    case 'boolean':
+      return { type: 'boolean' };
+    case 'datetime':
+      return { type: 'string', format: 'date-time' };
+    case 'file':
+      return { type: ['string', 'null'], format: 'binary' };
+    case 'relation':
+      return { type: 'integer', minimum: 1 };
+    case 'json':
+      return {};
+    default:
+      return { type: 'string' };
+  }
+}
+
+/**
+ * Adds a body field per column of `table` the schema lacks. A create (POST,
+ * PUT) requires what the table requires (without a default); a PATCH sends
+ * only what it changes, so it requires none, but at least one field.
+ */
+export function addFieldsOfTable(schema: Json, table: TableDef, method: string): string[] {
+  if (!isObject(schema.properties)) schema.properties = {};
+  const props = schema.properties as Json;
+  const added = table.columns.filter((c) => !(c.name in props));
+  for (const c of added) {
+    props[c.name] = fieldOfColumn(c);
+    if (method !== 'PATCH' && c.required && c.default === undefined) setRequired(schema, c.name, true);
+  }
+  if (method === 'PATCH' && added.length && schema.minProperties === undefined) schema.minProperties = 1;
+  return added.map((c) => c.name);
 }

@@ -23,7 +23,7 @@ export const KIND_FIELDS: Record<StepKind, string[]> = {
   list: ['table', 'where', 'orderBy', 'limit', 'after', 'offset'],
   get: ['table', 'id'],
   insert: ['table', 'values'],
-  update: ['table', 'id', 'values'],
+  update: ['table', 'id', 'values', 'partial'],
   delete: ['table', 'id'],
   count: ['table', 'where'],
   set: ['name', 'value'],
@@ -61,6 +61,8 @@ export interface NewStepContext {
   params: string[];
   /** The last step's `as`, for a respond step's body. */
   lastName: string | null;
+  /** The router's method: a PATCH's update writes only the fields the request sent. */
+  method?: string;
 }
 
 /** A new step of `kind`, filled with what the router most likely wants. */
@@ -75,7 +77,7 @@ export function newStep(kind: StepKind, c: NewStepContext): Json {
     case 'insert':
       return { as: freshName(row, c.steps), insert: { table: c.table, values: {} } };
     case 'update':
-      return { as: freshName(row, c.steps), update: { table: c.table, id, values: {} } };
+      return { as: freshName(row, c.steps), update: { table: c.table, id, values: {}, ...(c.method === 'PATCH' ? { partial: true } : {}) } };
     case 'delete':
       return { delete: { table: c.table, id } };
     case 'count':

@@ -22,6 +22,8 @@ export interface UiError {
   problems: Problem[];
   /** extensions.failedCases of TESTS_NOT_PASSED: the cases of the gate's run that did not pass. */
   failedCases?: string[];
+  /** extensions.untested of TESTS_NOT_PASSED: the routers no case showing them working ran for. */
+  untested?: string[];
 }
 
 /** One located problem of a workspace definition (`tables.posts.columns.title.max`). */
@@ -75,12 +77,14 @@ export function toUiErrors(error: CombinedError | undefined | null): UiError[] {
     const code = String(e.extensions?.code ?? 'INTERNAL');
     const field = e.extensions?.field;
     const failed = e.extensions?.failedCases;
+    const untested = e.extensions?.untested;
     return {
       code,
       message: friendly(code, e.message),
       field: typeof field === 'string' && field ? field : null,
       problems: readProblems(e.extensions?.problems),
       ...(Array.isArray(failed) ? { failedCases: failed.map(String) } : {}),
+      ...(Array.isArray(untested) ? { untested: untested.map(String) } : {}),
     };
   });
 }

@@ -1,8 +1,9 @@
 // Test runs per environment, shared by the Tests page, the refresh dialog and
 // the dashboard: the newest run of the served revision, followed live through
 // `testRunProgress` (one subscription per run), and every case's newest result
-// seen for that revision (a run of one router keeps the others' results).
-import type { TestCaseResultFieldsFragment, TestRunFieldsFragment } from '../../generated/graphql';
+// seen for that revision (a run of one router keeps the others' results), and
+// per router what the runs covered (`TestRun.coverage`, of ended runs).
+import type { RouterCoverageFieldsFragment, TestCaseResultFieldsFragment, TestRunFieldsFragment } from '../../generated/graphql';
 import { client, mutate, query } from '../graphql/client';
 import { toUiErrors, type UiError } from '../graphql/errors';
 import {
@@ -15,6 +16,7 @@ import {
 
 export type RunSummary = TestRunFieldsFragment;
 export type CaseResult = TestCaseResultFieldsFragment;
+export type RouterCoverage = RouterCoverageFieldsFragment;
 
 export interface EnvRuns {
   /** The revision `run` and `results` belong to. */
@@ -27,12 +29,19 @@ export interface EnvRuns {
   results: Record<string, CaseResult>;
   /** Names of the cases `run` told so far (what "running" means for a case). */
   told: string[];
+  /**
+   * Per router, what the newest ended run that ran any of its cases covered (a
+   * run of one router leaves the others' coverage as the run before found it).
+   */
+  coverage: Record<string, RouterCoverage>;
+  /** Whether an ended run of `revision` told its coverage (before that, nothing is known). */
+  covered: boolean;
   loaded: boolean;
   errors: UiError[];
 }
 
 const empty = (revision: number | null): EnvRuns => ({
-  revision, run: null, done: 0, results: {}, told: [], loaded: false, errors: [],
+  revision, run: null, done: 0, results: {}, told: [], coverage: {}, covered: false, loaded: false, errors: [],
 });
 
 export const testRuns = $state<{ bySlug: Record<string, EnvRuns> }>({ bySlug: {} });
@@ -50,6 +59,19 @@ const following = new Map<string, { runId: string; stop: () => void }>();
 
 function merge(state: EnvRuns, results: CaseResult[]): void {
   for (const r of results) state.results[r.name] = r;
+}
+
+/**
+ * Takes in the coverage of an ended run: a router's entry replaces the one
+ * kept when the run ran some of its cases, or when none is kept. `older`
+ * runs (filling in) only fill what no newer run told.
+ */
+function mergeCoverage(state: EnvRuns, coverage: RouterCoverage[], older = false): void {
+  for (const c of coverage) {
+    const kept = state.coverage[c.router];
+    if (!kept || (c.ran.length && !(older && kept.ran.length))) state.coverage[c.router] = c;
+  }
+  if (coverage.length) state.covered = true;
 }
 
 /** Counts of the cases told so far (a replay after a reconnect tells them again: no double counting). */
@@ -91,8 +113,9 @@ export function followRun(slug: string, run: RunSummary): void {
       if (s.run) s.run.total = ev.total;
       recount(s);
     } else {
-      const { results, ...summary } = ev.run;
+      const { results, coverage, ...summary } = ev.run;
       s.run = summary;
+      mergeCoverage(s, coverage);
       // A cancelled run is stored without the results it had (what we were told stays).
       if (results.length || summary.status !== 'CANCELLED') {
         s.done = results.length;
@@ -117,11 +140,12 @@ export async function loadLatestRun(slug: string, revision: number): Promise<voi
   state.loaded = true;
   const latest = res.data?.latestTestRun;
   if (!latest) return;
-  const { results, ...summary } = latest;
+  const { results, coverage, ...summary } = latest;
   // What the subscription already told is newer than a snapshot taken meanwhile.
   if (state.run?.id === summary.id && !isRunning(state.run)) return;
   if (state.run && state.run.id > summary.id) return;
   merge(state, results);
+  if (!isRunning(summary)) mergeCoverage(state, coverage);
   if (isRunning(summary)) followRun(slug, summary);
   else {
     state.run = summary;
@@ -138,7 +162,8 @@ export async function fillFromEarlierRuns(slug: string, revision: number, missin
   if (!state || state.revision !== revision || !res.data) return;
   const want = new Set(missing.filter((n) => !state.results[n]));
   for (const run of res.data.testRuns.nodes) {
-    if (run.revision !== revision) continue;
+    if (run.revision !== revision || isRunning(run)) continue;
+    mergeCoverage(state, run.coverage, true);
     for (const r of run.results) {
       if (want.delete(r.name)) state.results[r.name] = r;
     }

@@ -44,9 +44,13 @@ export interface RouterGroup {
   cases: ServedCase[];
 }
 
-/** Cases by router, in the served API's order (then by name for the others). */
-export function groupByRouter(cases: ServedCase[], routers: ServedRouter[]): RouterGroup[] {
-  const by = new Map<string, ServedCase[]>();
+/**
+ * Cases by router, in the served API's order (then by name for the others).
+ * Every served router (and each of `also`) has a group, with no case if need be:
+ * a router that got none is shown, not left out.
+ */
+export function groupByRouter(cases: ServedCase[], routers: ServedRouter[], also: string[] = []): RouterGroup[] {
+  const by = new Map<string, ServedCase[]>([...routers.map((r) => r.name), ...also].map((name) => [name, []]));
   for (const c of cases) by.set(c.router, [...(by.get(c.router) ?? []), c]);
   const order = routers.map((r) => r.name);
   const rank = (name: string) => (order.includes(name) ? order.indexOf(name) : order.length);

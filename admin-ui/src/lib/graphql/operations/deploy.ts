@@ -78,6 +78,7 @@ export const DeployPlanFields = gql`
       passed
       message
       failedCases
+      untested
       run {
         ...TestRunFields
       }

@@ -105,6 +105,24 @@ export const TestRunFields = gql`
   }
 `;
 
+// What a run covered per router: the kinds of case that ran, those skipped and why.
+export const RouterCoverageFields = gql`
+  fragment RouterCoverageFields on RouterCoverage {
+    router
+    tested
+    happyPathPassed
+    ran {
+      kind
+      cases
+      passed
+    }
+    skipped {
+      kind
+      reason
+    }
+  }
+`;
+
 export const TestCaseResultFields = gql`
   fragment TestCaseResultFields on TestCaseResult {
     name

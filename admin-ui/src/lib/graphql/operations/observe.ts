@@ -2,6 +2,7 @@
 import { gql } from '@urql/core';
 import type * as T from '../../../generated/graphql';
 import { RequestLogRowFields } from './fragments';
+import { RouterSettingsFields } from './envSettings';
 
 // ---- request logs and monitoring ----
 
@@ -91,4 +92,36 @@ export const RouterStatsQuery = gql<T.RouterStatsQuery, T.RouterStatsQueryVariab
       }
     }
   }
+`;
+
+// ---- what an environment serves ----
+
+/** The definitions an environment serves (its served revision, not the workspace's newest), with the release
+ * that put them there and each router's settings there: what the API page lists. */
+export const ServedRoutersQuery = gql<T.ServedRoutersQuery, T.ServedRoutersQueryVariables>`
+  query ServedRouters($slug: String!) {
+    environment(slug: $slug) {
+      slug
+      servedRevision
+      servedAt
+      servedRelease {
+        number
+        revision
+        rollbackOf
+      }
+      servedWorkspace {
+        revision
+        routers {
+          name
+          method
+          path
+          definition
+        }
+      }
+      routerSettings {
+        ...RouterSettingsFields
+      }
+    }
+  }
+  ${RouterSettingsFields}
 `;

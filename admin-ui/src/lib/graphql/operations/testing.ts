@@ -1,7 +1,7 @@
 // Operations of test cases and runs, the API console, exports and the dashboard's counts.
 import { gql } from '@urql/core';
 import type * as T from '../../../generated/graphql';
-import { WorkspaceFields, TestRunFields, TestCaseResultFields } from './fragments';
+import { RouterCoverageFields, WorkspaceFields, TestRunFields, TestCaseResultFields } from './fragments';
 
 // ---- test cases and runs ----
 
@@ -23,10 +23,14 @@ export const LatestTestRunQuery = gql<T.LatestTestRunQuery, T.LatestTestRunQuery
       results {
         ...TestCaseResultFields
       }
+      coverage {
+        ...RouterCoverageFields
+      }
     }
   }
   ${TestRunFields}
   ${TestCaseResultFields}
+  ${RouterCoverageFields}
 `;
 
 export const TestRunsQuery = gql<T.TestRunsQuery, T.TestRunsQueryVariables>`
@@ -37,11 +41,15 @@ export const TestRunsQuery = gql<T.TestRunsQuery, T.TestRunsQueryVariables>`
         results {
           ...TestCaseResultFields
         }
+        coverage {
+          ...RouterCoverageFields
+        }
       }
     }
   }
   ${TestRunFields}
   ${TestCaseResultFields}
+  ${RouterCoverageFields}
 `;
 
 export const RunTestsMutation = gql<T.RunTestsMutation, T.RunTestsMutationVariables>`
@@ -80,12 +88,16 @@ export const TestRunProgressSubscription = gql<
           results {
             ...TestCaseResultFields
           }
+          coverage {
+            ...RouterCoverageFields
+          }
         }
       }
     }
   }
   ${TestRunFields}
   ${TestCaseResultFields}
+  ${RouterCoverageFields}
 `;
 
 export const PutTestCaseMutation = gql<T.PutTestCaseMutation, T.PutTestCaseMutationVariables>`
