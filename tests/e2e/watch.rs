@@ -30,8 +30,15 @@ async fn start() -> Blog {
     let server = crate::common::TestServer::start().await;
     let owner = server.owner().await;
     owner.run("mutation($doc: JSON!) { importWorkspace(document: $doc) { revision } }", json!({ "doc": watching_blog() })).await.data();
-    let refreshed = owner.run("mutation { refresh(environment: \"test\", runTests: false) { routersServed } }", json!({})).await.data();
+    let refreshed = owner.run("mutation { refresh(environment: \"test\") { routersServed testRun { id } } }", json!({})).await.data();
     assert_eq!(refreshed["refresh"]["routersServed"], 10);
+    // The generated cases of the watch routers (their streams open for the
+    // callers they admit, and refuse the others) pass with the rest.
+    let run = crate::common::finished_test_run(&owner, refreshed["refresh"]["testRun"]["id"].as_str().unwrap()).await;
+    assert_eq!(run["status"], "PASSED", "{run:#}");
+    let watch_cases: Vec<&Value> = run["results"].as_array().unwrap().iter().filter(|r| r["router"] == "watchPosts" || r["router"] == "myPosts").collect();
+    assert!(watch_cases.iter().any(|c| c["router"] == "myPosts" && c["name"].as_str().unwrap().ends_with("anonymous is refused")), "{watch_cases:#?}");
+    assert!(watch_cases.iter().any(|c| c["router"] == "watchPosts" && c["name"].as_str().unwrap().ends_with("happy path")), "{watch_cases:#?}");
     owner
         .run(
             "mutation { updateEnvironment(slug: \"test\", input: { limits: { requestsPerSecond: 100000, maxConcurrentRequests: 1000 } }) { slug } }",
@@ -230,8 +237,12 @@ async fn a_disabled_users_stream_closes() {
 }
 
 #[tokio::test]
-async fn a_watch_router_is_validated_as_one_get_step() {
+async fn a_watch_router_is_validated_as_one_get_step_and_exported_as_a_stream() {
     let blog = start().await;
+    let doc = blog.owner.run("{ openApi(environment: \"test\") }", json!({})).await.data()["openApi"].clone();
+    let live = &doc["paths"]["/posts/live"]["get"]["responses"]["200"];
+    assert!(live["content"]["text/event-stream"].is_object(), "{live}");
+    assert!(doc["paths"]["/posts/mine/live"]["get"]["responses"]["401"].is_object(), "signed-in watches may answer 401");
     let mut document = watching_blog();
     let routers = document["routers"].as_array_mut().unwrap();
     routers.push(json!({

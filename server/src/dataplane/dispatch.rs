@@ -184,9 +184,6 @@ async fn dispatch(
         return invalid_text(&format!("{part}.{}", key.replace('\0', "\\u0000")));
     }
     if router.is_watch() {
-        if !notes.may_stream {
-            return error(StatusCode::NOT_ACCEPTABLE, ErrorCode::InvalidInput, "a watch router answers with a stream of events: open it with EventSource");
-        }
         let (caller, token) = match super::watch::caller(active, &parts.headers, &query, notes).await {
             Ok(found) => found,
             Err(response) => return response,

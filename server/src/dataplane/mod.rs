@@ -53,9 +53,6 @@ struct Notes {
     /// Uploads staged for file columns: whatever no write kept is deleted
     /// once the request ends, even when the timeout cut it short.
     staged: Vec<String>,
-    /// Served over the network: a watch router may answer with a stream
-    /// (in the process, the console and test runs wait for whole answers).
-    may_stream: bool,
 }
 
 /// Where a request came from, besides the network: kept on its record.
@@ -110,7 +107,7 @@ pub async fn serve_recorded(
     let in_flight = (!state.is_sandbox()).then(|| state.monitor.begin(slug));
     let guards = active.guards.clone();
     let logged = guards.capabilities.request_logs;
-    let mut notes = Notes { detail: logged || source != Source::Http, may_stream: source == Source::Http, ..Notes::default() };
+    let mut notes = Notes { detail: logged || source != Source::Http, ..Notes::default() };
     let method = request.method().clone();
     let path = format!("/{rest}");
     let query = request.uri().query().map(str::to_owned);

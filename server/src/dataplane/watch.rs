@@ -98,7 +98,7 @@ pub async fn stream(
         },
         None => None,
     };
-    let subscription = match state.engine.feed(&active.slug).subscribe(after).await {
+    let subscription = match state.engine.feed_of(active).subscribe(after).await {
         Ok(subscription) => subscription,
         Err(err) => {
             tracing::error!(environment = %active.slug, error = %err, "opening the change feed");

@@ -57,6 +57,13 @@ pub struct Active {
     pub settings_at: chrono::DateTime<chrono::Utc>,
 }
 
+impl Active {
+    /// Serving a test run's sandbox rather than the environment's own data.
+    pub fn is_sandbox(&self) -> bool {
+        self.files_at != self.slug
+    }
+}
+
 /// The outcome of a refresh.
 #[derive(Debug, Clone)]
 pub struct RefreshReport {
@@ -223,6 +230,15 @@ impl Engine {
     /// `slug`'s change feed.
     pub fn feed(&self, slug: &str) -> Arc<feed::Feed> {
         self.feeds.of(slug)
+    }
+
+    /// The change feed of what `active` serves from: its environment's, or
+    /// a test run's sandbox's own.
+    pub fn feed_of(&self, active: &Active) -> Arc<feed::Feed> {
+        match active.is_sandbox() {
+            true => feed::Feed::sandbox(&active.slug, active.db.read.clone()),
+            false => self.feed(&active.slug),
+        }
     }
 
     /// Keeps each served environment's change feed within its retention.

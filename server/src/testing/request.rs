@@ -125,7 +125,12 @@ impl Outgoing {
         let (response, record) = dataplane::serve_recorded(plane, environment, &rest, request, peer, source).await;
         let status = response.status().as_u16();
         let headers = response.headers().iter().filter_map(|(n, v)| Some((n.as_str().to_owned(), Value::from(v.to_str().ok()?)))).collect();
-        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.map_err(|err| format!("reading the answer: {err}"))?;
+        // A watch router's stream does not end: that it opened is the answer.
+        let streams = response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"));
+        let bytes = match streams {
+            true => Default::default(),
+            false => axum::body::to_bytes(response.into_body(), usize::MAX).await.map_err(|err| format!("reading the answer: {err}"))?,
+        };
         let body = if bytes.is_empty() {
             Value::Null
         } else {

@@ -151,8 +151,10 @@ fn pg_trigger(table: &str) -> String {
 }
 
 /// One function for every table: it reads the table's name from the trigger.
+/// It keeps the search path it was created with (the environment's schema),
+/// so a write from a connection with another path records into the right feed.
 const PG_FUNCTION: &str = r#"
-CREATE OR REPLACE FUNCTION _sk_feed() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION _sk_feed() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 DECLARE
   n jsonb; o jsonb; subject text; item bigint; op text := lower(TG_OP);
 BEGIN

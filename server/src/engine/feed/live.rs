@@ -42,7 +42,7 @@ impl Feeds {
         open.entry(slug.to_owned())
             .or_insert_with(|| {
                 let (sender, _) = broadcast::channel(BROADCAST_CAPACITY);
-                Arc::new(Feed { slug: slug.to_owned(), databases: self.databases.clone(), sender, reading: Mutex::new(None) })
+                Arc::new(Feed { slug: slug.to_owned(), source: Source::Environment(self.databases.clone()), sender, reading: Mutex::new(None) })
             })
             .clone()
     }
@@ -57,9 +57,18 @@ impl Feeds {
     }
 }
 
+/// Where a feed is read.
+enum Source {
+    /// An environment's database, as it is now (a migration on PostgreSQL
+    /// opens new connections).
+    Environment(DataDatabases),
+    /// A test run's sandbox, for as long as the run.
+    Sandbox(DatabaseConnection),
+}
+
 pub struct Feed {
     slug: String,
-    databases: DataDatabases,
+    source: Source,
     sender: broadcast::Sender<Shared>,
     /// The reader task, while it runs.
     reading: Mutex<Option<tokio::task::JoinHandle<()>>>,
@@ -77,8 +86,17 @@ pub enum Item {
 }
 
 impl Feed {
+    /// The feed of a test run's sandbox (`db`), read only by its own subscribers.
+    pub fn sandbox(slug: &str, db: DatabaseConnection) -> Arc<Self> {
+        let (sender, _) = broadcast::channel(BROADCAST_CAPACITY);
+        Arc::new(Feed { slug: slug.to_owned(), source: Source::Sandbox(db), sender, reading: Mutex::new(None) })
+    }
+
     async fn db(&self) -> anyhow::Result<DatabaseConnection> {
-        Ok(self.databases.get(&self.slug).await?.read)
+        match &self.source {
+            Source::Environment(databases) => Ok(databases.get(&self.slug).await?.read),
+            Source::Sandbox(db) => Ok(db.clone()),
+        }
     }
 
     /// Events after `after` (from now when None), in order, without end.

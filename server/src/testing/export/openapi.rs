@@ -62,6 +62,11 @@ fn operation(doc: &WorkspaceDocument, router: &Router) -> Value {
     let mut responses = Map::new();
     let (status, success) = match response_shape(doc, router) {
         Success::Empty(status) => (status, json!({ "description": "Success, no body." })),
+        Success::Events => (
+            200,
+            json!({ "description": "A stream of Server-Sent Events, one per change the caller may see: `id` (a cursor; send it back as `Last-Event-ID` to resume), `event` (`insert`, `update`, `delete` or `resync`), `data` (the row as JSON). Browsers open it with EventSource and `?ticket=` (POST /auth/ticket).",
+                    "content": { "text/event-stream": { "schema": { "type": "string" } } } }),
+        ),
         Success::Json(status, schema) => {
             (status, json!({ "description": "Success.", "content": { "application/json": { "schema": schema.unwrap_or(json!({})) } } }))
         }
@@ -138,7 +143,11 @@ fn auth_paths() -> Value {
         "/auth/logout": { "post": { "operationId": "authLogout", "tags": ["auth"], "security": [{ "bearerAuth": [] }],
             "responses": with(errors(&[401, 413, 429, 500, 503, 504]), "204", json!({ "description": "Signed out." })) } },
         "/auth/me": { "get": { "operationId": "authMe", "tags": ["auth"], "security": [{ "bearerAuth": [] }],
-            "responses": with(errors(&[401, 429, 500, 503, 504]), "200", json!({ "description": "The signed-in end user.", "content": { "application/json": { "schema": user } } })) } }
+            "responses": with(errors(&[401, 429, 500, 503, 504]), "200", json!({ "description": "The signed-in end user.", "content": { "application/json": { "schema": user } } })) } },
+        "/auth/ticket": { "post": { "operationId": "authTicket", "tags": ["auth"], "security": [{ "bearerAuth": [] }],
+            "description": "A ticket standing for the bearer token once, within `expiresIn` seconds, as `?ticket=` on a watch router (browsers' EventSource cannot send headers).",
+            "responses": with(errors(&[401, 413, 429, 500, 503, 504]), "200", json!({ "description": "The ticket.", "content": { "application/json": { "schema": {
+                "type": "object", "required": ["ticket", "expiresIn"], "properties": { "ticket": { "type": "string" }, "expiresIn": { "type": "integer" } } } } } })) } }
     })
 }
 

@@ -48,6 +48,8 @@ fn table<'a>(doc: &'a WorkspaceDocument, name: &str) -> Option<&'a Table> {
 pub enum Success {
     /// A status and no body.
     Empty(u16),
+    /// A watch router's stream of Server-Sent Events.
+    Events,
     /// A JSON body, of this schema where known.
     Json(u16, Option<Value>),
 }
@@ -56,6 +58,9 @@ pub enum Success {
 /// step returns one step's result).
 pub fn response_shape(doc: &WorkspaceDocument, router: &Router) -> Success {
     let Some(last) = router.steps.last() else { return Success::Empty(204) };
+    if let Action::Watch(_) = &last.action {
+        return Success::Events;
+    }
     let Action::Respond(respond) = &last.action else { return Success::Empty(204) };
     let Some(body) = respond.body.as_ref().filter(|_| respond.status != 204) else { return Success::Empty(respond.status) };
     let named = body.as_str().and_then(|t| t.trim().strip_prefix("${steps.")).and_then(|t| t.strip_suffix('}'));
