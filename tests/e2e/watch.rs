@@ -254,3 +254,23 @@ async fn a_watch_router_is_validated_as_one_get_step_and_exported_as_a_stream() 
     assert!(paths.contains(&"routers.badWatch.steps[0].watch"), "{refused:#}");
     assert!(paths.contains(&"routers.badWatch.steps[0].watch.where.colour"), "{refused:#}");
 }
+
+#[tokio::test]
+async fn a_change_through_one_replica_reaches_a_stream_on_another() {
+    if std::env::var("SERVERKIT_TEST_DATABASE_URL").is_err() {
+        eprintln!("watch across replicas: skipped on SQLite (one process)");
+        return;
+    }
+    let blog = start().await;
+    let other = blog.server.replica().await;
+    let on_other = Blog { server: other, owner: blog.owner.clone(), http: reqwest::Client::new() };
+    let (writer, _) = blog.user("writer@example.com").await;
+    // The other replica serves the environment once it has resumed it.
+    let mut stream = crate::common::until("the other replica serves the watch", Duration::from_secs(20), || async {
+        EventStream::open(&on_other, "/posts/live", None, None).await.map_err(|(status, body)| format!("{status} {body}"))
+    })
+    .await;
+    let written = post(&blog, &writer, "through the first", true).await;
+    let event = stream.next().await;
+    assert_eq!((event.event.as_str(), &event.data["id"]), ("insert", &written["id"]), "{event:?}");
+}
