@@ -162,6 +162,32 @@ async fn a_public_watch_streams_what_its_filter_admits_and_rows_leaving_it_as_de
     let gone = stream.next().await;
     assert_eq!((gone.event.as_str(), &gone.data["id"], &gone.data["title"]), ("delete", &draft["id"], &json!("Draft")), "{gone:?}");
     assert!(stream.next_within(Duration::from_millis(300)).await.is_none(), "nothing more");
+
+    // The router's figures: one subscriber, its deliveries and their latency.
+    let stats = blog
+        .owner
+        .run("{ routerStats(environment: \"test\", window: HOUR) { router requests subscribers eventsPerSecond deliveryP95Ms } }", json!({}))
+        .await
+        .data();
+    let watch = stats["routerStats"].as_array().unwrap().iter().find(|s| s["router"] == "watchPosts").cloned().expect("watchPosts has figures");
+    assert_eq!(watch["subscribers"], 1, "{watch}");
+    assert!(watch["eventsPerSecond"].as_f64().unwrap() > 0.0, "{watch}");
+    assert!(watch["deliveryP95Ms"].as_f64().is_some_and(|ms| ms < 5_000.0), "{watch}");
+    let other = stats["routerStats"].as_array().unwrap().iter().find(|s| s["router"] == "listPosts").cloned().unwrap();
+    assert_eq!((other["subscribers"].as_i64(), other["deliveryP95Ms"].is_null()), (Some(0), true), "{other}");
+    let metrics = blog.http.get(blog.server.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    openmetrics_parser::openmetrics::parse_openmetrics(&metrics).unwrap_or_else(|err| panic!("not OpenMetrics ({err:?}):\n{metrics}"));
+    assert!(metrics.contains("serverkit_realtime_subscribers{environment=\"test\",router=\"watchPosts\"} 1"), "{metrics}");
+    assert!(metrics.contains("serverkit_realtime_delivery_seconds_count{environment=\"test\",router=\"watchPosts\"} 4"), "four events delivered: {metrics}");
+    drop(stream);
+    // The server learns the client left when it next writes to it.
+    crate::common::until("the subscriber is counted out once it left", Duration::from_secs(20), || async {
+        post(&blog, &writer, "after it left", true).await;
+        let stats = blog.owner.run("{ routerStats(environment: \"test\", window: HOUR) { router subscribers } }", json!({})).await.data();
+        let now = stats["routerStats"].as_array().unwrap().iter().find(|s| s["router"] == "watchPosts").map(|s| s["subscribers"].clone());
+        if now == Some(json!(0)) { Ok(()) } else { Err(now) }
+    })
+    .await;
 }
 
 #[tokio::test]

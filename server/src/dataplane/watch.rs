@@ -106,7 +106,9 @@ pub async fn stream(
         }
     };
     let case_sensitive = matches!(active.db.rows, RowStore::Sql { .. });
-    let follower = Follower { subscription, watch, case_sensitive, active: active.clone(), token, expires_at, checked: tokio::time::Instant::now() };
+    // A test run's streams are not the environment's traffic.
+    let counted = (!state.is_sandbox() && active.guards.capabilities.monitoring).then(|| state.monitor.realtime().subscribe(&active.slug, &router.name));
+    let follower = Follower { subscription, watch, case_sensitive, active: active.clone(), token, expires_at, checked: tokio::time::Instant::now(), counted };
     let events = stream::unfold(Some(follower), |follower| async move {
         let mut follower = follower?;
         let event = follower.next().await?;
@@ -126,6 +128,8 @@ struct Follower {
     token: Option<String>,
     expires_at: Option<chrono::DateTime<Utc>>,
     checked: tokio::time::Instant,
+    /// Counted in the router's figures while connected.
+    counted: Option<crate::monitoring::realtime::Subscriber>,
 }
 
 impl Follower {
@@ -169,6 +173,9 @@ impl Follower {
                 Op::Delete => (Op::Delete, seen(&change.old)),
             };
             if let Some(row) = row {
+                if let Some(counted) = &self.counted {
+                    counted.delivered((Utc::now() - change.at).to_std().unwrap_or_default());
+                }
                 return Some(Event::default().id(change.cursor.to_string()).event(op.as_str()).data(row.to_string()));
             }
         }

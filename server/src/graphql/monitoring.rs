@@ -54,6 +54,15 @@ pub struct RouterStats {
     p95_ms: Option<f64>,
     p99_ms: Option<f64>,
     series: Vec<StatsPoint>,
+    /// A watch router's subscribers connected now (on this replica; 0 for
+    /// other routers).
+    subscribers: i64,
+    /// A watch router's events delivered per second over the last minute or
+    /// so (on this replica).
+    events_per_second: f64,
+    /// A watch router's delivery latency, from the change's commit to its
+    /// event written out, 95th percentile over the same; null without events.
+    delivery_p95_ms: Option<f64>,
 }
 
 impl From<monitoring::RouterStats> for RouterStats {
@@ -70,6 +79,9 @@ impl From<monitoring::RouterStats> for RouterStats {
             p95_ms: s.p95_ms,
             p99_ms: s.p99_ms,
             series: s.series.into_iter().map(|p| StatsPoint { at: p.at, requests: p.requests as i64, errors: p.errors as i64, p95_ms: p.p95_ms }).collect(),
+            subscribers: s.live.as_ref().map_or(0, |l| l.subscribers),
+            events_per_second: s.live.as_ref().map_or(0.0, |l| l.events_per_second),
+            delivery_p95_ms: s.live.and_then(|l| l.delivery_p95_ms),
         }
     }
 }

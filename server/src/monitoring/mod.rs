@@ -8,6 +8,7 @@
 pub mod histogram;
 pub mod http;
 mod prometheus;
+pub mod realtime;
 mod slots;
 pub mod stats;
 
@@ -43,6 +44,7 @@ struct Inner {
     replica: String,
     environments: RwLock<HashMap<String, Arc<EnvSlots>>>,
     clock: Arc<Clock>,
+    realtime: realtime::Realtime,
 }
 
 /// A request being served: counted in flight until `finish`.
@@ -66,7 +68,7 @@ impl Drop for InFlight {
 impl Monitor {
     /// Starts the task that stores finished minutes; returns its handle too.
     pub fn start(db: DatabaseConnection, replica: String) -> (Self, tokio::task::JoinHandle<()>) {
-        let monitor = Monitor(Arc::new(Inner { db, replica, environments: RwLock::default(), clock: Arc::default() }));
+        let monitor = Monitor(Arc::new(Inner { db, replica, environments: RwLock::default(), clock: Arc::default(), realtime: Default::default() }));
         let flusher = monitor.clone();
         let task = tokio::spawn(async move {
             let mut every = tokio::time::interval(FLUSH_EVERY);
@@ -113,6 +115,12 @@ impl Monitor {
     /// Forgets a deleted environment's figures in memory.
     pub fn forget(&self, environment: &str) {
         self.0.environments.write().unwrap_or_else(|e| e.into_inner()).remove(environment);
+        self.0.realtime.forget(environment);
+    }
+
+    /// Watch routers' subscribers and deliveries.
+    pub fn realtime(&self) -> &realtime::Realtime {
+        &self.0.realtime
     }
 
     fn slots(&self, environment: Option<&str>) -> Vec<Arc<Slot>> {
@@ -185,7 +193,7 @@ impl Monitor {
             .iter()
             .map(|(slug, env)| (slug.clone(), env.active.load(Ordering::Relaxed)))
             .collect();
-        prometheus::render(&self.slots(None), &active)
+        prometheus::render(&self.slots(None), &active) + self.0.realtime.prometheus().as_str()
     }
 
     pub(crate) fn db(&self) -> &DatabaseConnection {

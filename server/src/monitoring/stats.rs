@@ -57,6 +57,8 @@ pub struct RouterStats {
     pub p95_ms: Option<f64>,
     pub p99_ms: Option<f64>,
     pub series: Vec<StatsPoint>,
+    /// A watch router's subscribers and deliveries on this replica, now.
+    pub live: Option<super::realtime::Live>,
 }
 
 #[derive(Default)]
@@ -102,6 +104,7 @@ impl Monitor {
             point.2.merge(&latency);
         }
         let points = (window.minutes() + step - 1) / step;
+        let mut live = self.0.realtime.live(environment);
         Ok(sums
             .into_iter()
             .map(|((router, method), sum)| RouterStats {
@@ -112,7 +115,6 @@ impl Monitor {
                         StatsPoint { at, requests, errors, p95_ms: latency.quantile_ms(0.95) }
                     })
                     .collect(),
-                router,
                 method,
                 route: sum.route,
                 requests: sum.requests,
@@ -122,6 +124,8 @@ impl Monitor {
                 p50_ms: sum.latency.quantile_ms(0.5),
                 p95_ms: sum.latency.quantile_ms(0.95),
                 p99_ms: sum.latency.quantile_ms(0.99),
+                live: live.remove(&router),
+                router,
             })
             .collect())
     }
