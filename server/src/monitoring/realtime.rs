@@ -43,9 +43,12 @@ impl Figures {
     }
 }
 
-/// Watch routers' figures, by (environment, router).
+/// Each watch router's figures, by (environment, router).
+type ByRouter = HashMap<(String, String), Arc<Mutex<Figures>>>;
+
+/// Watch routers' figures.
 #[derive(Default, Clone)]
-pub struct Realtime(Arc<RwLock<HashMap<(String, String), Arc<Mutex<Figures>>>>>);
+pub struct Realtime(Arc<RwLock<ByRouter>>);
 
 /// One connected subscriber: counted until it drops.
 pub struct Subscriber(Arc<Mutex<Figures>>);
