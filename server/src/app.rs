@@ -62,7 +62,8 @@ impl App {
         };
         let sealer = crate::environments::Sealer::load(config.secret_key.as_ref().map(|k| k.expose_secret()), &config.data_dir)?;
         let environments = Environments::new(db.clone(), placement, storage.store.clone(), sealer);
-        let files = crate::files::Files::new(storage, environments.clone());
+        let databases = DataDatabases::new(&config.database_url(), &config.data_dir, config.is_postgres());
+        let files = crate::files::Files::new(storage, environments.clone(), databases.clone());
         environments.ensure_builtin().await.map_err(service_error)?;
 
         let public_url = config.public_url(local_addr);
@@ -76,7 +77,6 @@ impl App {
         let config = Arc::new(config);
         let metrics = Arc::new(HttpMetrics::new());
         let workspace = Workspace::new(db.clone(), crate::engine::compile::check);
-        let databases = DataDatabases::new(&config.database_url(), &config.data_dir, config.is_postgres());
         let engine = Engine::new(databases.clone(), environments.clone(), Duration::from_millis(config.activation_pause_ms));
         let tests = TestRuns::new(db.clone());
         let deploys = Deploys::new(db.clone(), engine.clone(), environments.clone(), workspace.clone(), tests.clone());

@@ -158,3 +158,51 @@ async fn changes_need_the_capability_of_the_page_they_feed() {
         assert_eq!((done["type"].as_str(), done["id"].as_str()), (Some("complete"), Some(id)), "then the stream ends: {done}");
     }
 }
+
+#[tokio::test]
+async fn file_changes_follow_uploads_moves_and_deletes_in_a_folder() {
+    let blog = Blog::start().await;
+    let owner = &blog.owner;
+    let put = |path: &str, body: &'static str| {
+        let url = blog.server.url(&format!("/admin/files/test/{path}"));
+        async move {
+            let response = owner.http.put(url).header("x-serverkit-csrf", "1").header("content-type", "text/plain").body(body).send().await.unwrap();
+            assert!(response.status().is_success(), "{}", response.status());
+        }
+    };
+    put("docs/a.txt", "first").await;
+    put("other/b.txt", "elsewhere").await;
+    put("docs/a.txt", "replaced").await;
+    owner.run("mutation { moveFile(environment: \"test\", from: \"docs/a.txt\", to: \"docs/kept/a.txt\") { path } }", json!({})).await.data();
+    owner.run("mutation { deleteFile(environment: \"test\", path: \"docs/kept/a.txt\") }", json!({})).await.data();
+
+    let mut socket = owner_socket(&blog).await;
+    subscribe(
+        &mut socket,
+        "f",
+        "subscription { fileChanges(environment: \"test\", folder: \"docs\", after: \"0\") { cursor op path previousPath size contentType at } }",
+    )
+    .await;
+    let changes = events(&mut socket, "f", "fileChanges", 4).await;
+    let seen: Vec<(&str, &str, Option<&str>)> =
+        changes.iter().map(|c| (c["op"].as_str().unwrap(), c["path"].as_str().unwrap(), c["previousPath"].as_str())).collect();
+    assert_eq!(
+        seen,
+        [
+            ("INSERT", "docs/a.txt", None),
+            ("UPDATE", "docs/a.txt", None),
+            ("UPDATE", "docs/kept/a.txt", Some("docs/a.txt")),
+            ("DELETE", "docs/kept/a.txt", None)
+        ],
+        "only the folder's, in order: {changes:#?}"
+    );
+    assert_eq!((changes[1]["size"].as_i64(), changes[1]["contentType"].as_str()), (Some(8), Some("text/plain")), "{:#}", changes[1]);
+    // Live: an upload arrives on the stream.
+    put("docs/live.txt", "now").await;
+    let live = events(&mut socket, "f", "fileChanges", 1).await;
+    assert_eq!((live[0]["op"].as_str(), live[0]["path"].as_str()), (Some("INSERT"), Some("docs/live.txt")));
+    // Refused where file management is off.
+    subscribe(&mut socket, "p", "subscription { fileChanges(environment: \"production\") { op } }").await;
+    let refused = next_json(&mut socket).await;
+    assert_eq!(refused["payload"]["errors"][0]["extensions"]["code"], "FORBIDDEN", "{refused}");
+}

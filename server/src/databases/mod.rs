@@ -4,6 +4,7 @@
 //! schema first on the search path. Below the engine and the request logs,
 //! which both store into these databases.
 
+pub mod changes;
 pub mod lite;
 mod sandbox;
 

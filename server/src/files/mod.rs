@@ -25,6 +25,7 @@ use transfer::{PutFailure, Wanted};
 
 use crate::{
     auth::{Principal, Role},
+    databases::DataDatabases,
     environments::{Capability, Environment, Environments, provision::storage_prefix},
     error::{ServiceError, ServiceResult},
     storage::{Storage, Store},
@@ -82,6 +83,8 @@ pub struct Files {
     keeps_attributes: bool,
     environments: Environments,
     usage: usage::Usage,
+    /// Where each change of a file is recorded (the environment's change feed).
+    databases: DataDatabases,
 }
 
 fn store_error(err: object_store::Error) -> ServiceError {
@@ -97,8 +100,29 @@ pub fn guess_type(name: &str) -> String {
 }
 
 impl Files {
-    pub fn new(storage: Storage, environments: Environments) -> Self {
-        Self { usage: usage::Usage::new(storage.store.clone()), store: storage.store, keeps_attributes: storage.keeps_attributes, environments }
+    pub fn new(storage: Storage, environments: Environments, databases: DataDatabases) -> Self {
+        Self { usage: usage::Usage::new(storage.store.clone()), store: storage.store, keeps_attributes: storage.keeps_attributes, environments, databases }
+    }
+
+    /// Whether `principal` may follow `slug`'s files as they change (what
+    /// reading its folders takes).
+    pub async fn may_follow(&self, principal: &Principal, slug: &str) -> ServiceResult<()> {
+        self.scope(principal, slug, Role::Viewer).await.map(|_| ())
+    }
+
+    /// Records a change of a file in `slug`'s change feed. The file changed
+    /// already: a feed that cannot be written is logged, not the caller's error.
+    async fn record(&self, slug: &str, op: &str, now: Option<&FileInfo>, previous: Option<&FilePath>) {
+        let now = now.map(|info| serde_json::json!({ "path": info.path.to_string(), "size": info.size, "contentType": info.content_type }));
+        let previous = previous.map(|path| serde_json::json!({ "path": path.to_string() }));
+        let recorded = async {
+            let connections = self.databases.get(slug).await?;
+            crate::databases::changes::record_file(&connections.write, op, now.as_ref(), previous.as_ref()).await?;
+            Ok::<_, anyhow::Error>(())
+        };
+        if let Err(err) = recorded.await {
+            tracing::warn!(environment = %slug, error = %err, "recording a file's change in the feed");
+        }
     }
 
     /// The environment, where `principal` may manage its files with `role`.
@@ -237,7 +261,9 @@ impl Files {
         let meta = self.store.head(&location).await.map_err(store_error)?;
         debug_assert_eq!(meta.size, size);
         let content_type = content_type.filter(|_| self.keeps_attributes);
-        Ok(self.info(slug, path.clone(), &meta, content_type))
+        let info = self.info(slug, path.clone(), &meta, content_type);
+        self.record(slug, if replaced > 0 { "update" } else { "insert" }, Some(&info), None).await;
+        Ok(info)
     }
 
     /// Streams an upload to `location` under the environment's file size
@@ -334,7 +360,9 @@ impl Files {
             return Err(ServiceError::conflict("to", format!("`{to}` exists already: delete it first or choose another name")));
         }
         self.store.rename(&source, &target).await.map_err(store_error)?;
-        self.stat(principal, slug, to).await
+        let info = self.stat(principal, slug, to).await?;
+        self.record(slug, "update", Some(&info), Some(from)).await;
+        Ok(info)
     }
 
     pub async fn delete(&self, principal: &Principal, slug: &str, path: &FilePath) -> ServiceResult<()> {
@@ -344,6 +372,7 @@ impl Files {
         let meta = self.store.head(&location).await.map_err(store_error)?;
         self.store.delete(&location).await.map_err(store_error)?;
         self.usage.add(slug, -(meta.size as i64));
+        self.record(slug, "delete", None, Some(path)).await;
         Ok(())
     }
 
@@ -355,10 +384,13 @@ impl Files {
         let mut listed = self.store.list(Some(&prefix));
         let (mut files, mut bytes) = (0u64, 0u64);
         let mut locations = Vec::new();
+        let mut gone = Vec::new();
         while let Some(meta) = listed.next().await {
             let meta = meta.map_err(store_error)?;
             if !meta.location.filename().is_some_and(|n| n.starts_with(name::RESERVED_PREFIX)) {
                 files += 1;
+                let root = format!("{}/", Self::root(slug));
+                gone.extend(meta.location.as_ref().strip_prefix(root.as_str()).map(str::to_owned));
             }
             bytes += meta.size;
             locations.push(Ok(meta.location));
@@ -374,6 +406,9 @@ impl Files {
             }
         }
         self.usage.add(slug, -(bytes as i64));
+        for path in gone.iter().filter_map(|p| FilePath::parse("path", p).ok()) {
+            self.record(slug, "delete", None, Some(&path)).await;
+        }
         Ok(files)
     }
 

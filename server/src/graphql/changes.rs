@@ -1,6 +1,7 @@
-//! Live changes of an environment's rows and end users, for the admin's
-//! Database and Users pages: each a stream of the change feed, behind the
-//! same capability as the page it feeds (database or user management).
+//! Live changes of an environment's rows, end users and files, for the
+//! admin's Database, Users and Files pages: each a stream of the change
+//! feed, behind the same capability as the page it feeds (database, user or
+//! file management).
 //! `after` resumes from the `cursor` of the last change seen; a cursor older
 //! than the feed keeps gets a `LAGGED` error with `extensions.cursor` (read
 //! the page again, then go on: the stream continues from there).
@@ -19,7 +20,7 @@ use crate::{
     engine::{
         feed::{
             Cursor, Op,
-            follow::{Followed, RowChange, UserChange},
+            follow::{FileChanges, Followed, RowChange, UserChange},
         },
         users::EndUser,
     },
@@ -84,6 +85,22 @@ pub struct UserChangeObject {
     at: DateTime<Utc>,
 }
 
+/// A committed change of a file: uploaded (`INSERT`, `UPDATE` when it
+/// replaced one), moved (`UPDATE` with `previousPath`), deleted.
+#[derive(SimpleObject)]
+#[graphql(name = "FileChange")]
+pub struct FileChangeObject {
+    cursor: String,
+    op: ChangeOp,
+    /// Where it is now; for a delete, where it was.
+    path: String,
+    /// Where a move took it from.
+    previous_path: Option<String>,
+    size: Option<i64>,
+    content_type: Option<String>,
+    at: DateTime<Utc>,
+}
+
 /// What a stream says when the cursor it was asked for is older than the feed keeps.
 fn resync(now: Cursor) -> async_graphql::Error {
     async_graphql::Error::new("the feed no longer holds changes that old: read the state again; changes follow from extensions.cursor").extend_with(
@@ -124,6 +141,42 @@ impl ChangesSubscription {
                 Ok(Some(Followed::Change(change))) => Ok(RowChangeObject::new(&changes.table().name, change)),
                 Ok(Some(Followed::Resync { now })) => Err(resync(now)),
                 // The feed could not be read: the stream ends with why.
+                Err(err) => return Some((Err(feed_error(err)), None)),
+            };
+            Some((item, Some(changes)))
+        })
+        .boxed())
+    }
+
+    /// Each committed change of `environment`'s files (in `folder` and below
+    /// it, when given: either side of a move), in commit order. Needs the
+    /// environment's file management.
+    async fn file_changes(
+        &self,
+        ctx: &Context<'_>,
+        environment: String,
+        folder: Option<String>,
+        after: Option<String>,
+    ) -> Result<impl Stream<Item = Result<FileChangeObject>> + use<>> {
+        let app = state(ctx);
+        app.files.may_follow(principal(ctx)?, &environment).await?;
+        let after = after.map(|text| text.parse::<Cursor>().map_err(|_| ServiceError::bad_input("after", "a cursor this feed gave"))).transpose()?;
+        let subscription = app.engine.feed(&environment).subscribe(after).await.map_err(ServiceError::internal)?;
+        let changes = FileChanges::new(subscription, folder);
+        Ok(stream::unfold(Some(changes), |changes| async move {
+            let mut changes = changes?;
+            let item = match changes.next().await {
+                Ok(None) => return None,
+                Ok(Some(Followed::Change(change))) => Ok(FileChangeObject {
+                    cursor: change.cursor.to_string(),
+                    op: change.op.into(),
+                    path: change.path,
+                    previous_path: change.previous_path,
+                    size: change.size.and_then(|s| i64::try_from(s).ok()),
+                    content_type: change.content_type,
+                    at: change.at,
+                }),
+                Ok(Some(Followed::Resync { now })) => Err(resync(now)),
                 Err(err) => return Some((Err(feed_error(err)), None)),
             };
             Some((item, Some(changes)))

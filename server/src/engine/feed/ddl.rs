@@ -13,7 +13,7 @@ use sea_orm::{ConnectionTrait, DbBackend, DbErr};
 
 use crate::workspace::document::{ColumnType, Table};
 
-pub const CHANGES: &str = "_sk_changes";
+pub use crate::databases::changes::CHANGES;
 const USERS: &str = super::super::users::USERS;
 const USER_GROUPS: &str = "_sk_user_groups";
 
@@ -25,35 +25,15 @@ fn quote(name: &str) -> String {
 /// Creates the feed's table if it is missing, and the end users' triggers.
 /// After the end users' tables (`users::ensure_tables`).
 pub async fn ensure(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+    crate::databases::changes::ensure_table(db).await?;
     match db.get_database_backend() {
         DbBackend::Postgres => {
-            // `tx`: the writing transaction, which orders the feed (see `read`).
-            db.execute_unprepared(&format!(
-                "CREATE TABLE IF NOT EXISTS {CHANGES} (
-                   seq BIGSERIAL PRIMARY KEY,
-                   tx XID8 NOT NULL DEFAULT pg_current_xact_id(),
-                   subject TEXT NOT NULL, op TEXT NOT NULL, item BIGINT,
-                   new TEXT, old TEXT,
-                   at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp());
-                 CREATE INDEX IF NOT EXISTS {CHANGES}_order ON {CHANGES} (tx, seq);
-                 CREATE INDEX IF NOT EXISTS {CHANGES}_at ON {CHANGES} (at);"
-            ))
-            .await?;
             db.execute_unprepared(PG_FUNCTION).await?;
             for table in [USERS, USER_GROUPS] {
                 db.execute_unprepared(&pg_trigger(table)).await?;
             }
         }
         _ => {
-            db.execute_unprepared(&format!(
-                "CREATE TABLE IF NOT EXISTS {CHANGES} (
-                   seq INTEGER PRIMARY KEY AUTOINCREMENT,
-                   subject TEXT NOT NULL, op TEXT NOT NULL, item INTEGER,
-                   new TEXT, old TEXT,
-                   at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')));
-                 CREATE INDEX IF NOT EXISTS {CHANGES}_at ON {CHANGES} (at);"
-            ))
-            .await?;
             let user = |row: &str| format!("json_object('id', {row}.id, 'email', {row}.email, 'disabled', {row}.disabled, 'created_at', {row}.created_at)");
             let record = |op: &str, new: &str, old: &str, item: &str| {
                 format!("INSERT INTO {CHANGES} (subject, op, item, new, old) VALUES ('user', '{op}', {item}, {new}, {old});")

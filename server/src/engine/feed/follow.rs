@@ -123,3 +123,65 @@ impl UserChanges {
         }
     }
 }
+
+/// A change of a file: uploaded or replaced, moved, deleted.
+#[derive(Debug, Clone)]
+pub struct FileChange {
+    pub cursor: Cursor,
+    pub op: Op,
+    /// Where it is now; for a delete, where it was.
+    pub path: String,
+    /// Where a move took it from.
+    pub previous_path: Option<String>,
+    pub size: Option<u64>,
+    pub content_type: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// The files' changes, in a folder (and below it) or everywhere.
+pub struct FileChanges {
+    subscription: Subscription,
+    folder: Option<String>,
+}
+
+impl FileChanges {
+    /// `folder`: `docs` follows `docs/…` (either side of a move).
+    pub fn new(subscription: Subscription, folder: Option<String>) -> Self {
+        let folder = folder.map(|f| f.trim_matches('/').to_owned()).filter(|f| !f.is_empty());
+        Self { subscription, folder }
+    }
+
+    fn inside(&self, path: &str) -> bool {
+        self.folder.as_deref().is_none_or(|folder| path.strip_prefix(folder).is_some_and(|rest| rest.starts_with('/')))
+    }
+
+    pub async fn next(&mut self) -> anyhow::Result<Option<Followed<FileChange>>> {
+        loop {
+            let change = match self.subscription.next().await? {
+                None => return Ok(None),
+                Some(Item::Resync { now }) => return Ok(Some(Followed::Resync { now })),
+                Some(Item::Change(change)) => change,
+            };
+            if change.subject != Subject::File {
+                continue;
+            }
+            let text = |value: Option<&Value>, key: &str| value.and_then(|v| v.get(key)).and_then(Value::as_str).map(str::to_owned);
+            let (now, before) = (change.new.as_ref(), change.old.as_ref());
+            let previous_path = text(before, "path");
+            let Some(path) = text(now, "path").or_else(|| previous_path.clone()) else { continue };
+            let moved_from = previous_path.filter(|_| now.is_some());
+            if !self.inside(&path) && !moved_from.as_deref().is_some_and(|from| self.inside(from)) {
+                continue;
+            }
+            return Ok(Some(Followed::Change(FileChange {
+                cursor: change.cursor,
+                op: change.op,
+                path,
+                previous_path: moved_from,
+                size: now.and_then(|v| v.get("size")).and_then(Value::as_u64),
+                content_type: text(now, "contentType"),
+                at: change.at,
+            })));
+        }
+    }
+}

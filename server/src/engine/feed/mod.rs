@@ -86,17 +86,19 @@ impl Op {
     }
 }
 
-/// What changed: a row of a table, or an end user.
+/// What changed: a row of a table, an end user, or a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Subject {
     Row(String),
     User,
+    File,
 }
 
 impl Subject {
     fn parse(text: &str) -> Option<Self> {
         match text {
             "user" => Some(Subject::User),
+            "file" => Some(Subject::File),
             other => other.strip_prefix("row:").map(|table| Subject::Row(table.to_owned())),
         }
     }
@@ -108,7 +110,7 @@ pub struct Change {
     pub cursor: Cursor,
     pub subject: Subject,
     pub op: Op,
-    /// The row's (or the user's) id.
+    /// The row's (or the user's) id; 0 for a file.
     pub item: i64,
     /// After the change (inserts, updates); none for a user's groups.
     pub new: Option<Value>,
