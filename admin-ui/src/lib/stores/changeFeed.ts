@@ -30,6 +30,9 @@ export interface FeedOptions<D, V extends AnyVariables> {
 }
 
 const RETRY_MS = 2_000;
+const RETRY_MAX_MS = 30_000;
+/** Refusals that asking again will not change (the server sends them as a result, then ends the stream). */
+const FINAL = ['FORBIDDEN', 'UNAUTHENTICATED', 'BAD_USER_INPUT', 'NOT_FOUND'];
 
 const code = (e: GraphQLFormattedError) => String(e.extensions?.code ?? '');
 
@@ -41,6 +44,8 @@ export function followFeed<D, V extends AnyVariables>(o: FeedOptions<D, V>): () 
   let state: FeedState = 'connecting';
   let unsubscribe: (() => void) | null = null;
   let timer: ReturnType<typeof setTimeout> | null = null;
+  let final = false;
+  let delay = RETRY_MS;
 
   const set = (next: FeedState, message = '') => {
     state = next;
@@ -50,9 +55,11 @@ export function followFeed<D, V extends AnyVariables>(o: FeedOptions<D, V>): () 
   function start(): void {
     if (stopped) return;
     set(socketUp ? 'live' : state === 'connecting' ? 'connecting' : 'reconnecting');
+    final = false;
     unsubscribe = follow(o.doc, () => o.variables(after), {
       next(data, errors) {
         if (data) {
+          delay = RETRY_MS;
           after = o.cursorOf(data) ?? after;
           o.onchange(data);
         }
@@ -62,28 +69,36 @@ export function followFeed<D, V extends AnyVariables>(o: FeedOptions<D, V>): () 
           if (typeof now === 'string') after = now;
           o.onlagged();
         } else if (errors.length && !data) {
-          set('failed', errors[0].message);
+          refused(errors);
         }
       },
       error(errors) {
         unsubscribe = null;
-        if (stopped) return;
-        if (errors.some((e) => code(e) === 'FORBIDDEN')) return set('off', errors[0].message);
-        if (errors.length) return set('failed', errors.map((e) => e.message).join('; '));
-        retry(); // the socket failed for good: a new one, in a moment
+        if (errors.length) refused(errors);
+        if (!final) retry(); // the socket failed for good: a new one, in a moment
       },
       complete() {
-        // The server ended the stream, or the client was disposed (signing in or out): again, from the last cursor.
+        // The server ended the stream (after a refusal: it stays so), or the client was disposed
+        // (signing in or out): again, from the last cursor.
         unsubscribe = null;
-        retry();
+        if (!final) retry();
       },
     });
   }
 
+  function refused(errors: readonly GraphQLFormattedError[]): void {
+    final = errors.some((e) => FINAL.includes(code(e)));
+    const forbidden = errors.find((e) => code(e) === 'FORBIDDEN');
+    if (forbidden) set('off', forbidden.message);
+    else set('failed', errors.map((e) => e.message).join('; '));
+  }
+
   function retry(): void {
-    if (stopped) return;
-    set('reconnecting');
-    timer = setTimeout(() => ((timer = null), start()), RETRY_MS);
+    if (stopped || timer) return;
+    // A failure shown stays until the retry: the indicator says why it is not live.
+    if (state !== 'failed') set('reconnecting');
+    timer = setTimeout(() => ((timer = null), start()), delay);
+    delay = Math.min(delay * 2, RETRY_MAX_MS);
   }
 
   const unlisten = listenWsStatus((up) => {
