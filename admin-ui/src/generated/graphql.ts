@@ -415,6 +415,14 @@ export type DeleteUserMutationVariables = Exact<{
 
 export type DeleteUserMutation = { deleteUser: string };
 
+export type UserChangesSubscriptionVariables = Exact<{
+  environment: Scalars['String']['input'];
+  after?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type UserChangesSubscription = { userChanges: { cursor: string, op: ChangeOp, user: { id: string, email: string, groups: Array<string>, disabled: boolean, fixture: boolean, createdAt: string } } };
+
 export type SecretInfoFieldsFragment = { name: string, updatedAt: string, updatedBy: string };
 
 export type RouterSettingsFieldsFragment = { router: string, enabled: boolean, disabledStatus: number, rateLimitPerMinute: number | null, groups: Array<string> | null, updatedAt: string | null, updatedBy: string | null };
@@ -719,6 +727,16 @@ export type DeleteRowMutationVariables = Exact<{
 
 
 export type DeleteRowMutation = { deleteRow: string };
+
+export type RowChangesSubscriptionVariables = Exact<{
+  environment: Scalars['String']['input'];
+  table: Scalars['String']['input'];
+  filter?: InputMaybe<Scalars['JSON']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type RowChangesSubscription = { rowChanges: { cursor: string, op: ChangeOp, id: string, row: unknown | null, previous: unknown | null } };
 
 export type SetupRequiredQueryVariables = Exact<{ [key: string]: never; }>;
 

@@ -2,7 +2,7 @@
 // what each is for, the fields its card edits, and a new step of each kind.
 import type { Json } from './templateText';
 
-export const STEP_KINDS = ['list', 'get', 'insert', 'update', 'delete', 'count', 'set', 'check', 'script', 'respond'] as const;
+export const STEP_KINDS = ['list', 'get', 'insert', 'update', 'delete', 'count', 'set', 'check', 'script', 'respond', 'watch'] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
 export const KIND_HINTS: Record<StepKind, string> = {
@@ -16,7 +16,12 @@ export const KIND_HINTS: Record<StepKind, string> = {
   check: 'Fails the request unless a condition holds',
   script: 'A Rhai script; its last expression is the result',
   respond: 'The answer: status, headers and body',
+  watch: "A GET router's only step: streams the table's changes as Server-Sent Events",
 };
+
+/** What a watch router does, said on its card. */
+export const WATCH_EXPLAINED =
+  "Streams the table's changes as Server-Sent Events; the router's access and owner-only rules are checked for each event.";
 
 /** The fields each kind's form shows: a problem below another one is shown on the card itself. */
 export const KIND_FIELDS: Record<StepKind, string[]> = {
@@ -30,9 +35,15 @@ export const KIND_FIELDS: Record<StepKind, string[]> = {
   check: ['condition', 'status', 'message'],
   script: ['code'],
   respond: ['status', 'headers', 'body'],
+  watch: ['table', 'where'],
 };
 
-export const TABLE_KINDS: StepKind[] = ['list', 'get', 'insert', 'update', 'delete', 'count'];
+export const TABLE_KINDS: StepKind[] = ['list', 'get', 'insert', 'update', 'delete', 'count', 'watch'];
+
+/** A watch router: its steps are one watch (what the server requires of a router with a watch, with GET). */
+export function isWatchRouter(steps: unknown): boolean {
+  return Array.isArray(steps) && steps.some((s) => kindOf(s) === 'watch');
+}
 
 /** The action key of a step (its one key besides `as` and `if`), or null when it has none known. */
 export function kindOf(step: unknown): StepKind | null {
@@ -90,5 +101,7 @@ export function newStep(kind: StepKind, c: NewStepContext): Json {
       return { as: freshName('result', c.steps), script: { code: '// The last expression is the result.\n#{ ok: true }' } };
     case 'respond':
       return { respond: { status: 200, ...(c.lastName ? { body: `\${steps.${c.lastName}}` } : {}) } };
+    case 'watch':
+      return { watch: { table: c.table } };
   }
 }

@@ -5,6 +5,7 @@ import {
   fetchExchange,
   makeOperation,
   mapExchange,
+  stringifyDocument,
   subscriptionExchange,
   type AnyVariables,
   type DocumentInput,
@@ -12,16 +13,32 @@ import {
   type OperationResult,
 } from '@urql/core';
 import { makeFetchBody } from '@urql/core/internal';
+import type { GraphQLFormattedError } from 'graphql';
 import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
 import { errorCodes } from './errors';
 
 let ws: WsClient | null = null;
 let onUnauthenticated: (() => void) | null = null;
 let onWsStatus: ((connected: boolean) => void) | null = null;
+const statusListeners = new Set<(connected: boolean) => void>();
+let wsConnected = false;
+
+function wsStatus(connected: boolean): void {
+  wsConnected = connected;
+  onWsStatus?.(connected);
+  for (const fn of statusListeners) fn(connected);
+}
 
 /** Be told when the subscription socket connects or closes. */
 export function setWsStatusHandler(fn: ((connected: boolean) => void) | null): void {
   onWsStatus = fn;
+}
+
+/** Also be told (at once, then on each change) whether the subscription socket is connected. Returns the unlisten. */
+export function listenWsStatus(fn: (connected: boolean) => void): () => void {
+  statusListeners.add(fn);
+  fn(wsConnected);
+  return () => void statusListeners.delete(fn);
 }
 
 function wsUrl(): string {
@@ -37,8 +54,8 @@ function wsClient(): WsClient {
       retryAttempts: 1000,
       shouldRetry: () => true,
       on: {
-        connected: () => onWsStatus?.(true),
-        closed: () => onWsStatus?.(false),
+        connected: () => wsStatus(true),
+        closed: () => wsStatus(false),
       },
     });
   }
@@ -51,7 +68,7 @@ export function resetSubscriptions(): void {
   if (ws) {
     void ws.dispose();
     ws = null;
-    onWsStatus?.(false);
+    wsStatus(false);
   }
 }
 
@@ -125,4 +142,35 @@ export function mutate<D, V extends AnyVariables>(
   variables: V,
 ): Promise<OperationResult<D, V>> {
   return client.mutation(doc, variables).toPromise();
+}
+
+/** What `follow` tells its caller. */
+export interface FollowSink<D> {
+  /** A result: data, or errors of one event the stream goes on after (e.g. LAGGED). */
+  next(data: D | null, errors: readonly GraphQLFormattedError[]): void;
+  /** The stream was refused or failed for good (`errors` from the server; none when the socket failed). */
+  error(errors: readonly GraphQLFormattedError[]): void;
+  /** The server ended the stream, or the socket was disposed (signing in or out). */
+  complete(): void;
+}
+
+/**
+ * A subscription whose variables are read again each time it is sent: the
+ * socket reconnects by itself and sends its subscriptions again, and a feed
+ * followed from a cursor must then go on from the last one seen, not from the
+ * first. (graphql-ws sends the same payload on each retry: `variables` is a getter.)
+ * Returns the unsubscribe.
+ */
+export function follow<D, V extends AnyVariables>(doc: DocumentInput<D, V>, variables: () => V, sink: FollowSink<D>): () => void {
+  const payload = {
+    query: stringifyDocument(doc),
+    get variables(): Record<string, unknown> {
+      return variables() as Record<string, unknown>;
+    },
+  };
+  return wsClient().subscribe<D>(payload, {
+    next: (result) => sink.next((result.data as D | null | undefined) ?? null, result.errors ?? []),
+    error: (err) => sink.error(Array.isArray(err) ? (err as GraphQLFormattedError[]) : []),
+    complete: () => sink.complete(),
+  });
 }

@@ -73,3 +73,17 @@ export const DeleteUserMutation = gql<T.DeleteUserMutation, T.DeleteUserMutation
     deleteUser(environment: $environment, userId: $userId)
   }
 `;
+
+/** The end users' committed changes (the Users page follows them while it is open). */
+export const UserChangesSubscription = gql<T.UserChangesSubscription, T.UserChangesSubscriptionVariables>`
+  subscription UserChanges($environment: String!, $after: String) {
+    userChanges(environment: $environment, after: $after) {
+      cursor
+      op
+      user {
+        ...EndUserFields
+      }
+    }
+  }
+  ${EndUserFields}
+`;

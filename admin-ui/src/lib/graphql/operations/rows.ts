@@ -49,3 +49,16 @@ export const DeleteRowMutation = gql<T.DeleteRowMutation, T.DeleteRowMutationVar
     deleteRow(environment: $environment, table: $table, id: $id)
   }
 `;
+
+/** The table's committed changes (the Database grid follows them while it is open). */
+export const RowChangesSubscription = gql<T.RowChangesSubscription, T.RowChangesSubscriptionVariables>`
+  subscription RowChanges($environment: String!, $table: String!, $filter: JSON, $after: String) {
+    rowChanges(environment: $environment, table: $table, filter: $filter, after: $after) {
+      cursor
+      op
+      id
+      row
+      previous
+    }
+  }
+`;
