@@ -18,6 +18,11 @@ pub struct Model {
     pub max_file_bytes: i64,
     /// All files of the environment together, in bytes; 0 for no quota.
     pub file_quota_bytes: i64,
+    pub max_subscribers: i32,
+    pub max_subscribers_per_user: i32,
+    pub max_events_per_second: i32,
+    pub feed_retention_events: i64,
+    pub feed_retention_hours: i32,
     pub cap_monitoring: bool,
     pub cap_request_logs: bool,
     pub cap_api_test: bool,

@@ -15,6 +15,7 @@ mod m20261203_000009_create_releases;
 mod m20261203_000010_add_file_limits;
 mod m20261207_000011_create_test_run_records;
 mod m20261207_000012_run_errors_and_restores;
+mod m20261207_000013_realtime_limits;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000010_add_file_limits::Migration),
             Box::new(m20261207_000011_create_test_run_records::Migration),
             Box::new(m20261207_000012_run_errors_and_restores::Migration),
+            Box::new(m20261207_000013_realtime_limits::Migration),
         ]
     }
 }

@@ -263,7 +263,7 @@ fn spawn_feed_retention(engine: Engine) -> JoinHandle<()> {
         let mut every = tokio::time::interval(Duration::from_secs(60));
         loop {
             every.tick().await;
-            engine.trim_feeds(crate::engine::feed::KEEP_EVENTS, crate::engine::feed::KEEP_FOR).await;
+            engine.trim_feeds().await;
         }
     })
 }

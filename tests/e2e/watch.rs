@@ -310,7 +310,9 @@ async fn burst_of_posts(blog: &Blog, count: u32) {
     let (url, sql) = if blog.server.config.is_postgres() {
         (
             blog.server.config.database_url(),
-            format!("INSERT INTO env_test.posts (title, body, published, created_at, updated_at) SELECT 'burst ' || i, 'b', true, {now}, {now} FROM generate_series(1, {count}) AS i"),
+            format!(
+                "INSERT INTO env_test.posts (title, body, published, created_at, updated_at) SELECT 'burst ' || i, 'b', true, {now}, {now} FROM generate_series(1, {count}) AS i"
+            ),
         )
     } else {
         let path = blog.server.data_dir().join("envs").join("test.db");
@@ -349,4 +351,70 @@ async fn a_subscriber_too_slow_for_a_burst_still_gets_every_event_once_in_order(
         last = Some(cursor);
     }
     assert!(stream.next_within(Duration::from_millis(300)).await.is_none(), "none twice");
+}
+
+async fn set_limits(blog: &Blog, limits: Value) {
+    blog.owner
+        .run("mutation($l: EnvironmentLimitsInput!) { updateEnvironment(slug: \"test\", input: { limits: $l }) { slug } }", json!({ "l": limits }))
+        .await
+        .data();
+}
+
+#[tokio::test]
+async fn subscribers_are_limited_in_all_and_per_caller_and_events_are_paced_not_dropped() {
+    let blog = start().await;
+    let (alice, _) = blog.user("alice@example.com").await;
+    let (bob, _) = blog.user("bob@example.com").await;
+    set_limits(&blog, json!({ "maxSubscribers": 2, "maxSubscribersPerUser": 1, "maxEventsPerSecond": 5 })).await;
+    let _alices = EventStream::open(&blog, "/posts/mine/live", Some(&alice), None).await.expect("alice's first stream");
+    let (status, body) = EventStream::open(&blog, "/posts/mine/live", Some(&alice), None).await.err().expect("a second one is refused");
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::TOO_MANY_REQUESTS, Some("RATE_LIMITED")), "{body}");
+    let mut bobs = EventStream::open(&blog, "/posts/mine/live", Some(&bob), None).await.expect("bob's stream");
+    let (status, body) = EventStream::open(&blog, "/posts/live", None, None).await.err().expect("the environment is full");
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::SERVICE_UNAVAILABLE, Some("OVERLOADED")), "{body}");
+
+    // Twelve changes at 5 a second: every one arrives, in order, over 2 s or more.
+    let started = std::time::Instant::now();
+    for i in 0..12 {
+        post(&blog, &bob, &format!("paced {i}"), true).await;
+    }
+    for i in 0..12 {
+        let event = bobs.next_within(Duration::from_secs(10)).await.unwrap_or_else(|| panic!("event {i}"));
+        assert_eq!(event.data["title"], format!("paced {i}"));
+    }
+    assert!(started.elapsed() >= Duration::from_millis(1900), "paced at 5 a second, twelve take 2 s at least: {:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn a_cursor_older_than_the_feed_keeps_gets_resync_then_the_stream_goes_on() {
+    let blog = start().await;
+    let (writer, _) = blog.user("writer@example.com").await;
+    set_limits(&blog, json!({ "feedRetentionEvents": 100 })).await;
+    let mut stream = EventStream::open(&blog, "/posts/live", None, None).await.unwrap();
+    post(&blog, &writer, "first", true).await;
+    let first = stream.next().await;
+    drop(stream);
+    burst_of_posts(&blog, 150).await;
+    blog.server.app.engine.trim_feeds().await;
+
+    let mut resumed = EventStream::open(&blog, "/posts/live", None, Some(&first.id)).await.unwrap();
+    let resync = resumed.next().await;
+    assert_eq!(resync.event, "resync", "{resync:?}");
+    assert_eq!(resync.data["cursor"], resync.id.as_str());
+    post(&blog, &writer, "after the resync", true).await;
+    let next = resumed.next().await;
+    assert_eq!((next.event.as_str(), &next.data["title"]), ("insert", &json!("after the resync")), "from the resync's cursor on: {next:?}");
+
+    // The admin's stream says it the GraphQL way: LAGGED with the cursor to follow from.
+    let token = blog.owner.run("mutation { createApiToken(input: { name: \"feed\", role: OWNER }) { token } }", json!({})).await.data();
+    let mut socket = crate::common::open_socket(&blog.server, None, json!({ "token": token["createApiToken"]["token"] })).await;
+    use futures_util::SinkExt;
+    let query = format!("subscription {{ rowChanges(environment: \"test\", table: \"posts\", after: \"{}\") {{ op }} }}", first.id);
+    socket
+        .send(tokio_tungstenite::tungstenite::Message::text(json!({ "id": "r", "type": "subscribe", "payload": { "query": query } }).to_string()))
+        .await
+        .unwrap();
+    let lagged = crate::common::next_json(&mut socket).await;
+    assert_eq!(lagged["payload"]["errors"][0]["extensions"]["code"], "LAGGED", "{lagged}");
+    assert!(lagged["payload"]["errors"][0]["extensions"]["cursor"].is_string(), "{lagged}");
 }

@@ -197,7 +197,7 @@ async fn dispatch(
             body: Value::Null,
             staged: Staged::default(),
         };
-        return super::watch::stream(state, active, &router, caller, token, &parts.headers, request).await;
+        return super::watch::stream(state, active, &router, (caller, token), peer, &parts.headers, request).await;
     }
     let caller = match super::request::caller(active, &parts.headers, notes).await {
         Ok(caller) => caller,

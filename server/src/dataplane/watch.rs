@@ -31,7 +31,7 @@ use super::{
 use crate::engine::{
     compile::CompiledRouter,
     execute::{self, RequestParts, Watch},
-    feed::{Cursor, Item, Op, Subject, Subscription, matches},
+    feed::{Cursor, Full, Item, Op, Seat, Subject, Subscription, matches},
     runtime::Active,
     store::RowStore,
     users::Caller,
@@ -66,13 +66,14 @@ pub async fn caller(active: &Active, headers: &HeaderMap, query: &[(String, Stri
     }
 }
 
-/// Opens the stream of `router` for `caller`.
+/// Opens the stream of `router` for `caller` (and the token it came with),
+/// within the environment's limits on subscribers.
 pub async fn stream(
     state: &DataPlane,
     active: &Arc<Active>,
     router: &CompiledRouter,
-    caller: Option<Caller>,
-    token: Option<String>,
+    (caller, token): (Option<Caller>, Option<String>),
+    peer: std::net::SocketAddr,
     headers: &HeaderMap,
     request: RequestParts,
 ) -> Response {
@@ -98,7 +99,31 @@ pub async fn stream(
         },
         None => None,
     };
-    let subscription = match state.engine.feed_of(active).subscribe(after).await {
+    let limits = active.guards.limits;
+    let feed = state.engine.feed_of(active);
+    // Anonymous callers count per address.
+    let who = match &caller {
+        Some(caller) => format!("user:{}", caller.id),
+        None => format!("address:{}", crate::web::client_ip::client_ip(&state.trusted_proxies, peer.ip(), headers)),
+    };
+    let seat = match feed.seat(&who, usize::try_from(limits.max_subscribers).unwrap_or(1), usize::try_from(limits.max_subscribers_per_user).unwrap_or(1)) {
+        Ok(seat) => seat,
+        Err(Full::Environment(most)) => {
+            return error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::Overloaded,
+                format!("this environment has {most} streams open, the most it takes; retry shortly"),
+            );
+        }
+        Err(Full::Caller(most)) => {
+            return error(
+                StatusCode::TOO_MANY_REQUESTS,
+                ErrorCode::RateLimited,
+                format!("{most} streams are open for this caller, the most one may have: close one first"),
+            );
+        }
+    };
+    let subscription = match feed.subscribe(after).await {
         Ok(subscription) => subscription,
         Err(err) => {
             tracing::error!(environment = %active.slug, error = %err, "opening the change feed");
@@ -108,7 +133,19 @@ pub async fn stream(
     let case_sensitive = matches!(active.db.rows, RowStore::Sql { .. });
     // A test run's streams are not the environment's traffic.
     let counted = (!state.is_sandbox() && active.guards.capabilities.monitoring).then(|| state.monitor.realtime().subscribe(&active.slug, &router.name));
-    let follower = Follower { subscription, watch, case_sensitive, active: active.clone(), token, expires_at, checked: tokio::time::Instant::now(), counted };
+    let pace = Pace::new(limits.max_events_per_second);
+    let follower = Follower {
+        subscription,
+        watch,
+        case_sensitive,
+        active: active.clone(),
+        token,
+        expires_at,
+        checked: tokio::time::Instant::now(),
+        counted,
+        pace,
+        _seat: seat,
+    };
     let events = stream::unfold(Some(follower), |follower| async move {
         let mut follower = follower?;
         let event = follower.next().await?;
@@ -130,6 +167,34 @@ struct Follower {
     checked: tokio::time::Instant,
     /// Counted in the router's figures while connected.
     counted: Option<crate::monitoring::realtime::Subscriber>,
+    pace: Pace,
+    /// Its place among the environment's subscribers, given back on close.
+    _seat: Seat,
+}
+
+/// At most `per_second` events a second to one subscriber: the next waits
+/// for the next second (it stays in the feed; nothing is dropped).
+struct Pace {
+    per_second: u32,
+    second: tokio::time::Instant,
+    sent: u32,
+}
+
+impl Pace {
+    fn new(per_second: i32) -> Self {
+        Self { per_second: u32::try_from(per_second).unwrap_or(1).max(1), second: tokio::time::Instant::now(), sent: 0 }
+    }
+
+    async fn wait_turn(&mut self) {
+        let now = tokio::time::Instant::now();
+        if now >= self.second + Duration::from_secs(1) {
+            (self.second, self.sent) = (now, 0);
+        } else if self.sent >= self.per_second {
+            tokio::time::sleep_until(self.second + Duration::from_secs(1)).await;
+            (self.second, self.sent) = (tokio::time::Instant::now(), 0);
+        }
+        self.sent += 1;
+    }
 }
 
 impl Follower {
@@ -173,6 +238,7 @@ impl Follower {
                 Op::Delete => (Op::Delete, seen(&change.old)),
             };
             if let Some(row) = row {
+                self.pace.wait_turn().await;
                 if let Some(counted) = &self.counted {
                     counted.delivered((Utc::now() - change.at).to_std().unwrap_or_default());
                 }

@@ -241,11 +241,15 @@ impl Engine {
         }
     }
 
-    /// Keeps each served environment's change feed within its retention.
-    pub async fn trim_feeds(&self, keep: u64, max_age: Duration) {
+    /// Keeps each served environment's change feed within its retention
+    /// (`feedRetentionEvents`, `feedRetentionHours`).
+    pub async fn trim_feeds(&self) {
         let slugs: Vec<String> = self.active.read().await.keys().cloned().collect();
         for slug in slugs {
             let Some(active) = self.active(&slug).await else { continue };
+            let limits = active.guards.limits;
+            let keep = u64::try_from(limits.feed_retention_events).unwrap_or(u64::MAX);
+            let max_age = Duration::from_secs(u64::try_from(limits.feed_retention_hours).unwrap_or(24) * 3600);
             let trimmed = async {
                 let txn = active.db.write.begin().await?;
                 let dropped = feed::read::trim(&txn, keep, max_age).await?;

@@ -37,6 +37,16 @@ pub struct Limits {
     pub max_file_bytes: i64,
     /// All the environment's files together; 0 for no quota.
     pub file_quota_bytes: i64,
+    /// Watch routers' subscribers connected at once, in all.
+    pub max_subscribers: i32,
+    /// … and per end user (anonymous callers count as one per address).
+    pub max_subscribers_per_user: i32,
+    /// Events sent to one subscriber per second; more wait their turn (none is dropped).
+    pub max_events_per_second: i32,
+    /// The change feed keeps at most this many events …
+    pub feed_retention_events: i64,
+    /// … for at most this many hours.
+    pub feed_retention_hours: i32,
 }
 
 const MIB: i64 = 1024 * 1024;
@@ -50,6 +60,11 @@ impl Limits {
         request_timeout_ms: 10_000,
         max_file_bytes: 100 * MIB,
         file_quota_bytes: 1024 * MIB,
+        max_subscribers: 10_000,
+        max_subscribers_per_user: 10,
+        max_events_per_second: 1_000,
+        feed_retention_events: 100_000,
+        feed_retention_hours: 24,
     };
     /// Production runs at the plan's capacity.
     pub const PRODUCTION: Limits = Limits {
@@ -59,6 +74,11 @@ impl Limits {
         request_timeout_ms: 30_000,
         max_file_bytes: 1024 * MIB,
         file_quota_bytes: 0,
+        max_subscribers: 10_000,
+        max_subscribers_per_user: 10,
+        max_events_per_second: 1_000,
+        feed_retention_events: 100_000,
+        feed_retention_hours: 24,
     };
 
     pub fn validate(&self) -> ServiceResult<()> {
@@ -74,7 +94,12 @@ impl Limits {
         check("maxBodyBytes", self.max_body_bytes, 1, 1024 * 1024 * 1024)?;
         check("requestTimeoutMs", self.request_timeout_ms.into(), 100, 600_000)?;
         check("maxFileBytes", self.max_file_bytes, 1, 5 * 1024 * 1024 * MIB)?;
-        check("fileQuotaBytes", self.file_quota_bytes, 0, 1024 * 1024 * 1024 * MIB)
+        check("fileQuotaBytes", self.file_quota_bytes, 0, 1024 * 1024 * 1024 * MIB)?;
+        check("maxSubscribers", self.max_subscribers.into(), 1, 1_000_000)?;
+        check("maxSubscribersPerUser", self.max_subscribers_per_user.into(), 1, 10_000)?;
+        check("maxEventsPerSecond", self.max_events_per_second.into(), 1, 1_000_000)?;
+        check("feedRetentionEvents", self.feed_retention_events, 100, 100_000_000)?;
+        check("feedRetentionHours", self.feed_retention_hours.into(), 1, 24 * 366)
     }
 }
 
@@ -160,6 +185,11 @@ pub struct LimitsPatch {
     pub request_timeout_ms: Option<i32>,
     pub max_file_bytes: Option<i64>,
     pub file_quota_bytes: Option<i64>,
+    pub max_subscribers: Option<i32>,
+    pub max_subscribers_per_user: Option<i32>,
+    pub max_events_per_second: Option<i32>,
+    pub feed_retention_events: Option<i64>,
+    pub feed_retention_hours: Option<i32>,
 }
 
 impl LimitsPatch {
@@ -171,6 +201,11 @@ impl LimitsPatch {
             request_timeout_ms: self.request_timeout_ms.unwrap_or(to.request_timeout_ms),
             max_file_bytes: self.max_file_bytes.unwrap_or(to.max_file_bytes),
             file_quota_bytes: self.file_quota_bytes.unwrap_or(to.file_quota_bytes),
+            max_subscribers: self.max_subscribers.unwrap_or(to.max_subscribers),
+            max_subscribers_per_user: self.max_subscribers_per_user.unwrap_or(to.max_subscribers_per_user),
+            max_events_per_second: self.max_events_per_second.unwrap_or(to.max_events_per_second),
+            feed_retention_events: self.feed_retention_events.unwrap_or(to.feed_retention_events),
+            feed_retention_hours: self.feed_retention_hours.unwrap_or(to.feed_retention_hours),
         }
     }
 }
@@ -235,6 +270,11 @@ impl TryFrom<environment::Model> for Environment {
                 request_timeout_ms: m.request_timeout_ms,
                 max_file_bytes: m.max_file_bytes,
                 file_quota_bytes: m.file_quota_bytes,
+                max_subscribers: m.max_subscribers,
+                max_subscribers_per_user: m.max_subscribers_per_user,
+                max_events_per_second: m.max_events_per_second,
+                feed_retention_events: m.feed_retention_events,
+                feed_retention_hours: m.feed_retention_hours,
             },
             capabilities: Capabilities {
                 monitoring: m.cap_monitoring,

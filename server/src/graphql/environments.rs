@@ -34,6 +34,16 @@ pub struct LimitsObject {
     max_file_bytes: i64,
     /// All the environment's files together, in bytes; 0 for no quota.
     file_quota_bytes: i64,
+    /// Watch routers' subscribers connected at once, in all (more get 503).
+    max_subscribers: i32,
+    /// … per end user, or per address for anonymous callers (more get 429).
+    max_subscribers_per_user: i32,
+    /// Events sent to one subscriber per second; more wait their turn, none is dropped.
+    max_events_per_second: i32,
+    /// The change feed keeps at most this many events …
+    feed_retention_events: i64,
+    /// … for at most this many hours; a subscriber resuming from older gets `resync`.
+    feed_retention_hours: i32,
 }
 
 impl From<Limits> for LimitsObject {
@@ -45,6 +55,11 @@ impl From<Limits> for LimitsObject {
             request_timeout_ms: l.request_timeout_ms,
             max_file_bytes: l.max_file_bytes,
             file_quota_bytes: l.file_quota_bytes,
+            max_subscribers: l.max_subscribers,
+            max_subscribers_per_user: l.max_subscribers_per_user,
+            max_events_per_second: l.max_events_per_second,
+            feed_retention_events: l.feed_retention_events,
+            feed_retention_hours: l.feed_retention_hours,
         }
     }
 }
@@ -198,6 +213,12 @@ pub struct EnvironmentLimitsInput {
     max_file_bytes: Option<i64>,
     /// 0 for no quota.
     file_quota_bytes: Option<i64>,
+    max_subscribers: Option<i32>,
+    max_subscribers_per_user: Option<i32>,
+    max_events_per_second: Option<i32>,
+    /// 100 or more.
+    feed_retention_events: Option<i64>,
+    feed_retention_hours: Option<i32>,
 }
 
 impl From<Option<EnvironmentLimitsInput>> for LimitsPatch {
@@ -210,6 +231,11 @@ impl From<Option<EnvironmentLimitsInput>> for LimitsPatch {
             request_timeout_ms: i.request_timeout_ms,
             max_file_bytes: i.max_file_bytes,
             file_quota_bytes: i.file_quota_bytes,
+            max_subscribers: i.max_subscribers,
+            max_subscribers_per_user: i.max_subscribers_per_user,
+            max_events_per_second: i.max_events_per_second,
+            feed_retention_events: i.feed_retention_events,
+            feed_retention_hours: i.feed_retention_hours,
         }
     }
 }

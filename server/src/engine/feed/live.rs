@@ -42,7 +42,13 @@ impl Feeds {
         open.entry(slug.to_owned())
             .or_insert_with(|| {
                 let (sender, _) = broadcast::channel(BROADCAST_CAPACITY);
-                Arc::new(Feed { slug: slug.to_owned(), source: Source::Environment(self.databases.clone()), sender, reading: Mutex::new(None) })
+                Arc::new(Feed {
+                    slug: slug.to_owned(),
+                    source: Source::Environment(self.databases.clone()),
+                    sender,
+                    reading: Mutex::new(None),
+                    seats: Mutex::default(),
+                })
             })
             .clone()
     }
@@ -72,6 +78,36 @@ pub struct Feed {
     sender: broadcast::Sender<Shared>,
     /// The reader task, while it runs.
     reading: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// Streams open on this replica: in all, and per caller.
+    seats: Mutex<(usize, HashMap<String, usize>)>,
+}
+
+/// Why a stream was not let in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Full {
+    /// The environment has as many subscribers as it takes.
+    Environment(usize),
+    /// This caller has as many streams open as one may.
+    Caller(usize),
+}
+
+/// A stream's place among its environment's subscribers, given back when it drops.
+pub struct Seat {
+    feed: Arc<Feed>,
+    caller: String,
+}
+
+impl Drop for Seat {
+    fn drop(&mut self) {
+        let mut seats = self.feed.seats.lock().unwrap_or_else(|e| e.into_inner());
+        seats.0 = seats.0.saturating_sub(1);
+        if let Some(count) = seats.1.get_mut(&self.caller) {
+            *count -= 1;
+            if *count == 0 {
+                seats.1.remove(&self.caller);
+            }
+        }
+    }
 }
 
 /// What a subscription gives next.
@@ -89,7 +125,23 @@ impl Feed {
     /// The feed of a test run's sandbox (`db`), read only by its own subscribers.
     pub fn sandbox(slug: &str, db: DatabaseConnection) -> Arc<Self> {
         let (sender, _) = broadcast::channel(BROADCAST_CAPACITY);
-        Arc::new(Feed { slug: slug.to_owned(), source: Source::Sandbox(db), sender, reading: Mutex::new(None) })
+        Arc::new(Feed { slug: slug.to_owned(), source: Source::Sandbox(db), sender, reading: Mutex::new(None), seats: Mutex::default() })
+    }
+
+    /// A seat for one more stream of `caller` (a user id, or an address),
+    /// within `in_all` streams and `per_caller` each.
+    pub fn seat(self: &Arc<Self>, caller: &str, in_all: usize, per_caller: usize) -> Result<Seat, Full> {
+        let mut seats = self.seats.lock().unwrap_or_else(|e| e.into_inner());
+        if seats.0 >= in_all {
+            return Err(Full::Environment(in_all));
+        }
+        let mine = seats.1.entry(caller.to_owned()).or_default();
+        if *mine >= per_caller {
+            return Err(Full::Caller(per_caller));
+        }
+        *mine += 1;
+        seats.0 += 1;
+        Ok(Seat { feed: self.clone(), caller: caller.to_owned() })
     }
 
     async fn db(&self) -> anyhow::Result<DatabaseConnection> {

@@ -17,12 +17,7 @@ use std::{fmt, str::FromStr, sync::Arc};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-pub use live::{Feed, Feeds, Item, Subscription};
-
-/// Events each environment's feed keeps at most, and for how long: a
-/// subscriber back after longer must read the state again (`Item::Resync`).
-pub const KEEP_EVENTS: u64 = 100_000;
-pub const KEEP_FOR: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+pub use live::{Feed, Feeds, Full, Item, Seat, Subscription};
 
 /// Where an event sits in the feed. On SQLite the single writer commits in
 /// `seq` order; on PostgreSQL transactions commit out of `seq` order, so the
