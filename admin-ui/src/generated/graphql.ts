@@ -520,6 +520,23 @@ export type FilesQueryVariables = Exact<{
 
 export type FilesQuery = { files: { folder: string, readOnly: boolean, folders: Array<string>, usedBytes: number, quotaBytes: number, maxFileBytes: number, files: { pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ cursor: string, node: { path: string, name: string, size: number, contentType: string, modifiedAt: string, etag: string | null, downloadUrl: string, readOnly: boolean } }> } } };
 
+export type FilesUsageQueryVariables = Exact<{
+  environment: Scalars['String']['input'];
+  folder?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type FilesUsageQuery = { files: { folder: string, folders: Array<string>, usedBytes: number, quotaBytes: number, maxFileBytes: number } };
+
+export type FileChangesSubscriptionVariables = Exact<{
+  environment: Scalars['String']['input'];
+  folder?: InputMaybe<Scalars['String']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type FileChangesSubscription = { fileChanges: { cursor: string, op: ChangeOp, path: string, previousPath: string | null, size: number | null, contentType: string | null, at: string } };
+
 export type FolderSummaryQueryVariables = Exact<{
   environment: Scalars['String']['input'];
   path: Scalars['String']['input'];

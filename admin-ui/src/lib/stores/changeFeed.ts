@@ -27,6 +27,10 @@ export interface FeedOptions<D, V extends AnyVariables> {
   /** The page reads its state again (the feed skipped what it no longer holds). */
   onlagged: () => void;
   onstatus: (status: FeedStatus) => void;
+  /** Where to start: the cursor a page kept from following before (null or missing: from now). */
+  from?: string | null;
+  /** Told each time the cursor moves on (a change, or LAGGED's new position), for a later `from`. */
+  oncursor?: (cursor: string) => void;
 }
 
 const RETRY_MS = 2_000;
@@ -38,7 +42,7 @@ const code = (e: GraphQLFormattedError) => String(e.extensions?.code ?? '');
 
 /** Follows the feed until the returned stop is called. */
 export function followFeed<D, V extends AnyVariables>(o: FeedOptions<D, V>): () => void {
-  let after: string | null = null;
+  let after: string | null = o.from ?? null;
   let stopped = false;
   let socketUp = false;
   let state: FeedState = 'connecting';
@@ -61,12 +65,16 @@ export function followFeed<D, V extends AnyVariables>(o: FeedOptions<D, V>): () 
         if (data) {
           delay = RETRY_MS;
           after = o.cursorOf(data) ?? after;
+          if (after) o.oncursor?.(after);
           o.onchange(data);
         }
         const lagged = errors.find((e) => code(e) === 'LAGGED');
         if (lagged) {
           const now = lagged.extensions?.cursor;
-          if (typeof now === 'string') after = now;
+          if (typeof now === 'string') {
+            after = now;
+            o.oncursor?.(now);
+          }
           o.onlagged();
         } else if (errors.length && !data) {
           refused(errors);

@@ -1,6 +1,8 @@
 // Operations of an environment's files (the fileManagement capability):
-// one folder's listing, the recursive summary a folder delete confirms with,
-// and the writes. Uploads go by PUT to /admin/files/… (lib/files.ts), not here.
+// one folder's listing (and its folders and usage alone, read again after a
+// live change), the recursive summary a folder delete confirms with, the
+// writes, and the feed of changes. Uploads go by PUT to /admin/files/…
+// (lib/files.ts), not here.
 import { gql } from '@urql/core';
 import type * as T from '../../../generated/graphql';
 
@@ -41,6 +43,32 @@ export const FilesQuery = gql<T.FilesQuery, T.FilesQueryVariables>`
     }
   }
   ${FileInfoFields}
+`;
+
+export const FilesUsageQuery = gql<T.FilesUsageQuery, T.FilesUsageQueryVariables>`
+  query FilesUsage($environment: String!, $folder: String) {
+    files(environment: $environment, folder: $folder, first: 1) {
+      folder
+      folders
+      usedBytes
+      quotaBytes
+      maxFileBytes
+    }
+  }
+`;
+
+export const FileChangesSubscription = gql<T.FileChangesSubscription, T.FileChangesSubscriptionVariables>`
+  subscription FileChanges($environment: String!, $folder: String, $after: String) {
+    fileChanges(environment: $environment, folder: $folder, after: $after) {
+      cursor
+      op
+      path
+      previousPath
+      size
+      contentType
+      at
+    }
+  }
 `;
 
 export const FolderSummaryQuery = gql<T.FolderSummaryQuery, T.FolderSummaryQueryVariables>`
