@@ -120,11 +120,17 @@ export type EnvironmentKind =
   | 'TEST';
 
 export type EnvironmentLimitsInput = {
+  /** 100 or more. */
+  feedRetentionEvents?: InputMaybe<Scalars['Int']['input']>;
+  feedRetentionHours?: InputMaybe<Scalars['Int']['input']>;
   /** 0 for no quota. */
   fileQuotaBytes?: InputMaybe<Scalars['Int']['input']>;
   maxBodyBytes?: InputMaybe<Scalars['Int']['input']>;
   maxConcurrentRequests?: InputMaybe<Scalars['Int']['input']>;
+  maxEventsPerSecond?: InputMaybe<Scalars['Int']['input']>;
   maxFileBytes?: InputMaybe<Scalars['Int']['input']>;
+  maxSubscribers?: InputMaybe<Scalars['Int']['input']>;
+  maxSubscribersPerUser?: InputMaybe<Scalars['Int']['input']>;
   requestTimeoutMs?: InputMaybe<Scalars['Int']['input']>;
   requestsPerSecond?: InputMaybe<Scalars['Int']['input']>;
 };
