@@ -27,11 +27,14 @@ const mkEnv = (slug, name, kind) => ({
   baseUrl: `http://127.0.0.1:${port}/env/${slug}`,
   database: `SQLite data/envs/${slug}.db`,
   storagePrefix: `data/files/${slug}/`,
-  limits: kind === 'TEST'
-    ? { maxConcurrentRequests: 32, requestsPerSecond: 100, maxBodyBytes: 1048576, requestTimeoutMs: 10000,
-        maxFileBytes: 104857600, fileQuotaBytes: 1073741824 }
-    : { maxConcurrentRequests: 1024, requestsPerSecond: 10000, maxBodyBytes: 10485760, requestTimeoutMs: 30000,
-        maxFileBytes: 1073741824, fileQuotaBytes: 0 },
+  limits: {
+    ...(kind === 'TEST'
+      ? { maxConcurrentRequests: 32, requestsPerSecond: 100, maxBodyBytes: 1048576, requestTimeoutMs: 10000,
+          maxFileBytes: 104857600, fileQuotaBytes: 1073741824 }
+      : { maxConcurrentRequests: 1024, requestsPerSecond: 10000, maxBodyBytes: 10485760, requestTimeoutMs: 30000,
+          maxFileBytes: 1073741824, fileQuotaBytes: 0 }),
+    maxSubscribers: 10000, maxSubscribersPerUser: 10, maxEventsPerSecond: 1000, feedRetentionEvents: 100000, feedRetentionHours: 24,
+  },
   capabilities: caps(kind === 'TEST'), servedRevision: null, corsOrigins: [], variables: {},
   logRetentionRecords: 100000, logRetentionDays: 7, logBodyLimitBytes: 16384, logRedactNames: [],
   createdAt: now(), updatedAt: now(),
@@ -55,10 +58,14 @@ function root(ctx) {
     if (!env.capabilities.requestLogs) throw fail('FORBIDDEN', `request logs are off for ${slug}`);
     return env;
   };
+  // The server's ranges where the browser steps try one out; elsewhere only the lower bound.
+  const RANGES = { maxSubscribers: [1, 1_000_000], maxSubscribersPerUser: [1, 10_000], maxEventsPerSecond: [1, 1_000_000],
+    feedRetentionEvents: [100, 100_000_000], feedRetentionHours: [1, 8784] };
   const applyLimits = (env, limits) => {
     for (const [k, v] of Object.entries(limits ?? {})) {
       if (v == null) continue;
-      if (v < (k === 'fileQuotaBytes' ? 0 : 1)) throw fail('BAD_USER_INPUT', 'must be between 1 and 1000000', `limits.${k}`);
+      const [min, max] = RANGES[k] ?? [k === 'fileQuotaBytes' ? 0 : 1, Infinity];
+      if (v < min || v > max) throw fail('BAD_USER_INPUT', `must be between ${min} and ${max === Infinity ? 1000000 : max}`, `limits.${k}`);
       env.limits[k] = v;
     }
   };

@@ -23,21 +23,42 @@ export interface LimitField {
   /** Counts are whole numbers; sizes and times may be fractions of their unit. */
   whole: boolean;
   hint?: string;
+  /** Which heading of the settings form it is under. */
+  group: LimitGroup;
 }
+
+export type LimitGroup = 'requests' | 'realtime' | 'feed';
+
+/** The settings form's headings of the limits, in order. */
+export const LIMIT_GROUPS: { key: LimitGroup; title: string }[] = [
+  { key: 'requests', title: 'Requests and files' },
+  { key: 'realtime', title: 'Realtime (watch routers)' },
+  { key: 'feed', title: 'Change feed retention' },
+];
 
 export const LIMITS: LimitField[] = [
   { key: 'requestsPerSecond', label: 'Requests per second', format: (n) => `${fmtNumber(n)} /s`, unit: '', scale: 1, whole: true,
-    hint: 'Per environment; more answer 429' },
+    hint: 'Per environment; more answer 429', group: 'requests' },
   { key: 'maxConcurrentRequests', label: 'Concurrent requests', format: fmtNumber, unit: '', scale: 1, whole: true,
-    hint: 'In flight at once; more answer 503' },
+    hint: 'In flight at once; more answer 503', group: 'requests' },
   { key: 'maxBodyBytes', label: 'Max body size', format: fmtBytes, unit: 'MiB', scale: MIB, whole: false,
-    hint: 'Larger request bodies answer 413' },
+    hint: 'Larger request bodies answer 413', group: 'requests' },
   { key: 'requestTimeoutMs', label: 'Request timeout', format: (n) => `${fmtNumber(n / 1000)} s`, unit: 'seconds', scale: 1000,
-    whole: false, hint: 'A slower request answers 504' },
+    whole: false, hint: 'A slower request answers 504', group: 'requests' },
   { key: 'maxFileBytes', label: 'Max file size', format: fmtBytes, unit: 'MiB', scale: MIB, whole: false,
-    hint: 'Admin uploads and file columns' },
+    hint: 'Admin uploads and file columns', group: 'requests' },
   { key: 'fileQuotaBytes', label: 'File quota', format: (n) => (n ? fmtBytes(n) : 'no quota'), unit: 'MiB', scale: MIB,
-    whole: false, zero: 'no quota', hint: '0 = no quota' },
+    whole: false, zero: 'no quota', hint: '0 = no quota', group: 'requests' },
+  { key: 'maxSubscribers', label: 'Subscribers in all', format: fmtNumber, unit: '', scale: 1, whole: true,
+    hint: 'Connected at once; a new stream beyond it answers 503 (1 to 1,000,000)', group: 'realtime' },
+  { key: 'maxSubscribersPerUser', label: 'Subscribers per user', format: fmtNumber, unit: '', scale: 1, whole: true,
+    hint: 'Per end user, or per address when anonymous; beyond it 429 (1 to 10,000)', group: 'realtime' },
+  { key: 'maxEventsPerSecond', label: 'Events per second', format: (n) => `${fmtNumber(n)} /s`, unit: '', scale: 1, whole: true,
+    hint: 'To each subscriber; more are paced, none is dropped (1 to 1,000,000)', group: 'realtime' },
+  { key: 'feedRetentionEvents', label: 'Feed retention', format: (n) => `${fmtNumber(n)} events`, unit: 'events', scale: 1,
+    whole: true, hint: 'The newest kept; resuming from an older cursor gets resync (100 to 100,000,000)', group: 'feed' },
+  { key: 'feedRetentionHours', label: 'Feed retention', format: (n) => `${fmtNumber(n)} h`, unit: 'hours', scale: 1,
+    whole: true, hint: 'Older events are dropped; resuming from before gets resync (1 to 8,784)', group: 'feed' },
 ];
 
 /** The label a form shows: the name and its unit. */

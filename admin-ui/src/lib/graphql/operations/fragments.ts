@@ -32,6 +32,11 @@ export const EnvironmentFields = gql`
       requestTimeoutMs
       maxFileBytes
       fileQuotaBytes
+      maxSubscribers
+      maxSubscribersPerUser
+      maxEventsPerSecond
+      feedRetentionEvents
+      feedRetentionHours
     }
     capabilities {
       monitoring
