@@ -188,13 +188,17 @@ impl Feed {
                         return;
                     }
                 }
-                match feed.read_once(&mut cursor).await {
+                let pause = match feed.read_once(&mut cursor).await {
                     Ok(true) => continue,
-                    Ok(false) => {}
-                    Err(err) => tracing::warn!(environment = %feed.slug, error = %err, "reading the change feed"),
-                }
+                    Ok(false) => POLL,
+                    Err(err) => {
+                        // Its subscribers wait (they lose nothing); the log is not flooded.
+                        tracing::warn!(environment = %feed.slug, error = %err, "reading the change feed; retrying in a second");
+                        Duration::from_secs(1)
+                    }
+                };
                 drop(feed);
-                tokio::time::sleep(POLL).await;
+                tokio::time::sleep(pause).await;
             }
         }));
     }
