@@ -292,7 +292,7 @@ export type ReleaseFieldsFragment = { id: string, environment: string, number: n
 
 export type ReleaseDetailFieldsFragment = { contentHash: string, routers: Array<string>, id: string, environment: string, number: number, status: ReleaseStatus, sourceEnvironment: string, revision: number, rollbackOf: number | null, gateRunId: string | null, gateStatus: string, forced: boolean, forceReason: string | null, note: string | null, author: string, createdAt: string, finishedAt: string | null, durationMs: number | null, failedStep: string | null, error: string | null, migration: Array<{ kind: string, description: string, destructive: boolean }>, changes: Array<{ what: string, name: string, change: DefinitionChangeKind, summary: string, details: Array<string> }>, log: Array<{ at: string, message: string }> };
 
-export type DeployPlanFieldsFragment = { source: string, target: string, fromRevision: number, toRelease: number, currentRelease: number | null, destructive: boolean, changes: Array<{ what: string, name: string, change: DefinitionChangeKind, summary: string, details: Array<string> }>, migration: Array<{ kind: string, description: string, destructive: boolean }>, gate: { source: string, revision: number, status: string, passed: boolean, message: string | null, failedCases: Array<string>, untested: Array<string>, run: { id: string, environment: string, revision: number, startedBy: string, startedAt: string, finishedAt: string | null, status: TestRunStatus, total: number, passed: number, failed: number } | null } };
+export type DeployPlanFieldsFragment = { source: string, target: string, fromRevision: number, toRelease: number, currentRelease: number | null, destructive: boolean, changes: Array<{ what: string, name: string, change: DefinitionChangeKind, summary: string, details: Array<string> }>, migration: Array<{ kind: string, description: string, destructive: boolean }>, gate: { source: string, revision: number, status: string, passed: boolean, message: string | null, failedCases: Array<string>, untested: Array<string>, run: { id: string, environment: string, revision: number, startedBy: string, startedAt: string, finishedAt: string | null, status: TestRunStatus, total: number, passed: number, failed: number, error: string | null } | null } };
 
 export type DeployPlanQueryVariables = Exact<{
   from: Scalars['String']['input'];
@@ -300,7 +300,7 @@ export type DeployPlanQueryVariables = Exact<{
 }>;
 
 
-export type DeployPlanQuery = { deployPlan: { source: string, target: string, fromRevision: number, toRelease: number, currentRelease: number | null, destructive: boolean, changes: Array<{ what: string, name: string, change: DefinitionChangeKind, summary: string, details: Array<string> }>, migration: Array<{ kind: string, description: string, destructive: boolean }>, gate: { source: string, revision: number, status: string, passed: boolean, message: string | null, failedCases: Array<string>, untested: Array<string>, run: { id: string, environment: string, revision: number, startedBy: string, startedAt: string, finishedAt: string | null, status: TestRunStatus, total: number, passed: number, failed: number } | null } } };
+export type DeployPlanQuery = { deployPlan: { source: string, target: string, fromRevision: number, toRelease: number, currentRelease: number | null, destructive: boolean, changes: Array<{ what: string, name: string, change: DefinitionChangeKind, summary: string, details: Array<string> }>, migration: Array<{ kind: string, description: string, destructive: boolean }>, gate: { source: string, revision: number, status: string, passed: boolean, message: string | null, failedCases: Array<string>, untested: Array<string>, run: { id: string, environment: string, revision: number, startedBy: string, startedAt: string, finishedAt: string | null, status: TestRunStatus, total: number, passed: number, failed: number, error: string | null } | null } } };
 
 export type DeployTargetQueryVariables = Exact<{
   slug: Scalars['String']['input'];
@@ -340,7 +340,7 @@ export type RollbackPlanQueryVariables = Exact<{
 }>;
 
 
-export type RollbackPlanQuery = { rollbackPlan: { source: string, target: string, fromRevision: number, toRelease: number, currentRelease: number | null, destructive: boolean, changes: Array<{ what: string, name: string, change: DefinitionChangeKind, summary: string, details: Array<string> }>, migration: Array<{ kind: string, description: string, destructive: boolean }>, gate: { source: string, revision: number, status: string, passed: boolean, message: string | null, failedCases: Array<string>, untested: Array<string>, run: { id: string, environment: string, revision: number, startedBy: string, startedAt: string, finishedAt: string | null, status: TestRunStatus, total: number, passed: number, failed: number } | null } } };
+export type RollbackPlanQuery = { rollbackPlan: { source: string, target: string, fromRevision: number, toRelease: number, currentRelease: number | null, destructive: boolean, changes: Array<{ what: string, name: string, change: DefinitionChangeKind, summary: string, details: Array<string> }>, migration: Array<{ kind: string, description: string, destructive: boolean }>, gate: { source: string, revision: number, status: string, passed: boolean, message: string | null, failedCases: Array<string>, untested: Array<string>, run: { id: string, environment: string, revision: number, startedBy: string, startedAt: string, finishedAt: string | null, status: TestRunStatus, total: number, passed: number, failed: number, error: string | null } | null } } };
 
 export type RollbackMutationVariables = Exact<{
   environment: Scalars['String']['input'];
@@ -592,7 +592,7 @@ export type ApiTokenFieldsFragment = { id: string, name: string, prefix: string,
 
 export type WorkspaceFieldsFragment = { revision: number, authorEmail: string | null, savedAt: string | null, document: unknown, tables: Array<{ name: string, description: string, owned: boolean, columns: unknown, definition: unknown }>, groups: Array<{ name: string, description: string }>, routers: Array<{ name: string, description: string, method: string, path: string, definition: unknown }> };
 
-export type TestRunFieldsFragment = { id: string, environment: string, revision: number, startedBy: string, startedAt: string, finishedAt: string | null, status: TestRunStatus, total: number, passed: number, failed: number };
+export type TestRunFieldsFragment = { id: string, environment: string, revision: number, startedBy: string, startedAt: string, finishedAt: string | null, status: TestRunStatus, total: number, passed: number, failed: number, error: string | null };
 
 export type RouterCoverageFieldsFragment = { router: string, tested: boolean, happyPathPassed: boolean, ran: Array<{ kind: TestCaseKind, cases: number, passed: number }>, skipped: Array<{ kind: TestCaseKind, reason: string }> };
 
@@ -704,7 +704,7 @@ export type RefreshMutationVariables = Exact<{
 }>;
 
 
-export type RefreshMutation = { refresh: { environment: string, revision: number, routersServed: number, changes: Array<{ kind: string, description: string, destructive: boolean }>, testRun: { id: string, environment: string, revision: number, startedBy: string, startedAt: string, finishedAt: string | null, status: TestRunStatus, total: number, passed: number, failed: number } | null } };
+export type RefreshMutation = { refresh: { environment: string, revision: number, routersServed: number, changes: Array<{ kind: string, description: string, destructive: boolean }>, testRun: { id: string, environment: string, revision: number, startedBy: string, startedAt: string, finishedAt: string | null, status: TestRunStatus, total: number, passed: number, failed: number, error: string | null } | null } };
 
 export type RefreshEventsSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
@@ -806,7 +806,7 @@ export type LatestTestRunQueryVariables = Exact<{
 }>;
 
 
-export type LatestTestRunQuery = { latestTestRun: { id: string, environment: string, revision: number, startedBy: string, startedAt: string, finishedAt: string | null, status: TestRunStatus, total: number, passed: number, failed: number, results: Array<{ name: string, router: string, status: TestCaseStatus, durationMs: number, logIds: Array<string>, curl: string, failures: Array<{ step: string, what: string, expected: unknown, actual: unknown }> }>, coverage: Array<{ router: string, tested: boolean, happyPathPassed: boolean, ran: Array<{ kind: TestCaseKind, cases: number, passed: number }>, skipped: Array<{ kind: TestCaseKind, reason: string }> }> } | null };
+export type LatestTestRunQuery = { latestTestRun: { id: string, environment: string, revision: number, startedBy: string, startedAt: string, finishedAt: string | null, status: TestRunStatus, total: number, passed: number, failed: number, error: string | null, results: Array<{ name: string, router: string, status: TestCaseStatus, durationMs: number, logIds: Array<string>, curl: string, failures: Array<{ step: string, what: string, expected: unknown, actual: unknown }> }>, coverage: Array<{ router: string, tested: boolean, happyPathPassed: boolean, ran: Array<{ kind: TestCaseKind, cases: number, passed: number }>, skipped: Array<{ kind: TestCaseKind, reason: string }> }> } | null };
 
 export type TestRunsQueryVariables = Exact<{
   environment: Scalars['String']['input'];
@@ -814,7 +814,7 @@ export type TestRunsQueryVariables = Exact<{
 }>;
 
 
-export type TestRunsQuery = { testRuns: { nodes: Array<{ id: string, environment: string, revision: number, startedBy: string, startedAt: string, finishedAt: string | null, status: TestRunStatus, total: number, passed: number, failed: number, results: Array<{ name: string, router: string, status: TestCaseStatus, durationMs: number, logIds: Array<string>, curl: string, failures: Array<{ step: string, what: string, expected: unknown, actual: unknown }> }>, coverage: Array<{ router: string, tested: boolean, happyPathPassed: boolean, ran: Array<{ kind: TestCaseKind, cases: number, passed: number }>, skipped: Array<{ kind: TestCaseKind, reason: string }> }> }> } };
+export type TestRunsQuery = { testRuns: { nodes: Array<{ id: string, environment: string, revision: number, startedBy: string, startedAt: string, finishedAt: string | null, status: TestRunStatus, total: number, passed: number, failed: number, error: string | null, results: Array<{ name: string, router: string, status: TestCaseStatus, durationMs: number, logIds: Array<string>, curl: string, failures: Array<{ step: string, what: string, expected: unknown, actual: unknown }> }>, coverage: Array<{ router: string, tested: boolean, happyPathPassed: boolean, ran: Array<{ kind: TestCaseKind, cases: number, passed: number }>, skipped: Array<{ kind: TestCaseKind, reason: string }> }> }> } };
 
 export type RunTestsMutationVariables = Exact<{
   environment: Scalars['String']['input'];
@@ -823,7 +823,7 @@ export type RunTestsMutationVariables = Exact<{
 }>;
 
 
-export type RunTestsMutation = { runTests: { id: string, environment: string, revision: number, startedBy: string, startedAt: string, finishedAt: string | null, status: TestRunStatus, total: number, passed: number, failed: number } };
+export type RunTestsMutation = { runTests: { id: string, environment: string, revision: number, startedBy: string, startedAt: string, finishedAt: string | null, status: TestRunStatus, total: number, passed: number, failed: number, error: string | null } };
 
 export type CancelTestRunMutationVariables = Exact<{
   environment: Scalars['String']['input'];
@@ -839,7 +839,7 @@ export type TestRunProgressSubscriptionVariables = Exact<{
 
 export type TestRunProgressSubscription = { testRunProgress:
     | { __typename: 'TestCaseProgress', runId: string, done: number, total: number, result: { name: string, router: string, status: TestCaseStatus, durationMs: number, logIds: Array<string>, curl: string, failures: Array<{ step: string, what: string, expected: unknown, actual: unknown }> } }
-    | { __typename: 'TestRunFinished', run: { id: string, environment: string, revision: number, startedBy: string, startedAt: string, finishedAt: string | null, status: TestRunStatus, total: number, passed: number, failed: number, results: Array<{ name: string, router: string, status: TestCaseStatus, durationMs: number, logIds: Array<string>, curl: string, failures: Array<{ step: string, what: string, expected: unknown, actual: unknown }> }>, coverage: Array<{ router: string, tested: boolean, happyPathPassed: boolean, ran: Array<{ kind: TestCaseKind, cases: number, passed: number }>, skipped: Array<{ kind: TestCaseKind, reason: string }> }> } }
+    | { __typename: 'TestRunFinished', run: { id: string, environment: string, revision: number, startedBy: string, startedAt: string, finishedAt: string | null, status: TestRunStatus, total: number, passed: number, failed: number, error: string | null, results: Array<{ name: string, router: string, status: TestCaseStatus, durationMs: number, logIds: Array<string>, curl: string, failures: Array<{ step: string, what: string, expected: unknown, actual: unknown }> }>, coverage: Array<{ router: string, tested: boolean, happyPathPassed: boolean, ran: Array<{ kind: TestCaseKind, cases: number, passed: number }>, skipped: Array<{ kind: TestCaseKind, reason: string }> }> } }
    };
 
 export type PutTestCaseMutationVariables = Exact<{

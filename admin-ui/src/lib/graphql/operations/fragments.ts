@@ -107,6 +107,7 @@ export const TestRunFields = gql`
     total
     passed
     failed
+    error
   }
 `;
 
