@@ -31,11 +31,10 @@ use super::{
 use crate::engine::{
     compile::CompiledRouter,
     execute::{self, RequestParts, Watch},
-    feed::{Cursor, Full, Item, Op, Seat, Subject, Subscription, matches},
+    feed::{Cursor, Full, Item, Op, Row, Seat, Subject, Subscription, matches},
     runtime::Active,
     store::RowStore,
     users::Caller,
-    values::stored_to_json,
 };
 
 /// How often the caller's token and account are checked again.
@@ -226,23 +225,24 @@ impl Follower {
             if !matches!(&change.subject, Subject::Row(table) if *table == self.watch.table.name) {
                 continue;
             }
-            let table = &self.watch.table;
-            let seen = |stored: &Option<Value>| stored.as_ref().map(|s| stored_to_json(table, s)).filter(|row| self.visible(row));
+            // Decoded once per event for every subscriber; checked as this caller.
+            let decoded = change.decoded(&self.watch.table);
+            let seen = |row: Option<Arc<Row>>| row.filter(|row| self.visible(&row.value));
             let (op, row) = match change.op {
-                Op::Insert => (Op::Insert, seen(&change.new)),
-                Op::Update => match seen(&change.new) {
+                Op::Insert => (Op::Insert, seen(decoded.new)),
+                Op::Update => match seen(decoded.new) {
                     Some(row) => (Op::Update, Some(row)),
                     // It left what the caller sees: for them, it is gone.
-                    None => (Op::Delete, seen(&change.old)),
+                    None => (Op::Delete, seen(decoded.old)),
                 },
-                Op::Delete => (Op::Delete, seen(&change.old)),
+                Op::Delete => (Op::Delete, seen(decoded.old)),
             };
             if let Some(row) = row {
                 self.pace.wait_turn().await;
                 if let Some(counted) = &self.counted {
                     counted.delivered((Utc::now() - change.at).to_std().unwrap_or_default());
                 }
-                return Some(Event::default().id(change.cursor.to_string()).event(op.as_str()).data(row.to_string()));
+                return Some(Event::default().id(change.cursor.to_string()).event(op.as_str()).data(row.text()));
             }
         }
     }

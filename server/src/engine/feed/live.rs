@@ -135,11 +135,10 @@ impl Feed {
         if seats.0 >= in_all {
             return Err(Full::Environment(in_all));
         }
-        let mine = seats.1.entry(caller.to_owned()).or_default();
-        if *mine >= per_caller {
+        if seats.1.get(caller).is_some_and(|open| *open >= per_caller) {
             return Err(Full::Caller(per_caller));
         }
-        *mine += 1;
+        *seats.1.entry(caller.to_owned()).or_default() += 1;
         seats.0 += 1;
         Ok(Seat { feed: self.clone(), caller: caller.to_owned() })
     }

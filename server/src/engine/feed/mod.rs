@@ -12,7 +12,11 @@ pub mod live;
 pub mod matches;
 pub mod read;
 
-use std::{fmt, str::FromStr, sync::Arc};
+use std::{
+    fmt,
+    str::FromStr,
+    sync::{Arc, OnceLock},
+};
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -112,6 +116,49 @@ pub struct Change {
     /// Before it (updates, deletes).
     pub old: Option<Value>,
     pub at: DateTime<Utc>,
+    /// The rows in the API's shape, decoded once for all subscribers (see
+    /// `decoded`), with the table definition they were decoded by.
+    pub(crate) decoded: OnceLock<(usize, Decoded)>,
 }
 
 pub type Shared = Arc<Change>;
+
+/// A change's rows in the API's shape.
+#[derive(Debug, Clone, Default)]
+pub struct Decoded {
+    pub new: Option<Arc<Row>>,
+    pub old: Option<Arc<Row>>,
+}
+
+/// A row in the API's shape, and its JSON text, written once when first asked.
+#[derive(Debug)]
+pub struct Row {
+    pub value: Value,
+    text: OnceLock<String>,
+}
+
+impl Row {
+    pub fn text(&self) -> &str {
+        self.text.get_or_init(|| self.value.to_string())
+    }
+}
+
+impl Change {
+    /// The rows as `table` gives them. Every subscriber of an event decodes
+    /// it with the same table definition (the revision served): the first
+    /// decodes, the others share it, text included. One with another
+    /// definition (connected before a refresh) decodes its own.
+    pub fn decoded(&self, table: &Arc<crate::workspace::document::Table>) -> Decoded {
+        let key = Arc::as_ptr(table) as usize;
+        let decode = || {
+            let row = |stored: &Option<Value>| {
+                stored.as_ref().map(|s| Arc::new(Row { value: crate::engine::values::stored_to_json(table, s), text: OnceLock::new() }))
+            };
+            Decoded { new: row(&self.new), old: row(&self.old) }
+        };
+        match self.decoded.get_or_init(|| (key, decode())) {
+            (by, decoded) if *by == key => decoded.clone(),
+            _ => decode(),
+        }
+    }
+}

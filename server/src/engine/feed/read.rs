@@ -61,7 +61,16 @@ fn change(row: &QueryResult, backend: DbBackend) -> Result<Option<Change>, DbErr
             DateTime::parse_from_rfc3339(&text).map(|at| at.with_timezone(&Utc)).map_err(|_| DbErr::Custom(format!("feed: time `{text}`")))?
         }
     };
-    Ok(Some(Change { cursor, subject, op, item: row.try_get::<Option<i64>>("", "item")?.unwrap_or_default(), new: json("new")?, old: json("old")?, at }))
+    Ok(Some(Change {
+        cursor,
+        subject,
+        op,
+        item: row.try_get::<Option<i64>>("", "item")?.unwrap_or_default(),
+        new: json("new")?,
+        old: json("old")?,
+        at,
+        decoded: Default::default(),
+    }))
 }
 
 /// The cursor of the last event a reader can see now (where a subscriber
