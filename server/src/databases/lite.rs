@@ -155,6 +155,9 @@ pub struct LiteDb {
     /// How long a read may run, in milliseconds.
     budget_ms: AtomicU64,
     writer: mpsc::UnboundedSender<WriteJob>,
+    /// Told after each batch of writes the writer ran: the change feed's
+    /// reader wakes on it instead of waiting for its next poll.
+    written: Arc<tokio::sync::Notify>,
     /// Statements that ran past `IN_PLACE_BUDGET_MS` in place (`read_scan`).
     slow: Mutex<std::collections::HashSet<String>>,
 }
@@ -167,7 +170,9 @@ impl LiteDb {
         conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")?;
         let (writer, jobs) = mpsc::unbounded_channel();
         let name = format!("sk-writer-{}", path.file_stem().and_then(|s| s.to_str()).unwrap_or("env"));
-        std::thread::Builder::new().name(name).spawn(move || write_loop(conn, jobs))?;
+        let written = Arc::new(tokio::sync::Notify::new());
+        let told = written.clone();
+        std::thread::Builder::new().name(name).spawn(move || write_loop(conn, jobs, &told))?;
         let budget_ms = AtomicU64::new(DEFAULT_BUDGET.as_millis() as u64);
         let blocking = blocking_readers();
         let idle_readers = blocking + std::thread::available_parallelism().map_or(4, |n| n.get());
@@ -178,8 +183,14 @@ impl LiteDb {
             blocking: tokio::sync::Semaphore::new(blocking),
             budget_ms,
             writer,
+            written,
             slow: Mutex::default(),
         }))
+    }
+
+    /// Told after each batch of writes (see `written`).
+    pub fn written(&self) -> Arc<tokio::sync::Notify> {
+        self.written.clone()
     }
 
     /// How long a read may run before it is interrupted.
@@ -308,7 +319,7 @@ pub fn query_sql<T>(conn: &Connection, sql: &str, values: &[Cell], mut decode: i
 /// The writer thread: takes every write waiting, runs them in one
 /// transaction, then answers each. One commit per batch instead of one per
 /// write is what lets SQLite keep up with many concurrent writers.
-fn write_loop(conn: Connection, mut jobs: mpsc::UnboundedReceiver<WriteJob>) {
+fn write_loop(conn: Connection, mut jobs: mpsc::UnboundedReceiver<WriteJob>, written: &tokio::sync::Notify) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while let Some(job) = jobs.blocking_recv() {
         batch.push(job);
@@ -318,6 +329,8 @@ fn write_loop(conn: Connection, mut jobs: mpsc::UnboundedReceiver<WriteJob>) {
             batch.push(job);
         }
         run_batch(&conn, &mut batch);
+        // Kept as a permit when nobody waits: the next wait returns at once.
+        written.notify_one();
     }
 }
 

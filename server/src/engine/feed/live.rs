@@ -150,6 +150,15 @@ impl Feed {
         }
     }
 
+    /// What tells of writes as they commit (SQLite's writer), if anything:
+    /// the reader wakes on it rather than at its next poll.
+    async fn written(&self) -> Option<Arc<tokio::sync::Notify>> {
+        match &self.source {
+            Source::Environment(databases) => databases.get(&self.slug).await.ok()?.lite.map(|lite| lite.written()),
+            Source::Sandbox(_) => None,
+        }
+    }
+
     /// Events after `after` (from now when None), in order, without end.
     pub async fn subscribe(self: &Arc<Self>, after: Option<Cursor>) -> anyhow::Result<Subscription> {
         // Listening before reading: nothing committed in between is missed.
@@ -196,8 +205,16 @@ impl Feed {
                         Duration::from_secs(1)
                     }
                 };
+                let written = if pause == POLL { feed.written().await } else { None };
                 drop(feed);
-                tokio::time::sleep(pause).await;
+                // The next poll, or sooner when a write commits (changes by
+                // other connections and replicas are found by the poll).
+                match written {
+                    Some(written) => {
+                        let _ = tokio::time::timeout(pause, written.notified()).await;
+                    }
+                    None => tokio::time::sleep(pause).await,
+                }
             }
         }));
     }
