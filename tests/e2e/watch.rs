@@ -19,8 +19,10 @@ fn watching_blog() -> Value {
         "name": "watchPosts", "method": "GET", "path": "/posts/live", "access": { "allow": "public" },
         "steps": [{ "watch": { "table": "posts", "where": { "published": true } } }]
     }));
+    // A closed query schema: `?ticket=` and `?after=` are the stream's, not its input.
     routers.push(json!({
         "name": "myPosts", "method": "GET", "path": "/posts/mine/live", "access": { "allow": "signedIn", "ownerOnly": true },
+        "input": { "query": { "type": "object", "additionalProperties": false } },
         "steps": [{ "watch": { "table": "posts" } }]
     }));
     document

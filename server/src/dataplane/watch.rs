@@ -86,6 +86,9 @@ pub async fn stream(
         Some(Ok(cursor)) => Some(cursor),
         Some(Err(())) => return error(StatusCode::BAD_REQUEST, ErrorCode::InvalidInput, "Last-Event-ID (or `after`) is not a cursor this stream gave"),
     };
+    // The stream's own parameters are not the router's input (its query schema may be closed).
+    let mut request = request;
+    request.query.retain(|(name, _)| name != "ticket" && name != "after");
     let groups = active.routers.get(&router.name).and_then(|s| s.groups.as_deref());
     let watch = match execute::watch(router, caller.as_ref(), groups, &active.vars, request) {
         Ok(watch) => watch,
