@@ -4,7 +4,9 @@
 # each run's set-up (store created, tables migrated, settings read), its cases
 # (fixtures loaded, callers signed in, every case) and its tear-down (store
 # and files dropped), as the server logs them, with the median of each.
-# Usage: bench/sandbox.sh [SERVERKIT_BIN]   (env: RUNS=10, PG_URL=postgres://…)
+# Usage: bench/sandbox.sh [SERVERKIT_BIN]   (env: RUNS=10, PG_URL=postgres://…;
+# more than 5 runs a minute sign the admin in more often than the default
+# allows: set SERVERKIT_LOGIN_ATTEMPTS_PER_MINUTE=1000)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BIN=${1:-${CARGO_TARGET_DIR:-/root/.cache/serverkit-target}/release/serverkit}
@@ -12,7 +14,9 @@ RUNS=${RUNS:-10}
 export SERVERKIT_ADMIN_EMAIL=bench-owner@example.com SERVERKIT_ADMIN_PASSWORD='bench owner password 1234'
 export SERVERKIT_LOG_FORMAT=json RUST_LOG=${RUST_LOG:-info}
 WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
+SERVER=
+# The server is stopped however the script ends (a failed suite run included).
+trap '[[ -n $SERVER ]] && { kill "$SERVER" 2>/dev/null; wait "$SERVER" 2>/dev/null; }; rm -rf "$WORK"' EXIT
 stores=("sqlite:")
 [[ -n ${PG_URL:-} ]] && stores+=("postgres:$PG_URL")
 for store in "${stores[@]}"; do
@@ -32,6 +36,7 @@ for store in "${stores[@]}"; do
     python3 "$ROOT/bench/suite/run.py" "http://127.0.0.1:$PORT" "$ROOT/examples/blog.json" "blog" >>"$WORK/suite-$PORT.jsonl"
   done
   kill $SERVER; wait $SERVER 2>/dev/null || true
+  SERVER=
   python3 - "${store%%:*}" "$WORK/server-$PORT.log" "$WORK/suite-$PORT.jsonl" <<'PY'
 import json, statistics, sys
 store, log, suite = sys.argv[1:4]
