@@ -22,9 +22,9 @@ use crate::{
 const BIN: &str = env!("CARGO_BIN_EXE_serverkit");
 const PAUSE_MS: u64 = 250;
 
-struct Server {
-    child: Child,
-    url: String,
+pub(crate) struct Server {
+    pub child: Child,
+    pub url: String,
 }
 
 impl Drop for Server {
@@ -34,7 +34,7 @@ impl Drop for Server {
     }
 }
 
-fn start(data: &std::path::Path, database_url: Option<&str>) -> Server {
+pub(crate) fn start(data: &std::path::Path, database_url: Option<&str>) -> Server {
     let mut command = Command::new(BIN);
     command
         .current_dir(data)
@@ -66,7 +66,7 @@ fn start(data: &std::path::Path, database_url: Option<&str>) -> Server {
     Server { child, url }
 }
 
-async fn owner(server: &Server) -> Gql {
+pub(crate) async fn owner(server: &Server) -> Gql {
     let client = Gql { http: reqwest::Client::builder().cookie_store(true).build().unwrap(), endpoint: format!("{}/graphql", server.url), bearer: None };
     client.login(OWNER_EMAIL, OWNER_PASSWORD).await.ok().expect("owner login");
     client

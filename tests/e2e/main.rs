@@ -44,5 +44,6 @@ mod tokens;
 mod validation_corpus;
 mod validation_data;
 mod watch;
+mod watch_crash;
 mod workspace;
 mod writes;

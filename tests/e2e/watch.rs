@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use crate::blog::{Blog, blog};
 
 /// The blog with two watch routers: public posts, and the caller's own.
-fn watching_blog() -> Value {
+pub(crate) fn watching_blog() -> Value {
     let mut document = blog();
     let routers = document["routers"].as_array_mut().unwrap();
     routers.push(json!({
@@ -52,13 +52,13 @@ async fn start() -> Blog {
 }
 
 #[derive(Debug, Clone)]
-struct SseEvent {
-    id: String,
-    event: String,
-    data: Value,
+pub(crate) struct SseEvent {
+    pub id: String,
+    pub event: String,
+    pub data: Value,
 }
 
-struct EventStream {
+pub(crate) struct EventStream {
     response: reqwest::Response,
     buffer: String,
 }
@@ -66,7 +66,11 @@ struct EventStream {
 impl EventStream {
     /// Opens `path` of the test environment; the stream is attached once this returns.
     async fn open(blog: &Blog, path: &str, token: Option<&str>, last_event_id: Option<&str>) -> Result<Self, (StatusCode, Value)> {
-        let mut request = reqwest::Client::new().get(blog.url(path)).header("accept", "text/event-stream");
+        Self::open_url(&blog.url(path), token, last_event_id).await
+    }
+
+    pub(crate) async fn open_url(url: &str, token: Option<&str>, last_event_id: Option<&str>) -> Result<Self, (StatusCode, Value)> {
+        let mut request = reqwest::Client::new().get(url).header("accept", "text/event-stream");
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
@@ -84,7 +88,7 @@ impl EventStream {
 
     /// The next event (heartbeats passed over) within `within`; None when none
     /// comes; panics when the stream closes.
-    async fn next_within(&mut self, within: Duration) -> Option<SseEvent> {
+    pub(crate) async fn next_within(&mut self, within: Duration) -> Option<SseEvent> {
         match self.next_or_end(within).await {
             None => None,
             Some(None) => panic!("the stream closed"),
@@ -122,7 +126,7 @@ impl EventStream {
         }
     }
 
-    async fn next(&mut self) -> SseEvent {
+    pub(crate) async fn next(&mut self) -> SseEvent {
         self.next_within(Duration::from_secs(10)).await.expect("an event within 10 s")
     }
 }
