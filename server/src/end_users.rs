@@ -71,8 +71,7 @@ impl EndUsers {
     /// `after` (from now when None), where its user management is on.
     pub async fn changes(&self, actor: &Principal, environment: &str, after: Option<&str>) -> ServiceResult<(Directory, UserChanges)> {
         let directory = self.managed(actor, environment, Role::Viewer).await?;
-        let after = after.map(|text| text.parse::<Cursor>().map_err(|_| ServiceError::bad_input("after", "a cursor this feed gave"))).transpose()?;
-        let subscription = self.engine.feed(environment).subscribe(after).await.map_err(ServiceError::internal)?;
+        let subscription = self.engine.feed(environment).subscribe(Cursor::after(after)?).await.map_err(ServiceError::internal)?;
         Ok((directory, UserChanges::new(subscription)))
     }
 

@@ -72,8 +72,7 @@ impl ServedTable {
     /// after the change.
     pub async fn changes(&self, filter: Value, after: Option<&str>) -> ServiceResult<TableChanges> {
         matches::check(&self.table, &filter).map_err(|bad| ServiceError::bad_input(format!("filter.{}", bad.field), bad.message))?;
-        let after = after.map(|text| text.parse::<Cursor>().map_err(|_| ServiceError::bad_input("after", "a cursor this feed gave"))).transpose()?;
-        let subscription = self.feed.subscribe(after).await.map_err(ServiceError::internal)?;
+        let subscription = self.feed.subscribe(Cursor::after(after)?).await.map_err(ServiceError::internal)?;
         let case_sensitive = matches!(self.active.db.rows, RowStore::Sql { .. });
         Ok(TableChanges::new(subscription, self.table.clone(), filter, case_sensitive))
     }

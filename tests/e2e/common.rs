@@ -519,3 +519,18 @@ macro_rules! on_both_stores {
         }
     )*};
 }
+
+/// Runs SQL straight in the `test` environment's database, past the server
+/// (rows grown in bulk, as a large table or a burst would have them): the
+/// statement for PostgreSQL (schema `env_test`) or for SQLite, whichever it uses.
+pub async fn in_test_database(server: &TestServer, postgres: &str, sqlite: &str) {
+    use sea_orm::{ConnectionTrait, Database};
+    let (url, sql) = if server.config.is_postgres() {
+        (server.config.database_url(), postgres)
+    } else {
+        (format!("sqlite://{}", server.data_dir().join("envs").join("test.db").display()), sqlite)
+    };
+    let db = Database::connect(&url).await.expect("the environment's database");
+    db.execute_unprepared(sql).await.expect("the statement");
+    db.close().await.ok();
+}

@@ -244,22 +244,12 @@ async fn list_limits_that_every_request_would_refuse_are_refused_when_saved() {
 /// Copies the one post `times` times straight in the environment's database,
 /// as a large table would have grown.
 async fn grow_posts(blog: &Blog, times: u32) {
-    use sea_orm::{ConnectionTrait, Database};
     let columns = "title, body, published, created_at, updated_at, owner";
-    let (url, sql) = if blog.server.config.is_postgres() {
-        (blog.server.config.database_url(), format!("INSERT INTO env_test.posts ({columns}) SELECT {columns} FROM env_test.posts, generate_series(1, {times})"))
-    } else {
-        let path = blog.server.data_dir().join("envs").join("test.db");
-        (
-            format!("sqlite://{}", path.display()),
-            format!(
-                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {times}) INSERT INTO posts ({columns}) SELECT {columns} FROM posts, n"
-            ),
-        )
-    };
-    let db = Database::connect(&url).await.expect("the environment's database");
-    db.execute_unprepared(&sql).await.expect("copy rows");
-    db.close().await.ok();
+    let postgres = format!("INSERT INTO env_test.posts ({columns}) SELECT {columns} FROM env_test.posts, generate_series(1, {times})");
+    let sqlite = format!(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {times}) INSERT INTO posts ({columns}) SELECT {columns} FROM posts, n"
+    );
+    crate::common::in_test_database(&blog.server, &postgres, &sqlite).await;
 }
 
 #[tokio::test]

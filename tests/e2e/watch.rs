@@ -311,27 +311,14 @@ async fn a_change_through_one_replica_reaches_a_stream_on_another() {
 /// database in one statement (the triggers record each), as a burst no
 /// subscriber keeps up with live.
 async fn burst_of_posts(blog: &Blog, count: u32) {
-    use sea_orm::{ConnectionTrait, Database};
     let now = "'2026-12-07T00:00:00Z'";
-    let (url, sql) = if blog.server.config.is_postgres() {
-        (
-            blog.server.config.database_url(),
-            format!(
-                "INSERT INTO env_test.posts (title, body, published, created_at, updated_at) SELECT 'burst ' || i, 'b', true, {now}, {now} FROM generate_series(1, {count}) AS i"
-            ),
-        )
-    } else {
-        let path = blog.server.data_dir().join("envs").join("test.db");
-        (
-            format!("sqlite://{}", path.display()),
-            format!(
-                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {count}) INSERT INTO posts (title, body, published, created_at, updated_at) SELECT 'burst ' || i, 'b', 1, {now}, {now} FROM n"
-            ),
-        )
-    };
-    let db = Database::connect(&url).await.expect("the environment's database");
-    db.execute_unprepared(&sql).await.expect("the burst");
-    db.close().await.ok();
+    let postgres = format!(
+        "INSERT INTO env_test.posts (title, body, published, created_at, updated_at) SELECT 'burst ' || i, 'b', true, {now}, {now} FROM generate_series(1, {count}) AS i"
+    );
+    let sqlite = format!(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {count}) INSERT INTO posts (title, body, published, created_at, updated_at) SELECT 'burst ' || i, 'b', 1, {now}, {now} FROM n"
+    );
+    crate::common::in_test_database(&blog.server, &postgres, &sqlite).await;
 }
 
 #[tokio::test]

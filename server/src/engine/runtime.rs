@@ -134,7 +134,7 @@ pub struct Engine {
     /// Where each environment's settings, secrets and router settings are read.
     environments: Environments,
     events: tokio::sync::broadcast::Sender<RefreshEvent>,
-    active: Arc<RwLock<HashMap<String, Arc<ArcSwapOption<Active>>>>>,
+    pub(super) active: Arc<RwLock<HashMap<String, Arc<ArcSwapOption<Active>>>>>,
     users: Arc<RwLock<HashMap<String, Users>>>,
     user_changes: tokio::sync::broadcast::Sender<super::users::UserChange>,
     /// One activation at a time per process: migrations must not interleave.
@@ -146,7 +146,7 @@ pub struct Engine {
     /// can stop the server in the middle of one (0 outside those tests).
     step_delay: Duration,
     /// Each environment's change feed, read while anyone subscribes.
-    feeds: Feeds,
+    pub(super) feeds: Feeds,
     /// Environments whose feed table and end users' triggers are in place.
     feed_ready: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
 }
@@ -225,43 +225,6 @@ impl Engine {
             self.feed_ready.lock().unwrap_or_else(|e| e.into_inner()).insert(slug.to_owned());
         }
         Ok(db)
-    }
-
-    /// `slug`'s change feed.
-    pub fn feed(&self, slug: &str) -> Arc<feed::Feed> {
-        self.feeds.of(slug)
-    }
-
-    /// The change feed of what `active` serves from: its environment's, or
-    /// a test run's sandbox's own.
-    pub fn feed_of(&self, active: &Active) -> Arc<feed::Feed> {
-        match active.is_sandbox() {
-            true => feed::Feed::sandbox(&active.slug, active.db.read.clone()),
-            false => self.feed(&active.slug),
-        }
-    }
-
-    /// Keeps each served environment's change feed within its retention
-    /// (`feedRetentionEvents`, `feedRetentionHours`).
-    pub async fn trim_feeds(&self) {
-        let slugs: Vec<String> = self.active.read().await.keys().cloned().collect();
-        for slug in slugs {
-            let Some(active) = self.active(&slug).await else { continue };
-            let limits = active.guards.limits;
-            let keep = u64::try_from(limits.feed_retention_events).unwrap_or(u64::MAX);
-            let max_age = Duration::from_secs(u64::try_from(limits.feed_retention_hours).unwrap_or(24) * 3600);
-            let trimmed = async {
-                let txn = active.db.write.begin().await?;
-                let dropped = feed::read::trim(&txn, keep, max_age).await?;
-                txn.commit().await?;
-                Ok::<_, sea_orm::DbErr>(dropped)
-            };
-            match trimmed.await {
-                Ok(0) => {}
-                Ok(dropped) => tracing::debug!(environment = %slug, dropped, "change feed trimmed"),
-                Err(err) => tracing::warn!(environment = %slug, error = %err, "trimming the change feed"),
-            }
-        }
     }
 
     /// What `slug`'s database says was last applied, read without preparing

@@ -172,7 +172,7 @@ fn on_delete(rule: Option<OnDelete>) -> ForeignKeyAction {
 }
 
 /// Quotes an identifier that `validate::is_identifier` accepted (or a system name).
-fn quote(name: &str) -> String {
+pub(super) fn quote(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 

@@ -233,7 +233,7 @@ fn cell_to_json(kind: ColumnType, name: &str, cell: Cell) -> Result<Value, sea_o
 
 /// A stored time: RFC 3339 as sqlx writes it, or SQLite's own
 /// `YYYY-MM-DD HH:MM:SS[.fff]` (taken as UTC).
-fn parse_time(text: &str) -> Option<DateTime<Utc>> {
+pub(crate) fn parse_time(text: &str) -> Option<DateTime<Utc>> {
     if let Ok(at) = DateTime::parse_from_rfc3339(text) {
         return Some(at.with_timezone(&Utc));
     }

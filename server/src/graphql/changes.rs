@@ -160,8 +160,7 @@ impl ChangesSubscription {
     ) -> Result<impl Stream<Item = Result<FileChangeObject>> + use<>> {
         let app = state(ctx);
         app.files.may_follow(principal(ctx)?, &environment).await?;
-        let after = after.map(|text| text.parse::<Cursor>().map_err(|_| ServiceError::bad_input("after", "a cursor this feed gave"))).transpose()?;
-        let subscription = app.engine.feed(&environment).subscribe(after).await.map_err(ServiceError::internal)?;
+        let subscription = app.engine.feed(&environment).subscribe(Cursor::after(after.as_deref())?).await.map_err(ServiceError::internal)?;
         let changes = FileChanges::new(subscription, folder);
         Ok(stream::unfold(Some(changes), |changes| async move {
             let mut changes = changes?;
@@ -214,27 +213,11 @@ impl ChangesSubscription {
     }
 }
 
-/// The user a change is about, as the change left them (as they were, for
-/// a delete), with the groups they have now; None for a change of groups
-/// of a user deleted since (their delete tells it).
+/// The user a change is about, as the change left them, with the groups
+/// they have now; None for a change of groups of a user deleted since
+/// (their delete tells it).
 async fn user_then(directory: &crate::end_users::Directory, change: &UserChange) -> Option<EndUser> {
     let now = directory.users.get(change.id).await.ok();
-    let recorded = match change.op {
-        Op::Delete => change.previous.as_ref(),
-        _ => change.values.as_ref(),
-    };
-    let Some(stored) = recorded else { return now };
-    let created_at = stored.get("created_at").and_then(Value::as_str).and_then(|t| {
-        DateTime::parse_from_rfc3339(t)
-            .ok()
-            .map(|at| at.with_timezone(&Utc))
-            .or_else(|| chrono::NaiveDateTime::parse_from_str(t, "%F %T%.f").ok().map(|n| n.and_utc()))
-    });
-    Some(EndUser {
-        id: change.id,
-        email: stored.get("email")?.as_str()?.to_owned(),
-        groups: now.map(|user| user.groups).unwrap_or_default(),
-        disabled: stored.get("disabled").is_some_and(|d| d.as_bool().unwrap_or_else(|| d.as_i64().is_some_and(|n| n != 0))),
-        created_at: created_at.unwrap_or_default(),
-    })
+    let groups = now.as_ref().map(|user| user.groups.clone()).unwrap_or_default();
+    change.as_recorded(groups).or(now)
 }

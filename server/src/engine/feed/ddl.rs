@@ -11,16 +11,14 @@
 
 use sea_orm::{ConnectionTrait, DbBackend, DbErr};
 
-use crate::workspace::document::{ColumnType, Table};
+use crate::{
+    engine::schema::quote,
+    workspace::document::{ColumnType, Table},
+};
 
 pub use crate::databases::changes::CHANGES;
 const USERS: &str = super::super::users::USERS;
 const USER_GROUPS: &str = "_sk_user_groups";
-
-/// Quotes an identifier that validation accepted (or a system name).
-fn quote(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
 
 /// Creates the feed's table if it is missing, and the end users' triggers.
 /// After the end users' tables (`users::ensure_tables`).

@@ -92,6 +92,26 @@ pub struct UserChange {
     pub at: DateTime<Utc>,
 }
 
+impl UserChange {
+    /// The user as the change left them (as they were, for a delete), with
+    /// `groups`; None for a change of groups, which records no values.
+    pub fn as_recorded(&self, groups: Vec<String>) -> Option<crate::engine::users::EndUser> {
+        let stored = match self.op {
+            Op::Delete => self.previous.as_ref(),
+            _ => self.values.as_ref(),
+        }?;
+        // SQLite keeps booleans as 0/1; PostgreSQL's rows come as JSON booleans.
+        let disabled = stored.get("disabled").is_some_and(|d| d.as_bool().unwrap_or_else(|| d.as_i64().is_some_and(|n| n != 0)));
+        Some(crate::engine::users::EndUser {
+            id: self.id,
+            email: stored.get("email")?.as_str()?.to_owned(),
+            groups,
+            disabled,
+            created_at: stored.get("created_at").and_then(Value::as_str).and_then(crate::engine::values::parse_time).unwrap_or_default(),
+        })
+    }
+}
+
 /// The end users' changes.
 pub struct UserChanges {
     subscription: Subscription,

@@ -16,10 +16,15 @@ use std::{
     fmt,
     str::FromStr,
     sync::{Arc, OnceLock},
+    time::Duration,
 };
 
 use chrono::{DateTime, Utc};
+use sea_orm::TransactionTrait;
 use serde_json::Value;
+
+use super::runtime::Active;
+use crate::error::{ServiceError, ServiceResult};
 
 pub use live::{Feed, Feeds, Full, Item, Seat, Subscription};
 
@@ -41,6 +46,14 @@ impl fmt::Display for Cursor {
             0 => write!(f, "{}", self.seq),
             tx => write!(f, "{tx}-{}", self.seq),
         }
+    }
+}
+
+impl Cursor {
+    /// A follower's `after`, as a client sent it back: BAD_USER_INPUT when
+    /// it is not a cursor this feed gives.
+    pub fn after(text: Option<&str>) -> ServiceResult<Option<Cursor>> {
+        text.map(|text| text.parse().map_err(|()| ServiceError::bad_input("after", "a cursor this feed gave"))).transpose()
     }
 }
 
@@ -159,6 +172,45 @@ impl Change {
         match self.decoded.get_or_init(|| (key, decode())) {
             (by, decoded) if *by == key => decoded.clone(),
             _ => decode(),
+        }
+    }
+}
+
+impl super::Engine {
+    /// `slug`'s change feed.
+    pub fn feed(&self, slug: &str) -> Arc<Feed> {
+        self.feeds.of(slug)
+    }
+
+    /// The change feed of what `active` serves from: its environment's, or
+    /// a test run's sandbox's own.
+    pub fn feed_of(&self, active: &Active) -> Arc<Feed> {
+        match active.is_sandbox() {
+            true => Feed::sandbox(&active.slug, active.db.read.clone()),
+            false => self.feed(&active.slug),
+        }
+    }
+
+    /// Keeps each served environment's change feed within its retention
+    /// (`feedRetentionEvents`, `feedRetentionHours`).
+    pub async fn trim_feeds(&self) {
+        let slugs: Vec<String> = self.active.read().await.keys().cloned().collect();
+        for slug in slugs {
+            let Some(active) = self.active(&slug).await else { continue };
+            let limits = active.guards.limits;
+            let keep = u64::try_from(limits.feed_retention_events).unwrap_or(u64::MAX);
+            let max_age = Duration::from_secs(u64::try_from(limits.feed_retention_hours).unwrap_or(24) * 3600);
+            let trimmed = async {
+                let txn = active.db.write.begin().await?;
+                let dropped = read::trim(&txn, keep, max_age).await?;
+                txn.commit().await?;
+                Ok::<_, sea_orm::DbErr>(dropped)
+            };
+            match trimmed.await {
+                Ok(0) => {}
+                Ok(dropped) => tracing::debug!(environment = %slug, dropped, "change feed trimmed"),
+                Err(err) => tracing::warn!(environment = %slug, error = %err, "trimming the change feed"),
+            }
         }
     }
 }
