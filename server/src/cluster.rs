@@ -5,8 +5,9 @@
 //! what it serves, and relays it to its own subscribers (marked
 //! `from_elsewhere`, so it is not published again). A refresh done through
 //! one replica is served by all, and every admin sees it live whichever
-//! replica their browser is connected to. On SQLite there is one process and
-//! nothing to tell.
+//! replica their browser is connected to. The same connection hears each
+//! environment's change feed commit (`_sk_feed`), which wakes its readers.
+//! On SQLite there is one process and nothing to tell.
 
 use std::time::Duration;
 
@@ -18,7 +19,7 @@ use uuid::Uuid;
 use crate::{
     deploy::{DeployEvent, Deploys, ReleaseStatus},
     engine::{
-        Engine, RefreshEvent, RefreshReport,
+        Engine, RefreshEvent, RefreshReport, feed,
         schema::Plan,
         users::{Changed, UserChange},
     },
@@ -225,9 +226,10 @@ impl Replica {
     async fn listen(self, url: String) {
         loop {
             match PgListener::connect(&url).await {
-                Ok(mut listener) => match listener.listen(CHANNEL).await {
+                Ok(mut listener) => match listener.listen_all([CHANNEL, feed::ddl::CHANNEL]).await {
                     Ok(()) => loop {
                         match listener.recv().await {
+                            Ok(notification) if notification.channel() == feed::ddl::CHANNEL => self.committed(notification.payload()),
                             Ok(notification) => self.received(notification.payload()).await,
                             Err(err) => {
                                 // sqlx reconnects by itself; what was sent meanwhile is lost.
@@ -241,6 +243,15 @@ impl Replica {
                 Err(err) => tracing::warn!(error = %err, "cluster events: cannot connect"),
             }
             tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    }
+
+    /// A transaction that changed an environment's feed committed (through
+    /// any replica): `<schema> <transaction id>`.
+    fn committed(&self, payload: &str) {
+        match payload.split_once(' ').and_then(|(schema, tx)| Some((schema, tx.parse().ok()?))) {
+            Some((schema, tx)) => self.engine.feed_committed(schema, tx),
+            None => tracing::warn!(payload, "change feed: unreadable notification"),
         }
     }
 

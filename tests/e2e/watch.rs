@@ -41,6 +41,18 @@ async fn start() -> Blog {
     let watch_cases: Vec<&Value> = run["results"].as_array().unwrap().iter().filter(|r| r["router"] == "watchPosts" || r["router"] == "myPosts").collect();
     assert!(watch_cases.iter().any(|c| c["router"] == "myPosts" && c["name"].as_str().unwrap().ends_with("anonymous is refused")), "{watch_cases:#?}");
     assert!(watch_cases.iter().any(|c| c["router"] == "watchPosts" && c["name"].as_str().unwrap().ends_with("happy path")), "{watch_cases:#?}");
+    // Events are checked: a write arrives, another user's row stays away, a resumed stream gets the rest.
+    for name in
+        ["watchPosts: happy path", "myPosts: happy path", "myPosts: not the owner", "watchPosts: resumes after an event", "myPosts: resumes after an event"]
+    {
+        assert!(watch_cases.iter().any(|c| c["name"] == name && c["status"] == "PASSED"), "{name}: {watch_cases:#?}");
+    }
+    let cases = owner.run("{ testCases(environment: \"test\") { name definition } }", json!({})).await.data();
+    let happy = cases["testCases"].as_array().unwrap().iter().find(|c| c["name"] == "watchPosts: happy path").unwrap()["definition"].clone();
+    let events: Vec<&str> = happy["steps"][0]["expect"]["events"].as_array().unwrap().iter().map(|e| e["event"].as_str().unwrap()).collect();
+    // createPost keeps its cover at the row's place once the row exists (an
+    // update), then updatePost writes; deletePost needs an editor.
+    assert_eq!(events, ["insert", "update", "update"], "{happy:#}");
     owner
         .run(
             "mutation { updateEnvironment(slug: \"test\", input: { limits: { requestsPerSecond: 100000, maxConcurrentRequests: 1000 } }) { slug } }",
@@ -258,6 +270,8 @@ async fn a_disabled_users_stream_closes() {
     let blog = start().await;
     let (alice, id) = blog.user("alice@example.com").await;
     let mut stream = EventStream::open(&blog, "/posts/mine/live", Some(&alice), None).await.unwrap();
+    post(&blog, &alice, "mine", false).await;
+    assert_eq!(stream.next().await.event, "insert");
     blog.owner
         .run("mutation($id: ID!) { disableUser(environment: \"test\", userId: $id, disabled: true) { id } }", json!({ "id": id.to_string() }))
         .await
@@ -266,6 +280,82 @@ async fn a_disabled_users_stream_closes() {
         Some(None) => {}
         other => panic!("the stream should close within seconds of the disable, got {other:?}"),
     }
+    // Its request record, written as it closed, says why.
+    let record = stream_record(&blog, "myPosts", |s| s["closedBy"] == "ACCESS_ENDED").await;
+    assert_eq!((record["stream"]["events"].as_i64(), record["userEmail"].as_str()), (Some(1), Some("alice@example.com")), "{record}");
+}
+
+/// The request record of a closed stream of `router` that `wanted` accepts.
+async fn stream_record(blog: &Blog, router: &str, wanted: impl Fn(&Value) -> bool) -> Value {
+    let query = "query($f: RequestLogFilter) { requestLogs(environment: \"test\", filter: $f) { nodes { status durationMs responseBytes userEmail stream { events closedBy } } } }";
+    crate::common::until(&format!("a closed stream of {router} is recorded"), Duration::from_secs(20), || async {
+        let logs = blog.owner.run(query, json!({ "f": { "router": router } })).await.data();
+        let nodes = logs["requestLogs"]["nodes"].as_array().unwrap().clone();
+        nodes.iter().find(|n| n["stream"].is_object() && wanted(&n["stream"])).cloned().ok_or(Value::Array(nodes))
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_stream_is_one_request_record_written_when_it_closes() {
+    let blog = start().await;
+    let (writer, _) = blog.user("writer@example.com").await;
+    let mut stream = EventStream::open(&blog, "/posts/live", None, None).await.unwrap();
+    for title in ["one", "two"] {
+        post(&blog, &writer, title, true).await;
+    }
+    let seen = [stream.next().await, stream.next().await];
+    assert_eq!(seen.map(|e| e.data["title"].as_str().unwrap().to_owned()), ["one", "two"]);
+    // Open, it has no record yet: a stream's record tells how it went.
+    let query = "{ requestLogs(environment: \"test\", filter: { router: \"watchPosts\" }) { nodes { stream { events } } } }";
+    let open = blog.owner.run(query, json!({})).await.data();
+    assert!(open["requestLogs"]["nodes"].as_array().unwrap().iter().all(|n| n["stream"].is_null()), "{open}");
+    drop(stream);
+    // The server learns the client left when it next writes to it.
+    let record = crate::common::until("the stream's record, once the client left", Duration::from_secs(20), || async {
+        post(&blog, &writer, "after it left", true).await;
+        let logs = blog.owner.run(query.replace("events", "events closedBy").as_str(), json!({})).await.data();
+        let nodes = logs["requestLogs"]["nodes"].as_array().unwrap().clone();
+        nodes.iter().find(|n| n["stream"].is_object()).cloned().ok_or(Value::Array(nodes))
+    })
+    .await;
+    assert_eq!(record["stream"]["closedBy"], "CLIENT", "{record}");
+    assert!(record["stream"]["events"].as_i64().is_some_and(|n| n >= 2), "the two it read, and any written as it left: {record}");
+    let full = stream_record(&blog, "watchPosts", |s| s["closedBy"] == "CLIENT").await;
+    assert_eq!(full["status"], 200);
+    assert!(full["responseBytes"].as_i64().unwrap() > 0 && full["durationMs"].as_f64().unwrap() > 0.0, "{full}");
+}
+
+#[tokio::test]
+async fn a_stream_case_fails_on_an_event_it_did_not_expect_and_says_what_came() {
+    let blog = start().await;
+    let written = json!({
+        "name": "watchPosts: shows the title", "router": "watchPosts",
+        "steps": [
+            { "as": "watch", "method": "GET", "path": "/posts/live",
+              "expect": { "status": 200, "events": [{ "event": "insert", "data": { "id": "${steps.made.body.id}", "title": "Expected" } }] } },
+            { "as": "made", "method": "POST", "path": "/posts", "actAs": "signedIn",
+              "body": { "title": "Written", "body": "b", "published": true }, "expect": { "status": 201 } }
+        ]
+    });
+    blog.owner.run("mutation($d: JSON!) { putTestCase(definition: $d) { revision } }", json!({ "d": written })).await.data();
+    let refreshed = blog.owner.run("mutation { refresh(environment: \"test\") { testRun { id } } }", json!({})).await.data();
+    let run = crate::common::finished_test_run(&blog.owner, refreshed["refresh"]["testRun"]["id"].as_str().unwrap()).await;
+    assert_eq!((run["status"].as_str(), run["failed"].as_i64()), (Some("FAILED"), Some(1)), "{run:#}");
+    let result = run["results"].as_array().unwrap().iter().find(|r| r["name"] == "watchPosts: shows the title").unwrap();
+    let failure = &result["failures"][0];
+    assert_eq!((failure["step"].as_str(), failure["what"].as_str()), (Some("watch"), Some("events/0/data/title")), "{result:#}");
+    assert_eq!((failure["expected"].as_str(), failure["actual"].as_str()), (Some("Expected"), Some("Written")));
+    // Events are expected of a stream, not of a write.
+    let mut wrong = written.clone();
+    wrong["steps"][1]["expect"]["events"] = json!([{ "event": "insert" }]);
+    let refused = blog.owner.run("mutation($d: JSON!) { putTestCase(definition: $d) { revision } }", json!({ "d": wrong })).await;
+    assert_eq!(refused.code(), "BAD_USER_INPUT");
+    assert_eq!(
+        refused.body["errors"][0]["extensions"]["problems"][0]["path"], "tests.watchPosts: shows the title.steps[1].expect.events",
+        "{:#}",
+        refused.body
+    );
 }
 
 #[tokio::test]
@@ -305,6 +395,15 @@ async fn a_change_through_one_replica_reaches_a_stream_on_another() {
     let written = post(&blog, &writer, "through the first", true).await;
     let event = stream.next().await;
     assert_eq!((event.event.as_str(), &event.data["id"]), ("insert", &written["id"]), "{event:?}");
+    // A ticket asked of one replica opens a stream on the other, once.
+    let (status, ticket) = blog.call("POST", "/auth/ticket", Some(&writer), None).await;
+    assert_eq!(status, StatusCode::OK, "{ticket}");
+    let path = format!("/posts/mine/live?ticket={}", ticket["ticket"].as_str().unwrap());
+    let mut mine = EventStream::open(&on_other, &path, None, None).await.expect("the ticket is good on the other replica");
+    let reused = EventStream::open(&blog, &path, None, None).await.err().expect("and used up on both");
+    assert_eq!(reused.0, StatusCode::UNAUTHORIZED);
+    let own = post(&blog, &writer, "mine", false).await;
+    assert_eq!(mine.next().await.data["id"], own["id"]);
 }
 
 /// Inserts `count` published posts straight into the environment's
@@ -410,4 +509,28 @@ async fn a_cursor_older_than_the_feed_keeps_gets_resync_then_the_stream_goes_on(
     let lagged = crate::common::next_json(&mut socket).await;
     assert_eq!(lagged["payload"]["errors"][0]["extensions"]["code"], "LAGGED", "{lagged}");
     assert!(lagged["payload"]["errors"][0]["extensions"]["cursor"].is_string(), "{lagged}");
+}
+
+#[tokio::test]
+async fn each_committed_transaction_notifies_the_feed_once_on_postgresql() {
+    if std::env::var("SERVERKIT_TEST_DATABASE_URL").is_err() {
+        eprintln!("feed notifications: skipped on SQLite (its writer tells the reader)");
+        return;
+    }
+    let blog = start().await;
+    let mut listener = sea_orm::sqlx::postgres::PgListener::connect(&blog.server.config.database_url()).await.unwrap();
+    listener.listen("_sk_feed").await.unwrap();
+    // 200 rows in one transaction: one notification, naming the schema and the transaction.
+    burst_of_posts(&blog, 200).await;
+    let first = tokio::time::timeout(Duration::from_secs(10), listener.recv()).await.expect("a notification within 10 s").unwrap();
+    let (schema, tx) = first.payload().split_once(' ').expect("`<schema> <tx>`");
+    assert_eq!(schema, "env_test");
+    assert!(tx.parse::<u64>().is_ok(), "{}", first.payload());
+    let more = tokio::time::timeout(Duration::from_millis(500), listener.recv()).await;
+    assert!(more.is_err(), "one per transaction, not per row: {more:?}");
+    // The next transaction notifies again.
+    let (writer, _) = blog.user("writer@example.com").await;
+    post(&blog, &writer, "next", true).await;
+    let second = tokio::time::timeout(Duration::from_secs(10), listener.recv()).await.expect("a notification within 10 s").unwrap();
+    assert_ne!(second.payload(), first.payload());
 }

@@ -7,6 +7,7 @@
 mod auth;
 mod context;
 mod dispatch;
+mod recorded_stream;
 mod reply;
 mod request;
 mod row_file;
@@ -28,6 +29,7 @@ use crate::{
     logs::{Detail, RequestRecord, TraceStep, redact::Redactor},
     monitoring::UNMATCHED,
 };
+use recorded_stream::{RecordedStream, StreamTally};
 
 pub use context::{DataPlane, Parts};
 
@@ -169,8 +171,16 @@ pub async fn serve_recorded(
         client_address,
         source: source.label(),
         detail,
+        stream: None,
     };
+    let tally = response.extensions().get::<Arc<StreamTally>>().cloned();
     match source {
+        // Recorded when it closes, with how it went.
+        Source::Http if tally.is_some() => {
+            let (parts, body) = response.into_parts();
+            let tally = tally.unwrap_or_default();
+            (Response::from_parts(parts, RecordedStream::wrap(body, record, state.logs.clone(), started, tally)), None)
+        }
         // Nobody in the process waits for it: no copy.
         Source::Http => {
             state.logs.submit(record);

@@ -26,15 +26,19 @@ use serde_json::{Value, json};
 
 use super::{
     DataPlane, ErrorCode, Notes,
+    recorded_stream::StreamTally,
     reply::{error, failure, service_error},
 };
-use crate::engine::{
-    compile::CompiledRouter,
-    execute::{self, RequestParts, Watch},
-    feed::{Cursor, Full, Item, Op, Row, Seat, Subject, Subscription, matches},
-    runtime::Active,
-    store::RowStore,
-    users::Caller,
+use crate::{
+    engine::{
+        compile::CompiledRouter,
+        execute::{self, RequestParts, Watch},
+        feed::{Cursor, Full, Item, Op, Row, Seat, Subject, Subscription, matches},
+        runtime::Active,
+        store::RowStore,
+        users::Caller,
+    },
+    logs::StreamClose,
 };
 
 /// How often the caller's token and account are checked again.
@@ -42,36 +46,41 @@ const RECHECK: Duration = Duration::from_secs(1);
 /// A comment this often keeps proxies from closing an idle stream.
 const HEARTBEAT: Duration = Duration::from_secs(15);
 
-/// The caller of a stream: from the bearer header, or a ticket in the query.
+/// The caller of a stream, from the bearer header or a ticket in the query,
+/// and the hash of the token they came with (the stream checks it again).
 pub async fn caller(active: &Active, headers: &HeaderMap, query: &[(String, String)], notes: &mut Notes) -> Result<(Option<Caller>, Option<String>), Response> {
-    let token = match crate::web::bearer(headers) {
-        Some(token) => Some(token.to_owned()),
+    let hashed = match crate::web::bearer(headers) {
+        Some(token) if token.starts_with(crate::engine::users::TOKEN_PREFIX) => Some(crate::engine::users::hash(token)),
+        Some(_) => return Err(error(StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated, "the token is invalid or expired")),
         None => match query.iter().find(|(k, _)| k == "ticket") {
-            Some((_, ticket)) => match active.users.redeem(ticket) {
-                Some(token) => Some(token),
-                None => return Err(error(StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated, "the ticket is unknown, used or expired: ask for a new one")),
+            Some((_, ticket)) => match active.users.redeem(ticket).await {
+                Ok(Some(hashed)) => Some(hashed),
+                Ok(None) => {
+                    return Err(error(StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated, "the ticket is unknown, used or expired: ask for a new one"));
+                }
+                Err(err) => return Err(service_error(err)),
             },
             None => None,
         },
     };
-    let Some(token) = token else { return Ok((None, None)) };
-    match active.users.authenticate(&token).await {
+    let Some(hashed) = hashed else { return Ok((None, None)) };
+    match active.users.authenticate_hashed(hashed.clone()).await {
         Ok(Some(caller)) => {
             notes.user = Some((caller.id, caller.email.clone()));
-            Ok((Some(caller), Some(token)))
+            Ok((Some(caller), Some(hashed)))
         }
         Ok(None) => Err(error(StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated, "the token is invalid or expired")),
         Err(err) => Err(service_error(err)),
     }
 }
 
-/// Opens the stream of `router` for `caller` (and the token it came with),
+/// Opens the stream of `router` for `caller` (and the hash of the token it came with),
 /// within the environment's limits on subscribers.
 pub async fn stream(
     state: &DataPlane,
     active: &Arc<Active>,
     router: &CompiledRouter,
-    (caller, token): (Option<Caller>, Option<String>),
+    (caller, token_hash): (Option<Caller>, Option<String>),
     peer: std::net::SocketAddr,
     headers: &HeaderMap,
     request: RequestParts,
@@ -94,8 +103,8 @@ pub async fn stream(
         Ok(watch) => watch,
         Err(f) => return failure(f),
     };
-    let expires_at = match &token {
-        Some(token) => match active.users.expires_at(token).await {
+    let expires_at = match &token_hash {
+        Some(hashed) => match active.users.expires_at(hashed).await {
             Ok(at) => at,
             Err(err) => return service_error(err),
         },
@@ -136,12 +145,14 @@ pub async fn stream(
     // A test run's streams are not the environment's traffic.
     let counted = (!state.is_sandbox() && active.guards.capabilities.monitoring).then(|| state.monitor.realtime().subscribe(&active.slug, &router.name));
     let pace = Pace::new(limits.max_events_per_second);
+    let tally = Arc::new(StreamTally::default());
     let follower = Follower {
+        tally: tally.clone(),
         subscription,
         watch,
         case_sensitive,
         active: active.clone(),
-        token,
+        token_hash,
         expires_at,
         checked: tokio::time::Instant::now(),
         counted,
@@ -156,15 +167,19 @@ pub async fn stream(
     let mut response = Sse::new(events).keep_alive(KeepAlive::new().interval(HEARTBEAT).text("heartbeat")).into_response();
     // Proxies must pass events on as they come (nginx buffers otherwise).
     response.headers_mut().insert("x-accel-buffering", axum::http::HeaderValue::from_static("no"));
+    // The stream's record, written when it closes, reads it.
+    response.extensions_mut().insert(tally);
     response
 }
 
 struct Follower {
+    /// Events sent, and why the server ended the stream.
+    tally: Arc<StreamTally>,
     subscription: Subscription,
     watch: Watch,
     case_sensitive: bool,
     active: Arc<Active>,
-    token: Option<String>,
+    token_hash: Option<String>,
     expires_at: Option<chrono::DateTime<Utc>>,
     checked: tokio::time::Instant,
     /// Counted in the router's figures while connected.
@@ -206,6 +221,7 @@ impl Follower {
             // Checked at least every second, events flowing or not.
             if tokio::time::Instant::now() >= self.checked + RECHECK {
                 if !self.still_allowed().await {
+                    self.tally.close(StreamClose::AccessEnded);
                     return None;
                 }
                 self.checked = tokio::time::Instant::now();
@@ -214,13 +230,18 @@ impl Follower {
                 Err(_) => continue,
                 Ok(Err(err)) => {
                     tracing::warn!(environment = %self.active.slug, error = %err, "a watch stream could not read the change feed");
+                    self.tally.close(StreamClose::Error);
                     return None;
                 }
-                Ok(Ok(None)) => return None,
+                Ok(Ok(None)) => {
+                    self.tally.close(StreamClose::Server);
+                    return None;
+                }
                 Ok(Ok(Some(item))) => item,
             };
             let change = match item {
                 Item::Resync { now } => {
+                    self.tally.sent();
                     return Some(Event::default().id(now.to_string()).event("resync").data(json!({ "cursor": now.to_string() }).to_string()));
                 }
                 Item::Change(change) => change,
@@ -245,6 +266,7 @@ impl Follower {
                 if let Some(counted) = &self.counted {
                     counted.delivered((Utc::now() - change.at).to_std().unwrap_or_default());
                 }
+                self.tally.sent();
                 return Some(Event::default().id(change.cursor.to_string()).event(op.as_str()).data(row.text()));
             }
         }
@@ -258,10 +280,10 @@ impl Follower {
 
     /// The caller's token still valid and their account still enabled.
     async fn still_allowed(&self) -> bool {
-        let Some(token) = &self.token else { return true };
+        let Some(hashed) = &self.token_hash else { return true };
         if self.expires_at.is_some_and(|at| at <= Utc::now()) {
             return false;
         }
-        matches!(self.active.users.authenticate(token).await, Ok(Some(_)))
+        matches!(self.active.users.authenticate_hashed(hashed.clone()).await, Ok(Some(_)))
     }
 }

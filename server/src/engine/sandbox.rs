@@ -58,6 +58,8 @@ impl Engine {
         // One transaction for every table: on PostgreSQL one commit, not one per CREATE.
         let txn = db.write.begin().await?;
         users::ensure_tables(&txn).await?;
+        // Where the feed keeps how far retention trimmed (a resumed stream reads it).
+        super::state::ensure_table(&txn).await?;
         super::feed::ddl::ensure(&txn).await?;
         schema::apply(&txn, &[], tables, &schema::plan(&[], tables)).await.map_err(ServiceError::internal)?;
         txn.commit().await?;

@@ -16,7 +16,7 @@ use super::context::{principal, state};
 use crate::{
     environments::Capability,
     error::ServiceError,
-    logs::{LogFilter, RequestRecord, TraceStep},
+    logs::{LogFilter, RequestRecord, StreamClose, TraceStep},
     pagination::page_size,
 };
 
@@ -87,6 +87,38 @@ impl From<TraceStep> for TraceStepObject {
             duration_ms: step.duration_us as f64 / 1000.0,
             rows: step.rows,
             error: step.error,
+        }
+    }
+}
+
+/// How a stream of events (a watch router's) went: its record is written
+/// when it closes, `durationMs` and `responseBytes` covering the whole stream.
+#[derive(SimpleObject)]
+pub struct StreamSummary {
+    /// Events sent (heartbeats not counted).
+    events: i64,
+    closed_by: StreamClosedBy,
+}
+
+#[derive(async_graphql::Enum, Clone, Copy, PartialEq, Eq)]
+pub enum StreamClosedBy {
+    /// The client went away.
+    Client,
+    /// The caller's token expired or was revoked, or their account was disabled.
+    AccessEnded,
+    /// The server stopped serving it.
+    Server,
+    /// The change feed could not be read.
+    Error,
+}
+
+impl From<StreamClose> for StreamClosedBy {
+    fn from(close: StreamClose) -> Self {
+        match close {
+            StreamClose::Client => Self::Client,
+            StreamClose::AccessEnded => Self::AccessEnded,
+            StreamClose::Server => Self::Server,
+            StreamClose::Error => Self::Error,
         }
     }
 }
@@ -165,6 +197,10 @@ impl RequestLogObject {
     /// A body was cut (`requestBytes` and `responseBytes` keep the full sizes).
     async fn truncated(&self) -> bool {
         self.0.detail.as_ref().is_some_and(|d| d.truncated)
+    }
+    /// For a stream of events: how it went; null for other requests.
+    async fn stream(&self) -> Option<StreamSummary> {
+        self.0.stream.as_ref().map(|s| StreamSummary { events: s.events as i64, closed_by: s.closed_by.into() })
     }
     /// The router's steps as they ran; null for requests no router served.
     async fn trace(&self) -> Option<Vec<TraceStepObject>> {

@@ -163,6 +163,8 @@ pub enum CaseKindValue {
     NotFound,
     CrudChain,
     PartialUpdate,
+    /// A watch stream opened again after its first event receives exactly the rest.
+    Resume,
     Written,
 }
 
@@ -175,6 +177,7 @@ impl From<coverage::CaseKind> for CaseKindValue {
             coverage::CaseKind::NotFound => Self::NotFound,
             coverage::CaseKind::CrudChain => Self::CrudChain,
             coverage::CaseKind::PartialUpdate => Self::PartialUpdate,
+            coverage::CaseKind::Resume => Self::Resume,
             coverage::CaseKind::Written => Self::Written,
         }
     }

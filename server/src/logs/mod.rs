@@ -21,7 +21,7 @@ use std::{
 use chrono::{DateTime, Utc};
 use tokio::sync::{broadcast, mpsc};
 
-pub use record::{Detail, RequestRecord, TraceStep};
+pub use record::{Detail, RequestRecord, StreamClose, StreamEnd, TraceStep};
 pub use store::{LogFilter, LogStore};
 
 use crate::{

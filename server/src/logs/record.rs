@@ -31,6 +31,47 @@ pub struct RequestRecord {
     pub source: Option<String>,
     /// Headers, bodies and the step trace: only where request logs are kept.
     pub detail: Option<Detail>,
+    /// For a stream of events (a watch router's): how it ended. Its record is
+    /// written when it closes, `duration_us` and `response_bytes` the whole stream's.
+    pub stream: Option<StreamEnd>,
+}
+
+/// How a stream of events went, recorded when it closed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StreamEnd {
+    /// Events sent (heartbeats not counted).
+    pub events: u64,
+    pub closed_by: StreamClose,
+}
+
+/// Why a stream closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StreamClose {
+    /// The client went away.
+    Client,
+    /// The caller's token expired, was revoked, or their account was disabled.
+    AccessEnded,
+    /// The server stopped serving it (shutdown, the environment stopped).
+    Server,
+    /// The change feed could not be read.
+    Error,
+}
+
+impl StreamClose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Client => "client",
+            Self::AccessEnded => "access_ended",
+            Self::Server => "server",
+            Self::Error => "error",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Client, Self::AccessEnded, Self::Server, Self::Error].into_iter().find(|c| c.as_str() == text)
+    }
 }
 
 /// What is kept only where the environment keeps request logs, redacted and

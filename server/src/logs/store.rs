@@ -10,11 +10,11 @@ use sea_orm::{
     sea_query::{Alias, ColumnDef, Cond, Expr, ExprTrait, LikeExpr, Order, Query, SelectStatement, Table},
 };
 
-use super::record::{Detail, RequestRecord};
+use super::record::{Detail, RequestRecord, StreamClose, StreamEnd};
 
 /// Not a valid workspace table name (those start with a letter), so no user table can take it.
 pub const TABLE: &str = "_sk_request_logs";
-const COLUMNS: [&str; 24] = [
+const COLUMNS: [&str; 26] = [
     "id",
     "at_us",
     "replica",
@@ -39,15 +39,21 @@ const COLUMNS: [&str; 24] = [
     "response_body",
     "truncated",
     "trace",
+    "stream_events",
+    "stream_closed",
 ];
 
-/// Rows in one PostgreSQL insert: 24 values each, far below its 65,535 binds.
+/// Rows in one PostgreSQL insert: 26 values each, far below its 65,535 binds.
 pub const BATCH: usize = 250;
 
 /// The detail's parts, each a column of its own: bodies are kept as sent,
 /// not escaped into one JSON document (that escaping was a good part of what
 /// storing a record cost). Logs written before keep theirs in `detail`.
 const DETAIL_COLUMNS: [&str; 6] = ["request_headers", "request_body", "response_headers", "response_body", "truncated", "trace"];
+
+/// How a stream ended (see `StreamEnd`); null for other requests. Logs made
+/// before streams were recorded get the columns when opened.
+const STREAM_COLUMNS: [&str; 2] = ["stream_events", "stream_closed"];
 
 /// The smallest UUID v7 (as text) made at `at`'s millisecond or later: ids
 /// are time-ordered, so a time bound is an id bound and needs no index of its own.
@@ -146,8 +152,8 @@ pub struct LogStore {
 
 const INSERT_ONE: &str = "INSERT INTO \"_sk_request_logs\" (id, at_us, replica, router, route, method, path, query, status, duration_us, \
     request_bytes, response_bytes, user_id, user_email, client_address, environment, source, \
-    request_headers, request_body, response_headers, response_body, truncated, trace) \
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)";
+    request_headers, request_body, response_headers, response_body, truncated, trace, stream_events, stream_closed) \
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)";
 
 /// A record's detail as its columns: headers, bodies, whether one was cut, the trace as JSON.
 struct DetailCells<'a> {
@@ -200,6 +206,8 @@ fn insert_lite(conn: &mut rusqlite::Connection, replica: &str, records: &[std::s
                 d.response_body,
                 d.truncated,
                 d.trace,
+                r.stream.as_ref().map(|s| s.events as i64),
+                r.stream.as_ref().map(|s| s.closed_by.as_str()),
             ])?;
         }
     }
@@ -242,6 +250,8 @@ impl LogStore {
             .col(text("response_body"))
             .col(ColumnDef::new(Alias::new("truncated")).boolean().null())
             .col(text("trace"))
+            .col(ColumnDef::new(Alias::new("stream_events")).big_integer().null())
+            .col(text("stream_closed"))
             .to_owned();
         db.execute(&create).await?;
         // A log made before the detail had columns of its own gets them.
@@ -314,6 +324,8 @@ impl LogStore {
                     d.response_body.map(str::to_owned).into(),
                     d.truncated.into(),
                     d.trace.into(),
+                    r.stream.as_ref().map(|s| s.events as i64).into(),
+                    r.stream.as_ref().map(|s| s.closed_by.as_str().to_owned()).into(),
                 ])
                 .map_err(|err| DbErr::Custom(err.to_string()))?;
         }
@@ -389,7 +401,7 @@ impl LogStore {
     }
 }
 
-/// Adds the detail's columns to a log made before they existed.
+/// Adds the detail's and the stream's columns to a log made before they existed.
 async fn add_detail_columns(db: &DatabaseConnection) -> Result<(), DbErr> {
     let existing = match db.get_database_backend() {
         sea_orm::DbBackend::Postgres => {
@@ -399,9 +411,10 @@ async fn add_detail_columns(db: &DatabaseConnection) -> Result<(), DbErr> {
     };
     let rows = db.query_all_raw(sea_orm::Statement::from_string(db.get_database_backend(), existing)).await?;
     let existing: Vec<String> = rows.iter().filter_map(|r| r.try_get::<String>("", "name").ok()).collect();
-    for column in DETAIL_COLUMNS.iter().filter(|c| !existing.iter().any(|e| e == *c)) {
+    for column in DETAIL_COLUMNS.iter().chain(&STREAM_COLUMNS).filter(|c| !existing.iter().any(|e| e == *c)) {
         let def = match *column {
             "truncated" => ColumnDef::new(Alias::new(*column)).boolean().null().to_owned(),
+            "stream_events" => ColumnDef::new(Alias::new(*column)).big_integer().null().to_owned(),
             _ => ColumnDef::new(Alias::new(*column)).text().null().to_owned(),
         };
         db.execute(&Table::alter().table(Alias::new(TABLE)).add_column(def).to_owned()).await?;
@@ -442,5 +455,12 @@ fn decode(row: &QueryResult) -> Result<RequestRecord, DbErr> {
         client_address: row.try_get("", "client_address")?,
         source: row.try_get("", "source")?,
         detail,
+        stream: match row.try_get::<Option<i64>>("", "stream_events")? {
+            Some(events) => Some(StreamEnd {
+                events: Ord::max(events, 0) as u64,
+                closed_by: row.try_get::<Option<String>>("", "stream_closed")?.as_deref().and_then(StreamClose::parse).unwrap_or(StreamClose::Client),
+            }),
+            None => None,
+        },
     })
 }

@@ -147,8 +147,9 @@ pub fn as_case(name: &str, router: &str, request: &ConsoleRequest, result: Optio
             body: result.body.is_object().then(|| stable(&result.body)).flatten(),
             paths: Map::new(),
             matches_schema: false,
+            events: Vec::new(),
         },
-        None => Expectation { status: ExpectedStatus::Class("2xx".into()), body: None, paths: Map::new(), matches_schema: false },
+        None => Expectation { status: ExpectedStatus::Class("2xx".into()), body: None, paths: Map::new(), matches_schema: false, events: Vec::new() },
     };
     TestCase {
         name: name.to_owned(),

@@ -5,6 +5,7 @@
 
 pub mod console;
 pub mod coverage;
+mod events;
 pub mod example;
 pub mod export;
 pub mod fixtures;

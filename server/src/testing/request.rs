@@ -43,6 +43,9 @@ pub struct Answer {
     /// JSON, or the text of a body that is not.
     pub body: Value,
     pub record: Option<RequestRecord>,
+    /// A stream's body (a watch router's events), still open: a test case
+    /// that expects events reads it; dropping it closes the stream.
+    pub stream: Option<Body>,
 }
 
 impl Outgoing {
@@ -127,15 +130,15 @@ impl Outgoing {
         let headers = response.headers().iter().filter_map(|(n, v)| Some((n.as_str().to_owned(), Value::from(v.to_str().ok()?)))).collect();
         // A watch router's stream does not end: that it opened is the answer.
         let streams = response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"));
-        let bytes = match streams {
-            true => Default::default(),
-            false => axum::body::to_bytes(response.into_body(), usize::MAX).await.map_err(|err| format!("reading the answer: {err}"))?,
+        let (bytes, stream) = match streams {
+            true => (Default::default(), Some(response.into_body())),
+            false => (axum::body::to_bytes(response.into_body(), usize::MAX).await.map_err(|err| format!("reading the answer: {err}"))?, None),
         };
         let body = if bytes.is_empty() {
             Value::Null
         } else {
             serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
         };
-        Ok(Answer { status, headers, body, record })
+        Ok(Answer { status, headers, body, record, stream })
     }
 }

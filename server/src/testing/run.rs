@@ -11,12 +11,15 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use serverkit_expr::Template;
 
-use super::request::{Answer, Outgoing};
+use super::{
+    events::OpenStream,
+    request::{Answer, Outgoing},
+};
 use crate::{
     dataplane::{DataPlane, Source},
     engine::compile::test_roots,
     logs::RequestRecord,
-    workspace::test_case::{ActAs, TestCase, TestStep},
+    workspace::test_case::{ActAs, EVENTS_WITHIN, TestCase, TestStep},
 };
 
 /// Passed, failed, or could not run (a template that does not render…).
@@ -100,9 +103,12 @@ impl Runner<'_> {
             curl: String::new(),
         };
         let mut steps = Map::new();
+        // Streams whose events a step expects, open until the case ends.
+        let mut streams: Vec<OpenStream> = Vec::new();
         for (index, step) in case.steps.iter().enumerate() {
             let label = step.name.clone().unwrap_or_else(|| format!("step {index}"));
             let who = step.act_as.as_ref().unwrap_or(&case.act_as);
+            read_events(&mut streams, &mut steps, Some(step)).await;
             let scope = [Value::Object(steps.clone()), self.fixtures.clone()];
             let request = match prepare(step, &scope) {
                 Ok(request) => request,
@@ -128,22 +134,63 @@ impl Runner<'_> {
             if step.expect.matches_schema {
                 failures.extend(self.schema_mismatch(case, &answer, &label));
             }
+            if !step.expect.events.is_empty() && failures.is_empty() {
+                match answer.stream {
+                    Some(body) => streams.push(OpenStream::open(label.clone(), step.name.clone(), step.expect.events.clone(), body)),
+                    None => failures.push(Mismatch {
+                        step: label.clone(),
+                        what: "events".into(),
+                        expected: json!("a stream of events"),
+                        actual: answer.body.clone(),
+                    }),
+                }
+            }
             let failed = !failures.is_empty();
             result.failures.extend(failures);
             if let Some(name) = &step.name {
-                steps.insert(name.clone(), json!({ "status": answer.status, "body": answer.body, "headers": Value::Object(answer.headers) }));
+                steps.insert(name.clone(), json!({ "status": answer.status, "body": answer.body, "headers": Value::Object(answer.headers), "events": [] }));
             }
             if failed {
                 result.status = CaseStatus::Failed;
                 break;
             }
         }
+        // The streams' events, once every step has run.
+        if result.status == CaseStatus::Passed && !streams.is_empty() {
+            read_events(&mut streams, &mut steps, None).await;
+            let scope = [Value::Object(steps.clone()), self.fixtures.clone()];
+            if let Some(mismatch) = streams.iter().find_map(|stream| stream.check(&scope)) {
+                result.failures.push(mismatch);
+                result.status = CaseStatus::Failed;
+            }
+        }
+        drop(streams);
         result.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
         (result, records)
     }
 }
 
-fn render(value: &Value, scope: &[Value]) -> Result<Value, String> {
+/// The streams' events so far into `steps`, waiting first (up to
+/// `EVENTS_WITHIN`) for the expected events of each stream that `before`
+/// names as `steps.<as>.events`, or of every stream at the case's end.
+async fn read_events(streams: &mut [OpenStream], steps: &mut Map<String, Value>, before: Option<&TestStep>) {
+    if streams.is_empty() {
+        return;
+    }
+    let deadline = tokio::time::Instant::now() + EVENTS_WITHIN;
+    let text = before.map(|step| serde_json::to_string(step).unwrap_or_default());
+    for stream in streams.iter_mut() {
+        let named = stream.name.as_ref().is_some_and(|name| text.as_ref().is_some_and(|t| t.contains(&format!("steps.{name}.events"))));
+        if before.is_none() || named {
+            stream.settle(deadline).await;
+        }
+        if let Some(entry) = stream.name.as_ref().and_then(|name| steps.get_mut(name)) {
+            entry["events"] = stream.events();
+        }
+    }
+}
+
+pub(super) fn render(value: &Value, scope: &[Value]) -> Result<Value, String> {
     let template = Template::compile(value, &test_roots()).map_err(|err| err.error.message)?;
     template.render(&scope).map_err(|err| err.message)
 }

@@ -106,6 +106,47 @@ pub struct Expectation {
     /// export describes it (where that shape is known: a row, a list, a count).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub matches_schema: bool,
+    /// For a stream (a watch router's): the events it must deliver first, in
+    /// this order, checked once the case's later steps have run (waiting up
+    /// to `EVENTS_WITHIN`). The stream stays open while they run; a later
+    /// step naming `${steps.<as>.events…}` waits for these events first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<ExpectedEvent>,
+}
+
+/// How long a case waits for a stream's expected events.
+pub const EVENTS_WITHIN: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// One event a stream must deliver.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ExpectedEvent {
+    pub event: EventName,
+    /// A JSON subset the event's data must contain (the row). A template.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<Value>,
+}
+
+/// What a watch stream's events are called.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EventName {
+    Insert,
+    Update,
+    Delete,
+    /// The cursor was older than the feed keeps: the client refetches.
+    Resync,
+}
+
+impl EventName {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Insert => "insert",
+            Self::Update => "update",
+            Self::Delete => "delete",
+            Self::Resync => "resync",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -497,6 +497,9 @@ fn check_tests(doc: &WorkspaceDocument, groups: &HashSet<&str>, report: &mut Rep
             for pointer in step.expect.paths.keys().filter(|p| !p.is_empty() && !p.starts_with('/')) {
                 report.add(format!("{at}.expect.paths"), format!("`{pointer}` is not a JSON Pointer (they start with `/`)"));
             }
+            if !step.expect.events.is_empty() && step.method != Method::Get {
+                report.add(format!("{at}.expect.events"), "events are expected of a stream: a GET of a watch router");
+            }
             for act_as in [Some(&case.act_as), step.act_as.as_ref()].into_iter().flatten() {
                 if let ActAs::Group(group) = act_as
                     && !groups.contains(group.as_str())

@@ -128,6 +128,10 @@ fn pg_trigger(table: &str) -> String {
     format!("CREATE OR REPLACE TRIGGER _sk_feed AFTER INSERT OR UPDATE OR DELETE ON {} FOR EACH ROW EXECUTE FUNCTION _sk_feed()", quote(table))
 }
 
+/// The channel each committed transaction that changed the feed notifies,
+/// with `<schema> <transaction id>` (`live::Feeds::committed`).
+pub const CHANNEL: &str = "_sk_feed";
+
 /// One function for every table: it reads the table's name from the trigger.
 /// It keeps the search path it was created with (the environment's schema),
 /// so a write from a connection with another path records into the right feed.
@@ -153,5 +157,8 @@ BEGIN
     item := coalesce(n->>'id', o->>'id')::bigint;
   END IF;
   INSERT INTO _sk_changes (subject, op, item, new, old) VALUES (subject, op, item, n::text, o::text);
+  -- Every replica's reader wakes when the transaction commits. The same
+  -- payload twice in one transaction is sent once: one per committed batch.
+  PERFORM pg_notify('_sk_feed', current_schema() || ' ' || pg_current_xact_id()::text);
   RETURN NULL;
 END $$"#;

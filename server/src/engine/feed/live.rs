@@ -1,5 +1,10 @@
-//! Live delivery: one reader per environment polls the feed while anyone
-//! listens and broadcasts each event once to every subscriber. A subscriber
+//! Live delivery: one reader per environment reads the feed while anyone
+//! listens and broadcasts each event once to every subscriber. It reads when
+//! a write commits: SQLite's writer tells it; on PostgreSQL each committing
+//! transaction notifies `_sk_feed` (any replica's, see `ddl`) and the
+//! cluster listener hands it on (`Feeds::committed`). A poll covers what
+//! nothing told of (another process on SQLite, a notification lost while
+//! the listener reconnected). A subscriber
 //! that falls behind the broadcast (or comes back with an old cursor) reads
 //! the feed itself until it is level again, then listens: none is dropped,
 //! none gets an event twice or out of order.
@@ -16,9 +21,12 @@ use tokio::sync::broadcast::{self, error::RecvError};
 use super::{Cursor, Shared, read};
 use crate::databases::DataDatabases;
 
-/// How often the reader looks for new events while anyone listens: the
-/// floor of delivery latency.
+/// How often the reader looks for new events while anyone listens, where
+/// nothing tells it of commits, or while committed events wait below the
+/// PostgreSQL horizon (`read`).
 const POLL: Duration = Duration::from_millis(20);
+/// How often it looks when commits are notified: only for a lost notification.
+const NOTIFIED_POLL: Duration = Duration::from_millis(250);
 /// Events read at once (by the reader, and by a subscriber catching up).
 const PAGE: u64 = 500;
 /// Events a subscriber may be behind the reader before it reads the feed itself.
@@ -48,9 +56,21 @@ impl Feeds {
                     sender,
                     reading: Mutex::new(None),
                     seats: Mutex::default(),
+                    committed: Committed::default(),
                 })
             })
             .clone()
+    }
+
+    /// A transaction `tx` that wrote to the feed in PostgreSQL schema
+    /// `schema` committed (a `_sk_feed` notification): its reader reads.
+    pub fn committed(&self, schema: &str, tx: u64) {
+        let open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        let feed = open.iter().find(|(slug, _)| crate::environments::DataPlacement::schema_name(slug) == schema).map(|(_, feed)| feed);
+        if let Some(feed) = feed {
+            feed.committed.latest.fetch_max(tx, std::sync::atomic::Ordering::Relaxed);
+            feed.committed.notify.notify_one();
+        }
     }
 
     /// Stops the reader of a deleted environment.
@@ -80,6 +100,16 @@ pub struct Feed {
     reading: Mutex<Option<tokio::task::JoinHandle<()>>>,
     /// Streams open on this replica: in all, and per caller.
     seats: Mutex<(usize, HashMap<String, usize>)>,
+    /// PostgreSQL's notifications of committed transactions.
+    committed: Committed,
+}
+
+#[derive(Default)]
+struct Committed {
+    notify: Arc<tokio::sync::Notify>,
+    /// The latest transaction notified: the reader polls until it has read
+    /// past it (its events may wait below the horizon a while).
+    latest: std::sync::atomic::AtomicU64,
 }
 
 /// Why a stream was not let in.
@@ -125,7 +155,14 @@ impl Feed {
     /// The feed of a test run's sandbox (`db`), read only by its own subscribers.
     pub fn sandbox(slug: &str, db: DatabaseConnection) -> Arc<Self> {
         let (sender, _) = broadcast::channel(BROADCAST_CAPACITY);
-        Arc::new(Feed { slug: slug.to_owned(), source: Source::Sandbox(db), sender, reading: Mutex::new(None), seats: Mutex::default() })
+        Arc::new(Feed {
+            slug: slug.to_owned(),
+            source: Source::Sandbox(db),
+            sender,
+            reading: Mutex::new(None),
+            seats: Mutex::default(),
+            committed: Committed::default(),
+        })
     }
 
     /// A seat for one more stream of `caller` (a user id, or an address),
@@ -150,11 +187,16 @@ impl Feed {
         }
     }
 
-    /// What tells of writes as they commit (SQLite's writer), if anything:
-    /// the reader wakes on it rather than at its next poll.
-    async fn written(&self) -> Option<Arc<tokio::sync::Notify>> {
+    /// What tells of writes as they commit, if anything: SQLite's writer,
+    /// or PostgreSQL's notifications. The reader wakes on it rather than at
+    /// its next poll, and polls only as often as the second value says.
+    async fn written(&self, cursor: Cursor) -> Option<(Arc<tokio::sync::Notify>, Duration)> {
         match &self.source {
-            Source::Environment(databases) => databases.get(&self.slug).await.ok()?.lite.map(|lite| lite.written()),
+            Source::Environment(databases) if databases.backend() == sea_orm::DbBackend::Postgres => {
+                let waiting = self.committed.latest.load(std::sync::atomic::Ordering::Relaxed) > cursor.tx;
+                Some((self.committed.notify.clone(), if waiting { POLL } else { NOTIFIED_POLL }))
+            }
+            Source::Environment(databases) => databases.get(&self.slug).await.ok()?.lite.map(|lite| (lite.written(), POLL)),
             Source::Sandbox(_) => None,
         }
     }
@@ -205,12 +247,11 @@ impl Feed {
                         Duration::from_secs(1)
                     }
                 };
-                let written = if pause == POLL { feed.written().await } else { None };
+                let written = if pause == POLL { feed.written(cursor).await } else { None };
                 drop(feed);
-                // The next poll, or sooner when a write commits (changes by
-                // other connections and replicas are found by the poll).
+                // The next poll, or sooner when a write commits.
                 match written {
-                    Some(written) => {
+                    Some((written, pause)) => {
                         let _ = tokio::time::timeout(pause, written.notified()).await;
                     }
                     None => tokio::time::sleep(pause).await,

@@ -182,6 +182,11 @@ impl super::Engine {
         self.feeds.of(slug)
     }
 
+    /// A transaction that wrote to the feed of PostgreSQL schema `schema` committed.
+    pub fn feed_committed(&self, schema: &str, tx: u64) {
+        self.feeds.committed(schema, tx);
+    }
+
     /// The change feed of what `active` serves from: its environment's, or
     /// a test run's sandbox's own.
     pub fn feed_of(&self, active: &Active) -> Arc<Feed> {

@@ -23,7 +23,9 @@ use crate::error::{ServiceError, ServiceResult};
 pub const USERS: &str = "_sk_users";
 const USER_GROUPS: &str = "_sk_user_groups";
 const TOKENS: &str = "_sk_tokens";
-const TOKEN_PREFIX: &str = "ut_";
+const TICKETS: &str = "_sk_tickets";
+/// What every end user token starts with.
+pub(crate) const TOKEN_PREFIX: &str = "ut_";
 
 /// An end user as admins see them.
 #[derive(Debug, Clone)]
@@ -86,10 +88,27 @@ pub async fn ensure_tables(db: &impl ConnectionTrait) -> Result<(), sea_orm::DbE
         )
         .to_owned();
     db.execute(&tokens).await?;
+    // Kept in the database, not in one process: a ticket asked of one
+    // replica is redeemed by whichever serves the stream. A ticket goes with its token.
+    let tickets = Table::create()
+        .table(Alias::new(TICKETS))
+        .if_not_exists()
+        .col(ColumnDef::new(Alias::new("ticket_hash")).text().not_null().primary_key())
+        .col(ColumnDef::new(Alias::new("token_hash")).text().not_null())
+        .col(ColumnDef::new(Alias::new("expires_at")).timestamp_with_time_zone().not_null())
+        .foreign_key(
+            ForeignKey::create()
+                .from(Alias::new(TICKETS), Alias::new("token_hash"))
+                .to(Alias::new(TOKENS), Alias::new("token_hash"))
+                .on_delete(ForeignKeyAction::Cascade),
+        )
+        .to_owned();
+    db.execute(&tickets).await?;
     Ok(())
 }
 
-fn hash(token: &str) -> String {
+/// What a token (or ticket) is kept as: never the token itself.
+pub(crate) fn hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
@@ -119,16 +138,12 @@ pub struct Users {
     cache: moka::sync::Cache<String, Option<Caller>>,
     environment: String,
     changes: tokio::sync::broadcast::Sender<UserChange>,
-    /// Short-lived, single-use stand-ins for a bearer token, for clients that
-    /// cannot send a header (browsers' `EventSource`): ticket → token.
-    tickets: moka::sync::Cache<String, String>,
 }
 
 impl Users {
     pub fn new(environment: &str, db: &super::store::EnvDb, changes: tokio::sync::broadcast::Sender<UserChange>) -> Self {
         let cache = moka::sync::Cache::builder().max_capacity(100_000).time_to_live(Duration::from_secs(60)).support_invalidation_closures().build();
-        let tickets = moka::sync::Cache::builder().max_capacity(100_000).time_to_live(sessions::TICKET_TTL).build();
-        Self { db: db.read.clone(), writer: db.write.clone(), cache, environment: environment.to_owned(), changes, tickets }
+        Self { db: db.read.clone(), writer: db.write.clone(), cache, environment: environment.to_owned(), changes }
     }
 
     pub fn backend(&self) -> DbBackend {

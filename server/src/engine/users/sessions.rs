@@ -10,7 +10,7 @@ use sea_orm::{
     sea_query::{Alias, Expr, ExprTrait, Query},
 };
 
-use super::{Caller, Changed, TOKEN_PREFIX, TOKENS, USER_GROUPS, USERS, Users, hash};
+use super::{Caller, Changed, TICKETS, TOKEN_PREFIX, TOKENS, USER_GROUPS, USERS, Users, hash};
 use crate::{
     auth::{
         admins::{canonical_email, normalize_email},
@@ -86,8 +86,8 @@ impl Users {
         Ok(())
     }
 
-    /// The caller a bearer token stands for, if it is valid.
     /// A ticket standing for `token` (checked first) for `TICKET_TTL`, once.
+    /// Only its hash is kept, in the environment's database: any replica redeems it.
     pub async fn ticket(&self, token: &str) -> ServiceResult<Option<String>> {
         if self.authenticate(token).await?.is_none() {
             return Ok(None);
@@ -95,27 +95,51 @@ impl Users {
         let mut bytes = [0u8; 24];
         rand::rng().fill_bytes(&mut bytes);
         let ticket = format!("tk_{}", hex::encode(bytes));
-        self.tickets.insert(ticket.clone(), token.to_owned());
+        let now = Utc::now();
+        let mut expired = Query::delete();
+        expired.from_table(Alias::new(TICKETS)).and_where(Expr::col(Alias::new("expires_at")).lt(now));
+        self.writer.execute(&expired).await?;
+        let expires_at = now + chrono::Duration::from_std(TICKET_TTL).unwrap_or_default();
+        let mut insert = Query::insert();
+        insert.into_table(Alias::new(TICKETS)).columns(["ticket_hash", "token_hash", "expires_at"].map(Alias::new)).values_panic([
+            hash(&ticket).into(),
+            hash(token).into(),
+            expires_at.into(),
+        ]);
+        self.writer.execute(&insert).await?;
         Ok(Some(ticket))
     }
 
-    /// The token a ticket stands for, once: a second use finds nothing.
-    pub fn redeem(&self, ticket: &str) -> Option<String> {
-        self.tickets.remove(ticket)
+    /// The hash of the token a ticket stands for, once: a second use (on
+    /// any replica) finds nothing.
+    pub async fn redeem(&self, ticket: &str) -> ServiceResult<Option<String>> {
+        let mut delete = Query::delete();
+        delete
+            .from_table(Alias::new(TICKETS))
+            .and_where(Expr::col(Alias::new("ticket_hash")).eq(hash(ticket)))
+            .returning(Query::returning().columns(["token_hash", "expires_at"].map(Alias::new)));
+        let Some(row) = self.writer.query_one(&delete).await? else { return Ok(None) };
+        let expires_at: DateTime<Utc> = row.try_get("", "expires_at")?;
+        Ok((expires_at > Utc::now()).then(|| row.try_get("", "token_hash")).transpose()?)
     }
 
-    /// When `token` expires; None for a token that is not (or no longer) valid.
-    pub async fn expires_at(&self, token: &str) -> ServiceResult<Option<DateTime<Utc>>> {
+    /// When the token of hash `hashed` expires; None for one that is not (or no longer) valid.
+    pub async fn expires_at(&self, hashed: &str) -> ServiceResult<Option<DateTime<Utc>>> {
         let mut select = Query::select();
-        select.column(Alias::new("expires_at")).from(Alias::new(TOKENS)).and_where(Expr::col(Alias::new("token_hash")).eq(hash(token)));
+        select.column(Alias::new("expires_at")).from(Alias::new(TOKENS)).and_where(Expr::col(Alias::new("token_hash")).eq(hashed));
         Ok(self.db.query_one(&select).await?.map(|row| row.try_get("", "expires_at")).transpose()?)
     }
 
+    /// The caller a bearer token stands for, if it is valid.
     pub async fn authenticate(&self, token: &str) -> ServiceResult<Option<Caller>> {
         if !token.starts_with(TOKEN_PREFIX) {
             return Ok(None);
         }
-        let hashed = hash(token);
+        self.authenticate_hashed(hash(token)).await
+    }
+
+    /// The caller the token of hash `hashed` stands for, if it is valid.
+    pub async fn authenticate_hashed(&self, hashed: String) -> ServiceResult<Option<Caller>> {
         if let Some(cached) = self.cache.get(&hashed) {
             return Ok(cached);
         }

@@ -133,6 +133,15 @@ fn item(doc: &WorkspaceDocument, router: &Router, expected: &ExpectedStatus) -> 
         ExpectedStatus::Class(class) => format!("Math.floor(pm.response.code / 100) === {}", &class[..1]),
     };
     let mut lines = Vec::new();
+    let streams = router.steps.iter().any(|s| matches!(s.action, crate::workspace::document::Action::Watch(_)));
+    if streams {
+        request["header"] = json!([{ "key": "Accept", "value": "text/event-stream" }]);
+        let about = "A stream of Server-Sent Events (`insert`, `update`, `delete`; `id` is the cursor to resume from with a `Last-Event-ID` header or `?after=`). Postman shows the events as they come until you cancel; newman cannot follow a stream and waits until it ends.";
+        request["description"] = json!(match router.description.is_empty() {
+            true => about.to_owned(),
+            false => format!("{}\n\n{about}", router.description),
+        });
+    }
     match &router.access.allow {
         Allow::Public => {}
         Allow::SignedIn => request["auth"] = bearer("token"),
@@ -150,6 +159,12 @@ fn item(doc: &WorkspaceDocument, router: &Router, expected: &ExpectedStatus) -> 
         lines.push(format!("  pm.expect({check}, \"status \" + pm.response.code).to.be.true;"));
     }
     lines.push("});".into());
+    if streams {
+        lines.push(format!(
+            "pm.test(\"{} answers a stream of events\", function () {{ pm.response.to.have.header(\"Content-Type\", \"text/event-stream\"); }});",
+            router.name
+        ));
+    }
     // A create keeps the new row's id for the routes that read it.
     if order(router) == 0
         && let Some(table) = router.steps.iter().find_map(|s| if let crate::workspace::document::Action::Insert(w) = &s.action { Some(&w.table) } else { None })

@@ -18,6 +18,7 @@ pub(super) const NOT_THE_OWNER: &str = "not the owner";
 pub(super) const NOT_FOUND: &str = "not found";
 pub(super) const CRUD_CHAIN: &str = "create, read, update, list, delete";
 pub(super) const PARTIAL_UPDATE: &str = "partial update";
+pub(super) const RESUMES: &str = "resumes after an event";
 
 /// What a case tries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -34,6 +35,8 @@ pub enum CaseKind {
     CrudChain,
     /// A PATCH sending one field: the others keep their values.
     PartialUpdate,
+    /// A watch stream opened again after its first event: exactly the rest.
+    Resume,
     /// A case written (or edited) by hand.
     Written,
 }
@@ -50,6 +53,7 @@ pub fn kind_of(doc: &WorkspaceDocument, case: &TestCase) -> (CaseKind, Vec<Strin
         ANONYMOUS_REFUSED | OUTSIDER_REFUSED | NOT_THE_OWNER => CaseKind::RefusedCaller,
         NOT_FOUND => CaseKind::NotFound,
         PARTIAL_UPDATE => CaseKind::PartialUpdate,
+        RESUMES => CaseKind::Resume,
         CRUD_CHAIN => {
             let table = case.name.split_once(": ").map_or("", |(table, _)| table);
             return (CaseKind::CrudChain, chain_routers(doc, table).map(|rs| rs.iter().map(|r| r.name.clone()).collect()).unwrap_or_default());
@@ -89,6 +93,11 @@ pub fn skipped(doc: &WorkspaceDocument, router: &Router) -> Vec<(CaseKind, Strin
             _ => uncreatable(),
         };
         skipped.push((CaseKind::PartialUpdate, reason));
+    }
+    if let Some(watch) = super::watch::watched(router)
+        && plan.resume().is_none()
+    {
+        skipped.push((CaseKind::Resume, plan.unwritable(watch)));
     }
     if plan.not_found().is_none() {
         let reason = match params(router).iter().any(|p| looks_up(router, p)) {

@@ -8,8 +8,9 @@ use std::collections::HashMap;
 use serde_json::{Map, Value, json};
 
 mod kinds;
+mod watch;
 
-use kinds::{ANONYMOUS_REFUSED, CRUD_CHAIN, HAPPY_PATH, INVALID_INPUT, NOT_FOUND, NOT_THE_OWNER, OUTSIDER_REFUSED, PARTIAL_UPDATE};
+use kinds::{ANONYMOUS_REFUSED, CRUD_CHAIN, HAPPY_PATH, INVALID_INPUT, NOT_FOUND, NOT_THE_OWNER, OUTSIDER_REFUSED, PARTIAL_UPDATE, RESUMES};
 pub use kinds::{CaseKind, kind_of, skipped};
 
 use super::example::example;
@@ -39,6 +40,7 @@ pub fn generate(doc: &WorkspaceDocument) -> Vec<TestCase> {
         cases.extend(plan.access());
         cases.extend(plan.not_found());
         cases.extend(plan.partial_update());
+        cases.extend(plan.resume());
     }
     for table in &doc.tables {
         cases.extend(crud_chain(doc, &table.name));
@@ -134,7 +136,7 @@ fn step(name: Option<&str>, method: Method, path: String, body: Option<Value>, a
         body,
         files: Default::default(),
         act_as,
-        expect: Expectation { status, body: None, paths: Map::new(), matches_schema: false },
+        expect: Expectation { status, body: None, paths: Map::new(), matches_schema: false, events: Vec::new() },
     }
 }
 
@@ -214,6 +216,9 @@ impl<'a> Plan<'a> {
     }
 
     fn happy_path(&self) -> Option<TestCase> {
+        if let Some(watch) = watch::watched(self.router) {
+            return self.watch_happy_path(watch);
+        }
         // Rows an owner-only router reads must be the caller's own.
         let creator = if self.router.access.owner_only { self.caller.clone() } else { creator_for(&self.caller) };
         let (mut steps, values) = self.setup(&creator)?;
@@ -276,11 +281,13 @@ impl<'a> Plan<'a> {
             outsider.query = self.required_query();
             cases.push(TestCase { act_as: ActAs::SignedIn, ..self.case(OUTSIDER_REFUSED, vec![outsider]) });
         }
-        // A watch names no row: its owner rule filters each event, not a request.
-        let watches = self.router.steps.iter().any(|s| matches!(s.action, Action::Watch(_)));
+        // A watch names no row: its owner rule filters each event.
+        if let Some(watch) = watch::watched(self.router) {
+            cases.extend(self.watch_not_the_owner(watch));
+            return cases;
+        }
         if access.owner_only
             && access.allow == Allow::SignedIn
-            && !watches
             && let Some((mut steps, values)) = self.setup(&ActAs::SignedIn)
         {
             let mut call = step(
@@ -414,13 +421,16 @@ struct Chain<'a> {
     delete: &'a Router,
 }
 
+/// The `method` router of one `table` row by its id in the path.
+fn by_id<'a>(doc: &'a WorkspaceDocument, table: &str, method: Method) -> Option<&'a Router> {
+    doc.routers
+        .iter()
+        .find(|r| r.method == method && params(r).len() == 1 && param_table(doc, r, &params(r)[0]).as_deref() == Some(table) && looks_up(r, &params(r)[0]))
+}
+
 fn chain<'a>(doc: &'a WorkspaceDocument, table: &str) -> Option<Chain<'a>> {
     let create = create_router(doc, table)?;
-    let by_id = |method: Method| {
-        doc.routers
-            .iter()
-            .find(|r| r.method == method && params(r).len() == 1 && param_table(doc, r, &params(r)[0]).as_deref() == Some(table) && looks_up(r, &params(r)[0]))
-    };
+    let by_id = |method: Method| by_id(doc, table, method);
     let (get, delete) = (by_id(Method::Get)?, by_id(Method::Delete)?);
     let update = by_id(Method::Patch).or_else(|| by_id(Method::Put));
     let list = doc
