@@ -206,3 +206,28 @@ async fn file_changes_follow_uploads_moves_and_deletes_in_a_folder() {
     let refused = next_json(&mut socket).await;
     assert_eq!(refused["payload"]["errors"][0]["extensions"]["code"], "FORBIDDEN", "{refused}");
 }
+
+#[tokio::test]
+async fn file_changes_follow_the_files_of_rows_written_through_the_api() {
+    let blog = Blog::start().await;
+    let (writer, writer_id) = blog.user("writer@example.com").await;
+    blog.make_editor(writer_id).await;
+    let form = reqwest::multipart::Form::new()
+        .text("title", "with a cover")
+        .text("body", "b")
+        .text("published", "true")
+        .part("cover", reqwest::multipart::Part::bytes(b"\x89PNG\r\n\x1a\nrest".to_vec()).file_name("cover.png").mime_str("image/png").unwrap());
+    let created = blog.http.post(blog.url("/posts")).bearer_auth(&writer).multipart(form).send().await.unwrap();
+    assert_eq!(created.status(), reqwest::StatusCode::CREATED);
+    let post: Value = created.json().await.unwrap();
+    let (status, body) = blog.call("DELETE", &format!("/posts/{}", post["id"]), Some(&writer), None).await;
+    assert!(status.is_success(), "{body}");
+
+    let mut socket = owner_socket(&blog).await;
+    subscribe(&mut socket, "f", "subscription { fileChanges(environment: \"test\", folder: \"tables\", after: \"0\") { op path size contentType } }").await;
+    let changes = events(&mut socket, "f", "fileChanges", 2).await;
+    let path = format!("tables/posts/{}/cover/cover.png", post["id"]);
+    assert_eq!((changes[0]["op"].as_str(), changes[0]["path"].as_str()), (Some("INSERT"), Some(path.as_str())), "{changes:#?}");
+    assert_eq!((changes[0]["size"].as_i64(), changes[0]["contentType"].as_str()), (Some(12), Some("image/png")));
+    assert_eq!((changes[1]["op"].as_str(), changes[1]["path"].as_str()), (Some("DELETE"), Some(path.as_str())), "the row's file went with it");
+}

@@ -113,8 +113,15 @@ impl Files {
     /// Records a change of a file in `slug`'s change feed. The file changed
     /// already: a feed that cannot be written is logged, not the caller's error.
     async fn record(&self, slug: &str, op: &str, now: Option<&FileInfo>, previous: Option<&FilePath>) {
-        let now = now.map(|info| serde_json::json!({ "path": info.path.to_string(), "size": info.size, "contentType": info.content_type }));
-        let previous = previous.map(|path| serde_json::json!({ "path": path.to_string() }));
+        let now = now.map(|info| (info.path.to_string(), info.size, info.content_type.as_str()));
+        self.record_paths(slug, op, now.as_ref().map(|(path, size, kind)| (path.as_str(), *size, *kind)), previous.map(|p| p.to_string()).as_deref()).await;
+    }
+
+    /// `record` of a file named by its path under the environment: `now`
+    /// its path, size and type, `previous` the path it had.
+    async fn record_paths(&self, slug: &str, op: &str, now: Option<(&str, u64, &str)>, previous: Option<&str>) {
+        let now = now.map(|(path, size, kind)| serde_json::json!({ "path": path, "size": size, "contentType": kind }));
+        let previous = previous.map(|path| serde_json::json!({ "path": path }));
         let recorded = async {
             let connections = self.databases.get(slug).await?;
             crate::databases::changes::record_file(&connections.write, op, now.as_ref(), previous.as_ref()).await?;

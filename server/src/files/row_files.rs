@@ -38,6 +38,12 @@ pub struct RowFiles<'a> {
 }
 
 impl RowFiles<'_> {
+    /// Whether the files' changes go to the environment's feed (the Files
+    /// page follows them): not a test run's sandbox's.
+    fn followed(&self) -> bool {
+        self.stored_as == self.slug
+    }
+
     /// A new staging key, registered by the caller before anything streams.
     pub fn staging_key() -> String {
         format!("{STAGING_FOLDER}/{}", uuid::Uuid::now_v7())
@@ -63,6 +69,9 @@ impl RowFiles<'_> {
         let key = format!("{TABLES_FOLDER}/{table}/{id}/{column}/{}", file.name);
         let store = &self.files.store;
         store.rename(&location(self.stored_as, &file.key), &location(self.stored_as, &key)).await.map_err(ServiceError::internal)?;
+        if self.followed() {
+            self.files.record_paths(self.slug, "insert", Some((&key, file.size, &file.content_type)), None).await;
+        }
         file.key = key;
         file.url = Some(format!("/env/{}/files/{table}/{id}/{column}", self.slug));
         Ok(file)
@@ -135,7 +144,15 @@ impl RowFiles<'_> {
                 continue;
             }
             match store.delete(&meta.location).await {
-                Ok(()) => freed += meta.size as i64,
+                Ok(()) => {
+                    freed += meta.size as i64;
+                    if self.followed()
+                        && let Some(parts) = meta.location.prefix_match(&storage_prefix(self.stored_as))
+                    {
+                        let path = parts.map(|part| part.as_ref().to_owned()).collect::<Vec<_>>().join("/");
+                        self.files.record_paths(self.slug, "delete", None, Some(&path)).await;
+                    }
+                }
                 Err(object_store::Error::NotFound { .. }) => {}
                 // The row is gone or changed already: log, and let the client have its answer.
                 Err(err) => tracing::warn!(error = %err, location = %meta.location, "an old file could not be deleted"),
