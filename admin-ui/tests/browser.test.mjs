@@ -1007,6 +1007,7 @@ async function run() {
   if (!process.env.SKIP_LIVE && !process.env.SKIP_WORKSPACE) await (await import('./coverage-served.steps.mjs')).coverageServedSteps({ page, base, blogPath: BLOG, shots: SHOTS, step, gql: gqlFromPage, eventually, assert, runTimeout: RUN_TIMEOUT });
   if (!process.env.SKIP_LIVE && !process.env.SKIP_WORKSPACE) await (await import('./run-error.steps.mjs')).runErrorSteps({ page, base, blogPath: BLOG, shots: SHOTS, step, gql: gqlFromPage, eventually, assert, runTimeout: RUN_TIMEOUT });
   if (!process.env.SKIP_LIVE && !process.env.SKIP_WORKSPACE) await (await import('./live-pages.steps.mjs')).livePagesSteps({ page, base, serverBase, blogPath: BLOG, shots: SHOTS, step, gql: gqlFromPage, eventually, assert });
+  if (!process.env.SKIP_LIVE && !process.env.SKIP_WORKSPACE) await (await import('./stream-cases.steps.mjs')).streamCasesSteps({ page, base, serverBase, blogPath: BLOG, shots: SHOTS, step, gql: gqlFromPage, eventually, assert, runTimeout: RUN_TIMEOUT });
   if (!process.env.SKIP_LIVE && !process.env.SKIP_WORKSPACE) await (await import('./live-files.steps.mjs')).liveFilesSteps({ page, base, serverBase, shots: SHOTS, step, gql: gqlFromPage, eventually, assert });
   await (await import('./realtime-settings.steps.mjs')).realtimeSettingsSteps({ page, step, gql: gqlFromPage, eventually, assert });
 

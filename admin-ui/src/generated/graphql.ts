@@ -179,6 +179,16 @@ export type StatsWindow =
   | 'FIVE_MINUTES'
   | 'HOUR';
 
+export type StreamClosedBy =
+  /** The caller's token expired or was revoked, or their account was disabled. */
+  | 'ACCESS_ENDED'
+  /** The client went away. */
+  | 'CLIENT'
+  /** The change feed could not be read. */
+  | 'ERROR'
+  /** The server stopped serving it. */
+  | 'SERVER';
+
 export type TestCaseKind =
   | 'CRUD_CHAIN'
   | 'HAPPY_PATH'
@@ -186,6 +196,8 @@ export type TestCaseKind =
   | 'NOT_FOUND'
   | 'PARTIAL_UPDATE'
   | 'REFUSED_CALLER'
+  /** A watch stream opened again after its first event receives exactly the rest. */
+  | 'RESUME'
   | 'WRITTEN';
 
 export type TestCaseStatus =
@@ -602,7 +614,7 @@ export type MigrationChangeFieldsFragment = { kind: string, description: string,
 
 export type EndUserFieldsFragment = { id: string, email: string, groups: Array<string>, disabled: boolean, fixture: boolean, createdAt: string };
 
-export type RequestLogRowFieldsFragment = { id: string, at: string, router: string | null, route: string | null, method: string, path: string, query: string | null, status: number, durationMs: number, userId: string | null, userEmail: string | null };
+export type RequestLogRowFieldsFragment = { id: string, at: string, router: string | null, route: string | null, method: string, path: string, query: string | null, status: number, durationMs: number, userId: string | null, userEmail: string | null, stream: { events: number, closedBy: StreamClosedBy } | null };
 
 export type WorkspaceRevisionFieldsFragment = { revision: number, authorEmail: string | null, savedAt: string, summary: string };
 
@@ -651,7 +663,7 @@ export type RequestLogsQueryVariables = Exact<{
 }>;
 
 
-export type RequestLogsQuery = { requestLogs: { pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ id: string, at: string, router: string | null, route: string | null, method: string, path: string, query: string | null, status: number, durationMs: number, userId: string | null, userEmail: string | null }> } };
+export type RequestLogsQuery = { requestLogs: { pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ id: string, at: string, router: string | null, route: string | null, method: string, path: string, query: string | null, status: number, durationMs: number, userId: string | null, userEmail: string | null, stream: { events: number, closedBy: StreamClosedBy } | null }> } };
 
 export type RequestLogQueryVariables = Exact<{
   environment: Scalars['String']['input'];
@@ -659,7 +671,7 @@ export type RequestLogQueryVariables = Exact<{
 }>;
 
 
-export type RequestLogQuery = { requestLog: { environment: string, requestBytes: number, responseBytes: number, clientAddress: string | null, requestHeaders: unknown | null, requestBody: string | null, responseHeaders: unknown | null, responseBody: string | null, truncated: boolean, id: string, at: string, router: string | null, route: string | null, method: string, path: string, query: string | null, status: number, durationMs: number, userId: string | null, userEmail: string | null, trace: Array<{ index: number, kind: string, name: string | null, durationMs: number, rows: number | null, error: string | null }> | null } | null };
+export type RequestLogQuery = { requestLog: { environment: string, requestBytes: number, responseBytes: number, clientAddress: string | null, requestHeaders: unknown | null, requestBody: string | null, responseHeaders: unknown | null, responseBody: string | null, truncated: boolean, id: string, at: string, router: string | null, route: string | null, method: string, path: string, query: string | null, status: number, durationMs: number, userId: string | null, userEmail: string | null, trace: Array<{ index: number, kind: string, name: string | null, durationMs: number, rows: number | null, error: string | null }> | null, stream: { events: number, closedBy: StreamClosedBy } | null } | null };
 
 export type RequestLogStatsQueryVariables = Exact<{
   environment: Scalars['String']['input'];
@@ -674,7 +686,7 @@ export type RequestLogTailSubscriptionVariables = Exact<{
 }>;
 
 
-export type RequestLogTailSubscription = { requestLogTail: { id: string, at: string, router: string | null, route: string | null, method: string, path: string, query: string | null, status: number, durationMs: number, userId: string | null, userEmail: string | null } };
+export type RequestLogTailSubscription = { requestLogTail: { id: string, at: string, router: string | null, route: string | null, method: string, path: string, query: string | null, status: number, durationMs: number, userId: string | null, userEmail: string | null, stream: { events: number, closedBy: StreamClosedBy } | null } };
 
 export type RouterStatsQueryVariables = Exact<{
   environment: Scalars['String']['input'];

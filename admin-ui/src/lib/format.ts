@@ -29,6 +29,16 @@ export function fmtMs(ms: number | null | undefined): string {
   return `${ms.toFixed(2)} ms`;
 }
 
+/** How long something lasted, for spans longer than a request: `820 ms`, `4.2 s`, `3 min 5 s`, `2 h 10 min`. */
+export function fmtDuration(ms: number): string {
+  if (ms < 1000) return fmtMs(ms);
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)} s`;
+  const whole = Math.round(s);
+  if (whole < 3600) return `${Math.floor(whole / 60)} min ${whole % 60} s`;
+  return `${Math.floor(whole / 3600)} h ${Math.floor((whole % 3600) / 60)} min`;
+}
+
 /** A time of day with seconds (`14:03:27`), the date too when not today. */
 export function fmtTime(iso: string): string {
   const d = new Date(iso);

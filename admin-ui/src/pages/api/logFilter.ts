@@ -1,7 +1,17 @@
 // The log panel's filter as the form edits it, and as `RequestLogFilter` sends it.
-import type { RequestLogFilter, RequestLogRowFieldsFragment } from '../../generated/graphql';
+import type { RequestLogFilter, RequestLogRowFieldsFragment, StreamClosedBy } from '../../generated/graphql';
 
 export type LogRow = RequestLogRowFieldsFragment;
+
+/** Why a stream closed, in words (after "closed by"). */
+export const CLOSED_BY: Record<StreamClosedBy, string> = {
+  CLIENT: 'the client',
+  ACCESS_ENDED: 'access ended (token expired or user disabled)',
+  SERVER: 'the server',
+  ERROR: 'an error reading the change feed',
+};
+
+export const eventsText = (n: number): string => `${n} event${n === 1 ? '' : 's'}`;
 
 export interface LogFilterDraft {
   router: string;

@@ -2,7 +2,7 @@
 // stays as typed), statuses as text, and back to the definition the server
 // takes (server/src/workspace/test_case.rs), with what stops that at its field.
 import { METHODS } from '../../lib/workspace';
-import type { ActAsDef, CaseDef, StepDef } from './cases';
+import { EVENT_NAMES, type ActAsDef, type CaseDef, type ExpectedEventDef, type StepDef, type StepExpectDef } from './cases';
 
 export type CallerKind = 'anonymous' | 'signedIn' | 'otherUser' | 'group';
 /** A step's caller: the case's own (`case`), or one of its own. */
@@ -21,6 +21,18 @@ export interface PathValue {
   value: string;
 }
 
+/** An event a stream step expects. */
+export interface EventDraft {
+  /** Identity for keyed lists (not saved). */
+  key: number;
+  event: string;
+  /** The data subset as JSON text, '' for any. */
+  data: string;
+}
+
+/** Why a step other than a GET cannot expect events (the server's words). */
+export const EVENTS_NEED_GET = 'events are expected of a stream: a GET of a watch router';
+
 export interface StepDraft {
   /** Identity for keyed lists (not saved). */
   key: number;
@@ -37,8 +49,12 @@ export interface StepDraft {
   expectBody: string;
   paths: PathValue[];
   matchesSchema: boolean;
+  /** For a stream (a GET of a watch router): its first events, in order. */
+  events: EventDraft[];
   /** What the form has no field for (`files`), kept as it was. */
   extra: Record<string, unknown>;
+  /** What the form has no field for in `expect`, kept as it was. */
+  expectExtra: Record<string, unknown>;
 }
 
 export interface CaseDraft {
@@ -71,6 +87,10 @@ function actAsOf(kind: CallerKind, group: string): ActAsDef {
 /** Whether a problem is a JSON field that does not parse (shown as soon as it is typed; it blocks switching views). */
 export const isJsonError = (message: string) => message.startsWith('not valid JSON') || message === 'a JSON object';
 
+export function newEvent(event = 'insert', data = ''): EventDraft {
+  return { key: ++nextKey, event, data };
+}
+
 export function newStep(prev?: StepDraft): StepDraft {
   return {
     key: ++nextKey,
@@ -86,13 +106,17 @@ export function newStep(prev?: StepDraft): StepDraft {
     expectBody: '',
     paths: [],
     matchesSchema: false,
+    events: [],
     extra: {},
+    expectExtra: {},
   };
 }
 
 function stepDraft(s: StepDef): StepDraft {
   const { as, method, path, query, headers, body, actAs, expect, ...extra } = s as StepDef & Record<string, unknown>;
   const caller = actAs === undefined ? { kind: 'case' as const, group: '' } : callerOf(actAs);
+  const { status: expected, body: expectBody, paths, matchesSchema, events, ...expectExtra } =
+    (expect ?? {}) as Partial<StepExpectDef> & Record<string, unknown>;
   return {
     key: ++nextKey,
     as: as ?? '',
@@ -103,11 +127,13 @@ function stepDraft(s: StepDef): StepDraft {
     query: has(query) ? pretty(query) : '',
     headers: has(headers) ? pretty(headers) : '',
     body: textOf(body),
-    status: String(expect?.status ?? ''),
-    expectBody: textOf(expect?.body),
-    paths: Object.entries(expect?.paths ?? {}).map(([pointer, value]) => ({ pointer, value: JSON.stringify(value) })),
-    matchesSchema: (expect as { matchesSchema?: boolean } | undefined)?.matchesSchema === true,
+    status: String(expected ?? ''),
+    expectBody: textOf(expectBody),
+    paths: Object.entries(paths ?? {}).map(([pointer, value]) => ({ pointer, value: JSON.stringify(value) })),
+    matchesSchema: matchesSchema === true,
+    events: (events ?? []).map((e) => newEvent(e.event, textOf(e.data))),
     extra,
+    expectExtra,
   };
 }
 
@@ -120,6 +146,10 @@ export function toDraft(def: CaseDef): CaseDraft {
 const knownCaller = (a: unknown) =>
   a === undefined || (typeof a === 'string' && a in CALLER_LABELS && a !== 'group') ||
   (!!a && typeof a === 'object' && typeof (a as { group?: unknown }).group === 'string');
+
+const knownEvent = (e: unknown) =>
+  !!e && typeof e === 'object' && !Array.isArray(e) && EVENT_NAMES.includes((e as { event?: never }).event as never) &&
+  Object.keys(e).every((k) => k === 'event' || k === 'data');
 
 /** Whether a JSON value is what the server reads as a case (so the form can show it). */
 export function formProblem(value: unknown): string | null {
@@ -134,6 +164,11 @@ export function formProblem(value: unknown): string | null {
     if (typeof step.method !== 'string' || typeof step.path !== 'string') return `steps[${i}] needs a method and a path`;
     if (!knownCaller(step.actAs)) return `steps[${i}].actAs is "anonymous", "signedIn", "otherUser" or {"group": …}`;
     if (step.expect !== undefined && (typeof step.expect !== 'object' || step.expect === null)) return `steps[${i}].expect is not an object`;
+    const events = (step.expect as Record<string, unknown> | undefined)?.events;
+    if (events !== undefined && !Array.isArray(events)) return `steps[${i}].expect.events is a list of events`;
+    for (const [j, e] of ((events as unknown[] | undefined) ?? []).entries()) {
+      if (!knownEvent(e)) return `steps[${i}].expect.events[${j}] is {"event": "insert" | "update" | "delete" | "resync", "data": …}, nothing else`;
+    }
   }
   return null;
 }
@@ -192,6 +227,16 @@ function stepDef(s: StepDraft, at: string, errors: DraftErrors): StepDef {
   });
   if (s.paths.length) expect.paths = paths;
   if (s.matchesSchema) expect.matchesSchema = true;
+  if (s.events.length) {
+    if (s.method !== 'GET') errors[`${at}.expect.events`] = EVENTS_NEED_GET;
+    expect.events = s.events.map((e, j): ExpectedEventDef => {
+      const where = `${at}.expect.events[${j}]`;
+      if (!EVENT_NAMES.includes(e.event as never)) errors[`${where}.event`] = 'insert, update, delete or resync';
+      const data = json(e.data, `${where}.data`, errors);
+      return { event: e.event as ExpectedEventDef['event'], ...(data === undefined ? {} : { data }) };
+    });
+  }
+  Object.assign(expect, s.expectExtra);
   step.expect = expect;
   return step as unknown as StepDef;
 }
@@ -214,11 +259,14 @@ export function fromDraft(d: CaseDraft): { def: CaseDef; errors: DraftErrors } {
   return { def: { name: d.name.trim(), router: d.router, ...d.extra, actAs: actAsOf(d.caller, d.group), steps }, errors };
 }
 
-/** What later steps may read of step `i`'s answer: `${steps.<as>.status}` and so on. */
+/** What later steps may read of step `i`'s answer: `${steps.<as>.status}` and so on (a stream's cursor too). */
 export function capturesOf(steps: StepDraft[], before: number): string[] {
   return steps
     .slice(0, before)
-    .map((s) => s.as.trim())
-    .filter((n) => IDENTIFIER.test(n))
-    .flatMap((n) => [`\${steps.${n}.body.id}`, `\${steps.${n}.status}`, `\${steps.${n}.body}`]);
+    .filter((s) => IDENTIFIER.test(s.as.trim()))
+    .flatMap((s) => {
+      const n = s.as.trim();
+      const read = [`\${steps.${n}.body.id}`, `\${steps.${n}.status}`, `\${steps.${n}.body}`];
+      return s.events.length ? [...read, `\${steps.${n}.events[0].id}`] : read;
+    });
 }

@@ -7,6 +7,25 @@ import type { RouterDef } from '../../lib/workspace';
 
 export type ActAsDef = 'anonymous' | 'signedIn' | 'otherUser' | { group: string };
 
+/** What a watch stream's events are called. */
+export const EVENT_NAMES = ['insert', 'update', 'delete', 'resync'] as const;
+export type EventName = (typeof EVENT_NAMES)[number];
+
+/** An event a stream must deliver: its name, and a JSON subset (a template) its data must contain. */
+export interface ExpectedEventDef {
+  event: EventName;
+  data?: unknown;
+}
+
+export interface StepExpectDef {
+  status: number | string;
+  body?: unknown;
+  paths?: Record<string, unknown>;
+  matchesSchema?: boolean;
+  /** For a stream (a GET of a watch router): its first events, in order. */
+  events?: ExpectedEventDef[];
+}
+
 export interface StepDef {
   as?: string;
   method: string;
@@ -15,7 +34,7 @@ export interface StepDef {
   headers?: Record<string, unknown>;
   body?: unknown;
   actAs?: ActAsDef;
-  expect: { status: number | string; body?: unknown; paths?: Record<string, unknown> };
+  expect: StepExpectDef;
 }
 
 export interface CaseDef {

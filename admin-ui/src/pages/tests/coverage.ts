@@ -10,6 +10,7 @@ export const KIND_LABELS: Record<TestCaseKind, string> = {
   NOT_FOUND: 'not found',
   CRUD_CHAIN: 'CRUD chain',
   PARTIAL_UPDATE: 'partial update',
+  RESUME: 'resumed stream',
   WRITTEN: 'written case',
 };
 

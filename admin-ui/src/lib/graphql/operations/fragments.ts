@@ -178,5 +178,9 @@ export const RequestLogRowFields = gql`
     durationMs
     userId
     userEmail
+    stream {
+      events
+      closedBy
+    }
   }
 `;
