@@ -170,6 +170,7 @@ SCENARIOS=(
   "sk_get_off|serverkit|off|$SK_URL/|$REF/get.lua|PREFIX=/env/test/posts/ MAX_ID=$SEED_ROWS"
   "bl_get|baseline|-|$BL_URL/|$REF/get.lua|PREFIX=/posts/ MAX_ID=$SEED_ROWS"
   "sk_post|serverkit|on|$SK_URL/env/test/posts|$BENCH/wrk/post_serverkit.lua|AUTH_TOKEN=$USER_TOKEN"
+  "sk_post_nofeed|serverkit|on|$SK_URL/env/test/posts|$BENCH/wrk/post_serverkit.lua|AUTH_TOKEN=$USER_TOKEN"
   "bl_post|baseline|-|$BL_URL/posts|$REF/post.lua|"
   "sk_list|serverkit|on|$SK_URL/env/test/posts?limit=20|$REF/const.lua|"
   "bl_const|baseline|-|$BL_URL/const|$REF/const.lua|"
@@ -188,6 +189,27 @@ run_wrk() { # seconds script url envs... ; prints wrk's output (WRK_CONNECTIONS 
 # read is the peak since now. Prints true, or false if the kernel refuses (then
 # VmHWM stays the peak since start: an upper bound).
 reset_peak_rss() { if echo 5 >"/proc/$1/clear_refs" 2>/dev/null; then echo true; else echo false; fi; }
+
+# What the change feed costs a write: `sk_post_nofeed` runs with the feed's
+# triggers on `posts` dropped (straight in the SQLite file; the server's
+# statements are prepared again), and they are put back as they were after it.
+FEED_TRIGGERS=$WORK/feed_triggers.sql
+sk_feed() { # off | on
+  python3 - "$SK_DATA/envs/test.db" "$FEED_TRIGGERS" "$1" <<'PY'
+import sqlite3, sys
+db, saved, what = sys.argv[1:]
+conn = sqlite3.connect(db, timeout=30)
+if what == "off":
+    rows = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'posts' AND name LIKE '_sk_feed_%'").fetchall()
+    assert rows, "no feed triggers on posts"
+    open(saved, "w").write(";\n".join(sql for _, sql in rows) + ";\n")
+    for name, _ in rows:
+        conn.execute(f'DROP TRIGGER "{name}"')
+else:
+    conn.executescript(open(saved).read())
+conn.commit()
+PY
+}
 
 # One scenario: wrk on it, the server's CPU and peak RSS over it and, for ServerKit
 # with logs on, requestLogStats before and after. Appends a line to $RAW.
@@ -248,7 +270,9 @@ for round in $(seq "$ROUNDS"); do
   if (( round % 2 == 0 )); then order[0]=${SCENARIOS[1]}; order[1]=${SCENARIOS[0]}; fi
   for entry in "${order[@]}"; do
     IFS='|' read -r name server mode url script extra <<<"$entry"
+    [[ $name == *_nofeed ]] && sk_feed off
     run_scenario "$name" "$server" "$mode" "$url" "$script" "$extra" "$round" "$DURATION"
+    [[ $name == *_nofeed ]] && sk_feed on
   done
 done
 sk_mode on

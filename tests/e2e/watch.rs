@@ -534,3 +534,24 @@ async fn each_committed_transaction_notifies_the_feed_once_on_postgresql() {
     let second = tokio::time::timeout(Duration::from_secs(10), listener.recv()).await.expect("a notification within 10 s").unwrap();
     assert_ne!(second.payload(), first.payload());
 }
+
+#[tokio::test]
+async fn a_stream_from_now_gets_nothing_committed_before_it_opened_while_a_transaction_holds_the_horizon() {
+    if std::env::var("SERVERKIT_TEST_DATABASE_URL").is_err() {
+        eprintln!("the PostgreSQL horizon: skipped on SQLite (one writer, no horizon)");
+        return;
+    }
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let blog = start().await;
+    let (writer, _) = blog.user("writer@example.com").await;
+    // A transaction left open elsewhere (with a transaction id) holds the horizon where it is.
+    let db = sea_orm::Database::connect(blog.server.config.database_url()).await.unwrap();
+    let held = db.begin().await.unwrap();
+    held.execute_unprepared("SELECT pg_current_xact_id()").await.unwrap();
+    post(&blog, &writer, "before", true).await;
+    let mut stream = EventStream::open(&blog, "/posts/live", None, None).await.unwrap();
+    let after = post(&blog, &writer, "after", true).await;
+    held.rollback().await.unwrap();
+    let first = stream.next().await;
+    assert_eq!((first.event.as_str(), &first.data["id"]), ("insert", &after["id"]), "not `before`, committed before the stream opened: {first:?}");
+}

@@ -14,11 +14,9 @@
 use std::{convert::Infallible, sync::Arc, time::Duration};
 
 use axum::{
-    http::{HeaderMap, StatusCode},
-    response::{
-        IntoResponse, Response,
-        sse::{Event, KeepAlive, Sse},
-    },
+    body::{Body, Bytes},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
 };
 use chrono::Utc;
 use futures_util::stream;
@@ -157,16 +155,21 @@ pub async fn stream(
         checked: tokio::time::Instant::now(),
         counted,
         pace,
+        sent_at: tokio::time::Instant::now(),
+        alarm: Box::pin(tokio::time::sleep(RECHECK)),
         _seat: seat,
     };
-    let events = stream::unfold(Some(follower), |follower| async move {
+    let frames = stream::unfold(Some(follower), |follower| async move {
         let mut follower = follower?;
-        let event = follower.next().await?;
-        Some((Ok::<_, Infallible>(event), Some(follower)))
+        let frame = follower.next().await?;
+        Some((Ok::<_, Infallible>(frame), Some(follower)))
     });
-    let mut response = Sse::new(events).keep_alive(KeepAlive::new().interval(HEARTBEAT).text("heartbeat")).into_response();
+    let mut response = Body::from_stream(frames).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     // Proxies must pass events on as they come (nginx buffers otherwise).
-    response.headers_mut().insert("x-accel-buffering", axum::http::HeaderValue::from_static("no"));
+    headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
     // The stream's record, written when it closes, reads it.
     response.extensions_mut().insert(tally);
     response
@@ -185,6 +188,11 @@ struct Follower {
     /// Counted in the router's figures while connected.
     counted: Option<crate::monitoring::realtime::Subscriber>,
     pace: Pace,
+    /// When the last frame went: a heartbeat follows `HEARTBEAT` after it.
+    sent_at: tokio::time::Instant,
+    /// Wakes the stream for its checks and heartbeats: one timer for the
+    /// stream's life, moved rather than made again per event.
+    alarm: std::pin::Pin<Box<tokio::time::Sleep>>,
     /// Its place among the environment's subscribers, given back on close.
     _seat: Seat,
 }
@@ -215,34 +223,54 @@ impl Pace {
 }
 
 impl Follower {
-    /// The next event for this caller; None ends the stream.
-    async fn next(&mut self) -> Option<Event> {
+    /// The next frame for this caller (an event, or a heartbeat comment);
+    /// None ends the stream.
+    async fn next(&mut self) -> Option<Bytes> {
+        let frame = self.next_frame().await?;
+        self.sent_at = tokio::time::Instant::now();
+        Some(frame)
+    }
+
+    async fn next_frame(&mut self) -> Option<Bytes> {
         loop {
             // Checked at least every second, events flowing or not.
-            if tokio::time::Instant::now() >= self.checked + RECHECK {
+            let now = tokio::time::Instant::now();
+            if now >= self.checked + RECHECK {
                 if !self.still_allowed().await {
                     self.tally.close(StreamClose::AccessEnded);
                     return None;
                 }
                 self.checked = tokio::time::Instant::now();
             }
-            let item = match tokio::time::timeout_at(self.checked + RECHECK, self.subscription.next()).await {
-                Err(_) => continue,
-                Ok(Err(err)) => {
+            if now >= self.sent_at + HEARTBEAT {
+                return Some(Bytes::from_static(b": heartbeat\n\n"));
+            }
+            let wake = (self.checked + RECHECK).min(self.sent_at + HEARTBEAT);
+            if self.alarm.deadline() != wake {
+                self.alarm.as_mut().reset(wake);
+            }
+            let item = tokio::select! {
+                biased;
+                item = self.subscription.next() => item,
+                () = self.alarm.as_mut() => continue,
+            };
+            let item = match item {
+                Err(err) => {
                     tracing::warn!(environment = %self.active.slug, error = %err, "a watch stream could not read the change feed");
                     self.tally.close(StreamClose::Error);
                     return None;
                 }
-                Ok(Ok(None)) => {
+                Ok(None) => {
                     self.tally.close(StreamClose::Server);
                     return None;
                 }
-                Ok(Ok(Some(item))) => item,
+                Ok(Some(item)) => item,
             };
             let change = match item {
                 Item::Resync { now } => {
                     self.tally.sent();
-                    return Some(Event::default().id(now.to_string()).event("resync").data(json!({ "cursor": now.to_string() }).to_string()));
+                    let data = json!({ "cursor": now.to_string() });
+                    return Some(Bytes::from(format!("id: {now}\nevent: resync\ndata: {data}\n\n")));
                 }
                 Item::Change(change) => change,
             };
@@ -267,7 +295,8 @@ impl Follower {
                     counted.delivered((Utc::now() - change.at).to_std().unwrap_or_default());
                 }
                 self.tally.sent();
-                return Some(Event::default().id(change.cursor.to_string()).event(op.as_str()).data(row.text()));
+                // The frame is written once for every stream the event goes to.
+                return Some(Bytes::from_owner(row.frame(change.cursor, op)));
             }
         }
     }

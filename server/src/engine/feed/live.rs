@@ -27,8 +27,16 @@ use crate::databases::DataDatabases;
 const POLL: Duration = Duration::from_millis(20);
 /// How often it looks when commits are notified: only for a lost notification.
 const NOTIFIED_POLL: Duration = Duration::from_millis(250);
+/// After a read that found events, the reader gathers commits this long
+/// before it reads again: under a steady stream of writes each subscriber
+/// then gets a few events per write to its socket rather than one (the
+/// socket writes were most of what delivery cost), for at most this much
+/// more latency. The first event after a quiet spell goes at once.
+const GATHER: Duration = Duration::from_millis(10);
 /// Events read at once (by the reader, and by a subscriber catching up).
 const PAGE: u64 = 500;
+/// Events committed before a subscription began that it remembers to pass over.
+const SKIPPED_AT_MOST: u64 = 10_000;
 /// Events a subscriber may be behind the reader before it reads the feed itself.
 const BROADCAST_CAPACITY: usize = 4096;
 
@@ -217,7 +225,13 @@ impl Feed {
                 false => (after, false),
             },
         };
-        Ok(Subscription { feed: self.clone(), live, cursor, catching_up: true, backlog: Default::default(), resync })
+        // From now: what committed before, but after the head (above
+        // PostgreSQL's horizon while a transaction elsewhere runs), is not new.
+        let before = match after {
+            None => read::committed_after(&db, head, SKIPPED_AT_MOST).await?.into_iter().collect(),
+            Some(_) => Default::default(),
+        };
+        Ok(Subscription { feed: self.clone(), live, cursor, catching_up: true, backlog: Default::default(), resync, before })
     }
 
     fn ensure_reading(self: &Arc<Self>, from: Cursor) {
@@ -239,8 +253,13 @@ impl Feed {
                     }
                 }
                 let pause = match feed.read_once(&mut cursor).await {
-                    Ok(true) => continue,
-                    Ok(false) => POLL,
+                    Ok(Read::Full) => continue,
+                    Ok(Read::Some) => {
+                        drop(feed);
+                        tokio::time::sleep(GATHER).await;
+                        continue;
+                    }
+                    Ok(Read::None) => POLL,
                     Err(err) => {
                         // Its subscribers wait (they lose nothing); the log is not flooded.
                         tracing::warn!(environment = %feed.slug, error = %err, "reading the change feed; retrying in a second");
@@ -260,17 +279,29 @@ impl Feed {
         }));
     }
 
-    /// Broadcasts what was committed since `cursor`; true when there may be more.
-    async fn read_once(&self, cursor: &mut Cursor) -> anyhow::Result<bool> {
+    /// Broadcasts what was committed since `cursor`.
+    async fn read_once(&self, cursor: &mut Cursor) -> anyhow::Result<Read> {
         let db = self.db().await?;
         let changes = read::after(&db, *cursor, PAGE).await?;
-        let full = changes.len() as u64 == PAGE;
+        let read = match changes.len() as u64 {
+            0 => Read::None,
+            PAGE => Read::Full,
+            _ => Read::Some,
+        };
         *cursor = changes.last().map_or(*cursor, |c| c.cursor);
         for change in changes {
             let _ = self.sender.send(Arc::new(change));
         }
-        Ok(full)
+        Ok(read)
     }
+}
+
+/// What one read of the feed found.
+enum Read {
+    None,
+    Some,
+    /// A whole page: there may be more.
+    Full,
 }
 
 /// One subscriber's place in the feed.
@@ -283,6 +314,9 @@ pub struct Subscription {
     catching_up: bool,
     backlog: std::collections::VecDeque<Shared>,
     resync: bool,
+    /// Events committed before a subscription "from now" began, passed over
+    /// when they come (see `subscribe`).
+    before: std::collections::HashSet<Cursor>,
 }
 
 impl Subscription {
@@ -299,6 +333,9 @@ impl Subscription {
         loop {
             if let Some(change) = self.backlog.pop_front() {
                 self.cursor = change.cursor;
+                if self.before.remove(&change.cursor) {
+                    continue;
+                }
                 return Ok(Some(Item::Change(change)));
             }
             if self.catching_up {
@@ -314,6 +351,9 @@ impl Subscription {
             match self.live.recv().await {
                 Ok(change) if change.cursor > self.cursor => {
                     self.cursor = change.cursor;
+                    if self.before.remove(&change.cursor) {
+                        continue;
+                    }
                     return Ok(Some(Item::Change(change)));
                 }
                 // Read while catching up already.

@@ -148,11 +148,25 @@ pub struct Decoded {
 pub struct Row {
     pub value: Value,
     text: OnceLock<String>,
+    /// The event carrying this row as a Server-Sent Events frame: one per
+    /// row, since a row is sent under one name (a change's new row as its
+    /// insert or update, its old row as a delete), written once for every stream.
+    frame: OnceLock<Arc<[u8]>>,
 }
 
 impl Row {
+    fn new(value: Value) -> Self {
+        Self { value, text: OnceLock::new(), frame: OnceLock::new() }
+    }
+
     pub fn text(&self) -> &str {
         self.text.get_or_init(|| self.value.to_string())
+    }
+
+    /// `id: <cursor>`, `event: <op>`, `data: <row>` and the blank line that
+    /// ends an event (JSON text has no raw line breaks: one `data` line).
+    pub fn frame(&self, cursor: Cursor, op: Op) -> Arc<[u8]> {
+        self.frame.get_or_init(|| format!("id: {cursor}\nevent: {}\ndata: {}\n\n", op.as_str(), self.text()).into_bytes().into()).clone()
     }
 }
 
@@ -164,9 +178,7 @@ impl Change {
     pub fn decoded(&self, table: &Arc<crate::workspace::document::Table>) -> Decoded {
         let key = Arc::as_ptr(table) as usize;
         let decode = || {
-            let row = |stored: &Option<Value>| {
-                stored.as_ref().map(|s| Arc::new(Row { value: crate::engine::values::stored_to_json(table, s), text: OnceLock::new() }))
-            };
+            let row = |stored: &Option<Value>| stored.as_ref().map(|s| Arc::new(Row::new(crate::engine::values::stored_to_json(table, s))));
             Decoded { new: row(&self.new), old: row(&self.old) }
         };
         match self.decoded.get_or_init(|| (key, decode())) {

@@ -89,6 +89,25 @@ pub async fn head(db: &impl ConnectionTrait) -> Result<Cursor, DbErr> {
     Ok(Cursor { tx: tx.parse().unwrap_or_default(), seq: row.try_get("", "seq")? })
 }
 
+/// Events after `head` already committed (PostgreSQL: above the horizon,
+/// so `head` is before them, though a subscriber starting "now" must not
+/// get them as new), up to `limit`. None on SQLite: its head is the last.
+pub async fn committed_after(db: &impl ConnectionTrait, head: Cursor, limit: u64) -> Result<Vec<Cursor>, DbErr> {
+    let backend = db.get_database_backend();
+    if backend != DbBackend::Postgres {
+        return Ok(Vec::new());
+    }
+    let sql = format!("SELECT tx::text AS tx, seq FROM {CHANGES} WHERE (tx, seq) > ($1::text::xid8, $2) ORDER BY tx, seq LIMIT $3");
+    let statement = Statement::from_sql_and_values(backend, sql, [head.tx.to_string().into(), head.seq.into(), (limit as i64).into()]);
+    let rows = db.query_all_raw(statement).await?;
+    rows.iter()
+        .map(|row| {
+            let tx: String = row.try_get("", "tx")?;
+            Ok(Cursor { tx: tx.parse().unwrap_or_default(), seq: row.try_get("", "seq")? })
+        })
+        .collect()
+}
+
 /// The last cursor retention dropped (default: none dropped).
 pub async fn trimmed(db: &impl ConnectionTrait) -> Result<Cursor, DbErr> {
     Ok(state::read_value(db, TRIMMED).await?.and_then(|text| text.parse().ok()).unwrap_or_default())
