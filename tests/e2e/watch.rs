@@ -555,3 +555,60 @@ async fn a_stream_from_now_gets_nothing_committed_before_it_opened_while_a_trans
     let first = stream.next().await;
     assert_eq!((first.event.as_str(), &first.data["id"]), ("insert", &after["id"]), "not `before`, committed before the stream opened: {first:?}");
 }
+
+/// A watch router's WebSocket: subscribed with `token` (and `after`); the
+/// first answer (`ready`, or the refusal).
+async fn watch_socket(blog: &Blog, path: &str, token: Option<&str>, after: Option<&str>) -> (crate::common::Socket, Value) {
+    use futures_util::SinkExt;
+    let url = format!("ws://{}/env/test{path}", blog.server.addr);
+    let (mut socket, _) = tokio_tungstenite::connect_async(url).await.expect("WebSocket upgrade");
+    let subscribe = json!({ "type": "subscribe", "token": token, "after": after });
+    socket.send(tokio_tungstenite::tungstenite::Message::text(subscribe.to_string())).await.unwrap();
+    let first = socket_message(&mut socket).await.expect("an answer to subscribe");
+    (socket, first)
+}
+
+/// The next text message (pings passed over) within 10 s; None when the socket closed.
+async fn socket_message(socket: &mut crate::common::Socket) -> Option<Value> {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    loop {
+        match tokio::time::timeout(Duration::from_secs(10), socket.next()).await.expect("a message within 10 s") {
+            Some(Ok(Message::Text(text))) => return Some(serde_json::from_str(&text).unwrap()),
+            Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return None,
+            Some(Ok(_)) => {}
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_watch_router_answers_on_a_websocket_with_the_token_in_the_first_message() {
+    let blog = start().await;
+    let (alice, _) = blog.user("alice@example.com").await;
+    let (bob, _) = blog.user("bob@example.com").await;
+    let (mut socket, ready) = watch_socket(&blog, "/posts/mine/live", Some(&alice), None).await;
+    assert_eq!(ready, json!({ "type": "ready" }));
+    // Bob's row never reaches Alice; her own does, as its event with the row.
+    post(&blog, &bob, "Bob's", false).await;
+    let hers = post(&blog, &alice, "Alice's", false).await;
+    let event = socket_message(&mut socket).await.unwrap();
+    assert_eq!((event["type"].as_str(), &event["data"]["id"], &event["data"]["title"]), (Some("insert"), &hers["id"], &json!("Alice's")), "{event}");
+    // Resumed after that event: exactly what came later.
+    let later = post(&blog, &alice, "later", true).await;
+    let (mut resumed, _) = watch_socket(&blog, "/posts/mine/live", Some(&alice), event["id"].as_str()).await;
+    let next = socket_message(&mut resumed).await.unwrap();
+    assert_eq!((next["type"].as_str(), &next["data"]["id"]), (Some("insert"), &later["id"]), "{next}");
+    drop(resumed);
+    // Refused: no token on a signed-in router, a bad token, a bad first message.
+    for (token, code) in [(None, "UNAUTHENTICATED"), (Some("ut_not-a-token"), "UNAUTHENTICATED")] {
+        let (mut refused, answer) = watch_socket(&blog, "/posts/mine/live", token, None).await;
+        assert_eq!((answer["type"].as_str(), answer["error"]["code"].as_str()), (Some("error"), Some(code)), "{answer}");
+        assert!(socket_message(&mut refused).await.is_none(), "closed after the refusal");
+    }
+    let (_, bad_cursor) = watch_socket(&blog, "/posts/mine/live", Some(&alice), Some("nope")).await;
+    assert_eq!(bad_cursor["error"]["code"], "INVALID_INPUT", "{bad_cursor}");
+    // Closed by the client: one request record with the events it sent.
+    drop(socket);
+    let record = stream_record(&blog, "myPosts", |s| s["events"] == 1 && s["closedBy"] == "CLIENT").await;
+    assert_eq!(record["status"], 101, "{record}");
+}

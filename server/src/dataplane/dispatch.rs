@@ -197,7 +197,12 @@ async fn dispatch(
             body: Value::Null,
             staged: Staged::default(),
         };
-        return super::watch::stream(state, active, &router, (caller, token), peer, &parts.headers, request).await;
+        if super::watch::wants_socket(&parts) {
+            let mut parts = parts;
+            return super::watch::socket(state, active, router, &mut parts, (caller, token), peer, request).await;
+        }
+        let who = super::watch::Subscriber { caller, token_hash: token, peer, headers: &parts.headers };
+        return super::watch::stream(state, active, &router, who, request).await;
     }
     let caller = match super::request::caller(active, &parts.headers, notes).await {
         Ok(caller) => caller,

@@ -177,9 +177,14 @@ pub async fn serve_recorded(
     match source {
         // Recorded when it closes, with how it went.
         Source::Http if tally.is_some() => {
-            let (parts, body) = response.into_parts();
             let tally = tally.unwrap_or_default();
-            (Response::from_parts(parts, RecordedStream::wrap(body, record, state.logs.clone(), started, tally)), None)
+            tally.hold(record, state.logs.clone(), started);
+            // A WebSocket's task finishes the record; a body of events, when it drops.
+            if tally.is_socket() {
+                return (response, None);
+            }
+            let (parts, body) = response.into_parts();
+            (Response::from_parts(parts, RecordedStream::wrap(body, tally)), None)
         }
         // Nobody in the process waits for it: no copy.
         Source::Http => {

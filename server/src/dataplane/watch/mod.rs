@@ -1,5 +1,6 @@
 //! A watch router's answer: the changes of its table that the caller may
-//! see, as Server-Sent Events. Access is checked when the caller connects
+//! see, as Server-Sent Events (`sse`) or on a WebSocket at the same path
+//! (`socket`, the caller's token in its first message). Access is checked when the caller connects
 //! and each event is checked as the caller: the router's filter and owner
 //! rule against the row (for a delete, as it was), so a caller receives
 //! exactly the rows the matching list would return to them. A row that
@@ -11,16 +12,19 @@
 //! stands in for it, once. The stream closes within a second of the
 //! caller's token expiring or the caller being disabled.
 
-use std::{convert::Infallible, sync::Arc, time::Duration};
+mod socket;
+mod sse;
+
+use std::{sync::Arc, time::Duration};
 
 use axum::{
-    body::{Body, Bytes},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
-    response::{IntoResponse, Response},
+    http::{HeaderMap, StatusCode},
+    response::Response,
 };
 use chrono::Utc;
-use futures_util::stream;
-use serde_json::{Value, json};
+use serde_json::Value;
+pub use socket::{socket, wanted as wants_socket};
+pub use sse::stream;
 
 use super::{
     DataPlane, ErrorCode, Notes,
@@ -72,39 +76,41 @@ pub async fn caller(active: &Active, headers: &HeaderMap, query: &[(String, Stri
     }
 }
 
-/// Opens the stream of `router` for `caller` (and the hash of the token it came with),
-/// within the environment's limits on subscribers.
-pub async fn stream(
+/// Who is subscribing: the caller, the hash of the token they came with
+/// (checked again while the stream is open), and their address.
+pub struct Subscriber<'a> {
+    pub caller: Option<Caller>,
+    pub token_hash: Option<String>,
+    pub peer: std::net::SocketAddr,
+    pub headers: &'a HeaderMap,
+}
+
+/// The stream's own query parameters, which are not the router's input
+/// (its query schema may be closed).
+const STREAM_PARAMETERS: [&str; 2] = ["ticket", "after"];
+
+/// The follower of `router`'s changes after `after` for `who`, within the
+/// environment's limits on subscribers; the refusal as a response.
+async fn open(
     state: &DataPlane,
     active: &Arc<Active>,
     router: &CompiledRouter,
-    (caller, token_hash): (Option<Caller>, Option<String>),
-    peer: std::net::SocketAddr,
-    headers: &HeaderMap,
-    request: RequestParts,
-) -> Response {
-    let after = headers
-        .get("last-event-id")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-        .or_else(|| request.query.iter().find(|(k, _)| k == "after").map(|(_, v)| v.clone()));
-    let after = match after.as_deref().map(str::parse::<Cursor>) {
-        None => None,
-        Some(Ok(cursor)) => Some(cursor),
-        Some(Err(())) => return error(StatusCode::BAD_REQUEST, ErrorCode::InvalidInput, "Last-Event-ID (or `after`) is not a cursor this stream gave"),
-    };
-    // The stream's own parameters are not the router's input (its query schema may be closed).
-    let mut request = request;
-    request.query.retain(|(name, _)| name != "ticket" && name != "after");
+    who: Subscriber<'_>,
+    mut request: RequestParts,
+    after: Option<Cursor>,
+    tally: Arc<StreamTally>,
+) -> Result<Follower, Response> {
+    let Subscriber { caller, token_hash, peer, headers } = who;
+    request.query.retain(|(name, _)| !STREAM_PARAMETERS.contains(&name.as_str()));
     let groups = active.routers.get(&router.name).and_then(|s| s.groups.as_deref());
     let watch = match execute::watch(router, caller.as_ref(), groups, &active.vars, request) {
         Ok(watch) => watch,
-        Err(f) => return failure(f),
+        Err(f) => return Err(failure(f)),
     };
     let expires_at = match &token_hash {
         Some(hashed) => match active.users.expires_at(hashed).await {
             Ok(at) => at,
-            Err(err) => return service_error(err),
+            Err(err) => return Err(service_error(err)),
         },
         None => None,
     };
@@ -118,34 +124,33 @@ pub async fn stream(
     let seat = match feed.seat(&who, usize::try_from(limits.max_subscribers).unwrap_or(1), usize::try_from(limits.max_subscribers_per_user).unwrap_or(1)) {
         Ok(seat) => seat,
         Err(Full::Environment(most)) => {
-            return error(
+            return Err(error(
                 StatusCode::SERVICE_UNAVAILABLE,
                 ErrorCode::Overloaded,
                 format!("this environment has {most} streams open, the most it takes; retry shortly"),
-            );
+            ));
         }
         Err(Full::Caller(most)) => {
-            return error(
+            return Err(error(
                 StatusCode::TOO_MANY_REQUESTS,
                 ErrorCode::RateLimited,
                 format!("{most} streams are open for this caller, the most one may have: close one first"),
-            );
+            ));
         }
     };
     let subscription = match feed.subscribe(after).await {
         Ok(subscription) => subscription,
         Err(err) => {
             tracing::error!(environment = %active.slug, error = %err, "opening the change feed");
-            return error(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, "internal error");
+            return Err(error(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, "internal error"));
         }
     };
     let case_sensitive = matches!(active.db.rows, RowStore::Sql { .. });
     // A test run's streams are not the environment's traffic.
     let counted = (!state.is_sandbox() && active.guards.capabilities.monitoring).then(|| state.monitor.realtime().subscribe(&active.slug, &router.name));
     let pace = Pace::new(limits.max_events_per_second);
-    let tally = Arc::new(StreamTally::default());
-    let follower = Follower {
-        tally: tally.clone(),
+    Ok(Follower {
+        tally,
         subscription,
         watch,
         case_sensitive,
@@ -158,21 +163,7 @@ pub async fn stream(
         sent_at: tokio::time::Instant::now(),
         alarm: Box::pin(tokio::time::sleep(RECHECK)),
         _seat: seat,
-    };
-    let frames = stream::unfold(Some(follower), |follower| async move {
-        let mut follower = follower?;
-        let frame = follower.next().await?;
-        Some((Ok::<_, Infallible>(frame), Some(follower)))
-    });
-    let mut response = Body::from_stream(frames).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    // Proxies must pass events on as they come (nginx buffers otherwise).
-    headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
-    // The stream's record, written when it closes, reads it.
-    response.extensions_mut().insert(tally);
-    response
+    })
 }
 
 struct Follower {
@@ -222,16 +213,28 @@ impl Pace {
     }
 }
 
+/// What a stream sends next.
+enum Out {
+    /// A row the caller may see, under its event's name.
+    Event { cursor: Cursor, op: Op, row: Arc<Row> },
+    /// The cursor asked for is older than the feed keeps: read again, then follow from here.
+    Resync(Cursor),
+    /// Nothing for a while: a sign of life.
+    Heartbeat,
+}
+
 impl Follower {
-    /// The next frame for this caller (an event, or a heartbeat comment);
-    /// None ends the stream.
-    async fn next(&mut self) -> Option<Bytes> {
-        let frame = self.next_frame().await?;
+    /// What to send this caller next; None ends the stream.
+    async fn next(&mut self) -> Option<Out> {
+        let out = self.next_out().await?;
         self.sent_at = tokio::time::Instant::now();
-        Some(frame)
+        if !matches!(out, Out::Heartbeat) {
+            self.tally.sent();
+        }
+        Some(out)
     }
 
-    async fn next_frame(&mut self) -> Option<Bytes> {
+    async fn next_out(&mut self) -> Option<Out> {
         loop {
             // Checked at least every second, events flowing or not.
             let now = tokio::time::Instant::now();
@@ -243,7 +246,7 @@ impl Follower {
                 self.checked = tokio::time::Instant::now();
             }
             if now >= self.sent_at + HEARTBEAT {
-                return Some(Bytes::from_static(b": heartbeat\n\n"));
+                return Some(Out::Heartbeat);
             }
             let wake = (self.checked + RECHECK).min(self.sent_at + HEARTBEAT);
             if self.alarm.deadline() != wake {
@@ -267,11 +270,7 @@ impl Follower {
                 Ok(Some(item)) => item,
             };
             let change = match item {
-                Item::Resync { now } => {
-                    self.tally.sent();
-                    let data = json!({ "cursor": now.to_string() });
-                    return Some(Bytes::from(format!("id: {now}\nevent: resync\ndata: {data}\n\n")));
-                }
+                Item::Resync { now } => return Some(Out::Resync(now)),
                 Item::Change(change) => change,
             };
             if !matches!(&change.subject, Subject::Row(table) if *table == self.watch.table.name) {
@@ -294,9 +293,7 @@ impl Follower {
                 if let Some(counted) = &self.counted {
                     counted.delivered((Utc::now() - change.at).to_std().unwrap_or_default());
                 }
-                self.tally.sent();
-                // The frame is written once for every stream the event goes to.
-                return Some(Bytes::from_owner(row.frame(change.cursor, op)));
+                return Some(Out::Event { cursor: change.cursor, op, row });
             }
         }
     }
