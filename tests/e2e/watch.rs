@@ -612,3 +612,19 @@ async fn a_watch_router_answers_on_a_websocket_with_the_token_in_the_first_messa
     let record = stream_record(&blog, "myPosts", |s| s["events"] == 1 && s["closedBy"] == "CLIENT").await;
     assert_eq!(record["status"], 101, "{record}");
 }
+
+#[tokio::test]
+async fn a_quiet_stream_sends_a_heartbeat_comment_every_15_seconds() {
+    let blog = start().await;
+    let response = reqwest::Client::new().get(blog.url("/posts/live")).header("accept", "text/event-stream").send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let mut response = response;
+    let opened = tokio::time::Instant::now();
+    let mut seen = String::new();
+    while !seen.contains(": heartbeat\n\n") {
+        let chunk = tokio::time::timeout_at(opened + Duration::from_secs(25), response.chunk()).await.expect("a heartbeat within 25 s").unwrap().expect("open");
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    let waited = opened.elapsed();
+    assert!(waited >= Duration::from_secs(14), "not before 15 s of quiet: {waited:?}");
+}

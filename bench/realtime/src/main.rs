@@ -29,6 +29,14 @@ use std::{
 
 use serde_json::{Value, json};
 
+/// What the probe reads of an event's row: when it was written, and whose it is.
+#[derive(serde::Deserialize)]
+struct Probed<'a> {
+    #[serde(borrow)]
+    created_at: &'a str,
+    owner: Option<i64>,
+}
+
 struct Stats {
     received: AtomicU64,
     /// Events whose row was not this subscriber's (owner mode).
@@ -71,26 +79,31 @@ async fn subscribe(http: reqwest::Client, url: String, token: Option<String>, me
     let mut response = request.send().await.expect("stream");
     assert_eq!(response.status(), 200, "{url}: {}", response.status());
     let _ = attached.send(()).await;
-    let mut buffer = String::new();
+    // Bytes as they come, consumed frame by frame in place: the probe shares
+    // the CPUs with the server, so it parses only what it checks.
+    let mut buffer: Vec<u8> = Vec::new();
     let mut latencies = Vec::new();
     while let Ok(Some(chunk)) = response.chunk().await {
-        buffer.push_str(&String::from_utf8_lossy(&chunk));
-        while let Some(end) = buffer.find("\n\n") {
-            let frame: String = buffer.drain(..end + 2).collect();
-            let Some(data) = frame.lines().find_map(|l| l.strip_prefix("data:")) else { continue };
-            let Ok(row) = serde_json::from_str::<Value>(data.trim()) else { continue };
-            let now = chrono::Utc::now();
-            if let Some(at) = row["created_at"].as_str().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()) {
+        let now = chrono::Utc::now();
+        buffer.extend_from_slice(&chunk);
+        let mut start = 0;
+        while let Some(end) = buffer[start..].windows(2).position(|w| w == b"\n\n").map(|at| start + at) {
+            let frame = &buffer[start..end];
+            start = end + 2;
+            let Some(data) = frame.split(|b| *b == b'\n').find_map(|line| line.strip_prefix(b"data:")) else { continue };
+            let Ok(row) = serde_json::from_slice::<Probed>(data) else { continue };
+            if let Ok(at) = chrono::DateTime::parse_from_rfc3339(row.created_at) {
                 latencies.push((now - at.with_timezone(&chrono::Utc)).num_microseconds().unwrap_or(0).max(0) as u64);
             }
             stats.received.fetch_add(1, Ordering::Relaxed);
-            if me.is_some_and(|me| row["owner"].as_i64() != Some(me)) {
+            if me.is_some_and(|me| row.owner != Some(me)) {
                 stats.leaked.fetch_add(1, Ordering::Relaxed);
             }
             if latencies.len() >= 256 {
                 stats.latencies_us.lock().unwrap().append(&mut latencies);
             }
         }
+        buffer.drain(..start);
         // Flushed often enough for the report to read them at the end.
         if !latencies.is_empty() && buffer.is_empty() {
             stats.latencies_us.lock().unwrap().append(&mut latencies);
