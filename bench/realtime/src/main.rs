@@ -54,12 +54,8 @@ fn percentile(sorted: &[u64], q: f64) -> f64 {
 
 async fn sign_up(http: &reqwest::Client, base: &str, email: &str) -> (String, i64) {
     loop {
-        let response = http
-            .post(format!("{base}/auth/signup"))
-            .json(&json!({ "email": email, "password": "realtime bench password" }))
-            .send()
-            .await
-            .expect("sign-up");
+        let response =
+            http.post(format!("{base}/auth/signup")).json(&json!({ "email": email, "password": "realtime bench password" })).send().await.expect("sign-up");
         if response.status() == 429 {
             let wait = response.headers().get("retry-after").and_then(|v| v.to_str().ok()?.parse().ok()).unwrap_or(1);
             tokio::time::sleep(Duration::from_secs(wait)).await;
