@@ -10,7 +10,7 @@ use futures_util::StreamExt;
 use serde_json::{Value, json};
 use tokio::{sync::watch, task::JoinHandle, time::Instant};
 
-use super::run::{Mismatch, render, subset_mismatch};
+use super::compare::{Mismatch, render, subset_mismatch};
 use crate::workspace::test_case::ExpectedEvent;
 
 pub struct OpenStream {

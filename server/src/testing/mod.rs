@@ -3,6 +3,7 @@
 //! in-process data plane, as fixture end users, one run per environment at a
 //! time. Runs are stored with every case's result and stream their progress.
 
+mod compare;
 pub mod console;
 pub mod coverage;
 mod events;
