@@ -607,6 +607,8 @@ async fn a_watch_router_answers_on_a_websocket_with_the_token_in_the_first_messa
     }
     let (_, bad_cursor) = watch_socket(&blog, "/posts/mine/live", Some(&alice), Some("nope")).await;
     assert_eq!(bad_cursor["error"]["code"], "INVALID_INPUT", "{bad_cursor}");
+    let refused = stream_record(&blog, "myPosts", |s| s["closedBy"] == "REFUSED").await;
+    assert_eq!((refused["status"].as_i64(), refused["stream"]["events"].as_i64()), (Some(101), Some(0)), "{refused}");
     // Closed by the client: one request record with the events it sent.
     drop(socket);
     let record = stream_record(&blog, "myPosts", |s| s["events"] == 1 && s["closedBy"] == "CLIENT").await;

@@ -186,6 +186,8 @@ export type StreamClosedBy =
   | 'CLIENT'
   /** The change feed could not be read. */
   | 'ERROR'
+  /** Refused once open: a WebSocket whose first message's token, cursor or caller was refused. */
+  | 'REFUSED'
   /** The server stopped serving it. */
   | 'SERVER';
 

@@ -110,6 +110,8 @@ pub enum StreamClosedBy {
     Server,
     /// The change feed could not be read.
     Error,
+    /// Refused once open: a WebSocket whose first message's token, cursor or caller was refused.
+    Refused,
 }
 
 impl From<StreamClose> for StreamClosedBy {
@@ -119,6 +121,7 @@ impl From<StreamClose> for StreamClosedBy {
             StreamClose::AccessEnded => Self::AccessEnded,
             StreamClose::Server => Self::Server,
             StreamClose::Error => Self::Error,
+            StreamClose::Refused => Self::Refused,
         }
     }
 }

@@ -57,6 +57,8 @@ pub enum StreamClose {
     Server,
     /// The change feed could not be read.
     Error,
+    /// Refused once open (a WebSocket's first message: its token, cursor or access).
+    Refused,
 }
 
 impl StreamClose {
@@ -66,11 +68,12 @@ impl StreamClose {
             Self::AccessEnded => "access_ended",
             Self::Server => "server",
             Self::Error => "error",
+            Self::Refused => "refused",
         }
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        [Self::Client, Self::AccessEnded, Self::Server, Self::Error].into_iter().find(|c| c.as_str() == text)
+        [Self::Client, Self::AccessEnded, Self::Server, Self::Error, Self::Refused].into_iter().find(|c| c.as_str() == text)
     }
 }
 

@@ -9,6 +9,7 @@ export const CLOSED_BY: Record<StreamClosedBy, string> = {
   ACCESS_ENDED: 'access ended (token expired or user disabled)',
   SERVER: 'the server',
   ERROR: 'an error reading the change feed',
+  REFUSED: 'the server: refused after it opened (the first message’s token, cursor or caller)',
 };
 
 export const eventsText = (n: number): string => `${n} event${n === 1 ? '' : 's'}`;

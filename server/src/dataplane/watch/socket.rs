@@ -98,7 +98,8 @@ fn refusal_of(code: ErrorCode, message: impl Into<String>) -> Value {
     json!({ "code": code.as_str(), "message": message.into() })
 }
 
-async fn refuse(mut socket: WebSocket, error: Value) {
+async fn refuse(mut socket: WebSocket, tally: &StreamTally, error: Value) {
+    tally.close(StreamClose::Refused);
     let reason = error["code"].as_str().unwrap_or("REFUSED").to_owned();
     let _ = socket.send(text(json!({ "type": "error", "error": error }))).await;
     let _ = socket.send(Message::Close(Some(CloseFrame { code: POLICY, reason: Utf8Bytes::from(reason) }))).await;
@@ -118,7 +119,7 @@ async fn serve(
 ) {
     let first = match tokio::time::timeout(FIRST_MESSAGE, socket.recv()).await {
         Ok(Some(Ok(Message::Text(first)))) => serde_json::from_str::<First>(&first),
-        Err(_) => return refuse(socket, refusal_of(ErrorCode::InvalidInput, "no subscribe message within 10 s")).await,
+        Err(_) => return refuse(socket, &tally, refusal_of(ErrorCode::InvalidInput, "no subscribe message within 10 s")).await,
         _ => return,
     };
     let (token, after) = match first {
@@ -126,6 +127,7 @@ async fn serve(
         Err(err) => {
             return refuse(
                 socket,
+                &tally,
                 refusal_of(ErrorCode::InvalidInput, format!("the first message is `{{\"type\": \"subscribe\", \"token\"?, \"after\"?}}`: {err}")),
             )
             .await;
@@ -134,21 +136,21 @@ async fn serve(
     let after = match after.as_deref().map(str::parse::<Cursor>) {
         None => None,
         Some(Ok(cursor)) => Some(cursor),
-        Some(Err(())) => return refuse(socket, refusal_of(ErrorCode::InvalidInput, "`after` is not a cursor this stream gave")).await,
+        Some(Err(())) => return refuse(socket, &tally, refusal_of(ErrorCode::InvalidInput, "`after` is not a cursor this stream gave")).await,
     };
     let (caller, token_hash) = match (caller, token) {
         (Some(caller), _) => (Some(caller), token_hash),
         (None, None) => (None, None),
         (None, Some(token)) => match active.users.authenticate(&token).await {
             Ok(Some(caller)) => (Some(caller), Some(crate::engine::users::hash(&token))),
-            Ok(None) => return refuse(socket, refusal_of(ErrorCode::Unauthenticated, "the token is invalid or expired")).await,
-            Err(err) => return refuse(socket, refusal(crate::dataplane::reply::service_error(err)).await).await,
+            Ok(None) => return refuse(socket, &tally, refusal_of(ErrorCode::Unauthenticated, "the token is invalid or expired")).await,
+            Err(err) => return refuse(socket, &tally, refusal(crate::dataplane::reply::service_error(err)).await).await,
         },
     };
     let who = Subscriber { caller, token_hash, peer, headers };
     let mut follower = match open(state, active, router, who, request, after, tally.clone()).await {
         Ok(follower) => follower,
-        Err(refused) => return refuse(socket, refusal(refused).await).await,
+        Err(refused) => return refuse(socket, &tally, refusal(refused).await).await,
     };
     let ready = text(json!({ "type": "ready" }));
     if socket.send(ready).await.is_err() {
