@@ -62,6 +62,15 @@ impl Active {
     pub fn is_sandbox(&self) -> bool {
         self.files_at != self.slug
     }
+
+    /// The change feed it serves from: its environment's (`engine` keeps
+    /// one per environment), or a test run's sandbox's own.
+    pub fn feed(&self, engine: &super::Engine) -> Arc<feed::Feed> {
+        match self.is_sandbox() {
+            true => feed::Feed::sandbox(&self.slug, self.db.read.clone()),
+            false => engine.feed(&self.slug),
+        }
+    }
 }
 
 /// The outcome of a refresh.
@@ -320,7 +329,7 @@ impl Engine {
         let applied_at = chrono::Utc::now();
         step(progress, "migrate", async {
             let txn = db.write.begin().await?;
-            schema::apply(&txn, &applied.tables, &tables, &plan)
+            feed::ddl::migrate(&txn, &applied.tables, &tables, &plan)
                 .await
                 .map_err(|err| ServiceError::bad_input("migration", format!("the migration failed and was rolled back: {}", database_words(&err))))?;
             state::write(&txn, &Applied { revision: target.revision, release: target.release, tables, applied_at: Some(applied_at) }).await?;

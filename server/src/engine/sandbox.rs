@@ -61,7 +61,7 @@ impl Engine {
         // Where the feed keeps how far retention trimmed (a resumed stream reads it).
         super::state::ensure_table(&txn).await?;
         super::feed::ddl::ensure(&txn).await?;
-        schema::apply(&txn, &[], tables, &schema::plan(&[], tables)).await.map_err(ServiceError::internal)?;
+        super::feed::ddl::migrate(&txn, &[], tables, &schema::plan(&[], tables)).await.map_err(ServiceError::internal)?;
         txn.commit().await?;
         // Nobody else caches these users: their changes go nowhere.
         let users = Users::new(&env.slug, &db, tokio::sync::broadcast::channel(1).0);

@@ -182,7 +182,6 @@ pub async fn apply(txn: &DatabaseTransaction, old: &[Table], new: &[Table], plan
     // or an index may refer to a table the plan creates after it. PostgreSQL
     // also refuses a reference to a table that does not exist yet, so a
     // relation between new tables is added once all of them are there.
-    super::feed::ddl::drop_triggers(txn, old).await?;
     let mut uncreated: HashSet<&str> =
         plan.changes.iter().filter_map(|c| if let Change::CreateTable { table } = c { Some(table.as_str()) } else { None }).collect();
     let mut deferred: Vec<(&Table, &Column)> = Vec::new();
@@ -273,9 +272,6 @@ pub async fn apply(txn: &DatabaseTransaction, old: &[Table], new: &[Table], plan
             }
         }
     }
-    // Every table served records its changes (tables kept unserved too: a
-    // rollback may serve them again).
-    super::feed::ddl::create_triggers(txn, new).await?;
     Ok(())
 }
 

@@ -115,7 +115,7 @@ async fn open(
         None => None,
     };
     let limits = active.guards.limits;
-    let feed = state.engine.feed_of(active);
+    let feed = active.feed(&state.engine);
     // Anonymous callers count per address.
     let who = match &caller {
         Some(caller) => format!("user:{}", caller.id),

@@ -9,10 +9,10 @@
 //! tokens are never recorded. A change of a user's groups is an `update` of
 //! the user with no values (readers read the user again).
 
-use sea_orm::{ConnectionTrait, DbBackend, DbErr};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, DbErr};
 
 use crate::{
-    engine::schema::quote,
+    engine::schema::{self, Plan, quote},
     workspace::document::{ColumnType, Table},
 };
 
@@ -55,6 +55,17 @@ pub async fn ensure(db: &impl ConnectionTrait) -> Result<(), DbErr> {
             }
         }
     }
+    Ok(())
+}
+
+/// Runs a migration `plan` from `old` to `new` inside `txn` (the caller
+/// commits) with the feed's triggers out of its way: dropped before, and
+/// created after for every table served (tables kept unserved too: a
+/// rollback may serve them again).
+pub async fn migrate(txn: &DatabaseTransaction, old: &[Table], new: &[Table], plan: &Plan) -> anyhow::Result<()> {
+    drop_triggers(txn, old).await?;
+    schema::apply(txn, old, new, plan).await?;
+    create_triggers(txn, new).await?;
     Ok(())
 }
 

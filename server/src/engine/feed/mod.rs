@@ -23,7 +23,6 @@ use chrono::{DateTime, Utc};
 use sea_orm::TransactionTrait;
 use serde_json::Value;
 
-use super::runtime::Active;
 use crate::error::{ServiceError, ServiceResult};
 
 pub use live::{Feed, Feeds, Full, Item, Seat, Subscription};
@@ -197,15 +196,6 @@ impl super::Engine {
     /// A transaction that wrote to the feed of PostgreSQL schema `schema` committed.
     pub fn feed_committed(&self, schema: &str, tx: u64) {
         self.feeds.committed(schema, tx);
-    }
-
-    /// The change feed of what `active` serves from: its environment's, or
-    /// a test run's sandbox's own.
-    pub fn feed_of(&self, active: &Active) -> Arc<Feed> {
-        match active.is_sandbox() {
-            true => Feed::sandbox(&active.slug, active.db.read.clone()),
-            false => self.feed(&active.slug),
-        }
     }
 
     /// Keeps each served environment's change feed within its retention
