@@ -119,7 +119,10 @@ async fn limited(state: &DataPlane, active: &Arc<Active>, path: &str, request: R
         return error(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Overloaded, "too many requests in flight; retry shortly");
     };
     let files = RowFiles { files: &state.files, slug: &active.slug, stored_as: &active.files_at, limits: guards.limits };
-    let response = match tokio::time::timeout(guards.timeout(), dispatch(active, path, target, request, peer, &files, state, notes)).await {
+    // Boxed: the request's future is large, and a future is moved by value
+    // (into the timeout, then as it is polled); a box moves as a pointer.
+    let serving = Box::pin(dispatch(active, path, target, request, peer, &files, state, notes));
+    let response = match tokio::time::timeout(guards.timeout(), serving).await {
         Ok(response) => response,
         Err(_) => error(StatusCode::GATEWAY_TIMEOUT, ErrorCode::Timeout, "the request took longer than this environment allows"),
     };
