@@ -93,9 +93,9 @@ async fn refusal(response: Response) -> Value {
     serde_json::from_slice::<Value>(&bytes).ok().map(|body| body["error"].clone()).unwrap_or(json!({ "code": "INTERNAL", "message": "refused" }))
 }
 
-/// `{"code", "message"}` of a refusal, as the error catalogue writes it.
-fn refusal_of(code: ErrorCode, message: impl Into<String>) -> Value {
-    json!({ "code": code.as_str(), "message": message.into() })
+/// `{"code", "message"}` of a refusal, written by the error catalogue.
+async fn refusal_of(code: ErrorCode, message: impl Into<String>) -> Value {
+    refusal(error(StatusCode::BAD_REQUEST, code, message)).await
 }
 
 async fn refuse(mut socket: WebSocket, tally: &StreamTally, error: Value) {
@@ -119,7 +119,7 @@ async fn serve(
 ) {
     let first = match tokio::time::timeout(FIRST_MESSAGE, socket.recv()).await {
         Ok(Some(Ok(Message::Text(first)))) => serde_json::from_str::<First>(&first),
-        Err(_) => return refuse(socket, &tally, refusal_of(ErrorCode::InvalidInput, "no subscribe message within 10 s")).await,
+        Err(_) => return refuse(socket, &tally, refusal_of(ErrorCode::InvalidInput, "no subscribe message within 10 s").await).await,
         _ => return,
     };
     let (token, after) = match first {
@@ -128,7 +128,7 @@ async fn serve(
             return refuse(
                 socket,
                 &tally,
-                refusal_of(ErrorCode::InvalidInput, format!("the first message is `{{\"type\": \"subscribe\", \"token\"?, \"after\"?}}`: {err}")),
+                refusal_of(ErrorCode::InvalidInput, format!("the first message is `{{\"type\": \"subscribe\", \"token\"?, \"after\"?}}`: {err}")).await,
             )
             .await;
         }
@@ -136,14 +136,14 @@ async fn serve(
     let after = match after.as_deref().map(str::parse::<Cursor>) {
         None => None,
         Some(Ok(cursor)) => Some(cursor),
-        Some(Err(())) => return refuse(socket, &tally, refusal_of(ErrorCode::InvalidInput, "`after` is not a cursor this stream gave")).await,
+        Some(Err(())) => return refuse(socket, &tally, refusal_of(ErrorCode::InvalidInput, "`after` is not a cursor this stream gave").await).await,
     };
     let (caller, token_hash) = match (caller, token) {
         (Some(caller), _) => (Some(caller), token_hash),
         (None, None) => (None, None),
         (None, Some(token)) => match active.users.authenticate(&token).await {
             Ok(Some(caller)) => (Some(caller), Some(crate::engine::users::hash(&token))),
-            Ok(None) => return refuse(socket, &tally, refusal_of(ErrorCode::Unauthenticated, "the token is invalid or expired")).await,
+            Ok(None) => return refuse(socket, &tally, refusal_of(ErrorCode::Unauthenticated, "the token is invalid or expired").await).await,
             Err(err) => return refuse(socket, &tally, refusal(crate::dataplane::reply::service_error(err)).await).await,
         },
     };
