@@ -10,13 +10,10 @@ Steps: start, admin sign-in, import, refresh (with its test run), end-user
 sign-ups, one post per user, GETs by id, lists of 20, then idle.
 """
 import argparse
-import http.cookiejar
 import json
 import os
 import sys
 import time
-import urllib.error
-import urllib.request
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--url", required=True)
@@ -27,33 +24,11 @@ ap.add_argument("--gets", type=int, default=2000)
 ap.add_argument("--lists", type=int, default=200)
 ap.add_argument("--idle", type=float, default=10)
 a = ap.parse_args()
-BASE = a.url.rstrip("/")
-opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-token = None
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sk_http import ServerKit  # noqa: E402
 
-
-def call(method, path, body=None, bearer=None, expect=(200, 201)):
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(BASE + path, data=data, method=method)
-    if data is not None:
-        req.add_header("content-type", "application/json")
-    if bearer:
-        req.add_header("authorization", f"Bearer {bearer}")
-    try:
-        with opener.open(req, timeout=120) as resp:
-            status, raw = resp.status, resp.read()
-    except urllib.error.HTTPError as err:
-        status, raw = err.code, err.read()
-    if status not in expect:
-        sys.exit(f"rss: {method} {path} answered {status}: {raw[:300]!r}")
-    return json.loads(raw) if raw else None
-
-
-def gql(query, variables=None):
-    out = call("POST", "/graphql", {"query": query, "variables": variables or {}}, bearer=token)
-    if out.get("errors"):
-        sys.exit(f"rss: GraphQL error: {json.dumps(out['errors'])[:500]}")
-    return out["data"]
+sk = ServerKit(a.url, "rss")
+call, gql = sk.call, sk.gql
 
 
 def memory():
@@ -79,7 +54,7 @@ def step(name):
 step("start")
 gql("mutation($e: String!, $p: String!) { login(email: $e, password: $p) { id } }",
     {"e": os.environ["SERVERKIT_ADMIN_EMAIL"], "p": os.environ["SERVERKIT_ADMIN_PASSWORD"]})
-token = gql('mutation { createApiToken(input: { name: "rss", role: OWNER, expiresInDays: 1 }) { token } }')["createApiToken"]["token"]
+sk.token = gql('mutation { createApiToken(input: { name: "rss", role: OWNER, expiresInDays: 1 }) { token } }')["createApiToken"]["token"]
 step("admin sign-in")
 gql("mutation($d: JSON!) { importWorkspace(document: $d) { revision } }", {"d": json.load(open(a.workspace))})
 step("import")
@@ -93,7 +68,7 @@ gql('mutation { updateEnvironment(slug: "test", input: { limits: { requestsPerSe
 step(f"refresh (test run {status.lower()})")
 users = [call("POST", "/env/test/auth/signup", {"email": f"rss-{i}@example.com", "password": "a long enough password"})["token"] for i in range(a.users)]
 step(f"{a.users} sign-ups")
-ids = [call("POST", "/env/test/posts", {"title": f"post {i}", "body": "b" * 200, "published": True}, bearer=t)["id"] for i, t in enumerate(users)]
+ids = [call("POST", "/env/test/posts", {"title": f"post {i}", "body": "b" * 200, "published": True}, token=t)["id"] for i, t in enumerate(users)]
 step(f"{len(ids)} posts written")
 for i in range(a.gets):
     call("GET", f"/env/test/posts/{ids[i % len(ids)]}")

@@ -15,7 +15,6 @@ result over HTTP and prints one JSON object: the end user's and the admin API
 tokens and facts for the report.
 """
 import argparse
-import http.cookiejar
 import json
 import os
 import random
@@ -23,8 +22,6 @@ import re
 import sqlite3
 import sys
 import time
-import urllib.error
-import urllib.request
 from datetime import datetime, timedelta, timezone
 
 ap = argparse.ArgumentParser()
@@ -39,45 +36,23 @@ a = ap.parse_args()
 if not a.email or not a.password:
     sys.exit("setup: set SERVERKIT_ADMIN_EMAIL and SERVERKIT_ADMIN_PASSWORD (or --email/--password)")
 
-BASE = a.url.rstrip("/")
 ENV = a.env
-cookies = http.cookiejar.CookieJar()
-opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(cookies))
-api_token = None
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sk_http import ServerKit  # noqa: E402
+
+sk = ServerKit(a.url, "setup")
+http_json, gql = sk.call, sk.gql
 
 
 def log(msg):
     print(f"setup: {msg}", file=sys.stderr, flush=True)
 
 
-def http_json(method, path, body=None, token=None, expect=(200, 201)):
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(BASE + path, data=data, method=method)
-    if data is not None:
-        req.add_header("content-type", "application/json")
-    if token:
-        req.add_header("authorization", f"Bearer {token}")
-    try:
-        with opener.open(req, timeout=60) as resp:
-            status, raw = resp.status, resp.read()
-    except urllib.error.HTTPError as err:
-        status, raw = err.code, err.read()
-    if status not in expect:
-        sys.exit(f"setup: {method} {path} answered {status}: {raw[:500]!r}")
-    return json.loads(raw) if raw else None
-
-
-def gql(query, variables=None):
-    out = http_json("POST", "/graphql", {"query": query, "variables": variables or {}}, token=api_token)
-    if out.get("errors"):
-        sys.exit(f"setup: GraphQL error: {json.dumps(out['errors'])[:1000]}")
-    return out["data"]
-
-
 # 1. Admin: sign in with the session cookie, then mint an API token and use it instead.
 gql("mutation($e: String!, $p: String!) { login(email: $e, password: $p) { id } }", {"e": a.email, "p": a.password})
 api_token = gql('mutation { createApiToken(input: { name: "bench", role: OWNER, expiresInDays: 1 }) { token } }')[
     "createApiToken"]["token"]
+sk.token = api_token
 log("signed in, API token created")
 
 # 2. Workspace, refresh, limits.
