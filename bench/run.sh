@@ -5,6 +5,8 @@
 # ServerKit's GET by id runs twice per round, with request logs + monitoring on
 # (the test environment's defaults) and with both off. Then an overload pass
 # (OVERLOAD=1, default) and, with TAIL=1, the live-tail latency probe (bench/tail).
+# With PG=1, a second ServerKit on a fresh PostgreSQL database runs GET, create and
+# list too (pg_* scenarios), in the same rounds.
 # See bench/README.md. Usage: bench/run.sh   (env: ROUNDS, DURATION, … below)
 set -euo pipefail
 
@@ -36,6 +38,8 @@ TAIL_RATE=${TAIL_RATE:-2000}      # requests/s, open loop
 TAIL_DURATION=${TAIL_DURATION:-20}
 QUIET_WAIT=${QUIET_WAIT:-0}       # up to this many s, wait before measuring until other processes leave the CPUs
 QUIET_BUSY=${QUIET_BUSY:-0.5}     # …i.e. until the CPUs are less busy than this (0..1, over 3 s)
+PG=${PG:-0}                       # 1: also a ServerKit on PostgreSQL (pg_* scenarios)
+PG_SERVER=${PG_SERVER:-postgres://postgres@127.0.0.1:5432}   # …on this server (URL without a database); a database is created and dropped
 export SERVERKIT_ADMIN_EMAIL=${SERVERKIT_ADMIN_EMAIL:-bench-owner@example.com}
 export SERVERKIT_ADMIN_PASSWORD=${SERVERKIT_ADMIN_PASSWORD:-bench owner password 1234}
 
@@ -54,6 +58,7 @@ if ! command -v wrk >/dev/null; then
 fi
 command -v python3 >/dev/null || die "python3 is needed"
 command -v curl >/dev/null || die "curl is needed"
+[[ $PG != 1 ]] || command -v psql >/dev/null || die "psql is needed for PG=1"
 
 SK_BIN=$CARGO_TARGET_DIR/release/serverkit
 BL_BIN=$BASELINE_TARGET_DIR/release/peer-baseline
@@ -75,6 +80,8 @@ fi
 # ---------------------------------------------------------------- processes and cleanup
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/serverkit-bench.XXXXXX")
 PIDS=()
+PG_DB=   # the PostgreSQL database this run created (PG=1), dropped on exit
+pg_admin() { psql "$PG_SERVER/postgres" -X -q -A -t -v ON_ERROR_STOP=1 "$@"; }
 cleanup() {
   local pid
   for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
@@ -83,6 +90,10 @@ cleanup() {
     kill -KILL "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
   done
+  if [[ -n $PG_DB ]]; then
+    timeout 60 psql "$PG_SERVER/postgres" -X -q -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS \"$PG_DB\" WITH (FORCE)" >/dev/null \
+      || echo "bench: could not drop the database $PG_DB on $PG_SERVER" >&2
+  fi
   if [[ $KEEP_WORK == 1 ]]; then echo "bench: kept $WORK" >&2; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
@@ -99,6 +110,31 @@ wait_ready() { # url pid name log
 }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }   # utime + stime of a process, in clock ticks
 status_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }   # VmHWM, VmRSS… of a process, in kB
+# CPU of the PostgreSQL server, in clock ticks: "<all> <own>". all = utime + stime of
+# every process named postgres (the postmaster, its helpers, every backend) plus
+# their reaped children's (cutime + cstime: backends that exited meanwhile); own =
+# the backends connected to database $1 (those still running).
+pg_cpu_ticks() {
+  python3 - "$1" <<'PY'
+import glob, sys
+db = sys.argv[1]
+total = own = 0
+for d in glob.glob("/proc/[0-9]*"):
+    try:
+        stat = open(d + "/stat").read()
+        if stat.split(" ", 2)[1] != "(postgres)":
+            continue
+        f = stat[stat.rindex(")") + 2:].split()
+        ticks = sum(int(x) for x in f[11:15])   # utime stime cutime cstime
+        title = open(d + "/cmdline").read().replace("\0", " ")
+    except (OSError, IndexError, ValueError):
+        continue   # gone meanwhile
+    total += ticks
+    if f" {db} " in title:   # "postgres: 15/main: postgres <db> 127.0.0.1(port) idle"
+        own += ticks
+print(total, own)
+PY
+}
 # How busy the CPUs are (0..1) over $1 s, from /proc/stat.
 cpu_busy() {
   local a b
@@ -135,15 +171,47 @@ python3 "$BENCH/lib/setup_serverkit.py" --url "$SK_URL" --data-dir "$SK_DATA" \
   --workspace "$ROOT/examples/blog.json" --n "$SEED_ROWS" >"$WORK/setup.json"
 USER_TOKEN=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["user_token"])' "$WORK/setup.json")
 API_TOKEN=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["api_token"])' "$WORK/setup.json")
-sk_admin() { python3 "$BENCH/lib/sk_admin.py" --url "$SK_URL" --token "$API_TOKEN" "$@"; }
+# Each ServerKit (serverkit: SQLite; serverkit_pg: PostgreSQL, PG=1) by name: URL, admin API token, PID, mode.
+declare -A SRV_URL=([serverkit]=$SK_URL) SRV_TOKEN=([serverkit]=$API_TOKEN) SRV_PID=([serverkit]=$SK_PID) SRV_MODE=([serverkit]=on)
+sk_admin_at() { local server=$1; shift; python3 "$BENCH/lib/sk_admin.py" --url "${SRV_URL[$server]}" --token "${SRV_TOKEN[$server]}" "$@"; }
+sk_admin() { sk_admin_at serverkit "$@"; }
 # Request logs + monitoring on `test`: on (the test defaults; setup_serverkit.py states it) or off.
-SK_MODE=on
-sk_mode() {
-  [[ $SK_MODE == "$1" ]] && return 0
-  sk_admin mode "$1" >/dev/null || die "could not turn request logs and monitoring $1"
-  SK_MODE=$1
+sk_mode() { # on|off [server]
+  local server=${2:-serverkit}
+  [[ ${SRV_MODE[$server]} == "$1" ]] && return 0
+  sk_admin_at "$server" mode "$1" >/dev/null || die "could not turn request logs and monitoring $1 on $server"
+  SRV_MODE[$server]=$1
 }
-sk_log_stats() { if [[ $SK_MODE == on ]]; then sk_admin stats 2>/dev/null || echo '{}'; else echo '{}'; fi; }
+sk_log_stats() { # [server]
+  local server=${1:-serverkit}
+  if [[ ${SRV_MODE[$server]} == on ]]; then sk_admin_at "$server" stats 2>/dev/null || echo '{}'; else echo '{}'; fi
+}
+
+# ServerKit on PostgreSQL (PG=1): a fresh database, its own data dir and port; the
+# environment's data in schema env_test of that database, its request logs there too.
+if [[ $PG == 1 ]]; then
+  db=serverkit_bench_$$
+  pg_admin -c "CREATE DATABASE \"$db\"" >/dev/null || die "could not create the database $db on $PG_SERVER"
+  PG_DB=$db
+  PG_DB_URL=$PG_SERVER/$PG_DB
+  PG_SK_PORT=$(free_port)
+  PG_SK_URL=http://127.0.0.1:$PG_SK_PORT
+  PG_SK_DATA=$WORK/serverkit-pg-data
+  say "starting ServerKit on PostgreSQL ($PG_SERVER/$PG_DB) on $PG_SK_URL (data $PG_SK_DATA)"
+  SERVERKIT_DATABASE_URL=$PG_DB_URL SERVERKIT_DATA_DIR=$PG_SK_DATA SERVERKIT_LISTEN=127.0.0.1:$PG_SK_PORT \
+    SERVERKIT_LOG=${SERVERKIT_LOG:-warn} "$SK_BIN" serve >"$WORK/serverkit-pg.log" 2>&1 &
+  PG_SK_PID=$!; PIDS+=("$PG_SK_PID")
+  wait_ready "$PG_SK_URL/readyz" "$PG_SK_PID" "ServerKit (PostgreSQL)" "$WORK/serverkit-pg.log"
+  PG_SK_RSS_START=$(status_kb "$PG_SK_PID" VmRSS)
+  say "preparing ServerKit on PostgreSQL: the same, $SEED_ROWS posts copied into env_test.posts"
+  python3 "$BENCH/lib/setup_serverkit.py" --url "$PG_SK_URL" --pg-url "$PG_DB_URL" \
+    --workspace "$ROOT/examples/blog.json" --n "$SEED_ROWS" >"$WORK/setup_pg.json"
+  PG_USER_TOKEN=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["user_token"])' "$WORK/setup_pg.json")
+  SRV_URL[serverkit_pg]=$PG_SK_URL
+  SRV_TOKEN[serverkit_pg]=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["api_token"])' "$WORK/setup_pg.json")
+  SRV_PID[serverkit_pg]=$PG_SK_PID
+  SRV_MODE[serverkit_pg]=on
+fi
 
 # Baseline: its own DB with seed.py's rows.
 BL_PORT=$(free_port)
@@ -159,8 +227,10 @@ wait_ready "$BL_URL/const" "$BL_PID" baseline "$WORK/baseline.log"
 # last requests and the log writer settle.
 IDLE_JSON=$WORK/idle.json
 sleep 3
-printf '{"serverkit_rss_kb_start": %d, "serverkit_rss_kb_idle": %d, "baseline_rss_kb_idle": %d}\n' \
-  "$SK_RSS_START" "$(status_kb "$SK_PID" VmRSS)" "$(status_kb "$BL_PID" VmRSS)" >"$IDLE_JSON"
+printf '{"serverkit_rss_kb_start": %d, "serverkit_rss_kb_idle": %d, "baseline_rss_kb_idle": %d%s}\n' \
+  "$SK_RSS_START" "$(status_kb "$SK_PID" VmRSS)" "$(status_kb "$BL_PID" VmRSS)" \
+  "$([[ $PG == 1 ]] && printf ', "serverkit_pg_rss_kb_start": %d, "serverkit_pg_rss_kb_idle": %d' "$PG_SK_RSS_START" "$(status_kb "$PG_SK_PID" VmRSS)")" \
+  >"$IDLE_JSON"
 
 # ---------------------------------------------------------------- scenarios
 # name | server | mode | url | script | extra env (space-separated k=v)
@@ -175,6 +245,15 @@ SCENARIOS=(
   "sk_list|serverkit|on|$SK_URL/env/test/posts?limit=20|$REF/const.lua|"
   "bl_const|baseline|-|$BL_URL/const|$REF/const.lua|"
 )
+# On PostgreSQL (PG=1): the same requests to the second ServerKit.
+if [[ $PG == 1 ]]; then
+  SCENARIOS+=(
+    "pg_get|serverkit_pg|on|$PG_SK_URL/|$REF/get.lua|PREFIX=/env/test/posts/ MAX_ID=$SEED_ROWS"
+    "pg_get_off|serverkit_pg|off|$PG_SK_URL/|$REF/get.lua|PREFIX=/env/test/posts/ MAX_ID=$SEED_ROWS"
+    "pg_post|serverkit_pg|on|$PG_SK_URL/env/test/posts|$BENCH/wrk/post_serverkit.lua|AUTH_TOKEN=$PG_USER_TOKEN"
+    "pg_list|serverkit_pg|on|$PG_SK_URL/env/test/posts?limit=20|$REF/const.lua|"
+  )
+fi
 RAW=$WORK/raw.jsonl
 : >"$RAW"
 mkdir -p "$WORK/wrk"
@@ -212,41 +291,56 @@ PY
 }
 
 # One scenario: wrk on it, the server's CPU and peak RSS over it and, for ServerKit
-# with logs on, requestLogStats before and after. Appends a line to $RAW.
+# with logs on, requestLogStats before and after; on PostgreSQL also the CPU of the
+# postgres processes. Appends a line to $RAW.
 run_scenario() { # name server mode url script extra round seconds
-  local name=$1 server=$2 mode=$3 url=$4 script=$5 extra=$6 round=$7 secs=$8 pid out snap c0 c1 t0 t1 wal wal_bytes log_bytes s0 s1 hwm_reset hwm rss
-  if [[ $server == serverkit ]]; then pid=$SK_PID; sk_mode "$mode"; else pid=$BL_PID; fi
-  say "round $round/$ROUNDS: $name (${secs} s${WRK_CONNECTIONS:+, $WRK_CONNECTIONS connections}$([[ $server == serverkit ]] && echo ", request logs + monitoring $mode"))"
+  local name=$1 server=$2 mode=$3 url=$4 script=$5 extra=$6 round=$7 secs=$8 pid out snap c0 c1 t0 t1 wal_bytes log_bytes s0 s1 hwm_reset hwm rss pg0='' pg1=''
+  if [[ $server == serverkit* ]]; then pid=${SRV_PID[$server]}; sk_mode "$mode" "$server"; else pid=$BL_PID; fi
+  say "round $round/$ROUNDS: $name (${secs} s${WRK_CONNECTIONS:+, $WRK_CONNECTIONS connections}$([[ $server == serverkit* ]] && echo ", request logs + monitoring $mode"))"
   out=$WORK/wrk/$name.r$round.txt
-  s0='{}'; [[ $server == serverkit ]] && s0=$(sk_log_stats)
+  s0='{}'; [[ $server == serverkit* ]] && s0=$(sk_log_stats "$server")
   # A thread snapshot of the server halfway through (profile hint for the report).
   ( sleep "$(( secs / 2 ))"; top -H -b -n 1 -w 200 -p "$pid" 2>/dev/null | head -n 20 >"$WORK/wrk/$name.r$round.top" ) &
   snap=$!
   hwm_reset=$(reset_peak_rss "$pid")
+  [[ $server == serverkit_pg ]] && pg0=$(pg_cpu_ticks "$PG_DB")
   c0=$(cpu_ticks "$pid"); t0=$(date +%s%N)
   # shellcheck disable=SC2086
   run_wrk "$secs" "$script" "$url" $extra >"$out" 2>&1 || { cat "$out" >&2; die "wrk failed on $name"; }
   c1=$(cpu_ticks "$pid"); t1=$(date +%s%N)
+  [[ $server == serverkit_pg ]] && pg1=$(pg_cpu_ticks "$PG_DB")
   hwm=$(status_kb "$pid" VmHWM); rss=$(status_kb "$pid" VmRSS)
   wait "$snap" 2>/dev/null || true
-  s1='{}'; [[ $server == serverkit ]] && s1=$(sk_log_stats)
+  s1='{}'; [[ $server == serverkit* ]] && s1=$(sk_log_stats "$server")
   # Size of the server's SQLite WAL after the scenario (a WAL that never restarts slows every read).
-  if [[ $server == serverkit ]]; then wal=$SK_DATA/envs/test.db-wal; else wal=$WORK/baseline.db-wal; fi
-  wal_bytes=$(stat -c %s "$wal" 2>/dev/null || echo 0)
-  # ServerKit's request-log store for `test` (file + WAL): what the logs-on scenarios wrote.
+  # On PostgreSQL none (-1: the cluster's WAL is not this run's alone).
+  case $server in
+    serverkit) wal_bytes=$(stat -c %s "$SK_DATA/envs/test.db-wal" 2>/dev/null || echo 0) ;;
+    serverkit_pg) wal_bytes=-1 ;;
+    *) wal_bytes=$(stat -c %s "$WORK/baseline.db-wal" 2>/dev/null || echo 0) ;;
+  esac
+  # ServerKit's request-log store for `test` (file + WAL; on PostgreSQL the table
+  # env_test._sk_request_logs with its indexes and TOAST): what the logs-on scenarios wrote.
   log_bytes=0
   if [[ $server == serverkit ]]; then log_bytes=$(( $(stat -c %s "$SK_DATA/envs/test.logs.db" 2>/dev/null || echo 0) + $(stat -c %s "$SK_DATA/envs/test.logs.db-wal" 2>/dev/null || echo 0) )); fi
+  if [[ $server == serverkit_pg ]]; then
+    log_bytes=$(timeout 30 psql "$PG_DB_URL" -X -q -A -t -c "SELECT pg_total_relation_size('env_test._sk_request_logs')" 2>/dev/null || echo 0)
+  fi
   grep -q '^SUMMARY ' "$out" || { cat "$out" >&2; die "no SUMMARY line from wrk on $name"; }
   python3 - "$name" "$server" "$round" "$out" "$(( c1 - c0 ))" "$(getconf CLK_TCK)" "$(( (t1 - t0) / 1000000 ))" "$wal_bytes" \
-    "$mode" "$s0" "$s1" "${WRK_CONNECTIONS:-$CONNECTIONS}" "$log_bytes" "$hwm" "$hwm_reset" "$rss" >>"$RAW" <<'PY'
+    "$mode" "$s0" "$s1" "${WRK_CONNECTIONS:-$CONNECTIONS}" "${log_bytes:-0}" "$hwm" "$hwm_reset" "$rss" "$pg0" "$pg1" >>"$RAW" <<'PY'
 import json, sys
-name, server, rnd, out, ticks, hz, wall_ms, wal_bytes, mode, s0, s1, conns, log_bytes, hwm, hwm_reset, rss = sys.argv[1:]
+name, server, rnd, out, ticks, hz, wall_ms, wal_bytes, mode, s0, s1, conns, log_bytes, hwm, hwm_reset, rss, pg0, pg1 = sys.argv[1:]
 line = next(l for l in open(out) if l.startswith("SUMMARY "))
 s = json.loads(line[len("SUMMARY "):])
 s.update(scenario=name, server=server, round=int(rnd), server_cpu_s=int(ticks) / int(hz), wall_s=int(wall_ms) / 1000,
-         wal_bytes_after=int(wal_bytes), connections=int(conns),
+         wal_bytes_after=int(wal_bytes) if int(wal_bytes) >= 0 else None, connections=int(conns),
          peak_rss_kb=int(hwm), peak_rss_reset=hwm_reset == "true", rss_kb_after=int(rss))
-if server == "serverkit":
+if pg0 and pg1:
+    (all0, own0), (all1, own1) = map(int, pg0.split()), map(int, pg1.split())
+    # Every postgres process's CPU over the scenario; own: the backends of this run's database.
+    s.update(postgres_cpu_s=(all1 - all0) / int(hz), postgres_own_backends_cpu_s=(own1 - own0) / int(hz))
+if server.startswith("serverkit"):
     s["mode"] = "request logs + monitoring " + mode
     s["log_store_bytes_after"] = int(log_bytes)
     s0, s1 = json.loads(s0), json.loads(s1)
@@ -260,14 +354,21 @@ if [[ $WARMUP -gt 0 ]]; then
   say "warming up (${WARMUP} s per server)"
   run_wrk "$WARMUP" "$REF/get.lua" "$SK_URL/" PREFIX=/env/test/posts/ MAX_ID="$SEED_ROWS" >/dev/null
   run_wrk "$WARMUP" "$REF/get.lua" "$BL_URL/" PREFIX=/posts/ MAX_ID="$SEED_ROWS" >/dev/null
+  [[ $PG != 1 ]] || run_wrk "$WARMUP" "$REF/get.lua" "$PG_SK_URL/" PREFIX=/env/test/posts/ MAX_ID="$SEED_ROWS" >/dev/null
 fi
 
 wait_quiet "rounds"
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 for round in $(seq "$ROUNDS"); do
   order=("${SCENARIOS[@]}")
-  # Logs on and off back to back; every other round the other way round, so neither always goes first.
-  if (( round % 2 == 0 )); then order[0]=${SCENARIOS[1]}; order[1]=${SCENARIOS[0]}; fi
+  # Logs on and off back to back (X_get, X_get_off); every other round the other way round, so neither always goes first.
+  if (( round % 2 == 0 )); then
+    for (( i = 0; i + 1 < ${#order[@]}; i++ )); do
+      if [[ ${order[i + 1]%%|*} == "${order[i]%%|*}_off" ]]; then
+        entry=${order[i]}; order[i]=${order[i + 1]}; order[i + 1]=$entry; (( i++ )) || true
+      fi
+    done
+  fi
   for entry in "${order[@]}"; do
     IFS='|' read -r name server mode url script extra <<<"$entry"
     [[ $name == *_nofeed ]] && sk_feed off
@@ -345,12 +446,19 @@ source_commit() { # of SERVERKIT_SRC: its git HEAD (+dirty), or the commit an ex
   fi
 }
 mkdir -p "$(dirname "$OUT")"
+PG_ARGS=() PG_META=()
+if [[ $PG == 1 ]]; then
+  PG_ARGS=(--setup-pg "$WORK/setup_pg.json")
+  PG_META=("postgres=$(pg_admin -c 'SHOW server_version' 2>/dev/null || echo unknown)" "postgres_database=$PG_DB")
+fi
 python3 "$BENCH/lib/report.py" --raw "$RAW" --setup "$WORK/setup.json" --tail "$TAIL_JSON" --idle "$IDLE_JSON" --out "$OUT" \
+  ${PG_ARGS[@]+"${PG_ARGS[@]}"} \
   --meta "rounds=$ROUNDS" "duration_s=$DURATION" "threads=$THREADS" "connections=$CONNECTIONS" \
   "seed_rows=$SEED_ROWS" "loadavg_before=$LOAD_BEFORE" "loadavg_after=$LOAD_AFTER" \
   "serverkit_src=$SERVERKIT_SRC" \
   "serverkit_commit=$(source_commit)" \
-  "serverkit_binary_mtime=$(date -u -r "$SK_BIN" +%FT%TZ)" "cpus=$(nproc)" "wrk=$(wrk -v 2>&1 | head -n1)"
+  "serverkit_binary_mtime=$(date -u -r "$SK_BIN" +%FT%TZ)" "cpus=$(nproc)" "wrk=$(wrk -v 2>&1 | head -n1)" \
+  ${PG_META[@]+"${PG_META[@]}"}
 # Keep the thread snapshots next to the JSON.
 mkdir -p "$(dirname "$OUT")/top"
 cp "$WORK"/wrk/*.top "$(dirname "$OUT")/top/" 2>/dev/null || true

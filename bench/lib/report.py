@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """Turn bench/run.sh's raw wrk summaries into the table and bench/results/latest.json.
 
-usage: report.py --raw raw.jsonl --setup setup.json [--tail tail.json] [--idle idle.json] --out latest.json [--meta k=v ...]
+usage: report.py --raw raw.jsonl --setup setup.json [--setup-pg setup_pg.json] [--tail tail.json] [--idle idle.json]
+                 --out latest.json [--meta k=v ...]
 Each raw line is one wrk run (summary.lua's SUMMARY object plus scenario, server,
 round, server_cpu_s, the server's peak RSS over it, and for ServerKit its mode and
-requestLogStats deltas). With several rounds every figure is the median over
-rounds, except peak RSS (the max). `sk_overload` (one run) and the live tail
+requestLogStats deltas; for ServerKit on PostgreSQL, pg_*, also postgres_cpu_s, the
+postgres processes' CPU over it). With several rounds every figure is the median over
+rounds, except peak RSS (the max). Every scenario's CPU per request is also given
+as a multiple of the ceiling's (bl_const, same run). `sk_overload` (one run) and the live tail
 (tail.json, bench/tail's TAIL object) get sections of their own; idle.json holds
 the servers' RSS at start and idle after setup.
 """
@@ -18,6 +21,7 @@ from datetime import datetime, timezone
 ap = argparse.ArgumentParser()
 ap.add_argument("--raw", required=True)
 ap.add_argument("--setup", required=True)
+ap.add_argument("--setup-pg")
 ap.add_argument("--tail")
 ap.add_argument("--idle")
 ap.add_argument("--out", required=True)
@@ -35,6 +39,10 @@ SCENARIOS = {
     "bl_post": "baseline   POST /posts",
     "sk_list": "ServerKit  GET  /env/test/posts?limit=20 logs on",
     "bl_const": "baseline   GET  /const (HTTP ceiling)",
+    "pg_get": "SK on PG   GET  /env/test/posts/{id}  logs on",
+    "pg_get_off": "SK on PG   GET  /env/test/posts/{id}  logs off",
+    "pg_post": "SK on PG   POST /env/test/posts (bearer) logs on",
+    "pg_list": "SK on PG   GET  /env/test/posts?limit=20 logs on",
     "sk_overload": "ServerKit  GET  /env/test/posts/{id}  logs on, overload",
 }
 RATIOS = [
@@ -47,15 +55,39 @@ RATIOS = [
     ("get_off_vs_const", "sk_get_off", "bl_const", "ServerKit GET by id (logs off) / const ceiling"),
     ("post_vs_const", "sk_post", "bl_const", "ServerKit POST / const ceiling"),
     ("list_vs_const", "sk_list", "bl_const", "ServerKit list 20 / const ceiling"),
+    # PG=1: ServerKit on PostgreSQL. The reference has no PostgreSQL mode, so no
+    # plain-handler ratio: against ServerKit on SQLite and against the ceiling.
+    ("pg_logs_on_vs_off", "pg_get", "pg_get_off", "PostgreSQL: GET by id, logs on / logs off"),
+    ("pg_get_vs_sqlite", "pg_get", "sk_get", "GET by id (logs on), PostgreSQL / SQLite"),
+    ("pg_get_off_vs_sqlite", "pg_get_off", "sk_get_off", "GET by id (logs off), PostgreSQL / SQLite"),
+    ("pg_post_vs_sqlite", "pg_post", "sk_post", "POST, PostgreSQL / SQLite"),
+    ("pg_list_vs_sqlite", "pg_list", "sk_list", "list 20, PostgreSQL / SQLite"),
+    ("pg_get_vs_const", "pg_get", "bl_const", "PostgreSQL GET by id (logs on) / const ceiling"),
+    ("pg_get_off_vs_const", "pg_get_off", "bl_const", "PostgreSQL GET by id (logs off) / const ceiling"),
+    ("pg_post_vs_const", "pg_post", "bl_const", "PostgreSQL POST / const ceiling"),
+    ("pg_list_vs_const", "pg_list", "bl_const", "PostgreSQL list 20 / const ceiling"),
 ]
 
 runs = [json.loads(line) for line in open(a.raw) if line.strip()]
-setup = json.load(open(a.setup))
-setup.pop("user_token", None)
-setup.pop("api_token", None)
+
+
+def load_setup(path):
+    if not path:
+        return None
+    out = json.load(open(path))
+    out.pop("user_token", None)
+    out.pop("api_token", None)
+    return out
+
+
+setup = load_setup(a.setup)
+setup_pg = load_setup(a.setup_pg)
 by = {}
 for r in runs:
     r["server_cpu_us_per_req"] = 1e6 * r["server_cpu_s"] / r["requests"] if r["requests"] else None
+    if "postgres_cpu_s" in r:
+        r["postgres_cpu_us_per_req"] = 1e6 * r["postgres_cpu_s"] / r["requests"] if r["requests"] else None
+        r["postgres_own_backends_cpu_us_per_req"] = 1e6 * r["postgres_own_backends_cpu_s"] / r["requests"] if r["requests"] else None
     r["errors"] = r["err_connect"] + r["err_read"] + r["err_write"] + r["err_timeout"] + r["non2xx"]
     by.setdefault(r["scenario"], []).append(r)
 
@@ -97,7 +129,8 @@ for key, label in SCENARIOS.items():
         "server_cpu_cores": med([r["server_cpu_s"] / r["wall_s"] for r in rs]),
         "requests": sum(r["requests"] for r in rs),
         "errors": sum(r["errors"] for r in rs),
-        "wal_mb_after": max(r.get("wal_bytes_after", 0) for r in rs) / 1e6,
+        # None on PostgreSQL (no WAL file of its own).
+        "wal_mb_after": max((r.get("wal_bytes_after", 0) for r in rs if r.get("wal_bytes_after", 0) is not None), default=None),
         # The worst round: memory is a bound, not a rate. None in raw files from before the field.
         "peak_rss_mb": max((r["peak_rss_kb"] for r in rs if r.get("peak_rss_kb")), default=0) / 1024 or None,
         # False if any round's VmHWM could not be reset: then it is the peak since the server started.
@@ -106,11 +139,31 @@ for key, label in SCENARIOS.items():
         "rps_per_round": [r["rps"] for r in rs],
         "cpu_us_per_req_per_round": [r["server_cpu_us_per_req"] for r in rs],
     }
+    if scenarios[key]["wal_mb_after"] is not None:
+        scenarios[key]["wal_mb_after"] /= 1e6
+    if any("postgres_cpu_s" in r for r in rs):
+        # On PostgreSQL the queries' own work is in the postgres processes, not in ServerKit's:
+        # their CPU per request (all postgres processes; own = this run's database's backends) and the sum.
+        pg = med([r.get("postgres_cpu_us_per_req") for r in rs])
+        scenarios[key].update(
+            postgres_cpu_us_per_req=pg,
+            postgres_own_backends_cpu_us_per_req=med([r.get("postgres_own_backends_cpu_us_per_req") for r in rs]),
+            postgres_cpu_cores=med([r["postgres_cpu_s"] / r["wall_s"] for r in rs if "postgres_cpu_s" in r]),
+            total_cpu_us_per_req=med([r["server_cpu_us_per_req"] + r["postgres_cpu_us_per_req"] for r in rs
+                                      if r["server_cpu_us_per_req"] is not None and r.get("postgres_cpu_us_per_req") is not None]),
+        )
     if rs[0].get("mode"):
         scenarios[key]["mode"] = rs[0]["mode"]
     if any("log_dropped" in r for r in rs):
         scenarios[key]["log_dropped"] = sum(r.get("log_dropped", 0) for r in rs)
         scenarios[key]["log_store_mb_after"] = max(r.get("log_store_bytes_after", 0) for r in rs) / 1e6
+
+# CPU per request as a multiple of the ceiling's (bl_const: the HTTP stack alone, same run).
+ceiling_cpu = scenarios.get("bl_const", {}).get("server_cpu_us_per_req")
+for s in scenarios.values():
+    s["cpu_vs_const"] = s["server_cpu_us_per_req"] / ceiling_cpu if ceiling_cpu and s["server_cpu_us_per_req"] is not None else None
+    if "total_cpu_us_per_req" in s:
+        s["total_cpu_vs_const"] = s["total_cpu_us_per_req"] / ceiling_cpu if ceiling_cpu and s["total_cpu_us_per_req"] is not None else None
 
 ratios = {}
 for key, num, den, label in RATIOS:
@@ -138,6 +191,21 @@ if "sk_get" in by and "sk_get_off" in by:
             "label": "GET by id, CPU per request logs on / logs off",
             "value": med([on[k]["server_cpu_us_per_req"] / off[k]["server_cpu_us_per_req"] for k in paired]),
         }
+# PostgreSQL, logs on / off, paired by round as well.
+if "pg_get" in by and "pg_get_off" in by:
+    on = {r["round"]: r for r in by["pg_get"]}
+    off = {r["round"]: r for r in by["pg_get_off"]}
+    paired = [k for k in sorted(on) if k in off and off[k]["rps"] and on[k]["requests"] and off[k]["requests"]]
+    if paired:
+        per_round = [on[k]["rps"] / off[k]["rps"] for k in paired]
+        ratios["pg_logs_on_vs_off"].update(of_medians=ratios["pg_logs_on_vs_off"]["value"], value=med(per_round), per_round=per_round)
+        cpu_rounds = [on[k]["server_cpu_us_per_req"] - off[k]["server_cpu_us_per_req"] for k in paired]
+        ratios["pg_logs_cpu_us_per_req_added"] = {
+            "label": "PostgreSQL: GET by id, CPU µs/req logs on - logs off",
+            "value": med(cpu_rounds),
+            "unit": "µs",
+            "per_round": cpu_rounds,
+        }
 # CPU spent by the server per request: robust against wrk and neighbours taking cores.
 for key, num, den in [("get_cpu_per_req_vs_baseline", "sk_get", "bl_get"), ("post_cpu_per_req_vs_baseline", "sk_post", "bl_post")]:
     if num in scenarios and den in scenarios and scenarios[den]["server_cpu_us_per_req"]:
@@ -145,6 +213,21 @@ for key, num, den in [("get_cpu_per_req_vs_baseline", "sk_get", "bl_get"), ("pos
             "label": f"server CPU per request, {num} / {den}",
             "value": scenarios[num]["server_cpu_us_per_req"] / scenarios[den]["server_cpu_us_per_req"],
         }
+# PostgreSQL against SQLite in CPU per request: ServerKit's alone, and ServerKit's + the
+# postgres processes' (on SQLite the database work is inside ServerKit's process).
+for what, num, den, text in [("get", "pg_get", "sk_get", "GET logs on"), ("get_off", "pg_get_off", "sk_get_off", "GET logs off"),
+                             ("post", "pg_post", "sk_post", "POST"), ("list", "pg_list", "sk_list", "list 20")]:
+    if num in scenarios and den in scenarios and scenarios[den]["server_cpu_us_per_req"]:
+        d = scenarios[den]["server_cpu_us_per_req"]
+        ratios[f"pg_{what}_cpu_per_req_vs_sqlite"] = {
+            "label": f"CPU/req PostgreSQL / SQLite, {text}: ServerKit",
+            "value": scenarios[num]["server_cpu_us_per_req"] / d,
+        }
+        if scenarios[num].get("total_cpu_us_per_req") is not None:
+            ratios[f"pg_{what}_total_cpu_per_req_vs_sqlite"] = {
+                "label": f"CPU/req PostgreSQL / SQLite, {text}: ServerKit + postgres",
+                "value": scenarios[num]["total_cpu_us_per_req"] / d,
+            }
 
 overload = None
 if by.get("sk_overload"):
@@ -160,6 +243,8 @@ meta = dict(kv.split("=", 1) for kv in a.meta)
 meta["finished_at"] = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 result = {"meta": meta, "setup": setup, "idle": idle, "scenarios": scenarios, "ratios": ratios, "overload": overload, "tail": tail,
           "runs": runs}
+if setup_pg:
+    result["setup_pg"] = setup_pg
 with open(a.out, "w") as f:
     json.dump(result, f, indent=2)
     f.write("\n")
@@ -170,16 +255,25 @@ print()
 print(f"ServerKit benchmark — {agg}, {meta.get('duration_s')} s each, wrk -t{meta.get('threads')} -c{meta.get('connections')}, "
       f"{meta.get('cpus')} CPUs shared with wrk, load {meta.get('loadavg_before')} → {meta.get('loadavg_after')}")
 print()
-print(f"{'scenario':<54}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'CPU µs/req':>12}{'errors':>8}{'WAL MB':>8}{'dropped':>9}{'peak RSS MB':>13}")
-print("-" * 131)
+has_pg = any("postgres_cpu_us_per_req" in s for s in scenarios.values())
+pg_head = f"{'PG CPU µs/req':>15}" if has_pg else ""
+print(f"{'scenario':<54}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'CPU µs/req':>12}{pg_head}{'CPU ×const':>12}{'errors':>8}{'WAL MB':>8}"
+      f"{'dropped':>9}{'peak RSS MB':>13}")
+print("-" * (143 + len(pg_head)))
 for key, s in scenarios.items():
     if key == "sk_overload":
         continue
     cpu = f"{s['server_cpu_us_per_req']:.1f}" if s["server_cpu_us_per_req"] is not None else "-"
+    pg_cpu = ""
+    if has_pg:
+        pg_cpu = f"{s['postgres_cpu_us_per_req']:.1f}" if s.get("postgres_cpu_us_per_req") is not None else "-"
+        pg_cpu = f"{pg_cpu:>15}"
+    multiple = f"{s['cpu_vs_const']:.1f}" if s.get("cpu_vs_const") is not None else "-"
+    wal = f"{s['wal_mb_after']:.0f}" if s["wal_mb_after"] is not None else "-"
     dropped = str(s["log_dropped"]) if "log_dropped" in s else "-"
     peak = f"{s['peak_rss_mb']:.1f}{'' if s['peak_rss_reset'] else '*'}" if s["peak_rss_mb"] else "-"
-    print(f"{s['label']:<54}{s['rps']:>9.0f}{s['p50_ms']:>9.2f}{s['p99_ms']:>9.2f}{cpu:>12}{s['errors']:>8}{s['wal_mb_after']:>8.0f}{dropped:>9}"
-          f"{peak:>13}")
+    print(f"{s['label']:<54}{s['rps']:>9.0f}{s['p50_ms']:>9.2f}{s['p99_ms']:>9.2f}{cpu:>12}{pg_cpu}{multiple:>12}{s['errors']:>8}{wal:>8}"
+          f"{dropped:>9}{peak:>13}")
 print()
 for key, r in sorted(ratios.items(), key=lambda kv: not kv[0].startswith("logs_")):
     value = f"{r['value']:+6.1f} {r['unit']}" if r.get("unit") else f"{r['value']:>6.2f}"
@@ -190,7 +284,11 @@ for key, r in sorted(ratios.items(), key=lambda kv: not kv[0].startswith("logs_"
 print("  logs on: request logs + monitoring on (the test environment's defaults); logs off: both off.")
 if len(ratios.get("logs_on_vs_off", {}).get("per_round", [])) > 1:
     print("  logs on/off figures: median of the rounds' paired values (the two run back to back each round)")
-print("  WAL MB: size of that server's SQLite -wal file after the scenario (largest over rounds)")
+print("  CPU µs/req: that server process's CPU per request; CPU ×const: the same as a multiple of the ceiling's (baseline /const)")
+if has_pg:
+    print("  PG CPU µs/req (SK on PG rows): CPU of all postgres processes per request (the queries' work, outside ServerKit's process);"
+          " the reference has no PostgreSQL mode: no plain-handler ratio there")
+print("  WAL MB: size of that server's SQLite -wal file after the scenario (largest over rounds; - on PostgreSQL)")
 print("  dropped: request-log records dropped (writer queue full) during the scenario, from requestLogStats")
 print("  peak RSS MB: that server's VmHWM over the scenario, reset just before wrk (largest over rounds)")
 if any(s["peak_rss_mb"] and not s["peak_rss_reset"] for s in scenarios.values()):
@@ -200,6 +298,8 @@ if idle:
     mb1 = lambda kb: f"{kb / 1024:.1f} MB" if kb else "-"
     print(f"Idle RSS after setup (import, refresh, sign-in, sign-up, seed; 3 s idle): ServerKit {mb1(idle.get('serverkit_rss_kb_start'))} "
           f"at start → {mb1(idle.get('serverkit_rss_kb_idle'))} (target < 40 MB), baseline {mb1(idle.get('baseline_rss_kb_idle'))}")
+    if "serverkit_pg_rss_kb_idle" in idle:
+        print(f"  ServerKit on PostgreSQL: {mb1(idle.get('serverkit_pg_rss_kb_start'))} at start → {mb1(idle.get('serverkit_pg_rss_kb_idle'))}")
     print()
 if overload:
     mb = lambda kb: f"{kb / 1024:.0f} MB" if kb else "-"
