@@ -110,15 +110,16 @@ wait_ready() { # url pid name log
 }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }   # utime + stime of a process, in clock ticks
 status_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }   # VmHWM, VmRSS… of a process, in kB
-# CPU of the PostgreSQL server, in clock ticks: "<all> <own>". all = utime + stime of
-# every process named postgres (the postmaster, its helpers, every backend) plus
-# their reaped children's (cutime + cstime: backends that exited meanwhile); own =
-# the backends connected to database $1 (those still running).
-pg_cpu_ticks() {
+# CPU of the PostgreSQL server, in clock ticks, as JSON: {"total": T, "own": {"pid:start": ticks}}.
+# total = utime + stime of every process named postgres (the postmaster, its helpers,
+# every backend) plus their reaped children's (cutime + cstime: backends that exited
+# meanwhile); own = each backend connected to database $1, by process (a backend
+# that exits between two snapshots drops out of own, not of total).
+pg_cpu_snapshot() {
   python3 - "$1" <<'PY'
-import glob, sys
+import glob, json, sys
 db = sys.argv[1]
-total = own = 0
+total, own = 0, {}
 for d in glob.glob("/proc/[0-9]*"):
     try:
         stat = open(d + "/stat").read()
@@ -131,8 +132,8 @@ for d in glob.glob("/proc/[0-9]*"):
         continue   # gone meanwhile
     total += ticks
     if f" {db} " in title:   # "postgres: 15/main: postgres <db> 127.0.0.1(port) idle"
-        own += ticks
-print(total, own)
+        own[f"{d[6:]}:{f[19]}"] = ticks   # pid:starttime (a pid may be reused)
+print(json.dumps({"total": total, "own": own}))
 PY
 }
 # How busy the CPUs are (0..1) over $1 s, from /proc/stat.
@@ -303,12 +304,12 @@ run_scenario() { # name server mode url script extra round seconds
   ( sleep "$(( secs / 2 ))"; top -H -b -n 1 -w 200 -p "$pid" 2>/dev/null | head -n 20 >"$WORK/wrk/$name.r$round.top" ) &
   snap=$!
   hwm_reset=$(reset_peak_rss "$pid")
-  [[ $server == serverkit_pg ]] && pg0=$(pg_cpu_ticks "$PG_DB")
+  [[ $server == serverkit_pg ]] && pg0=$(pg_cpu_snapshot "$PG_DB")
   c0=$(cpu_ticks "$pid"); t0=$(date +%s%N)
   # shellcheck disable=SC2086
   run_wrk "$secs" "$script" "$url" $extra >"$out" 2>&1 || { cat "$out" >&2; die "wrk failed on $name"; }
   c1=$(cpu_ticks "$pid"); t1=$(date +%s%N)
-  [[ $server == serverkit_pg ]] && pg1=$(pg_cpu_ticks "$PG_DB")
+  [[ $server == serverkit_pg ]] && pg1=$(pg_cpu_snapshot "$PG_DB")
   hwm=$(status_kb "$pid" VmHWM); rss=$(status_kb "$pid" VmRSS)
   wait "$snap" 2>/dev/null || true
   s1='{}'; [[ $server == serverkit* ]] && s1=$(sk_log_stats "$server")
@@ -337,9 +338,12 @@ s.update(scenario=name, server=server, round=int(rnd), server_cpu_s=int(ticks) /
          wal_bytes_after=int(wal_bytes) if int(wal_bytes) >= 0 else None, connections=int(conns),
          peak_rss_kb=int(hwm), peak_rss_reset=hwm_reset == "true", rss_kb_after=int(rss))
 if pg0 and pg1:
-    (all0, own0), (all1, own1) = map(int, pg0.split()), map(int, pg1.split())
-    # Every postgres process's CPU over the scenario; own: the backends of this run's database.
-    s.update(postgres_cpu_s=(all1 - all0) / int(hz), postgres_own_backends_cpu_s=(own1 - own0) / int(hz))
+    pg0, pg1 = json.loads(pg0), json.loads(pg1)
+    # Every postgres process's CPU over the scenario; own: this run's database's backends
+    # there at the end (those that started meanwhile from 0).
+    own = sum(t - pg0["own"].get(k, 0) for k, t in pg1["own"].items())
+    s.update(postgres_cpu_s=(pg1["total"] - pg0["total"]) / int(hz), postgres_own_backends_cpu_s=own / int(hz),
+             postgres_own_backends=len(pg1["own"]), postgres_own_backends_gone=len(set(pg0["own"]) - set(pg1["own"])))
 if server.startswith("serverkit"):
     s["mode"] = "request logs + monitoring " + mode
     s["log_store_bytes_after"] = int(log_bytes)

@@ -148,6 +148,8 @@ for key, label in SCENARIOS.items():
         scenarios[key].update(
             postgres_cpu_us_per_req=pg,
             postgres_own_backends_cpu_us_per_req=med([r.get("postgres_own_backends_cpu_us_per_req") for r in rs]),
+            # Backends of this run's database that exited during the scenario (their CPU is in the total only).
+            postgres_own_backends_gone=sum(r.get("postgres_own_backends_gone", 0) for r in rs),
             postgres_cpu_cores=med([r["postgres_cpu_s"] / r["wall_s"] for r in rs if "postgres_cpu_s" in r]),
             total_cpu_us_per_req=med([r["server_cpu_us_per_req"] + r["postgres_cpu_us_per_req"] for r in rs
                                       if r["server_cpu_us_per_req"] is not None and r.get("postgres_cpu_us_per_req") is not None]),
