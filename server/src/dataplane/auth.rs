@@ -38,7 +38,7 @@ pub async fn auth(
             if endpoint == "signup" && !settings.signup_open {
                 return error(StatusCode::FORBIDDEN, ErrorCode::SignupClosed, "sign-up is closed here");
             }
-            let body = match super::request::read_body(body, limit, headers, notes).await {
+            let body = match super::request::read_body(body, limit, headers, &active.guards.logs.redact_names, notes).await {
                 Ok(body) => body,
                 Err(response) => return response,
             };

@@ -24,6 +24,7 @@ use crate::{
         runtime::Active,
     },
     files::{columns::Staged, row_files::RowFiles},
+    logs::redact::Redactor,
     workspace::document::Method as RouteMethod,
 };
 
@@ -213,7 +214,7 @@ async fn dispatch(
     };
     let read = match (router.files.is_empty(), crate::web::is_multipart(&parts.headers)) {
         (false, true) => super::uploads::read(body, &parts.headers, &router, files, limit, notes).await,
-        _ => super::request::read_body(body, limit, &parts.headers, notes).await.map(|body| (body, Staged::default())),
+        _ => super::request::read_body(body, limit, &parts.headers, &active.guards.logs.redact_names, notes).await.map(|body| (body, Staged::default())),
     };
     let (body, staged) = match read {
         Ok(read) => read,
@@ -225,7 +226,12 @@ async fn dispatch(
     match execute::run(&router, &active.db, caller.as_ref(), groups, &active.vars, files, request, trace).await {
         Ok(outcome) => {
             let mut response = match outcome.body {
-                Some(body) if outcome.status != StatusCode::NO_CONTENT => json_answer(&router, outcome.status, &body),
+                Some(body) if outcome.status != StatusCode::NO_CONTENT => {
+                    if notes.detail {
+                        notes.answer_names_secret = Some(Redactor::new(&active.guards.logs.redact_names).names_a_secret(&body));
+                    }
+                    json_answer(&router, outcome.status, &body)
+                }
                 _ => outcome.status.into_response(),
             };
             for (name, value) in outcome.headers {

@@ -50,6 +50,11 @@ struct Notes {
     /// Whether headers, bodies and the trace are wanted (request logs on).
     detail: bool,
     request_body: Option<Bytes>,
+    /// Whether the request's body, parsed as JSON, names a secret field
+    /// (None: not parsed as JSON; the log then searches its text).
+    request_names_secret: Option<bool>,
+    /// The same of the router's JSON answer.
+    answer_names_secret: Option<bool>,
     request_bytes: Option<u64>,
     trace: Vec<TraceStep>,
     /// Uploads staged for file columns: whatever no write kept is deleted
@@ -237,8 +242,12 @@ async fn take_body(response: Response) -> (Response, Option<Bytes>) {
 fn detail(settings: &crate::environments::LogSettings, request_headers: String, response: &HeaderMap, notes: &mut Notes, body: Option<&[u8]>) -> Detail {
     let redactor = Redactor::new(&settings.redact_names);
     let limit = usize::try_from(settings.body_limit_bytes.max(0)).unwrap_or(0);
-    let (request_body, request_cut) = notes.request_body.as_deref().map_or((None, false), |b| redactor.body(b, limit));
-    let (response_body, response_cut) = body.map_or((None, false), |b| redactor.body(b, limit));
+    let logged = |bytes: &[u8], names_secret: Option<bool>| match names_secret {
+        Some(names_secret) => redactor.parsed_body(bytes, names_secret, limit),
+        None => redactor.body(bytes, limit),
+    };
+    let (request_body, request_cut) = notes.request_body.as_deref().map_or((None, false), |b| logged(b, notes.request_names_secret));
+    let (response_body, response_cut) = body.map_or((None, false), |b| logged(b, notes.answer_names_secret));
     Detail {
         request_headers,
         request_body,

@@ -12,9 +12,13 @@ use super::{
     ErrorCode, Notes,
     reply::{error, invalid_text, service_error},
 };
-use crate::engine::{runtime::Active, users::Caller};
+use crate::{
+    engine::{runtime::Active, users::Caller},
+    logs::redact::Redactor,
+};
 
-pub async fn read_body(body: Body, limit: usize, headers: &HeaderMap, notes: &mut Notes) -> Result<Value, Response> {
+/// `redact_names`: the environment's own secret names (see `logs::redact`).
+pub async fn read_body(body: Body, limit: usize, headers: &HeaderMap, redact_names: &[String], notes: &mut Notes) -> Result<Value, Response> {
     // A body known to be empty (most GETs) is not collected.
     if axum::body::HttpBody::is_end_stream(&body) {
         notes.request_bytes = Some(0);
@@ -39,10 +43,13 @@ pub async fn read_body(body: Body, limit: usize, headers: &HeaderMap, notes: &mu
     }
     let body: Value =
         serde_json::from_slice(&bytes).map_err(|err| error(StatusCode::BAD_REQUEST, ErrorCode::InvalidJson, format!("the body is not valid JSON: {err}")))?;
-    match crate::input::nul_path(&body) {
-        Some(field) => Err(invalid_text(&format!("body.{field}"))),
-        None => Ok(body),
+    if let Some(field) = crate::input::nul_path(&body) {
+        return Err(invalid_text(&format!("body.{field}")));
     }
+    if notes.detail {
+        notes.request_names_secret = Some(Redactor::new(redact_names).names_a_secret(&body));
+    }
+    Ok(body)
 }
 
 pub async fn caller(active: &Active, headers: &HeaderMap, notes: &mut Notes) -> Result<Option<Caller>, Response> {

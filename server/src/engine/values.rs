@@ -223,12 +223,52 @@ fn cell_to_json(kind: ColumnType, name: &str, cell: Cell) -> Result<Value, sea_o
         (ColumnType::Float, Cell::Real(n)) => Value::from(n),
         (ColumnType::Float, Cell::Integer(n)) => Value::from(n as f64),
         (ColumnType::Boolean, Cell::Integer(n)) => Value::Bool(n != 0),
-        (ColumnType::Datetime, Cell::Text(text)) => Value::String(format_time(parse_time(&text).ok_or_else(|| mismatch(&Cell::Text(text)))?)),
+        (ColumnType::Datetime, Cell::Text(text)) => Value::String(match utc_as_answered(&text) {
+            Some(answered) => answered,
+            None => format_time(parse_time(&text).ok_or_else(|| mismatch(&Cell::Text(text)))?),
+        }),
         (ColumnType::Json, Cell::Text(text)) => serde_json::from_str(&text).unwrap_or(Value::String(text)),
         (ColumnType::Json, Cell::Integer(n)) => Value::from(n),
         (ColumnType::Json, Cell::Real(n)) => Value::from(n),
         (_, other) => return Err(mismatch(&other)),
     })
+}
+
+/// `format_time(parse_time(text))` of a time stored in UTC as RFC 3339
+/// (`YYYY-MM-DDTHH:MM:SS[.fraction](Z|+00:00)`, how both paths write
+/// times), by moving its bytes: every row read has two, a list twenty rows.
+/// None for any other text, a date that does not exist among them (the
+/// caller then parses it).
+fn utc_as_answered(text: &str) -> Option<String> {
+    let b = text.as_bytes();
+    if b.len() < 20 || !text.is_ascii() {
+        return None;
+    }
+    let digits = |from: usize, to: usize| b[from..to].iter().all(u8::is_ascii_digit);
+    let number = |from: usize, to: usize| b[from..to].iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0'));
+    let shaped = digits(0, 4) && b[4] == b'-' && digits(5, 7) && b[7] == b'-' && digits(8, 10) && b[10] == b'T' && digits(11, 13) && b[13] == b':';
+    if !(shaped && digits(14, 16) && b[16] == b':' && digits(17, 19)) {
+        return None;
+    }
+    let fraction = match b[19] {
+        b'.' => &b[20..20 + b[20..].iter().take_while(|c| c.is_ascii_digit()).count()],
+        _ => &b[19..19],
+    };
+    let end = if b[19] == b'.' { 20 + fraction.len() } else { 19 };
+    if (b[19] == b'.' && !(1..=9).contains(&fraction.len())) || !matches!(&b[end..], b"Z" | b"+00:00") {
+        return None;
+    }
+    let (hour, minute, second) = (number(11, 13), number(14, 16), number(17, 19));
+    if hour > 23 || minute > 59 || second > 59 || chrono::NaiveDate::from_ymd_opt(number(0, 4) as i32, number(5, 7), number(8, 10)).is_none() {
+        return None;
+    }
+    // Microseconds, cut (not rounded) as `format_time` cuts them.
+    let mut answered = String::with_capacity(27);
+    answered.push_str(&text[..19]);
+    answered.push('.');
+    answered.extend((0..6).map(|i| fraction.get(i).map_or('0', |&d| char::from(d))));
+    answered.push('Z');
+    Some(answered)
 }
 
 /// A stored time: RFC 3339 as sqlx writes it, or SQLite's own
@@ -238,4 +278,65 @@ pub(crate) fn parse_time(text: &str) -> Option<DateTime<Utc>> {
         return Some(at.with_timezone(&Utc));
     }
     chrono::NaiveDateTime::parse_from_str(text, "%F %T%.f").ok().map(|naive| naive.and_utc())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{format_time, parse_time, utc_as_answered};
+
+    /// The byte path answers exactly what parsing and formatting answer, and
+    /// leaves to them every text it is not sure of.
+    #[test]
+    fn stored_times_are_answered_as_a_parse_and_format_would() {
+        let texts = vec![
+            "2026-12-08T01:02:03Z".to_owned(),
+            "2026-12-08T01:02:03+00:00".to_owned(),
+            "2024-02-29T23:59:59.999999999+00:00".to_owned(),
+            "2023-02-29T00:00:00Z".to_owned(),
+            "2026-13-01T00:00:00Z".to_owned(),
+            "2026-12-08T24:00:00Z".to_owned(),
+            "2026-12-08T23:60:00Z".to_owned(),
+            "2026-12-08T23:59:60Z".to_owned(),
+            "2026-12-08T01:02:03.Z".to_owned(),
+            "2026-12-08T01:02:03.1234567891Z".to_owned(),
+            "2026-12-08T01:02:03+01:00".to_owned(),
+            "2026-12-08T01:02:03-00:00".to_owned(),
+            "2026-12-08t01:02:03z".to_owned(),
+            "2026-12-08 01:02:03".to_owned(),
+            "2026-12-08 01:02:03.5".to_owned(),
+            "0000-01-01T00:00:00Z".to_owned(),
+            "9999-12-31T23:59:59.9Z".to_owned(),
+            "2026-12-08T01:02:03Z ".to_owned(),
+            "2026-12-08T01:02:03ZZ".to_owned(),
+            "２026-12-08T01:02:03Z".to_owned(),
+            "2026-1２-08T01:02:03Z".to_owned(),
+            String::new(),
+            "not a time".to_owned(),
+        ];
+        // How times are written (any fraction length, either zone): all taken by the byte path.
+        let mut written = Vec::new();
+        for digits in 0..=9 {
+            let fraction = if digits == 0 { String::new() } else { format!(".{}", &"123456789"[..digits]) };
+            for zone in ["Z", "+00:00"] {
+                written.push(format!("2026-01-31T12:34:56{fraction}{zone}"));
+            }
+        }
+        for text in &written {
+            assert!(utc_as_answered(text).is_some(), "{text:?} taken by the byte path");
+        }
+        for text in texts.iter().chain(&written) {
+            if let Some(answered) = utc_as_answered(text) {
+                assert_eq!(Some(answered), parse_time(text).map(format_time), "{text:?}");
+            }
+        }
+        // Left to the parse, which still reads them.
+        for text in ["2026-12-08 01:02:03.5", "2026-12-08T01:02:03+01:00"] {
+            assert!(utc_as_answered(text).is_none() && parse_time(text).is_some(), "{text:?}");
+        }
+        // Not times at all: neither path makes one up.
+        for text in ["2023-02-29T00:00:00Z", "2026-13-01T00:00:00Z", "2026-12-08T24:00:00Z", "not a time", ""] {
+            assert!(utc_as_answered(text).is_none() && parse_time(text).is_none(), "{text:?}");
+        }
+        assert_eq!(utc_as_answered("2026-12-08T01:02:03.1+00:00").as_deref(), Some("2026-12-08T01:02:03.100000Z"));
+    }
 }

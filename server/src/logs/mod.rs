@@ -4,6 +4,7 @@
 //! dropped and counted. A retention task keeps each environment's log within
 //! its record and age allowance.
 
+mod lite_writer;
 pub mod record;
 pub mod redact;
 pub mod store;
@@ -38,8 +39,10 @@ const GATHER: Duration = Duration::from_millis(50);
 /// At most this many records per pass; the rest wait for the next one.
 const PASS: usize = 4_096;
 const RETAIN_EVERY: Duration = Duration::from_secs(60);
-/// The writer trims an environment's log every this many records it stores.
+/// On PostgreSQL the writer trims an environment's log every this many
+/// records it stores (SQLite's writer trims with each batch).
 const TRIM_EVERY: usize = 5_000;
+
 
 /// A batch this replica stored, announced to the others (see `cluster`).
 #[derive(Debug, Clone)]
@@ -162,7 +165,7 @@ impl Logs {
 
     async fn write(self, mut receiver: mpsc::Receiver<Arc<RequestRecord>>, environments: Environments) {
         let mut batch = Vec::with_capacity(PASS);
-        // Records stored per environment since its log was last trimmed.
+        // Records stored per environment since its log was last trimmed (PostgreSQL).
         let mut since_trim: HashMap<String, usize> = HashMap::new();
         while let Some(first) = receiver.recv().await {
             batch.push(first);
@@ -178,12 +181,26 @@ impl Logs {
                 by_env.entry(record.environment.as_str()).or_default().push(record.clone());
             }
             for (environment, records) in by_env {
-                if let Err(err) = self.store_batch(environment, &records).await {
-                    tracing::warn!(environment, records = records.len(), error = %err.message(), "request logs: a batch was not stored");
+                // Read with each batch (one query, a few times a second at
+                // most): a changed allowance holds from the next batch on.
+                let allowance = environments.get(environment).await.ok().map(|env| lite_writer::Allowance {
+                    records: env.logs.retention_records,
+                    oldest_id: store::id_floor(Utc::now() - chrono::Duration::days(env.logs.retention_days.into())),
+                });
+                let trimmed = match self.store_batch(environment, &records, allowance).await {
+                    Ok(trimmed) => trimmed,
+                    Err(err) => {
+                        tracing::warn!(environment, records = records.len(), error = %err.message(), "request logs: a batch was not stored");
+                        false
+                    }
+                };
+                if trimmed {
+                    continue;
                 }
                 // Under sustained load the minute's retention pass comes too
-                // late: the log would hold a minute of traffic. The writer
-                // trims as it goes, a little at a time, between batches.
+                // late: the log would hold a minute of traffic. Where the
+                // store does not trim as it stores, the writer trims between
+                // batches, a little at a time.
                 let stored = since_trim.entry(environment.to_owned()).or_default();
                 *stored += records.len();
                 if *stored >= TRIM_EVERY {
@@ -199,13 +216,15 @@ impl Logs {
         }
     }
 
-    async fn store_batch(&self, environment: &str, records: &[Arc<RequestRecord>]) -> ServiceResult<()> {
+    /// Stores a batch; true when the store also kept the log within `allowance`.
+    async fn store_batch(&self, environment: &str, records: &[Arc<RequestRecord>], allowance: Option<lite_writer::Allowance>) -> ServiceResult<bool> {
         let store = self.store(environment).await?;
-        store.insert(&self.0.replica, records).await?;
+        let trims = store.trims_as_it_stores() && allowance.is_some();
+        store.insert(&self.0.replica, records, allowance).await?;
         if let (Some(first), Some(last)) = (records.first(), records.last()) {
             let _ = self.0.batches.send(StoredBatch { environment: environment.to_owned(), first: first.id.clone(), last: last.id.clone() });
         }
-        Ok(())
+        Ok(trims)
     }
 
     async fn retain_every(self, environments: Environments) {

@@ -29,7 +29,22 @@ impl<'a> Redactor<'a> {
     }
 
     pub fn is_secret(&self, name: &str) -> bool {
-        self.is_secret_lowercase(&name.to_ascii_lowercase())
+        // No lowercase copy: this runs for every field name of every logged JSON body.
+        let contains = |word: &str| name.as_bytes().windows(word.len()).any(|w| w.eq_ignore_ascii_case(word.as_bytes()));
+        SECRET_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name))
+            || SECRET_WORDS.iter().any(|w| contains(w))
+            || self.extra.iter().any(|e| e.eq_ignore_ascii_case(name))
+    }
+
+    /// Whether any field name of `value`, at any depth, is secret: asked of
+    /// a body already parsed (or written) as JSON, so its text need not be
+    /// searched (see `parsed_body`).
+    pub fn names_a_secret(&self, value: &Value) -> bool {
+        match value {
+            Value::Object(map) => map.iter().any(|(name, item)| self.is_secret(name) || self.names_a_secret(item)),
+            Value::Array(items) => items.iter().any(|item| self.names_a_secret(item)),
+            _ => false,
+        }
     }
 
     /// `is_secret` of a name already in lowercase (header names always are).
@@ -105,6 +120,11 @@ impl<'a> Redactor<'a> {
         if !self.may_name_a_secret(&bytes[..bytes.len().min(limit)]) {
             return kept_as_sent(bytes, limit);
         }
+        self.masked(bytes, limit)
+    }
+
+    /// A body parsed, its secret fields masked, and written again.
+    fn masked(&self, bytes: &[u8], limit: usize) -> (Option<String>, bool) {
         let text = match serde_json::from_slice::<Value>(bytes) {
             Ok(mut json) => {
                 self.json(&mut json);
@@ -114,6 +134,18 @@ impl<'a> Redactor<'a> {
             Err(_) => String::from_utf8_lossy(bytes).into_owned(),
         };
         cut(text, limit)
+    }
+
+    /// `body` of bytes that are the JSON text of a value the caller has:
+    /// `names_a_secret` is what `Redactor::names_a_secret` said of that value.
+    /// A body naming no secret is kept as sent without a search of its text
+    /// (a list's answer is kilobytes; its names are a handful).
+    pub fn parsed_body(&self, bytes: &[u8], names_a_secret: bool, limit: usize) -> (Option<String>, bool) {
+        match (bytes.is_empty(), names_a_secret) {
+            (true, _) => (None, false),
+            (false, false) => kept_as_sent(bytes, limit),
+            (false, true) => self.masked(bytes, limit),
+        }
     }
 
     /// A body already parsed as JSON.
@@ -215,5 +247,27 @@ mod tests {
         assert_eq!(redactor.body(br#"{"SSN": "1"}"#, 100).0.as_deref(), Some(r#"{"SSN":"***"}"#));
         // A secret name spelt with escapes is still a secret name.
         assert_eq!(redactor.body(br#"{"pass\u0077ord": "p"}"#, 100).0.as_deref(), Some(r#"{"password":"***"}"#));
+    }
+
+    #[test]
+    fn parsed_bodies_are_masked_by_their_names_not_their_text() {
+        let extra = vec!["ssn".to_owned()];
+        let redactor = Redactor::new(&extra);
+        let names = |text: &str| redactor.names_a_secret(&serde_json::from_str(text).expect("JSON"));
+        // Names at any depth, in any case, spelt with escapes or not; extra names too.
+        for secret in [r#"{"Password": 1}"#, r#"[{"a": {"x_API_KEY": 1}}]"#, r#"{"pass\u0077ord": "p"}"#, r#"{"SSN": 1}"#, r#"{"Cookie": 1}"#] {
+            assert!(names(secret), "{secret}");
+            let (logged, _) = redactor.parsed_body(secret.as_bytes(), true, 100);
+            assert!(logged.as_deref().is_some_and(|l| l.contains(MASK)), "{secret}: {logged:?}");
+        }
+        // Secret words in values only: kept as sent, spacing and all.
+        let plain = r#"{ "title": "my password is a secret token", "n": [1, {"body": "key"}] }"#;
+        assert!(!names(plain));
+        assert_eq!(redactor.parsed_body(plain.as_bytes(), false, 1000), (Some(plain.to_owned()), false));
+        assert_eq!(redactor.parsed_body(plain.as_bytes(), false, 10), (Some(plain[..10].to_owned()), true));
+        assert_eq!(redactor.parsed_body(b"", false, 10), (None, false));
+        // The same answer as the text search wherever that one masks.
+        let secret = r#"{"items": [{"id": 1, "api_token": "t"}]}"#;
+        assert_eq!(redactor.parsed_body(secret.as_bytes(), names(secret), 100), redactor.body(secret.as_bytes(), 100));
     }
 }

@@ -10,7 +10,10 @@ use sea_orm::{
     sea_query::{Alias, ColumnDef, Cond, Expr, ExprTrait, LikeExpr, Order, Query, SelectStatement, Table},
 };
 
-use super::record::{Detail, RequestRecord, StreamClose, StreamEnd};
+use super::{
+    lite_writer::{Allowance, LiteWriter},
+    record::{Detail, RequestRecord, StreamClose, StreamEnd},
+};
 
 /// Not a valid workspace table name (those start with a letter), so no user table can take it.
 pub const TABLE: &str = "_sk_request_logs";
@@ -57,7 +60,7 @@ const STREAM_COLUMNS: [&str; 2] = ["stream_events", "stream_closed"];
 
 /// The smallest UUID v7 (as text) made at `at`'s millisecond or later: ids
 /// are time-ordered, so a time bound is an id bound and needs no index of its own.
-fn id_floor(at: DateTime<Utc>) -> String {
+pub(super) fn id_floor(at: DateTime<Utc>) -> String {
     let ms = Ord::max(at.timestamp_millis(), 0) as u64;
     format!("{:08x}-{:04x}-0000-0000-000000000000", ms >> 16, ms & 0xffff)
 }
@@ -141,31 +144,25 @@ impl LogFilter {
 }
 
 /// One environment's log table, on its connection. On SQLite, batches are
-/// written through a rusqlite connection of their own with a prepared
-/// statement, on the blocking pool: the async workers serving requests only
-/// hand a batch over.
+/// written (and the log trimmed) by a thread of its own (`LiteWriter`): the
+/// async workers serving requests only hand a batch over.
 #[derive(Clone)]
 pub struct LogStore {
     pub db: DatabaseConnection,
-    lite: Option<std::sync::Arc<std::sync::Mutex<rusqlite::Connection>>>,
+    lite: Option<LiteWriter>,
 }
-
-const INSERT_ONE: &str = "INSERT INTO \"_sk_request_logs\" (id, at_us, replica, router, route, method, path, query, status, duration_us, \
-    request_bytes, response_bytes, user_id, user_email, client_address, environment, source, \
-    request_headers, request_body, response_headers, response_body, truncated, trace, stream_events, stream_closed) \
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)";
 
 /// A record's detail as its columns: headers, bodies, whether one was cut, the trace as JSON.
-struct DetailCells<'a> {
-    request_headers: Option<&'a str>,
-    request_body: Option<&'a str>,
-    response_headers: Option<&'a str>,
-    response_body: Option<&'a str>,
-    truncated: Option<bool>,
-    trace: Option<String>,
+pub(super) struct DetailCells<'a> {
+    pub(super) request_headers: Option<&'a str>,
+    pub(super) request_body: Option<&'a str>,
+    pub(super) response_headers: Option<&'a str>,
+    pub(super) response_body: Option<&'a str>,
+    pub(super) truncated: Option<bool>,
+    pub(super) trace: Option<String>,
 }
 
-fn detail_cells(detail: Option<&Detail>) -> DetailCells<'_> {
+pub(super) fn detail_cells(detail: Option<&Detail>) -> DetailCells<'_> {
     DetailCells {
         request_headers: detail.map(|d| d.request_headers.as_str()),
         request_body: detail.and_then(|d| d.request_body.as_deref()),
@@ -176,45 +173,7 @@ fn detail_cells(detail: Option<&Detail>) -> DetailCells<'_> {
     }
 }
 
-fn insert_lite(conn: &mut rusqlite::Connection, replica: &str, records: &[std::sync::Arc<RequestRecord>]) -> rusqlite::Result<()> {
-    let txn = conn.transaction()?;
-    {
-        let mut insert = txn.prepare_cached(INSERT_ONE)?;
-        for r in records {
-            let d = detail_cells(r.detail.as_ref());
-            insert.execute(rusqlite::params![
-                r.id,
-                micros(&r.at),
-                replica,
-                r.router,
-                r.route,
-                r.method,
-                r.path,
-                r.query,
-                i64::from(r.status),
-                r.duration_us as i64,
-                r.request_bytes as i64,
-                r.response_bytes as i64,
-                r.user_id,
-                r.user_email,
-                r.client_address,
-                r.environment,
-                r.source,
-                d.request_headers,
-                d.request_body,
-                d.response_headers,
-                d.response_body,
-                d.truncated,
-                d.trace,
-                r.stream.as_ref().map(|s| s.events as i64),
-                r.stream.as_ref().map(|s| s.closed_by.as_str()),
-            ])?;
-        }
-    }
-    txn.commit()
-}
-
-fn micros(at: &DateTime<Utc>) -> i64 {
+pub(super) fn micros(at: &DateTime<Utc>) -> i64 {
     at.timestamp_micros()
 }
 
@@ -264,27 +223,25 @@ impl LogStore {
 
     /// The store of a SQLite log file at `path` (`open` made its table).
     pub fn with_sqlite_writer(mut self, path: &std::path::Path) -> Result<Self, DbErr> {
-        let conn = rusqlite::Connection::open(path).map_err(|err| DbErr::Custom(format!("opening {}: {err}", path.display())))?;
-        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(|err| DbErr::Custom(err.to_string()))?;
-        conn.pragma_update(None, "synchronous", "NORMAL").map_err(|err| DbErr::Custom(err.to_string()))?;
-        self.lite = Some(std::sync::Arc::new(std::sync::Mutex::new(conn)));
+        self.lite = Some(LiteWriter::start(path)?);
         Ok(self)
     }
 
-    /// Stores a batch in one multi-row insert.
-    pub async fn insert(&self, replica: &str, records: &[std::sync::Arc<RequestRecord>]) -> Result<(), DbErr> {
+    /// Whether `insert` trims the log as it stores (SQLite): then the writer
+    /// need not trim it between batches.
+    pub fn trims_as_it_stores(&self) -> bool {
+        self.lite.is_some()
+    }
+
+    /// Stores a batch: on SQLite in one transaction that also keeps the log
+    /// within `allowance` (see `LiteWriter`); on PostgreSQL in multi-row
+    /// inserts, the allowance left to `retain`.
+    pub async fn insert(&self, replica: &str, records: &[std::sync::Arc<RequestRecord>], allowance: Option<Allowance>) -> Result<(), DbErr> {
         if records.is_empty() {
             return Ok(());
         }
         if let Some(lite) = &self.lite {
-            let (lite, replica, records) = (lite.clone(), replica.to_owned(), records.to_vec());
-            return tokio::task::spawn_blocking(move || {
-                let mut conn = lite.lock().unwrap_or_else(|e| e.into_inner());
-                insert_lite(&mut conn, &replica, &records)
-            })
-            .await
-            .map_err(|err| DbErr::Custom(err.to_string()))?
-            .map_err(|err| DbErr::Custom(err.to_string()));
+            return lite.store(replica, records, allowance).await;
         }
         for chunk in records.chunks(BATCH) {
             self.insert_rows(replica, chunk).await?;
