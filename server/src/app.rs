@@ -90,6 +90,7 @@ impl App {
         let (monitor, monitor_task) = Monitor::start(db.clone(), replica_id.to_string());
         background.push(monitor_task.abort_handle());
         background.push(spawn_staging_sweep(files.clone()).abort_handle());
+        background.push(crate::memory::spawn_purge().abort_handle());
         background.push(spawn_feed_retention(engine.clone()).abort_handle());
         background.push(follow_environment_changes(&environments, engine.clone(), logs.clone(), monitor.clone()).abort_handle());
         // Replicas on one PostgreSQL database tell each other what changed.
