@@ -174,9 +174,17 @@ fn scope(
     } else {
         Map::new()
     };
+    // Moved in, not through `json!`, which would copy each value (the body too).
+    let mut http = Map::with_capacity(6);
+    http.insert("method".into(), Value::from(request.method));
+    http.insert("path".into(), Value::String(std::mem::take(&mut request.path)));
+    http.insert("params".into(), params);
+    http.insert("query".into(), query);
+    http.insert("headers".into(), Value::Object(headers));
+    http.insert("body".into(), std::mem::take(&mut request.body));
     // The scope, in `compile::ROOTS` order.
     Ok([
-        json!({ "method": request.method, "path": std::mem::take(&mut request.path), "params": params, "query": query, "headers": headers, "body": std::mem::take(&mut request.body) }),
+        Value::Object(http),
         caller.map(Caller::to_json).unwrap_or(Value::Null),
         env_vars.clone(),
         Value::Object(Map::new()),

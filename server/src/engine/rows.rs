@@ -230,7 +230,11 @@ impl Page {
     /// `{"items": [...], "nextCursor": "…" | null}`, what routers return.
     pub fn to_json(self) -> Value {
         let next = if self.has_more { self.items.last().map(|row| self.cursor(row)) } else { None };
-        serde_json::json!({ "items": self.items, "nextCursor": next })
+        // Built, not written with `json!`, which would copy every row.
+        let mut page = serde_json::Map::with_capacity(2);
+        page.insert("items".into(), Value::Array(self.items));
+        page.insert("nextCursor".into(), next.map_or(Value::Null, Value::String));
+        Value::Object(page)
     }
 }
 
