@@ -3,8 +3,9 @@
 //! over and, in the same transaction, trims the log to its allowance. Trimmed
 //! a batch at a time, the log never has thousands of rows to delete at once
 //! (a burst that took a core from the requests: their p99), and one commit
-//! does both. The thread runs a little below the request threads' priority:
-//! on a busy machine the requests go first, the log catches up in between.
+//! does both. It runs at the request threads' priority: a little below
+//! (niceness 4) it fell behind at 29k requests/s and 2% of the records were
+//! dropped.
 
 use std::{
     path::Path,
@@ -50,11 +51,6 @@ pub struct LiteWriter {
     jobs: mpsc::Sender<Job>,
 }
 
-/// The writer thread's niceness: below the request threads (0), not so far
-/// below that a saturated machine never lets it store.
-#[cfg(target_os = "linux")]
-const NICENESS: libc::c_int = 4;
-
 impl LiteWriter {
     /// Opens the log file at `path` and starts its thread; the thread ends
     /// when the last handle goes.
@@ -78,12 +74,6 @@ impl LiteWriter {
 }
 
 fn write_loop(mut conn: Connection, queue: &mpsc::Receiver<Job>) {
-    #[cfg(target_os = "linux")]
-    #[allow(unsafe_code, reason = "setpriority is a plain libc call with integer arguments")]
-    // SAFETY: on Linux, PRIO_PROCESS with id 0 sets the niceness of the calling thread only; no memory is touched.
-    unsafe {
-        libc::setpriority(libc::PRIO_PROCESS, 0, NICENESS);
-    }
     while let Ok(job) = queue.recv() {
         let stored = store(&mut conn, &job.replica, &job.records, job.allowance.as_ref());
         let _ = job.done.send(stored);
