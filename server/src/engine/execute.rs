@@ -183,13 +183,7 @@ fn scope(
     http.insert("headers".into(), Value::Object(headers));
     http.insert("body".into(), std::mem::take(&mut request.body));
     // The scope, in `compile::ROOTS` order.
-    Ok([
-        Value::Object(http),
-        caller.map(Caller::to_json).unwrap_or(Value::Null),
-        env_vars.clone(),
-        Value::Object(Map::new()),
-        Value::Object(Map::new()),
-    ])
+    Ok([Value::Object(http), caller.map(Caller::to_json).unwrap_or(Value::Null), env_vars.clone(), Value::Object(Map::new()), Value::Object(Map::new())])
 }
 
 /// What a watch router follows for one caller: the table, its filter as

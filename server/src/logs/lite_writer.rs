@@ -23,7 +23,6 @@ const INSERT_ONE: &str = "INSERT INTO \"_sk_request_logs\" (id, at_us, replica, 
     request_headers, request_body, response_headers, response_body, truncated, trace, stream_events, stream_closed) \
     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)";
 
-
 /// Records older than the allowance's age (ids are time-ordered, see `store::id_floor`).
 const TRIM_BY_AGE: &str = "DELETE FROM \"_sk_request_logs\" WHERE id < ?1";
 /// The oldest records beyond the allowance's count, by the order they were
@@ -86,10 +85,10 @@ fn store(conn: &mut Connection, replica: &str, records: &[Arc<RequestRecord>], a
     {
         let mut insert = txn.prepare_cached(INSERT_ONE)?;
         for r in records {
-            let d = super::store::detail_cells(r.detail.as_ref());
+            let d = r.detail_cells();
             insert.execute(rusqlite::params![
                 r.id,
-                super::store::micros(&r.at),
+                r.at_us(),
                 replica,
                 r.router,
                 r.route,
@@ -122,4 +121,3 @@ fn store(conn: &mut Connection, replica: &str, records: &[Arc<RequestRecord>], a
     }
     txn.commit()
 }
-

@@ -43,7 +43,6 @@ const RETAIN_EVERY: Duration = Duration::from_secs(60);
 /// records it stores (SQLite's writer trims with each batch).
 const TRIM_EVERY: usize = 5_000;
 
-
 /// A batch this replica stored, announced to the others (see `cluster`).
 #[derive(Debug, Clone)]
 pub struct StoredBatch {

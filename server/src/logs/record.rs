@@ -36,6 +36,36 @@ pub struct RequestRecord {
     pub stream: Option<StreamEnd>,
 }
 
+impl RequestRecord {
+    /// `at` as stored: microseconds since the epoch.
+    pub(super) fn at_us(&self) -> i64 {
+        self.at.timestamp_micros()
+    }
+
+    /// The detail as the log's columns.
+    pub(super) fn detail_cells(&self) -> DetailCells<'_> {
+        let detail = self.detail.as_ref();
+        DetailCells {
+            request_headers: detail.map(|d| d.request_headers.as_str()),
+            request_body: detail.and_then(|d| d.request_body.as_deref()),
+            response_headers: detail.map(|d| d.response_headers.as_str()),
+            response_body: detail.and_then(|d| d.response_body.as_deref()),
+            truncated: detail.map(|d| d.truncated),
+            trace: detail.and_then(|d| serde_json::to_string(&d.trace).ok()),
+        }
+    }
+}
+
+/// A record's detail as its columns: headers, bodies, whether one was cut, the trace as JSON.
+pub(super) struct DetailCells<'a> {
+    pub(super) request_headers: Option<&'a str>,
+    pub(super) request_body: Option<&'a str>,
+    pub(super) response_headers: Option<&'a str>,
+    pub(super) response_body: Option<&'a str>,
+    pub(super) truncated: Option<bool>,
+    pub(super) trace: Option<String>,
+}
+
 /// How a stream of events went, recorded when it closed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

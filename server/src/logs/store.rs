@@ -152,31 +152,6 @@ pub struct LogStore {
     lite: Option<LiteWriter>,
 }
 
-/// A record's detail as its columns: headers, bodies, whether one was cut, the trace as JSON.
-pub(super) struct DetailCells<'a> {
-    pub(super) request_headers: Option<&'a str>,
-    pub(super) request_body: Option<&'a str>,
-    pub(super) response_headers: Option<&'a str>,
-    pub(super) response_body: Option<&'a str>,
-    pub(super) truncated: Option<bool>,
-    pub(super) trace: Option<String>,
-}
-
-pub(super) fn detail_cells(detail: Option<&Detail>) -> DetailCells<'_> {
-    DetailCells {
-        request_headers: detail.map(|d| d.request_headers.as_str()),
-        request_body: detail.and_then(|d| d.request_body.as_deref()),
-        response_headers: detail.map(|d| d.response_headers.as_str()),
-        response_body: detail.and_then(|d| d.response_body.as_deref()),
-        truncated: detail.map(|d| d.truncated),
-        trace: detail.and_then(|d| serde_json::to_string(&d.trace).ok()),
-    }
-}
-
-pub(super) fn micros(at: &DateTime<Utc>) -> i64 {
-    at.timestamp_micros()
-}
-
 impl LogStore {
     /// Creates the table and its index when missing.
     pub async fn open(db: DatabaseConnection) -> Result<Self, DbErr> {
@@ -254,11 +229,11 @@ impl LogStore {
         let mut insert = Query::insert();
         insert.into_table(Alias::new(TABLE)).columns(COLUMNS.map(Alias::new));
         for r in records {
-            let d = detail_cells(r.detail.as_ref());
+            let d = r.detail_cells();
             insert
                 .values([
                     r.id.clone().into(),
-                    micros(&r.at).into(),
+                    r.at_us().into(),
                     replica.to_owned().into(),
                     r.router.clone().into(),
                     r.route.clone().into(),
