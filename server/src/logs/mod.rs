@@ -180,9 +180,12 @@ impl Logs {
                 by_env.entry(record.environment.as_str()).or_default().push(record.clone());
             }
             for (environment, records) in by_env {
-                // Read with each batch (one query, a few times a second at
-                // most): a changed allowance holds from the next batch on.
-                let allowance = environments.get(environment).await.ok().map(|env| lite_writer::Allowance {
+                // SQLite's writer trims as it stores: the allowance is read
+                // with each batch (one query, a few times a second at most),
+                // so a changed one holds from the next batch on.
+                let trims_as_it_stores = self.0.sqlite_dir.is_some();
+                let read = if trims_as_it_stores { environments.get(environment).await.ok() } else { None };
+                let allowance = read.map(|env| lite_writer::Allowance {
                     records: env.logs.retention_records,
                     oldest_id: store::id_floor(Utc::now() - chrono::Duration::days(env.logs.retention_days.into())),
                 });
