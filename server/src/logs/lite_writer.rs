@@ -65,10 +65,11 @@ impl LiteWriter {
     }
 
     pub async fn store(&self, replica: &str, records: &[Arc<RequestRecord>], allowance: Option<Allowance>) -> Result<(), DbErr> {
+        let stopped = || DbErr::Custom("the request log's writer has stopped".into());
         let (done, stored) = oneshot::channel();
         let job = Job { replica: replica.to_owned(), records: records.to_vec(), allowance, done };
-        self.jobs.send(job).map_err(|_| DbErr::Custom("the request log's writer has stopped".into()))?;
-        stored.await.map_err(|_| DbErr::Custom("the request log's writer has stopped".into()))?.map_err(|err| DbErr::Custom(err.to_string()))
+        self.jobs.send(job).map_err(|_| stopped())?;
+        stored.await.map_err(|_| stopped())?.map_err(|err| DbErr::Custom(err.to_string()))
     }
 }
 

@@ -166,6 +166,7 @@ impl Logs {
         let mut batch = Vec::with_capacity(PASS);
         // Records stored per environment since its log was last trimmed (PostgreSQL).
         let mut since_trim: HashMap<String, usize> = HashMap::new();
+        let trims_as_it_stores = self.0.sqlite_dir.is_some();
         while let Some(first) = receiver.recv().await {
             batch.push(first);
             tokio::time::sleep(GATHER).await;
@@ -183,20 +184,15 @@ impl Logs {
                 // SQLite's writer trims as it stores: the allowance is read
                 // with each batch (one query, a few times a second at most),
                 // so a changed one holds from the next batch on.
-                let trims_as_it_stores = self.0.sqlite_dir.is_some();
                 let read = if trims_as_it_stores { environments.get(environment).await.ok() } else { None };
                 let allowance = read.map(|env| lite_writer::Allowance {
                     records: env.logs.retention_records,
                     oldest_id: store::id_floor(Utc::now() - chrono::Duration::days(env.logs.retention_days.into())),
                 });
-                let trimmed = match self.store_batch(environment, &records, allowance).await {
-                    Ok(trimmed) => trimmed,
-                    Err(err) => {
-                        tracing::warn!(environment, records = records.len(), error = %err.message(), "request logs: a batch was not stored");
-                        false
-                    }
-                };
-                if trimmed {
+                if let Err(err) = self.store_batch(environment, &records, allowance).await {
+                    tracing::warn!(environment, records = records.len(), error = %err.message(), "request logs: a batch was not stored");
+                }
+                if trims_as_it_stores {
                     continue;
                 }
                 // Under sustained load the minute's retention pass comes too
@@ -218,15 +214,14 @@ impl Logs {
         }
     }
 
-    /// Stores a batch; true when the store also kept the log within `allowance`.
-    async fn store_batch(&self, environment: &str, records: &[Arc<RequestRecord>], allowance: Option<lite_writer::Allowance>) -> ServiceResult<bool> {
+    /// Stores a batch (on SQLite, trimmed to `allowance` in the same transaction).
+    async fn store_batch(&self, environment: &str, records: &[Arc<RequestRecord>], allowance: Option<lite_writer::Allowance>) -> ServiceResult<()> {
         let store = self.store(environment).await?;
-        let trims = store.trims_as_it_stores() && allowance.is_some();
         store.insert(&self.0.replica, records, allowance).await?;
         if let (Some(first), Some(last)) = (records.first(), records.last()) {
             let _ = self.0.batches.send(StoredBatch { environment: environment.to_owned(), first: first.id.clone(), last: last.id.clone() });
         }
-        Ok(trims)
+        Ok(())
     }
 
     async fn retain_every(self, environments: Environments) {

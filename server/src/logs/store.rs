@@ -202,12 +202,6 @@ impl LogStore {
         Ok(self)
     }
 
-    /// Whether `insert` trims the log as it stores (SQLite): then the writer
-    /// need not trim it between batches.
-    pub fn trims_as_it_stores(&self) -> bool {
-        self.lite.is_some()
-    }
-
     /// Stores a batch: on SQLite in one transaction that also keeps the log
     /// within `allowance` (see `LiteWriter`); on PostgreSQL in multi-row
     /// inserts, the allowance left to `retain`.
